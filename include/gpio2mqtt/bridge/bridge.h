@@ -1,0 +1,106 @@
+// The bridge's logic, free of I/O: what to publish for an edge, what a command does to a line,
+// pulses, debounce, queueing while disconnected. Time is passed in; lines and MQTT are ports.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "gpio2mqtt/bridge/command.h"
+#include "gpio2mqtt/bridge/debounce.h"
+#include "gpio2mqtt/bridge/outbox.h"
+#include "gpio2mqtt/config/config.h"
+#include "gpio2mqtt/gpio/gpio.h"
+
+namespace gpio2mqtt::bridge {
+
+// Hands messages to the broker connection.
+class Publisher {
+ public:
+  virtual ~Publisher() = default;
+  // False when the message could not be handed over (the connection is down).
+  virtual bool publish(const Message& message) = 0;
+};
+
+// The configured lines, by their index in Config::lines. May throw gpio::GpioError.
+class LinePort {
+ public:
+  virtual ~LinePort() = default;
+  virtual bool read(std::size_t line) = 0;
+  virtual void write(std::size_t line, bool active) = 0;
+};
+
+struct Counters {
+  std::uint64_t edges_published = 0;
+  std::uint64_t commands_applied = 0;
+  std::uint64_t commands_rejected = 0;
+  std::uint64_t events_dropped = 0;  // the outbox overflowed while disconnected
+  std::uint64_t line_errors = 0;
+};
+
+struct LineTopics {
+  std::string state, event, set, get;
+};
+LineTopics make_topics(const std::string& base_topic, const std::string& line_name);
+
+class Bridge {
+ public:
+  Bridge(const config::Config& config, Publisher& publisher, LinePort& lines);
+
+  // Reads every line once the lines are requested; publishes nothing until connected.
+  void start();
+  void on_edge(std::size_t line, const gpio::EdgeEvent& event, MonoTime now);
+  void on_message(std::string_view topic, std::string_view payload, bool retained, MonoTime now);
+  // Publishes the online status, what queued up, and every line's state.
+  void on_connected(MonoTime now);
+  // Queues from now on; outputs go to their on_disconnect level.
+  void on_disconnected(MonoTime now);
+  // A clean stop: outputs go to their on_disconnect level and their states are published.
+  void on_stop(MonoTime now);
+  // Ends debounce periods and pulses that are due.
+  void on_time(MonoTime now);
+  std::optional<MonoTime> next_deadline() const;
+
+  // Topics to subscribe to after every connect.
+  std::vector<std::string> subscriptions() const;
+  bool connected() const { return connected_; }
+  const Counters& counters() const { return counters_; }
+  std::size_t queued() const { return outbox_.size(); }
+  // The logical level last published for an input or driven on an output.
+  bool level(std::size_t line) const { return lines_.at(line).level; }
+  // Drives an output as an MQTT command would; returns an error text, empty on success.
+  std::string apply(std::size_t line, const Command& command, MonoTime now);
+
+ private:
+  struct Line {
+    const config::LineConfig* config;
+    LineTopics topics;
+    bool level = false;
+    Debouncer debounce{Nanos(0), false};
+    std::uint64_t seq = 0;
+    std::optional<MonoTime> pulse_end{};
+    bool pulse_revert = false;
+  };
+  enum class TopicKind { kSet, kGet };
+
+  void publish_state(const Line& line);
+  void publish_event(Line& line, const Debouncer::Report& report);
+  bool send(Message message, bool queue_if_down);
+  void drive(std::size_t index, bool active);
+  void apply_disconnect_levels();
+  void reject(std::string_view topic, std::string_view payload, const std::string& why);
+
+  const config::Config& config_;
+  Publisher& publisher_;
+  LinePort& port_;
+  std::vector<Line> lines_;
+  std::unordered_map<std::string, std::pair<std::size_t, TopicKind>> commands_;
+  Outbox outbox_;
+  Counters counters_;
+  bool connected_ = false;
+};
+
+}  // namespace gpio2mqtt::bridge

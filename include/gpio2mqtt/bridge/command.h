@@ -1,0 +1,39 @@
+// The command grammar of `<base>/<line>/set`, and the JSON of `<base>/<line>/event`.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+namespace gpio2mqtt::bridge {
+
+// Command payloads larger than this are dropped unread.
+inline constexpr std::size_t kMaxCommandPayload = 256;
+inline constexpr std::chrono::milliseconds kMaxPulse = std::chrono::hours(1);
+
+struct Command {
+  enum class Kind { kSet, kToggle } kind = Kind::kSet;
+  bool active = false;                            // kSet: the level to drive
+  std::optional<std::chrono::milliseconds> pulse; // kSet: hold it this long, then go back
+  bool operator==(const Command&) const = default;
+};
+
+// ON OFF 1 0 true false TOGGLE (any case, surrounding blanks ignored), or JSON
+// {"state":"ON"} / {"state":"ON","pulse_ms":500}. The error says what was wrong.
+std::variant<Command, std::string> parse_command(std::string_view payload);
+
+struct EdgeReport {
+  bool rising = false;
+  std::uint64_t timestamp_ns = 0;
+  std::uint64_t seq = 0;
+};
+
+// {"edge":"rising","state":"ON","timestamp_ns":123,"seq":1}
+std::string format_event(const EdgeReport& report);
+
+inline const char* state_word(bool active) { return active ? "ON" : "OFF"; }
+
+}  // namespace gpio2mqtt::bridge

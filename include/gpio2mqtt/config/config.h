@@ -1,0 +1,90 @@
+// The typed configuration, as loaded from YAML (see config/loader.h and docs/config.md).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "gpio2mqtt/gpio/gpio.h"
+
+namespace gpio2mqtt::config {
+
+// Where a value stood in the config file, for messages at start-up ("file:line:col").
+struct Location {
+  std::string file;
+  int line = 0;    // 1-based
+  int column = 0;  // 1-based
+  std::string str() const;
+};
+
+struct StatusConfig {
+  std::string topic;  // default <base_topic>/status
+  std::string online = R"({"status":"On"})";
+  std::string offline = R"({"status":"Off"})";
+};
+
+struct MqttConfig {
+  std::string server = "mqtt://127.0.0.1:1883";
+  std::string client_id;  // {hostname} expanded; default gpio2mqtt-<hostname>
+  std::chrono::seconds keepalive{60};
+  int version = 5;  // 5, or 4 for 3.1.1
+  std::string base_topic = "raspberry";
+  int qos = 1;
+  StatusConfig status;
+  std::size_t queue_limit = 10000;  // messages kept while the broker is unreachable
+  bool operator==(const MqttConfig&) const = default;
+};
+
+inline bool operator==(const StatusConfig& a, const StatusConfig& b) {
+  return a.topic == b.topic && a.online == b.online && a.offline == b.offline;
+}
+
+struct SimulatedChipConfig {
+  std::vector<std::string> lines;                           // offset = index
+  std::vector<std::pair<std::string, std::string>> wires;   // output -> input it drives
+};
+
+struct ChipConfig {
+  std::string name;  // the key under `chips:`
+  enum class Kind { kSimulated, kLabel, kPath } kind = Kind::kSimulated;
+  std::string label;  // kLabel
+  std::string path;   // kPath
+  SimulatedChipConfig simulated;
+  Location where;
+};
+
+enum class Edge { kRising, kFalling, kBoth };
+enum class OnDisconnect { kOff, kOn, kKeep };
+
+struct LineConfig {
+  std::string name;  // the key under `lines:`, one topic level
+  std::string chip;  // empty: searched on every chip (hardware only)
+  std::string line;  // a line name, or empty when `offset` is set
+  std::optional<unsigned> offset;
+  gpio::Direction direction = gpio::Direction::kInput;
+  Edge edge = Edge::kBoth;
+  gpio::Bias bias = gpio::Bias::kAsIs;
+  gpio::Drive drive = gpio::Drive::kPushPull;
+  bool active_low = false;
+  std::chrono::nanoseconds debounce{0};
+  bool initial = false;
+  OnDisconnect on_disconnect = OnDisconnect::kKeep;
+  Location where;       // the line's own key
+  Location line_where;  // its `line:` value
+  // "GPIO17" or "offset 3", for messages.
+  std::string line_spec() const;
+};
+
+struct Config {
+  std::string file;
+  MqttConfig mqtt;
+  std::vector<ChipConfig> chips;
+  std::vector<LineConfig> lines;
+  const ChipConfig* find_chip(const std::string& name) const;
+};
+
+}  // namespace gpio2mqtt::config

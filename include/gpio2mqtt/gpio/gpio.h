@@ -1,0 +1,86 @@
+// The GPIO seam: one interface, implemented by the simulated chip and by libgpiod.
+//
+// It is shaped after the kernel's uAPI v2 (libgpiod 2.x) and maps onto v1: a request holds
+// several lines of one chip with per-line settings, exposes the file descriptors the event loop
+// waits on, and yields edge events with a monotonic timestamp. Values are logical (active_low
+// already applied), as in libgpiod.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace gpio2mqtt::gpio {
+
+enum class Direction { kInput, kOutput };
+enum class Bias { kAsIs, kDisable, kPullUp, kPullDown };
+enum class Drive { kPushPull, kOpenDrain, kOpenSource };
+
+struct LineSettings {
+  unsigned offset = 0;
+  Direction direction = Direction::kInput;
+  Bias bias = Bias::kAsIs;
+  Drive drive = Drive::kPushPull;
+  bool active_low = false;
+  // Inputs: both edges are always requested, the bridge filters what it reports, so the state
+  // topic never goes stale. Outputs: the level set in the same request (no glitch at start).
+  bool initial_active = false;
+  // Kernel debounce where the backend supports it (libgpiod 2.x); zero = none.
+  std::chrono::nanoseconds debounce{0};
+};
+
+struct EdgeEvent {
+  unsigned offset = 0;
+  bool rising = false;            // logical: the line became active
+  std::uint64_t timestamp_ns = 0; // CLOCK_MONOTONIC
+  std::uint64_t line_seqno = 0;   // the kernel's per-line sequence number, 0 when unknown (uAPI v1)
+};
+
+// A failure talking to a chip; `what()` names the chip and line.
+class GpioError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class LineRequest {
+ public:
+  virtual ~LineRequest() = default;
+  // The descriptors that become readable when events are pending (one per request in uAPI v2,
+  // one per input line in v1).
+  virtual std::vector<int> event_fds() const = 0;
+  // Reads the pending events of `fd` without blocking and appends them to `out`.
+  virtual void read_events(int fd, std::vector<EdgeEvent>& out) = 0;
+  virtual bool get_value(unsigned offset) = 0;
+  virtual void set_value(unsigned offset, bool active) = 0;
+};
+
+class Chip {
+ public:
+  virtual ~Chip() = default;
+  virtual std::string name() const = 0;   // gpiochip0, or the config's name for a simulated chip
+  virtual std::string label() const = 0;
+  virtual std::vector<std::string> line_names() const = 0;  // index = offset; "" when unnamed
+  virtual std::optional<unsigned> find_line(const std::string& name) const = 0;
+  // Throws GpioError (naming the line and its consumer when it is busy).
+  virtual std::unique_ptr<LineRequest> request(const std::string& consumer,
+                                               const std::vector<LineSettings>& lines) = 0;
+};
+
+}  // namespace gpio2mqtt::gpio
+
+namespace gpio2mqtt::gpio {
+
+// Opens kernel chips; implemented over libgpiod, faked in tests.
+class ChipProvider {
+ public:
+  virtual ~ChipProvider() = default;
+  // Paths of every GPIO chip device on the system (/dev/gpiochipN), sorted.
+  virtual std::vector<std::string> chip_paths() const = 0;
+  virtual std::unique_ptr<Chip> open(const std::string& path) = 0;
+};
+
+}  // namespace gpio2mqtt::gpio

@@ -1,0 +1,39 @@
+// The MQTT seam: one interface over paho's async_client, used only from the event loop thread.
+// Whatever paho reports on its own thread is queued and signalled through event_fd().
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "gpio2mqtt/bridge/outbox.h"
+
+namespace gpio2mqtt::mqtt {
+
+struct Event {
+  enum class Kind { kConnected, kConnectFailed, kConnectionLost, kMessage } kind;
+  std::string text{};  // the cause for connection events
+  std::string topic{};
+  std::string payload{};  // cut to just over bridge::kMaxCommandPayload: larger is dropped unread
+  bool retained = false;
+};
+
+class Client {
+ public:
+  virtual ~Client() = default;
+  // Readable while events wait in take_events().
+  virtual int event_fd() const = 0;
+  virtual std::vector<Event> take_events() = 0;
+  // Starts one connection attempt; its outcome arrives as kConnected or kConnectFailed.
+  virtual void connect() = 0;
+  // False when the message could not be handed to the connection.
+  virtual bool publish(const bridge::Message& message) = 0;
+  virtual void subscribe(const std::vector<std::string>& topics, int qos) = 0;
+  virtual void unsubscribe(const std::vector<std::string>& topics) = 0;
+  // A clean stop: publishes `last` (if connected) and waits for it, then disconnects, all within
+  // `budget` even when the broker is gone.
+  virtual void shutdown(const std::optional<bridge::Message>& last, std::chrono::milliseconds budget) = 0;
+};
+
+}  // namespace gpio2mqtt::mqtt

@@ -1,0 +1,34 @@
+// Small parsers shared by the config loader and the command grammar.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace gpio2mqtt {
+
+// "10ms", "1.5s", "500us", "2m", "1h", "0" -> nanoseconds; nullopt when malformed or negative.
+std::optional<std::chrono::nanoseconds> parse_duration(std::string_view text);
+
+// Lower-cases ASCII letters.
+std::string ascii_lower(std::string_view text);
+
+// Replaces every "{hostname}" with `hostname`.
+std::string expand_hostname(std::string_view text, std::string_view hostname);
+
+// A name usable as one MQTT topic level: letters, digits, '_', '-', '.'; not empty.
+bool is_safe_topic_level(std::string_view name);
+
+// A topic to publish to: no '+', '#', NUL, no empty level, not empty.
+bool is_valid_publish_topic(std::string_view topic);
+
+// The machine's host name (gethostname), "localhost" if it cannot be read.
+std::string host_name();
+
+}  // namespace gpio2mqtt
+
+namespace gpio2mqtt {
+// At most `limit` bytes of `text` with anything unprintable escaped as \xNN: safe in one log line.
+std::string printable(std::string_view text, std::size_t limit = 64);
+}  // namespace gpio2mqtt

@@ -1,0 +1,185 @@
+#include "gpio2mqtt/bridge/bridge.h"
+
+#include <spdlog/spdlog.h>
+
+#include "gpio2mqtt/util/text.h"
+
+namespace gpio2mqtt::bridge {
+
+using config::Edge;
+using config::OnDisconnect;
+using gpio::Direction;
+
+LineTopics make_topics(const std::string& base_topic, const std::string& line_name) {
+  std::string prefix = base_topic + "/" + line_name + "/";
+  return {prefix + "state", prefix + "event", prefix + "set", prefix + "get"};
+}
+
+Bridge::Bridge(const config::Config& config, Publisher& publisher, LinePort& lines)
+    : config_(config), publisher_(publisher), port_(lines), outbox_(config.mqtt.queue_limit) {
+  for (std::size_t i = 0; i < config.lines.size(); ++i) {
+    const auto& line_config = config.lines[i];
+    Line line{&line_config, make_topics(config.mqtt.base_topic, line_config.name)};
+    if (line_config.direction == Direction::kOutput) {
+      line.level = line_config.initial;
+      commands_[line.topics.set] = {i, TopicKind::kSet};
+    }
+    commands_[line.topics.get] = {i, TopicKind::kGet};
+    lines_.push_back(std::move(line));
+  }
+}
+
+void Bridge::start() {
+  for (std::size_t i = 0; i < lines_.size(); ++i) {
+    Line& line = lines_[i];
+    try {
+      line.level = port_.read(i);
+    } catch (const std::exception& e) {
+      ++counters_.line_errors;
+      spdlog::error("line {}: cannot read its level: {}", line.config->name, e.what());
+    }
+    line.debounce = Debouncer(line.config->debounce, line.level);
+  }
+}
+
+bool Bridge::send(Message message, bool queue_if_down) {
+  if (connected_ && publisher_.publish(message)) return true;
+  if (queue_if_down && outbox_.push(std::move(message))) {
+    // Logged at powers of two so a long outage does not flood the journal.
+    std::uint64_t dropped = ++counters_.events_dropped;
+    if ((dropped & (dropped - 1)) == 0)
+      spdlog::warn("broker unreachable: {} queued events dropped so far (queue limit {})", dropped, config_.mqtt.queue_limit);
+  }
+  return false;
+}
+
+void Bridge::publish_state(const Line& line) {
+  // States are not queued: every state is published again on connect.
+  send({line.topics.state, state_word(line.level), config_.mqtt.qos, true}, false);
+}
+
+void Bridge::publish_event(Line& line, const Debouncer::Report& report) {
+  line.level = report.active;
+  publish_state(line);
+  Edge edge = line.config->edge;
+  if (edge == Edge::kRising && !report.active) return;
+  if (edge == Edge::kFalling && report.active) return;
+  EdgeReport event{report.active, static_cast<std::uint64_t>(report.timestamp.count()), ++line.seq};
+  send({line.topics.event, format_event(event), config_.mqtt.qos, false}, true);
+  ++counters_.edges_published;
+}
+
+void Bridge::on_edge(std::size_t index, const gpio::EdgeEvent& event, MonoTime) {
+  Line& line = lines_.at(index);
+  if (line.config->direction != Direction::kInput) return;
+  if (auto report = line.debounce.on_edge(event.rising, MonoTime(event.timestamp_ns))) publish_event(line, *report);
+}
+
+void Bridge::on_time(MonoTime now) {
+  for (std::size_t i = 0; i < lines_.size(); ++i) {
+    Line& line = lines_[i];
+    if (auto report = line.debounce.on_time(now)) publish_event(line, *report);
+    if (line.pulse_end && *line.pulse_end <= now) {
+      line.pulse_end.reset();
+      drive(i, line.pulse_revert);
+    }
+  }
+}
+
+std::optional<MonoTime> Bridge::next_deadline() const {
+  std::optional<MonoTime> next;
+  auto consider = [&](std::optional<MonoTime> t) {
+    if (t && (!next || *t < *next)) next = t;
+  };
+  for (const Line& line : lines_) {
+    consider(line.debounce.deadline());
+    consider(line.pulse_end);
+  }
+  return next;
+}
+
+void Bridge::drive(std::size_t index, bool active) {
+  Line& line = lines_[index];
+  try {
+    port_.write(index, active);
+    line.level = active;
+  } catch (const std::exception& e) {
+    ++counters_.line_errors;
+    spdlog::error("line {}: cannot set it {}: {}", line.config->name, state_word(active), e.what());
+  }
+  publish_state(line);
+}
+
+std::string Bridge::apply(std::size_t index, const Command& command, MonoTime now) {
+  Line& line = lines_.at(index);
+  if (line.config->direction != Direction::kOutput) return "line '" + line.config->name + "' is an input";
+  bool was = line.level;
+  bool target = command.kind == Command::Kind::kToggle ? !line.level : command.active;
+  // A pulse reverts to the level from before the first pulse, even when pulses overlap.
+  bool revert_to = line.pulse_end ? line.pulse_revert : was;
+  line.pulse_end.reset();
+  if (command.pulse) {
+    line.pulse_end = now + *command.pulse;
+    line.pulse_revert = revert_to;
+  }
+  drive(index, target);
+  ++counters_.commands_applied;
+  return "";
+}
+
+void Bridge::reject(std::string_view topic, std::string_view payload, const std::string& why) {
+  ++counters_.commands_rejected;
+  spdlog::warn("rejected command on {}: '{}': {}", printable(topic, 256), printable(payload), why);
+}
+
+void Bridge::on_message(std::string_view topic, std::string_view payload, bool retained, MonoTime now) {
+  auto it = commands_.find(std::string(topic));
+  if (it == commands_.end()) return reject(topic, payload, "not a command topic of this bridge");
+  auto [index, kind] = it->second;
+  if (retained) return reject(topic, payload, "retained commands are never acted on (publish without retain)");
+  if (kind == TopicKind::kGet) return publish_state(lines_[index]);
+  if (payload.size() > kMaxCommandPayload) return reject(topic, "", "payload over " + std::to_string(kMaxCommandPayload) + " bytes, dropped unread");
+  auto parsed = parse_command(payload);
+  if (auto* error = std::get_if<std::string>(&parsed)) return reject(topic, payload, *error);
+  apply(index, std::get<Command>(parsed), now);
+}
+
+void Bridge::on_connected(MonoTime) {
+  connected_ = true;
+  const auto& status = config_.mqtt.status;
+  send({status.topic, status.online, 1, true}, false);
+  while (connected_ && !outbox_.empty()) {
+    if (!send(outbox_.front(), false)) return;  // lost again: the rest waits for the next connect
+    outbox_.pop();
+  }
+  for (const Line& line : lines_) publish_state(line);
+}
+
+void Bridge::on_disconnected(MonoTime) {
+  connected_ = false;
+  apply_disconnect_levels();
+}
+
+void Bridge::on_stop(MonoTime) {
+  apply_disconnect_levels();  // still connected: the new states go out before the Off status
+  connected_ = false;
+}
+
+void Bridge::apply_disconnect_levels() {
+  for (std::size_t i = 0; i < lines_.size(); ++i) {
+    Line& line = lines_[i];
+    if (line.config->direction != Direction::kOutput || line.config->on_disconnect == OnDisconnect::kKeep) continue;
+    line.pulse_end.reset();
+    bool target = line.config->on_disconnect == OnDisconnect::kOn;
+    if (line.level != target) drive(i, target);
+  }
+}
+
+std::vector<std::string> Bridge::subscriptions() const {
+  std::vector<std::string> topics;
+  for (const auto& [topic, target] : commands_) topics.push_back(topic);
+  std::sort(topics.begin(), topics.end());
+  return topics;
+}
+
+}  // namespace gpio2mqtt::bridge

@@ -1,0 +1,67 @@
+#include "gpio2mqtt/config/describe.h"
+
+#include <fmt/format.h>
+
+#include "gpio2mqtt/bridge/bridge.h"
+
+namespace gpio2mqtt::config {
+namespace {
+
+const char* bias_name(gpio::Bias bias) {
+  switch (bias) {
+    case gpio::Bias::kAsIs: return "as-is";
+    case gpio::Bias::kDisable: return "disable";
+    case gpio::Bias::kPullUp: return "pull-up";
+    case gpio::Bias::kPullDown: return "pull-down";
+  }
+  return "?";
+}
+
+const char* drive_name(gpio::Drive drive) {
+  switch (drive) {
+    case gpio::Drive::kPushPull: return "push-pull";
+    case gpio::Drive::kOpenDrain: return "open-drain";
+    case gpio::Drive::kOpenSource: return "open-source";
+  }
+  return "?";
+}
+
+std::string chip_text(const Config& config, const LineConfig& line) {
+  const ChipConfig* chip = config.find_chip(line.chip);
+  if (!chip) return "any chip";
+  switch (chip->kind) {
+    case ChipConfig::Kind::kSimulated: return "simulated chip " + chip->name;
+    case ChipConfig::Kind::kLabel: return "chip " + chip->name + " (label " + chip->label + ")";
+    case ChipConfig::Kind::kPath: return "chip " + chip->name + " (" + chip->path + ")";
+  }
+  return chip->name;
+}
+
+}  // namespace
+
+std::string describe(const Config& config) {
+  const MqttConfig& m = config.mqtt;
+  std::string out = fmt::format("{}: valid\n", config.file);
+  out += fmt::format("mqtt: {} as {}, MQTT {}, keepalive {} s, QoS {}, queue {} while disconnected\n", m.server,
+                     m.client_id, m.version == 5 ? "5" : "3.1.1", m.keepalive.count(), m.qos, m.queue_limit);
+  out += fmt::format("status: {} (online {}, will {})\n", m.status.topic, m.status.online, m.status.offline);
+  out += "lines:\n";
+  for (const LineConfig& line : config.lines) {
+    auto topics = bridge::make_topics(m.base_topic, line.name);
+    std::string where = fmt::format("{} on {}", line.line_spec(), chip_text(config, line));
+    if (line.direction == gpio::Direction::kInput) {
+      const char* edge = line.edge == Edge::kRising ? "rising" : line.edge == Edge::kFalling ? "falling" : "both";
+      out += fmt::format("  {}: input, {}; edge {}, bias {}{}, debounce {} us\n", line.name, where, edge,
+                         bias_name(line.bias), line.active_low ? ", active-low" : "", line.debounce.count() / 1000);
+      out += fmt::format("    publishes {} (retained) and {}; answers {}\n", topics.state, topics.event, topics.get);
+    } else {
+      const char* lost = line.on_disconnect == OnDisconnect::kKeep ? "keep" : line.on_disconnect == OnDisconnect::kOn ? "ON" : "OFF";
+      out += fmt::format("  {}: output, {}; initial {}, on_disconnect {}, drive {}{}\n", line.name, where,
+                         line.initial ? "ON" : "OFF", lost, drive_name(line.drive), line.active_low ? ", active-low" : "");
+      out += fmt::format("    takes {}, answers {}, publishes {} (retained)\n", topics.set, topics.get, topics.state);
+    }
+  }
+  return out;
+}
+
+}  // namespace gpio2mqtt::config

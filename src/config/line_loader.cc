@@ -1,0 +1,115 @@
+// The `lines:` section: one entry per line the bridge serves.
+#include <algorithm>
+
+#include "gpio2mqtt/util/text.h"
+#include "yaml_reader.h"
+
+namespace gpio2mqtt::config {
+namespace {
+
+std::string joined(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
+// Binds a line to its chip; on simulated chips the name or offset is checked here already.
+void resolve_chip(const YamlReader& r, const YAML::Node& node, LineConfig& line,
+                  const std::vector<ChipConfig>& chips) {
+  const std::string what = "line '" + line.name + "'";
+  if (chips.empty()) r.fail(node, what + ": no chips are configured");
+  const ChipConfig* chip = nullptr;
+  if (node["chip"]) {
+    line.chip = r.string(node["chip"], what + ".chip");
+    auto it = std::find_if(chips.begin(), chips.end(), [&](const auto& c) { return c.name == line.chip; });
+    if (it == chips.end()) {
+      std::vector<std::string> names;
+      for (const auto& c : chips) names.push_back(c.name);
+      r.fail(node["chip"], what + ": no chip '" + line.chip + "'; configured chips: " + joined(names));
+    }
+    chip = &*it;
+  } else if (chips.size() == 1) {
+    chip = &chips.front();
+  } else if (std::all_of(chips.begin(), chips.end(), [](const auto& c) { return c.kind == ChipConfig::Kind::kSimulated; })) {
+    for (const auto& c : chips) {
+      bool has = line.offset ? false : std::count(c.simulated.lines.begin(), c.simulated.lines.end(), line.line) > 0;
+      if (!has) continue;
+      if (chip) r.fail(node["line"], what + ": " + line.line_spec() + " is on chips '" + chip->name + "' and '" + c.name + "'; say which with chip:");
+      chip = &c;
+    }
+    if (!chip && line.offset) r.fail(node["line"], what + ": an offset needs a chip: when there are several chips");
+  }
+  if (!chip) return;  // several hardware chips: the line name is searched on all at start-up
+  line.chip = chip->name;
+  if (chip->kind != ChipConfig::Kind::kSimulated) return;
+  const auto& names = chip->simulated.lines;
+  if (line.offset && *line.offset >= names.size())
+    r.fail(node["line"], what + ": chip '" + chip->name + "' has " + std::to_string(names.size()) + " lines (offsets 0.." +
+                             std::to_string(names.size() - 1) + ")");
+  if (!line.offset && std::find(names.begin(), names.end(), line.line) == names.end())
+    r.fail(node["line"], what + ": chip '" + chip->name + "' has no line '" + line.line + "'; its lines: " + joined(names));
+}
+
+void reject(const YamlReader& r, const YAML::Node& node, const char* key, const std::string& why) {
+  if (node[key]) r.fail(node[key], why);
+}
+
+}  // namespace
+
+LineConfig load_line(const YamlReader& r, const YAML::Node& key, const YAML::Node& node,
+                     const std::vector<ChipConfig>& chips) {
+  LineConfig line;
+  line.name = key.Scalar();
+  line.where = r.at(key);
+  const std::string what = "line '" + line.name + "'";
+  if (!is_safe_topic_level(line.name))
+    r.fail(key, what + ": a line name is a topic level: use letters, digits, '_', '-' or '.'");
+  r.expect_map(node, what,
+               {"chip", "line", "direction", "edge", "bias", "active_low", "debounce", "initial", "on_disconnect", "drive"});
+  if (!node["line"]) r.fail(key, what + ": 'line:' is required (a line name like GPIO17, or an offset)");
+  line.line_where = r.at(node["line"]);
+  std::string spec = r.string(node["line"], what + ".line");
+  if (!spec.empty() && std::all_of(spec.begin(), spec.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    line.offset = static_cast<unsigned>(r.integer(node["line"], what + ".line", 0, 1023));
+  else if (spec.empty())
+    r.fail(node["line"], what + ".line: expected a line name or an offset");
+  else
+    line.line = spec;
+  resolve_chip(r, node, line, chips);
+
+  using gpio::Bias, gpio::Direction, gpio::Drive;
+  if (node["direction"])
+    line.direction = r.choice<Direction>(node["direction"], what + ".direction",
+                                         {{"input", Direction::kInput}, {"output", Direction::kOutput}});
+  if (node["bias"])
+    line.bias = r.choice<Bias>(node["bias"], what + ".bias",
+                               {{"as-is", Bias::kAsIs}, {"disable", Bias::kDisable}, {"pull-up", Bias::kPullUp}, {"pull-down", Bias::kPullDown}});
+  if (node["active_low"]) line.active_low = r.boolean(node["active_low"], what + ".active_low");
+
+  if (line.direction == Direction::kInput) {
+    reject(r, node, "initial", what + ": an input has no initial level (initial is for outputs)");
+    reject(r, node, "on_disconnect", what + ": on_disconnect is for outputs");
+    reject(r, node, "drive", what + ": drive is for outputs");
+    if (node["edge"])
+      line.edge = r.choice<Edge>(node["edge"], what + ".edge", {{"rising", Edge::kRising}, {"falling", Edge::kFalling}, {"both", Edge::kBoth}});
+    if (node["debounce"]) {
+      line.debounce = r.duration(node["debounce"], what + ".debounce");
+      if (line.debounce > std::chrono::seconds(10)) r.fail(node["debounce"], what + ".debounce: at most 10s");
+    }
+  } else {
+    reject(r, node, "edge", what + ": edge is for inputs");
+    reject(r, node, "debounce", what + ": debounce is for inputs");
+    if (node["initial"]) line.initial = r.boolean(node["initial"], what + ".initial");
+    if (node["drive"])
+      line.drive = r.choice<Drive>(node["drive"], what + ".drive",
+                                   {{"push-pull", Drive::kPushPull}, {"open-drain", Drive::kOpenDrain}, {"open-source", Drive::kOpenSource}});
+    if (node["on_disconnect"]) {
+      std::string v = ascii_lower(r.string(node["on_disconnect"], what + ".on_disconnect"));
+      if (v == "keep") line.on_disconnect = OnDisconnect::kKeep;
+      else line.on_disconnect = r.boolean(node["on_disconnect"], what + ".on_disconnect (on, off or keep)") ? OnDisconnect::kOn : OnDisconnect::kOff;
+    }
+  }
+  return line;
+}
+
+}  // namespace gpio2mqtt::config

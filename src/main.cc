@@ -1,0 +1,91 @@
+// gpio2mqtt: command line, then the service. Everything else lives in the core library.
+#include <getopt.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <iostream>
+
+#include "gpio2mqtt/config/describe.h"
+#include "gpio2mqtt/config/loader.h"
+#include "gpio2mqtt/exit_codes.h"
+#include "gpio2mqtt/gpio/hardware.h"
+#include "gpio2mqtt/mqtt/paho_client.h"
+#include "gpio2mqtt/service/service.h"
+#include "gpio2mqtt/util/logging.h"
+#include "gpio2mqtt/util/text.h"
+#include "gpio2mqtt/version.h"
+
+namespace {
+
+constexpr const char* kUsage = R"(Usage: gpio2mqtt [OPTIONS]
+Bridge Linux GPIO lines to MQTT.
+
+  -c, --config FILE        the configuration (default /etc/gpio2mqtt/config.yaml)
+      --check-config FILE  validate FILE, print its lines and topics, touch nothing; exit 0 or 78
+  -l, --log-level LEVEL    trace, debug, info (default), warn, error, critical, off
+  -V, --version            print the version
+  -h, --help               print this help
+
+Exit codes: 0 stopped cleanly, 1 runtime failure, 64 bad usage, 69 GPIO unavailable
+(e.g. a line held by another program), 78 invalid configuration.
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace gpio2mqtt;
+  std::string config_path = "/etc/gpio2mqtt/config.yaml";
+  std::string check_path;
+  std::string log_level = "info";
+  static const option kOptions[] = {
+      {"config", required_argument, nullptr, 'c'}, {"check-config", required_argument, nullptr, 'C'},
+      {"log-level", required_argument, nullptr, 'l'}, {"version", no_argument, nullptr, 'V'},
+      {"help", no_argument, nullptr, 'h'}, {nullptr, 0, nullptr, 0}};
+  for (int opt; (opt = getopt_long(argc, argv, "c:l:Vh", kOptions, nullptr)) != -1;) {
+    switch (opt) {
+      case 'c': config_path = optarg; break;
+      case 'C': check_path = optarg; break;
+      case 'l': log_level = optarg; break;
+      case 'V': std::cout << "gpio2mqtt " << kVersion << "\n"; return kExitOk;
+      case 'h': std::cout << kUsage; return kExitOk;
+      default: std::cerr << kUsage; return kExitUsage;
+    }
+  }
+  if (optind < argc) {
+    std::cerr << "gpio2mqtt: unexpected argument '" << argv[optind] << "'\n" << kUsage;
+    return kExitUsage;
+  }
+  if (!setup_logging(log_level)) {
+    std::cerr << "gpio2mqtt: unknown log level '" << log_level << "'\n";
+    return kExitUsage;
+  }
+  if (!check_path.empty()) {
+    try {
+      std::cout << config::describe(config::load_config_file(check_path, host_name()));
+      return kExitOk;
+    } catch (const config::ConfigError& e) {
+      std::cerr << e.what() << "\n";
+      return kExitConfig;
+    }
+  }
+
+  // Before paho starts its threads, so that only the loop's signalfd sees these signals.
+  service::block_service_signals();
+  try {
+    config::Config config = config::load_config_file(config_path, host_name());
+    auto hardware = gpio::make_hardware_provider();
+    service::LineSet lines(config, hardware.get(), "gpio2mqtt");
+    auto client = mqtt::make_paho_client(config.mqtt);
+    service::Service daemon(config, lines, *client);
+    return daemon.run();
+  } catch (const config::ConfigError& e) {
+    spdlog::critical("{}", e.what());
+    return kExitConfig;
+  } catch (const gpio::GpioError& e) {
+    spdlog::critical("GPIO: {}", e.what());
+    return kExitUnavailable;
+  } catch (const std::exception& e) {
+    spdlog::critical("{}", e.what());
+    return kExitFailure;
+  }
+}

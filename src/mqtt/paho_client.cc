@@ -1,0 +1,182 @@
+#include "gpio2mqtt/mqtt/paho_client.h"
+
+#include <mqtt/async_client.h>
+#include <spdlog/spdlog.h>
+#include <sys/eventfd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <mutex>
+
+#include "gpio2mqtt/bridge/command.h"
+#include "gpio2mqtt/util/unique_fd.h"
+
+namespace gpio2mqtt::mqtt {
+namespace {
+
+// Paho calls back on its own thread; this only queues and wakes the loop (never waits on a token
+// there: the acknowledgement would need the very thread that waits).
+class EventQueue {
+ public:
+  EventQueue() : fd_(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
+    if (!fd_.valid()) throw std::runtime_error(std::string("eventfd: ") + std::strerror(errno));
+  }
+  int fd() const { return fd_.get(); }
+  void push(Event event) noexcept {
+    try {
+      std::lock_guard lock(mutex_);
+      events_.push_back(std::move(event));
+    } catch (...) {
+      return;  // out of memory on paho's thread: losing one event beats terminating
+    }
+    std::uint64_t one = 1;
+    [[maybe_unused]] auto written = write(fd_.get(), &one, sizeof one);
+  }
+  std::vector<Event> take() {
+    std::uint64_t count;
+    [[maybe_unused]] auto was_read = read(fd_.get(), &count, sizeof count);
+    std::lock_guard lock(mutex_);
+    return std::exchange(events_, {});
+  }
+
+ private:
+  UniqueFd fd_;
+  std::mutex mutex_;
+  std::vector<Event> events_;
+};
+
+class ConnectListener : public ::mqtt::iaction_listener {
+ public:
+  explicit ConnectListener(EventQueue& queue) : queue_(queue) {}
+  void on_failure(const ::mqtt::token& token) override {
+    std::string reason = "connection refused or unreachable";
+    if (token.get_return_code() != 0) reason += " (code " + std::to_string(token.get_return_code()) + ")";
+    queue_.push({Event::Kind::kConnectFailed, reason});
+  }
+  void on_success(const ::mqtt::token&) override {}  // the connected handler reports it
+
+ private:
+  EventQueue& queue_;
+};
+
+class PahoClient : public Client {
+ public:
+  explicit PahoClient(const config::MqttConfig& config)
+      : config_(config),
+        client_(config.server, config.client_id,
+                ::mqtt::create_options(config.version == 5 ? MQTTVERSION_5 : MQTTVERSION_3_1_1), nullptr),
+        listener_(queue_) {
+    // Handlers are set before connect(): paho refuses changes while a connect is in progress.
+    client_.set_connected_handler([this](const std::string& cause) { queue_.push({Event::Kind::kConnected, cause}); });
+    client_.set_connection_lost_handler([this](const std::string& cause) {
+      queue_.push({Event::Kind::kConnectionLost, cause.empty() ? "connection lost" : cause});
+    });
+    client_.set_message_callback([this](::mqtt::const_message_ptr message) {
+      const auto& payload = message->get_payload();
+      Event event{Event::Kind::kMessage, {}, message->get_topic()};
+      event.payload = payload.substr(0, bridge::kMaxCommandPayload + 1);
+      event.retained = message->is_retained();
+      queue_.push(std::move(event));
+    });
+    // The version is set first: it resets clean session / clean start (libraries.md §1).
+    auto builder = ::mqtt::connect_options_builder()
+                       .mqtt_version(config.version == 5 ? MQTTVERSION_5 : MQTTVERSION_3_1_1)
+                       .keep_alive_interval(config.keepalive)
+                       .connect_timeout(std::chrono::seconds(10))
+                       .will(::mqtt::will_options(config.status.topic, config.status.offline, 1, true));
+    if (config.version == 5) builder.clean_start(true);
+    else builder.clean_session(true);
+    options_ = builder.finalize();
+  }
+
+  ~PahoClient() override {
+    try {
+      if (client_.is_connected()) client_.disconnect(0)->wait_for(std::chrono::seconds(1));
+    } catch (const std::exception&) {
+    }
+  }
+
+  int event_fd() const override { return queue_.fd(); }
+  std::vector<Event> take_events() override { return queue_.take(); }
+
+  void connect() override {
+    try {
+      client_.connect(options_, nullptr, listener_);
+    } catch (const ::mqtt::exception& e) {
+      queue_.push({Event::Kind::kConnectFailed, e.what()});
+    }
+  }
+
+  bool publish(const bridge::Message& message) override {
+    try {
+      client_.publish(message.topic, message.payload.data(), message.payload.size(), message.qos, message.retain);
+      return true;
+    } catch (const ::mqtt::exception& e) {
+      spdlog::debug("publish to {} not handed over: {}", message.topic, e.what());
+      return false;
+    }
+  }
+
+  void subscribe(const std::vector<std::string>& topics, int qos) override {
+    // v5: retain handling 2 keeps the broker from replaying retained commands at all.
+    ::mqtt::subscribe_options options(false, false, ::mqtt::subscribe_options::DONT_SEND_RETAINED);
+    for (const auto& topic : topics) {
+      try {
+        if (config_.version == 5) client_.subscribe(topic, qos, options);
+        else client_.subscribe(topic, qos);
+      } catch (const ::mqtt::exception& e) {
+        spdlog::warn("cannot subscribe to {}: {}", topic, e.what());
+      }
+    }
+  }
+
+  void unsubscribe(const std::vector<std::string>& topics) override {
+    for (const auto& topic : topics) {
+      try {
+        client_.unsubscribe(topic);
+      } catch (const ::mqtt::exception& e) {
+        spdlog::warn("cannot unsubscribe from {}: {}", topic, e.what());
+      }
+    }
+  }
+
+  void shutdown(const std::optional<bridge::Message>& last, std::chrono::milliseconds budget) override {
+    auto deadline = std::chrono::steady_clock::now() + budget;
+    auto remaining = [&] {
+      return std::max(std::chrono::milliseconds(0),
+                      std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()));
+    };
+    try {
+      // A clean DISCONNECT discards the will (and paho 1.2 cannot ask for it), so say Off ourselves.
+      if (last && client_.is_connected())
+        client_.publish(last->topic, last->payload.data(), last->payload.size(), last->qos, last->retain)
+            ->wait_for(remaining() * 2 / 3);
+    } catch (const ::mqtt::exception& e) {
+      spdlog::warn("could not publish {} before stopping: {}", last->topic, e.what());
+    }
+    try {
+      client_.disconnect(static_cast<int>(remaining().count() / 2))->wait_for(remaining());
+    } catch (const ::mqtt::exception&) {
+      // Not connected: the call still stopped any reconnect attempt in progress.
+    }
+  }
+
+ private:
+  config::MqttConfig config_;
+  EventQueue queue_;
+  ::mqtt::async_client client_;
+  ConnectListener listener_;
+  ::mqtt::connect_options options_;
+};
+
+}  // namespace
+
+std::unique_ptr<Client> make_paho_client(const config::MqttConfig& config) {
+  try {
+    return std::make_unique<PahoClient>(config);
+  } catch (const ::mqtt::exception& e) {
+    throw std::runtime_error("mqtt: cannot create a client for " + config.server + ": " + e.what());
+  }
+}
+
+}  // namespace gpio2mqtt::mqtt

@@ -1,0 +1,97 @@
+#include "gpio2mqtt/util/text.h"
+
+#include <unistd.h>
+
+#include <cctype>
+#include <charconv>
+#include <cmath>
+
+namespace gpio2mqtt {
+
+std::optional<std::chrono::nanoseconds> parse_duration(std::string_view text) {
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
+  if (text.empty()) return std::nullopt;
+  std::size_t unit_at = 0;
+  while (unit_at < text.size() &&
+         (std::isdigit(static_cast<unsigned char>(text[unit_at])) || text[unit_at] == '.'))
+    ++unit_at;
+  if (unit_at == 0) return std::nullopt;
+  double number = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + unit_at, number);
+  if (ec != std::errc() || end != text.data() + unit_at || !std::isfinite(number)) return std::nullopt;
+  std::string_view unit = text.substr(unit_at);
+  double scale = 0;
+  if (unit == "ns") scale = 1;
+  else if (unit == "us") scale = 1e3;
+  else if (unit == "ms") scale = 1e6;
+  else if (unit == "s") scale = 1e9;
+  else if (unit == "m" || unit == "min") scale = 60e9;
+  else if (unit == "h") scale = 3600e9;
+  else if (unit.empty() && number == 0) scale = 1;  // a bare 0 needs no unit
+  else return std::nullopt;
+  double ns = number * scale;
+  if (ns > 1e18) return std::nullopt;  // ~31 years: a typo, not a setting
+  return std::chrono::nanoseconds(static_cast<long long>(std::llround(ns)));
+}
+
+std::string ascii_lower(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string expand_hostname(std::string_view text, std::string_view hostname) {
+  static constexpr std::string_view kToken = "{hostname}";
+  std::string out;
+  std::size_t from = 0;
+  for (std::size_t at; (at = text.find(kToken, from)) != std::string_view::npos; from = at + kToken.size()) {
+    out.append(text.substr(from, at - from));
+    out.append(hostname);
+  }
+  out.append(text.substr(from));
+  return out;
+}
+
+bool is_safe_topic_level(std::string_view name) {
+  if (name.empty()) return false;
+  for (char c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-' && c != '.') return false;
+  }
+  return true;
+}
+
+bool is_valid_publish_topic(std::string_view topic) {
+  if (topic.empty() || topic.size() > 1024) return false;
+  if (topic.front() == '/' || topic.back() == '/') return false;
+  if (topic.find("//") != std::string_view::npos) return false;
+  return topic.find_first_of(std::string_view("+#\0", 3)) == std::string_view::npos;
+}
+
+std::string host_name() {
+  char buffer[256] = {};
+  if (gethostname(buffer, sizeof buffer - 1) != 0 || buffer[0] == '\0') return "localhost";
+  return buffer;
+}
+
+}  // namespace gpio2mqtt
+
+namespace gpio2mqtt {
+
+std::string printable(std::string_view text, std::size_t limit) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (std::size_t i = 0; i < text.size() && i < limit; ++i) {
+    auto c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x20 && c < 0x7f && c != '\\') {
+      out += static_cast<char>(c);
+    } else {
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  if (text.size() > limit) out += "...(" + std::to_string(text.size()) + " bytes)";
+  return out;
+}
+
+}  // namespace gpio2mqtt
