@@ -26,7 +26,13 @@ std::string normalize_server(const YamlReader& r, const YAML::Node& node) {
   std::string host = rest.substr(0, rest.find('/'));
   if (host.empty() || host.front() == ':') r.fail(node, "mqtt.server: no host in '" + uri + "'");
   bool has_port = host.back() != ']' && host.find(':', host.rfind(']') == std::string::npos ? 0 : host.rfind(']')) != std::string::npos;
-  if (has_port) return uri;
+  if (has_port) {
+    std::string port = host.substr(host.rfind(':') + 1);
+    bool digits = !port.empty() && port.size() <= 5 && port.find_first_not_of("0123456789") == std::string::npos;
+    if (!digits || std::stoi(port) < 1 || std::stoi(port) > 65535)
+      r.fail(node, "mqtt.server: port " + port + " is not 1..65535");
+    return uri;
+  }
   return scheme + "://" + host + ":" + std::to_string(default_port) + rest.substr(host.size());
 }
 

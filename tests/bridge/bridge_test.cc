@@ -1,0 +1,234 @@
+#include "gpio2mqtt/bridge/bridge.h"
+
+#include <gtest/gtest.h>
+
+#include "fakes.h"
+#include "gpio2mqtt/config/loader.h"
+
+namespace gpio2mqtt::bridge {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr std::size_t kButton = 0, kRelay = 1;
+
+config::Config demo_config(const std::string& button_extra = "", const std::string& relay_extra = "") {
+  return config::parse_config(R"(
+mqtt: {base_topic: pi, qos: 1, buffer: 3}
+chips:
+  main: {simulated: {lines: [A, B]}}
+lines:
+  button:
+    line: A
+    debounce: 10ms
+)" + button_extra + R"(
+  relay:
+    line: B
+    direction: output
+    on_disconnect: off
+)" + relay_extra,
+                              "test.yaml", "host");
+}
+
+gpio::EdgeEvent edge(bool rising, Nanos at) {
+  return {0, rising, static_cast<std::uint64_t>(at.count()), 0};
+}
+
+class ABridge : public ::testing::Test {
+ protected:
+  void SetUp() override { make(demo_config()); }
+  void make(config::Config config) {
+    config_ = std::move(config);
+    bridge_.emplace(config_, publisher_, lines_);
+    bridge_->start();
+    bridge_->on_connected(0ms);
+    publisher_.take();
+  }
+  void command(std::string_view payload, MonoTime now = 1s, bool retained = false) {
+    bridge_->on_message("pi/relay/set", payload, retained, now);
+  }
+
+  config::Config config_;
+  RecordingPublisher publisher_;
+  FakeLines lines_;
+  std::optional<Bridge> bridge_;
+};
+
+TEST_F(ABridge, PublishesStatusQueuedEventsAndEveryStateOnConnect) {
+  lines_.levels[kButton] = true;
+  Bridge bridge(config_, publisher_, lines_);
+  bridge.start();
+  bridge.on_connected(0ms);
+  auto sent = publisher_.take();
+  ASSERT_EQ(sent.size(), 3u);
+  EXPECT_EQ(sent[0], (Message{"pi/status", R"({"status":"On"})", 1, true}));
+  EXPECT_EQ(sent[1], (Message{"pi/button/state", "ON", 1, true}));
+  EXPECT_EQ(sent[2], (Message{"pi/relay/state", "OFF", 1, true}));
+}
+
+TEST_F(ABridge, PublishesStateAndEventForAnEdge) {
+  bridge_->on_edge(kButton, edge(true, 5s), 5s);
+  auto sent = publisher_.take();
+  ASSERT_EQ(sent.size(), 2u);
+  EXPECT_EQ(sent[0], (Message{"pi/button/state", "ON", 1, true}));
+  EXPECT_EQ(sent[1], (Message{"pi/button/event", R"({"edge":"rising","state":"ON","timestamp_ns":5000000000,"seq":1})", 1, false}));
+  bridge_->on_edge(kButton, edge(false, 6s), 6s);
+  EXPECT_EQ(publisher_.payloads_on("pi/button/event").back(),
+            R"({"edge":"falling","state":"OFF","timestamp_ns":6000000000,"seq":2})");
+  EXPECT_EQ(bridge_->counters().edges_published, 2u);
+}
+
+TEST_F(ABridge, DebouncesWithTheTimePassedIn) {
+  bridge_->on_edge(kButton, edge(true, 5s), 5s);
+  bridge_->on_edge(kButton, edge(false, 5s + 1ms), 5s + 1ms);
+  bridge_->on_edge(kButton, edge(true, 5s + 2ms), 5s + 2ms);
+  bridge_->on_edge(kButton, edge(false, 5s + 3ms), 5s + 3ms);
+  EXPECT_EQ(publisher_.payloads_on("pi/button/state"), std::vector<std::string>{"ON"});
+  EXPECT_EQ(bridge_->next_deadline(), 5s + 10ms);
+  bridge_->on_time(5s + 10ms);
+  EXPECT_EQ(publisher_.payloads_on("pi/button/state"), (std::vector<std::string>{"ON", "OFF"}));
+}
+
+TEST_F(ABridge, ReportsOnlyTheConfiguredEdgeButKeepsTheStateRight) {
+  make(demo_config("    edge: rising\n"));
+  bridge_->on_edge(kButton, edge(true, 1s), 1s);
+  bridge_->on_edge(kButton, edge(false, 2s), 2s);
+  EXPECT_EQ(publisher_.payloads_on("pi/button/state"), (std::vector<std::string>{"ON", "OFF"}));
+  ASSERT_EQ(publisher_.payloads_on("pi/button/event").size(), 1u);
+  EXPECT_NE(publisher_.payloads_on("pi/button/event")[0].find("rising"), std::string::npos);
+}
+
+TEST_F(ABridge, DrivesAnOutputAndPublishesItsState) {
+  command("ON");
+  EXPECT_EQ(lines_.writes, (std::vector<std::pair<std::size_t, bool>>{{kRelay, true}}));
+  EXPECT_EQ(publisher_.take(), (std::vector<Message>{{"pi/relay/state", "ON", 1, true}}));
+  EXPECT_EQ(bridge_->counters().commands_applied, 1u);
+}
+
+TEST_F(ABridge, TogglesAnOutput) {
+  command("TOGGLE");
+  command("toggle");
+  command(R"({"state":"TOGGLE"})");
+  EXPECT_EQ(lines_.writes, (std::vector<std::pair<std::size_t, bool>>{{kRelay, true}, {kRelay, false}, {kRelay, true}}));
+}
+
+TEST_F(ABridge, EndsAPulseAtItsDeadline) {
+  command(R"({"state":"ON","pulse_ms":500})", 1s);
+  EXPECT_EQ(bridge_->next_deadline(), 1500ms);
+  bridge_->on_time(1499ms);
+  EXPECT_TRUE(bridge_->level(kRelay));
+  bridge_->on_time(1500ms);
+  EXPECT_FALSE(bridge_->level(kRelay));
+  EXPECT_EQ(publisher_.payloads_on("pi/relay/state"), (std::vector<std::string>{"ON", "OFF"}));
+  EXPECT_FALSE(bridge_->next_deadline());
+}
+
+TEST_F(ABridge, CancelsARunningPulseOnANewCommand) {
+  command(R"({"state":"ON","pulse_ms":500})", 1s);
+  command("ON", 1200ms);
+  bridge_->on_time(2s);
+  EXPECT_TRUE(bridge_->level(kRelay));
+  EXPECT_FALSE(bridge_->next_deadline());
+}
+
+TEST_F(ABridge, RevertsOverlappingPulsesToTheLevelBeforeTheFirst) {
+  command(R"({"state":"ON","pulse_ms":500})", 1s);
+  command(R"({"state":"ON","pulse_ms":500})", 1200ms);
+  bridge_->on_time(1700ms);
+  EXPECT_FALSE(bridge_->level(kRelay));
+}
+
+TEST_F(ABridge, NeverActsOnARetainedCommand) {
+  command("ON", 1s, /*retained=*/true);
+  EXPECT_TRUE(lines_.writes.empty());
+  EXPECT_TRUE(publisher_.sent.empty());
+  EXPECT_EQ(bridge_->counters().commands_rejected, 1u);
+}
+
+TEST_F(ABridge, RejectsGarbageAndChangesNothing) {
+  for (auto payload : {"", "maybe", "{", R"({"state":"ON","x":1})", "\xff\xfe"}) command(payload);
+  command(std::string(1000, 'O'));
+  EXPECT_TRUE(lines_.writes.empty());
+  EXPECT_TRUE(publisher_.sent.empty());
+  EXPECT_EQ(bridge_->counters().commands_rejected, 6u);
+}
+
+TEST_F(ABridge, RefusesToDriveAnInput) {
+  EXPECT_NE(bridge_->apply(kButton, Command{Command::Kind::kSet, true, {}}, 1s), "");
+  bridge_->on_message("pi/button/set", "ON", false, 1s);  // not even subscribed: counted, ignored
+  EXPECT_TRUE(lines_.writes.empty());
+}
+
+TEST_F(ABridge, RepublishesAStateOnGet) {
+  bridge_->on_message("pi/button/get", "", false, 1s);
+  bridge_->on_message("pi/relay/get", "anything", false, 1s);
+  EXPECT_EQ(publisher_.take(), (std::vector<Message>{{"pi/button/state", "OFF", 1, true}, {"pi/relay/state", "OFF", 1, true}}));
+}
+
+TEST_F(ABridge, SubscribesToSetForOutputsAndGetForAll) {
+  EXPECT_EQ(bridge_->subscriptions(), (std::vector<std::string>{"pi/button/get", "pi/relay/get", "pi/relay/set"}));
+}
+
+TEST_F(ABridge, QueuesEventsWhileDisconnectedAndDeliversThemInOrder) {
+  publisher_.up = false;
+  bridge_->on_disconnected(1s);
+  for (int i = 0; i < 2; ++i) {
+    bridge_->on_edge(kButton, edge(true, 2s + i * 1s), 2s + i * 1s);
+    bridge_->on_edge(kButton, edge(false, 2s + i * 1s + 100ms), 2s + i * 1s + 100ms);
+  }
+  EXPECT_EQ(bridge_->queued(), 3u);  // the limit: the oldest went first
+  EXPECT_EQ(bridge_->counters().events_dropped, 1u);
+  publisher_.up = true;
+  bridge_->on_connected(5s);
+  auto events = publisher_.payloads_on("pi/button/event");
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_NE(events[0].find("\"seq\":2"), std::string::npos);
+  EXPECT_NE(events[2].find("\"seq\":4"), std::string::npos);
+  EXPECT_EQ(publisher_.sent.front().topic, "pi/status");
+  EXPECT_EQ(publisher_.payloads_on("pi/button/state"), std::vector<std::string>{"OFF"});  // the latest, once
+}
+
+TEST_F(ABridge, KeepsTheRestQueuedWhenTheConnectionDropsDuringDelivery) {
+  publisher_.up = false;
+  bridge_->on_disconnected(1s);
+  bridge_->on_edge(kButton, edge(true, 2s), 2s);
+  bridge_->on_connected(3s);  // publish still fails
+  EXPECT_EQ(bridge_->queued(), 1u);
+}
+
+TEST_F(ABridge, SetsOutputsToTheirOnDisconnectLevelWhenTheBrokerIsLost) {
+  command("ON");
+  publisher_.take();
+  bridge_->on_disconnected(2s);
+  EXPECT_FALSE(bridge_->level(kRelay));
+  EXPECT_EQ(lines_.writes.back(), (std::pair<std::size_t, bool>{kRelay, false}));
+}
+
+TEST_F(ABridge, KeepsAnOutputWhoseOnDisconnectIsKeep) {
+  auto config = config::parse_config(R"(
+chips: {main: {simulated: {lines: [A]}}}
+lines: {relay: {line: A, direction: output, on_disconnect: keep}}
+)", "t.yaml", "h");
+  make(std::move(config));
+  bridge_->on_message("raspberry/relay/set", "ON", false, 1s);
+  bridge_->on_disconnected(2s);
+  EXPECT_TRUE(bridge_->level(0));
+}
+
+TEST_F(ABridge, PublishesTheSafeLevelBeforeStopping) {
+  command("ON");
+  publisher_.take();
+  bridge_->on_stop(3s);
+  EXPECT_EQ(publisher_.take(), (std::vector<Message>{{"pi/relay/state", "OFF", 1, true}}));
+}
+
+TEST_F(ABridge, CountsALineThatFailsAndCarriesOn) {
+  lines_.fail = true;
+  command("ON");
+  EXPECT_EQ(bridge_->counters().line_errors, 1u);
+  EXPECT_FALSE(bridge_->level(kRelay));
+  EXPECT_EQ(publisher_.payloads_on("pi/relay/state"), std::vector<std::string>{"OFF"});  // the truth
+}
+
+}  // namespace
+}  // namespace gpio2mqtt::bridge

@@ -1,0 +1,46 @@
+// Recording fakes for the bridge's ports.
+#pragma once
+
+#include <map>
+#include <stdexcept>
+#include <vector>
+
+#include "gpio2mqtt/bridge/bridge.h"
+
+namespace gpio2mqtt::bridge {
+
+class RecordingPublisher : public Publisher {
+ public:
+  bool up = true;
+  std::vector<Message> sent;
+  bool publish(const Message& message) override {
+    if (!up) return false;
+    sent.push_back(message);
+    return true;
+  }
+  std::vector<Message> take() { return std::exchange(sent, {}); }
+  std::vector<std::string> payloads_on(const std::string& topic) const {
+    std::vector<std::string> out;
+    for (const auto& m : sent)
+      if (m.topic == topic) out.push_back(m.payload);
+    return out;
+  }
+};
+
+class FakeLines : public LinePort {
+ public:
+  std::map<std::size_t, bool> levels;
+  std::vector<std::pair<std::size_t, bool>> writes;
+  bool fail = false;
+  bool read(std::size_t line) override {
+    if (fail) throw std::runtime_error("chip gone");
+    return levels[line];
+  }
+  void write(std::size_t line, bool active) override {
+    if (fail) throw std::runtime_error("chip gone");
+    writes.emplace_back(line, active);
+    levels[line] = active;
+  }
+};
+
+}  // namespace gpio2mqtt::bridge

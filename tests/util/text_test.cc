@@ -1,0 +1,45 @@
+#include "gpio2mqtt/util/text.h"
+
+#include <gtest/gtest.h>
+
+namespace gpio2mqtt {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(ADuration, ParsesEveryUnit) {
+  EXPECT_EQ(parse_duration("10ms"), 10ms);
+  EXPECT_EQ(parse_duration("1.5s"), 1500ms);
+  EXPECT_EQ(parse_duration("500us"), 500us);
+  EXPECT_EQ(parse_duration("250ns"), 250ns);
+  EXPECT_EQ(parse_duration("2m"), 120s);
+  EXPECT_EQ(parse_duration("1h"), 3600s);
+  EXPECT_EQ(parse_duration("0"), 0ns);
+}
+
+TEST(ADuration, RejectsWhatIsNotOne) {
+  for (auto text : {"", "10", "ms", "-5ms", "10 ms", "10sec", "1e3ms", "1.2.3s", "99999999999h"})
+    EXPECT_FALSE(parse_duration(text)) << text;
+}
+
+TEST(AHostnameToken, IsExpandedEverywhere) {
+  EXPECT_EQ(expand_hostname("gpio2mqtt-{hostname}", "pi"), "gpio2mqtt-pi");
+  EXPECT_EQ(expand_hostname("{hostname}/{hostname}", "a"), "a/a");
+  EXPECT_EQ(expand_hostname("plain", "a"), "plain");
+}
+
+TEST(ATopic, MustNotHoldWildcardsNulOrEmptyLevels) {
+  EXPECT_TRUE(is_valid_publish_topic("raspberry/status"));
+  for (auto bad : {"", "a/+/b", "a/#", "a//b", "/a", "a/"}) EXPECT_FALSE(is_valid_publish_topic(bad)) << bad;
+  EXPECT_FALSE(is_valid_publish_topic(std::string("a\0b", 3)));
+  EXPECT_TRUE(is_safe_topic_level("relay_1-a.b"));
+  for (auto bad : {"", "a b", "a/b", "a+", "é"}) EXPECT_FALSE(is_safe_topic_level(bad)) << bad;
+}
+
+TEST(APrintableText, EscapesControlBytesAndCutsLongText) {
+  EXPECT_EQ(printable("ON\n\x01"), "ON\\x0a\\x01");
+  EXPECT_EQ(printable(std::string(70, 'a'), 4), "aaaa...(70 bytes)");
+}
+
+}  // namespace
+}  // namespace gpio2mqtt
