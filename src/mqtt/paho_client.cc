@@ -118,8 +118,10 @@ class PahoClient : public Client {
   }
 
   void subscribe(const std::vector<std::string>& topics, int qos) override {
-    // v5: retain handling 2 keeps the broker from replaying retained commands at all.
-    ::mqtt::subscribe_options options(false, false, ::mqtt::subscribe_options::DONT_SEND_RETAINED);
+    // v5: retain handling 2 keeps the broker from replaying retained commands at all, and
+    // retain-as-published shows a live retained command as such, so it is refused too. (3.1.1
+    // brokers clear the flag on live delivery; their replays still carry it and are refused.)
+    ::mqtt::subscribe_options options(false, true, ::mqtt::subscribe_options::DONT_SEND_RETAINED);
     for (const auto& topic : topics) {
       try {
         if (config_.version == 5) client_.subscribe(topic, qos, options);
