@@ -26,6 +26,8 @@ constexpr std::chrono::milliseconds kStopBudget{4000};  // the promise is 5 s; k
 }  // namespace
 
 void block_service_signals() {
+  // A shell starts background jobs with SIGINT ignored; an ignored signal never reaches signalfd.
+  for (int signo : {SIGTERM, SIGINT, SIGHUP}) ::signal(signo, SIG_DFL);
   sigset_t set = service_signals();
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
 }

@@ -1,0 +1,52 @@
+# Shared by scripts/demo and scripts/test: installing what is missing, building, free ports.
+# Sourced, not run.
+
+# Debian 12 packages needed to build and test (runtime libraries come with the -dev packages).
+GPIO2MQTT_BUILD_DEPS=(
+  cmake ninja-build pkgconf g++ make
+  libpaho-mqttpp-dev libpaho-mqtt-dev libssl-dev libgpiod-dev libsdbus-c++-dev libsdbus-c++-bin
+  libsystemd-dev libyaml-cpp-dev libspdlog-dev libfmt-dev
+)
+GPIO2MQTT_TEST_DEPS=(libgtest-dev libgmock-dev mosquitto mosquitto-clients dbus-daemon gpiod)
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+# Installs the packages that are not installed yet (apt-get, as root or through sudo).
+ensure_packages() {
+  local missing=()
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "installing ${missing[*]}"
+  local sudo=()
+  [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+  export DEBIAN_FRONTEND=noninteractive
+  # Fresh machines have empty package lists; refresh them once, not on every run.
+  if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -mmin -1440 2>/dev/null | head -1)" ]; then
+    "${sudo[@]}" apt-get update -qq
+  fi
+  "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# configure_and_build DIR [cmake args...]
+configure_and_build() {
+  local dir=$1; shift
+  cmake -S "$GPIO2MQTT_ROOT" -B "$dir" -G Ninja "$@" >/dev/null
+  ninja -C "$dir"
+}
+
+# A TCP port on 127.0.0.1 that is free right now.
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# Waits up to $2 seconds (default 10) until 127.0.0.1:$1 accepts connections.
+wait_for_port() {
+  local port=$1 deadline=$((SECONDS + ${2:-10}))
+  while [ $SECONDS -lt $deadline ]; do
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0
+    sleep 0.05
+  done
+  return 1
+}
