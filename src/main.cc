@@ -75,8 +75,8 @@ int main(int argc, char** argv) {
     config::Config config = config::load_config_file(config_path, host_name());
     auto hardware = gpio::make_hardware_provider();
     service::LineSet lines(config, hardware.get(), "gpio2mqtt");
-    auto client = mqtt::make_paho_client(config.mqtt);
-    service::Service daemon(config, lines, *client);
+    service::Service daemon(std::move(config), lines,
+                            {mqtt::make_paho_client, [&] { return config::load_config_file(config_path, host_name()); }});
     return daemon.run();
   } catch (const config::ConfigError& e) {
     spdlog::critical("{}", e.what());

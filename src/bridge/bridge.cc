@@ -16,7 +16,14 @@ LineTopics make_topics(const std::string& base_topic, const std::string& line_na
 }
 
 Bridge::Bridge(const config::Config& config, Publisher& publisher, LinePort& lines)
-    : config_(config), publisher_(publisher), port_(lines), outbox_(config.mqtt.queue_limit) {
+    : config_(&config), publisher_(publisher), port_(lines), outbox_(config.mqtt.queue_limit) {
+  build(config);
+}
+
+void Bridge::build(const config::Config& config) {
+  config_ = &config;
+  lines_.clear();
+  commands_.clear();
   for (std::size_t i = 0; i < config.lines.size(); ++i) {
     const auto& line_config = config.lines[i];
     Line line{&line_config, make_topics(config.mqtt.base_topic, line_config.name)};
@@ -48,14 +55,14 @@ bool Bridge::send(Message message, bool queue_if_down) {
     // Logged at powers of two so a long outage does not flood the journal.
     std::uint64_t dropped = ++counters_.events_dropped;
     if ((dropped & (dropped - 1)) == 0)
-      spdlog::warn("broker unreachable: {} queued events dropped so far (queue limit {})", dropped, config_.mqtt.queue_limit);
+      spdlog::warn("broker unreachable: {} queued events dropped so far (queue limit {})", dropped, config_->mqtt.queue_limit);
   }
   return false;
 }
 
 void Bridge::publish_state(const Line& line) {
   // States are not queued: every state is published again on connect.
-  send({line.topics.state, state_word(line.level), config_.mqtt.qos, true}, false);
+  send({line.topics.state, state_word(line.level), config_->mqtt.qos, true}, false);
 }
 
 void Bridge::publish_event(Line& line, const Debouncer::Report& report) {
@@ -65,7 +72,7 @@ void Bridge::publish_event(Line& line, const Debouncer::Report& report) {
   if (edge == Edge::kRising && !report.active) return;
   if (edge == Edge::kFalling && report.active) return;
   EdgeReport event{report.active, static_cast<std::uint64_t>(report.timestamp.count()), ++line.seq};
-  send({line.topics.event, format_event(event), config_.mqtt.qos, false}, true);
+  send({line.topics.event, format_event(event), config_->mqtt.qos, false}, true);
   ++counters_.edges_published;
 }
 
@@ -146,7 +153,7 @@ void Bridge::on_message(std::string_view topic, std::string_view payload, bool r
 
 void Bridge::on_connected(MonoTime) {
   connected_ = true;
-  const auto& status = config_.mqtt.status;
+  const auto& status = config_->mqtt.status;
   send({status.topic, status.online, 1, true}, false);
   while (connected_ && !outbox_.empty()) {
     if (!send(outbox_.front(), false)) return;  // lost again: the rest waits for the next connect
@@ -173,6 +180,52 @@ void Bridge::apply_disconnect_levels() {
     bool target = line.config->on_disconnect == OnDisconnect::kOn;
     if (line.level != target) drive(i, target);
   }
+}
+
+void Bridge::reconfigure(const config::Config& next) {
+  std::vector<Line> old = std::move(lines_);
+  build(next);
+  for (std::size_t i = 0; i < lines_.size(); ++i) {
+    Line& line = lines_[i];
+    auto same = std::find_if(old.begin(), old.end(), [&](const Line& o) { return o.config->same_settings(*line.config); });
+    if (same != old.end()) {
+      LineTopics topics = line.topics;  // the base topic may have changed
+      const config::LineConfig* config = line.config;
+      line = std::move(*same);
+      line.topics = std::move(topics);
+      line.config = config;
+      if (config->direction == Direction::kInput) resync(i);  // its request may be new
+      continue;
+    }
+    try {
+      line.level = port_.read(i);
+    } catch (const std::exception& e) {
+      ++counters_.line_errors;
+      spdlog::error("line {}: cannot read its level: {}", line.config->name, e.what());
+    }
+    line.debounce = Debouncer(line.config->debounce, line.level);
+    publish_state(line);
+  }
+}
+
+void Bridge::resync(std::size_t index) {
+  Line& line = lines_[index];
+  try {
+    bool level = port_.read(index);
+    if (level == line.level) return;
+    line.level = level;
+    line.debounce.reset(level);
+    publish_state(line);
+  } catch (const std::exception& e) {
+    ++counters_.line_errors;
+    spdlog::error("line {}: cannot read its level: {}", line.config->name, e.what());
+  }
+}
+
+std::optional<std::size_t> Bridge::find(std::string_view name) const {
+  for (std::size_t i = 0; i < lines_.size(); ++i)
+    if (lines_[i].config->name == name) return i;
+  return std::nullopt;
 }
 
 std::vector<std::string> Bridge::subscriptions() const {

@@ -134,8 +134,10 @@ Config parse_config(const std::string& text, const std::string& file, const std:
   Config config;
   config.file = file;
   try {
-    r.expect_map(root, "top level", {"mqtt", "chips", "lines"});
+    r.expect_map(root, "top level", {"mqtt", "dbus", "chips", "lines"});
     config.mqtt = load_mqtt(r, root["mqtt"], hostname);
+    if (root["dbus"])
+      config.dbus = r.choice<Bus>(root["dbus"], "dbus", {{"system", Bus::kSystem}, {"session", Bus::kSession}, {"off", Bus::kOff}});
     if (!root["chips"]) r.fail(root, "top level: a 'chips' section is required");
     for (const auto& [key, node] : r.entries(root["chips"], "chips")) config.chips.push_back(load_chip(r, key, node));
     if (!root["lines"]) r.fail(root, "top level: a 'lines' section is required");
@@ -167,6 +169,12 @@ const ChipConfig* Config::find_chip(const std::string& name) const {
   for (const auto& chip : chips)
     if (chip.name == name) return &chip;
   return nullptr;
+}
+
+bool LineConfig::same_settings(const LineConfig& o) const {
+  return name == o.name && chip == o.chip && line == o.line && offset == o.offset && direction == o.direction &&
+         edge == o.edge && bias == o.bias && drive == o.drive && active_low == o.active_low &&
+         debounce == o.debounce && initial == o.initial && on_disconnect == o.on_disconnect;
 }
 
 std::string LineConfig::line_spec() const {

@@ -24,7 +24,17 @@ void EventLoop::add(int fd, std::string name, Handler handler) {
   event.events = EPOLLIN;
   event.data.fd = fd;
   if (epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &event) != 0) throw_errno(("epoll_ctl add " + name).c_str());
-  watches_[fd] = std::make_shared<Watch>(Watch{std::move(name), std::move(handler)});
+  watches_[fd] = std::make_shared<Watch>(Watch{std::move(name), std::move(handler), EPOLLIN});
+}
+
+void EventLoop::set_events(int fd, std::uint32_t events) {
+  auto it = watches_.find(fd);
+  if (it == watches_.end() || it->second->events == events) return;
+  epoll_event event{};
+  event.events = events;
+  event.data.fd = fd;
+  if (epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, fd, &event) != 0) throw_errno(("epoll_ctl mod " + it->second->name).c_str());
+  it->second->events = events;
 }
 
 void EventLoop::remove(int fd) {

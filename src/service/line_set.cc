@@ -1,52 +1,30 @@
 #include "gpio2mqtt/service/line_set.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
+#include <set>
 
 #include "gpio2mqtt/config/loader.h"
 #include "gpio2mqtt/gpio/simulated.h"
 
 namespace gpio2mqtt::service {
-namespace {
 
 using config::ChipConfig;
 using config::ConfigError;
+using gpio::Direction;
 
-std::string joined(const std::vector<std::string>& names, std::size_t limit = 16) {
-  std::string out;
-  std::size_t shown = 0;
-  for (const auto& name : names) {
-    if (name.empty()) continue;
-    if (shown++ == limit) return out + ", ...";
-    out += (out.empty() ? "" : ", ") + name;
-  }
-  return out.empty() ? "(none)" : out;
-}
+struct LineSet::OpenChip {
+  ChipConfig config;
+  std::unique_ptr<gpio::Chip> chip;
+};
 
-// Levenshtein distance, to suggest the line a typo meant.
-std::size_t distance(const std::string& a, const std::string& b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diagonal = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      std::size_t next = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] != b[j - 1])});
-      diagonal = row[j];
-      row[j] = next;
-    }
-  }
-  return row[b.size()];
-}
+struct LineSet::Request {
+  OpenChip* chip;
+  std::unique_ptr<gpio::LineRequest> lines;
+};
 
-std::string closest(const std::string& wanted, const std::vector<std::string>& names) {
-  std::vector<std::pair<std::size_t, std::string>> ranked;
-  for (const auto& name : names)
-    if (!name.empty()) ranked.emplace_back(distance(wanted, name), name);
-  std::sort(ranked.begin(), ranked.end());
-  std::vector<std::string> best;
-  for (std::size_t i = 0; i < ranked.size() && i < 5; ++i) best.push_back(ranked[i].second);
-  return joined(best);
-}
+namespace {
 
 gpio::LineSettings settings_for(const config::LineConfig& line, unsigned offset) {
   gpio::LineSettings s;
@@ -61,60 +39,36 @@ gpio::LineSettings settings_for(const config::LineConfig& line, unsigned offset)
 
 }  // namespace
 
-std::unique_ptr<gpio::Chip> open_hardware_chip(const ChipConfig& chip, gpio::ChipProvider& provider) {
-  if (chip.kind == ChipConfig::Kind::kPath) {
-    try {
-      return provider.open(chip.path);
-    } catch (const std::exception& e) {
-      throw ConfigError(chip.where, "chip '" + chip.name + "': cannot open " + chip.path + ": " + e.what() +
-                                        "; chips here: " + joined(provider.chip_paths()));
-    }
-  }
-  std::vector<std::string> labels;
-  for (const auto& path : provider.chip_paths()) {
-    try {
-      auto candidate = provider.open(path);
-      if (candidate->label() == chip.label) return candidate;
-      labels.push_back(candidate->label() + " (" + path + ")");
-    } catch (const std::exception& e) {
-      labels.push_back(path + ": " + e.what());
-    }
-  }
-  throw ConfigError(chip.where, "chip '" + chip.name + "': no chip labelled '" + chip.label + "'; chips here: " + joined(labels));
-}
-
-LineSet::OpenChip& LineSet::chip_for(const ChipConfig& chip_config, gpio::ChipProvider* hardware) {
-  for (auto& open : chips_)
-    if (open->config_name == chip_config.name) return *open;
-  auto open = std::make_unique<OpenChip>();
-  open->config_name = chip_config.name;
+LineSet::OpenChip& LineSet::chip_for(const ChipConfig& chip_config, Chips& chips) {
+  for (auto& open : chips)
+    if (open->config.name == chip_config.name) return *open;
+  auto open = std::make_shared<OpenChip>(OpenChip{chip_config, nullptr});
   if (chip_config.kind == ChipConfig::Kind::kSimulated) {
     open->chip = std::make_unique<gpio::SimulatedChip>(chip_config.name, chip_config.simulated.lines, chip_config.simulated.wires);
-  } else if (!hardware) {
+  } else if (!hardware_) {
     throw ConfigError(chip_config.where, "chip '" + chip_config.name + "': this build has no GPIO hardware backend");
   } else {
-    open->chip = open_hardware_chip(chip_config, *hardware);
+    open->chip = open_hardware_chip(chip_config, *hardware_);
   }
-  chips_.push_back(std::move(open));
-  return *chips_.back();
+  chips.push_back(std::move(open));
+  return *chips.back();
 }
 
-LineSet::LineSet(const config::Config& config, gpio::ChipProvider* hardware, const std::string& consumer) {
-  std::vector<std::vector<gpio::LineSettings>> wanted;  // by position in chips_
-  for (std::size_t index = 0; index < config.lines.size(); ++index) {
-    const auto& line = config.lines[index];
+std::vector<LineSet::Bound> LineSet::bind_all(const config::Config& config, Chips& chips) {
+  std::vector<Bound> bound;
+  for (const auto& line : config.lines) {
     OpenChip* open = nullptr;
     std::optional<unsigned> offset = line.offset;
     if (!line.chip.empty()) {
-      open = &chip_for(*config.find_chip(line.chip), hardware);
+      open = &chip_for(*config.find_chip(line.chip), chips);
       if (!offset) offset = open->chip->find_line(line.line);
       if (!offset)
         throw ConfigError(line.line_where, "line '" + line.name + "': chip '" + line.chip + "' has no line '" + line.line +
-                                               "'; closest: " + closest(line.line, open->chip->line_names()));
-    } else {  // several kernel chips: the first with a line of that name
+                                               "'; closest: " + closest_names(line.line, open->chip->line_names()));
+    } else {  // several kernel chips: the first, in config order, with a line of that name
       std::vector<std::string> all;
       for (const auto& chip_config : config.chips) {
-        OpenChip& candidate = chip_for(chip_config, hardware);
+        OpenChip& candidate = chip_for(chip_config, chips);
         if ((offset = candidate.chip->find_line(line.line))) {
           open = &candidate;
           break;
@@ -123,57 +77,142 @@ LineSet::LineSet(const config::Config& config, gpio::ChipProvider* hardware, con
       }
       if (!open)
         throw ConfigError(line.line_where, "line '" + line.name + "': no configured chip has a line '" + line.line +
-                                               "'; closest: " + closest(line.line, all));
+                                               "'; closest: " + closest_names(line.line, all));
     }
-    if (open->line_of_offset.count(*offset))
-      throw ConfigError(line.line_where, "line '" + line.name + "': " + line.line_spec() + " is already used by line '" +
-                                             config.lines[open->line_of_offset[*offset]].name + "'");
-    open->line_of_offset[*offset] = index;
-    lines_.emplace_back(open, *offset);
-    std::size_t position = std::find_if(chips_.begin(), chips_.end(), [&](auto& c) { return c.get() == open; }) - chips_.begin();
-    wanted.resize(chips_.size());
-    wanted[position].push_back(settings_for(line, *offset));
+    for (const auto& other : bound)
+      if (other.chip == open && other.offset == *offset)
+        throw ConfigError(line.line_where, "line '" + line.name + "': " + line.line_spec() + " is already used by line '" +
+                                               other.config.name + "'");
+    bound.push_back({line, open, *offset, nullptr});
   }
-  for (std::size_t i = 0; i < chips_.size(); ++i) {
-    if (i >= wanted.size() || wanted[i].empty()) continue;
-    chips_[i]->request = chips_[i]->chip->request(consumer, wanted[i]);
-    for (int fd : chips_[i]->request->event_fds()) chip_of_fd_[fd] = chips_[i].get();
+  return bound;
+}
+
+void LineSet::request_missing(std::vector<Bound>& lines) {
+  std::vector<OpenChip*> chips;
+  for (const auto& line : lines)
+    if (!line.request && std::find(chips.begin(), chips.end(), line.chip) == chips.end()) chips.push_back(line.chip);
+  for (OpenChip* chip : chips) {
+    std::vector<gpio::LineSettings> inputs;
+    std::vector<Bound*> input_lines;
+    for (auto& line : lines) {
+      if (line.request || line.chip != chip) continue;
+      if (line.config.direction == Direction::kOutput) {
+        line.request = std::make_shared<Request>(Request{chip, chip->chip->request(consumer_, {settings_for(line.config, line.offset)})});
+      } else {
+        inputs.push_back(settings_for(line.config, line.offset));
+        input_lines.push_back(&line);
+      }
+    }
+    if (inputs.empty()) continue;
+    auto request = std::make_shared<Request>(Request{chip, chip->chip->request(consumer_, inputs)});
+    for (Bound* line : input_lines) line->request = request;
   }
+}
+
+void LineSet::index_fds() {
+  by_fd_.clear();
+  for (std::size_t index = 0; index < lines_.size(); ++index) {
+    const Bound& line = lines_[index];
+    for (int fd : line.request->lines->event_fds()) {
+      auto& entry = by_fd_[fd];
+      entry.first = line.request.get();
+      entry.second[line.offset] = index;
+    }
+  }
+}
+
+LineSet::LineSet(const config::Config& config, gpio::ChipProvider* hardware, std::string consumer)
+    : hardware_(hardware), consumer_(std::move(consumer)) {
+  lines_ = bind_all(config, chips_);
+  request_missing(lines_);
+  index_fds();
 }
 
 LineSet::~LineSet() = default;
 
+void LineSet::reconcile(const config::Config& next) {
+  Chips chips;  // chips whose settings did not change are kept open
+  for (const auto& open : chips_)
+    for (const auto& chip_config : next.chips)
+      if (open->config.same_settings(chip_config)) chips.push_back(open);
+  std::vector<Bound> lines = bind_all(next, chips);  // throws before anything changed
+
+  auto old_match = [&](const Bound& line) -> const Bound* {
+    for (const auto& old : lines_)
+      if (old.chip == line.chip && old.offset == line.offset && old.config.same_settings(line.config)) return &old;
+    return nullptr;
+  };
+  for (auto& line : lines)  // an unchanged output keeps its own request
+    if (line.config.direction == Direction::kOutput)
+      if (const Bound* old = old_match(line)) line.request = old->request;
+  for (const auto& chip : chips) {  // a chip's inputs keep their request only if they are all the same
+    std::set<Request*> old_requests;
+    std::size_t old_count = 0, new_count = 0;
+    bool same = true;
+    for (const auto& old : lines_)
+      if (old.chip == chip.get() && old.config.direction == Direction::kInput) ++old_count, old_requests.insert(old.request.get());
+    for (const auto& line : lines)
+      if (line.chip == chip.get() && line.config.direction == Direction::kInput) ++new_count, same = same && old_match(line);
+    if (!same || old_count != new_count || old_requests.size() != 1) continue;
+    for (auto& line : lines)
+      if (line.chip == chip.get() && line.config.direction == Direction::kInput) line.request = old_match(line)->request;
+  }
+
+  // Release what is not kept before requesting anew: a line may move between entries.
+  std::vector<std::size_t> released;
+  for (std::size_t i = 0; i < lines_.size(); ++i) {
+    bool kept = std::any_of(lines.begin(), lines.end(), [&](const Bound& l) { return l.request == lines_[i].request; });
+    if (!kept) released.push_back(i);
+  }
+  for (std::size_t i : released) lines_[i].request.reset();
+  try {
+    request_missing(lines);
+  } catch (...) {
+    lines.clear();  // frees what the failed attempt had requested
+    try {
+      request_missing(lines_);  // put back what was released
+    } catch (const std::exception& e) {
+      spdlog::error("reload: could not request the old lines again either: {}", e.what());
+    }
+    throw;
+  }
+  lines_ = std::move(lines);
+  chips_ = std::move(chips);
+  index_fds();
+}
+
 bool LineSet::read(std::size_t line) {
-  auto [open, offset] = lines_.at(line);
-  return open->request->get_value(offset);
+  const Bound& bound = lines_.at(line);
+  return bound.request->lines->get_value(bound.offset);
 }
 
 void LineSet::write(std::size_t line, bool active) {
-  auto [open, offset] = lines_.at(line);
-  open->request->set_value(offset, active);
+  const Bound& bound = lines_.at(line);
+  bound.request->lines->set_value(bound.offset, active);
 }
 
 std::vector<int> LineSet::event_fds() const {
   std::vector<int> fds;
-  for (const auto& [fd, chip] : chip_of_fd_) fds.push_back(fd);
+  for (const auto& [fd, target] : by_fd_) fds.push_back(fd);
   std::sort(fds.begin(), fds.end());
   return fds;
 }
 
 void LineSet::read_events(int fd, std::vector<std::pair<std::size_t, gpio::EdgeEvent>>& out) {
-  auto it = chip_of_fd_.find(fd);
-  if (it == chip_of_fd_.end()) return;
+  auto it = by_fd_.find(fd);
+  if (it == by_fd_.end()) return;
   scratch_.clear();
-  it->second->request->read_events(fd, scratch_);
+  it->second.first->lines->read_events(fd, scratch_);
   for (const auto& event : scratch_) {
-    auto line = it->second->line_of_offset.find(event.offset);
-    if (line != it->second->line_of_offset.end()) out.emplace_back(line->second, event);
+    auto line = it->second.second.find(event.offset);
+    if (line != it->second.second.end()) out.emplace_back(line->second, event);
   }
 }
 
 std::string LineSet::describe(std::size_t line) const {
-  auto [open, offset] = lines_.at(line);
-  return "chip " + open->config_name + " (" + open->chip->label() + ") offset " + std::to_string(offset);
+  const Bound& bound = lines_.at(line);
+  return "chip " + bound.chip->config.name + " (" + bound.chip->chip->label() + ") offset " + std::to_string(bound.offset);
 }
 
 }  // namespace gpio2mqtt::service

@@ -22,6 +22,13 @@ sigset_t service_signals() {
 }
 
 constexpr std::chrono::milliseconds kStopBudget{4000};  // the promise is 5 s; keep a margin
+constexpr std::chrono::seconds kCounterReportPeriod{1};
+
+std::uint64_t realtime_us() {
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000 + static_cast<std::uint64_t>(ts.tv_nsec) / 1000;
+}
 
 }  // namespace
 
@@ -38,43 +45,106 @@ std::chrono::seconds Backoff::next() {
   return delay;
 }
 
-Service::Service(const config::Config& config, LineSet& lines, mqtt::Client& client)
-    : config_(config), lines_(lines), client_(client), publisher_(client), bridge_(config, publisher_, lines) {
+Service::Service(config::Config config, LineSet& lines, ServiceParts parts)
+    : config_(std::make_unique<config::Config>(std::move(config))),
+      lines_(lines),
+      parts_(std::move(parts)),
+      bridge_(*config_, publisher_, lines),
+      started_at_us_(realtime_us()) {
   sigset_t set = service_signals();
   signal_fd_.reset(signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC));
   if (!signal_fd_.valid()) throw std::system_error(errno, std::generic_category(), "signalfd");
   loop_.add(signal_fd_.get(), "signals", [this] { on_signal(); });
-  loop_.add(client_.event_fd(), "mqtt", [this] { on_mqtt_events(); });
-  for (int fd : lines_.event_fds()) loop_.add(fd, "gpio events", [this, fd] { on_gpio(fd); });
   loop_.add(bridge_timer_.fd(), "timers", [this] {
     bridge_timer_.acknowledge();
     bridge_.on_time(monotonic_now());
   });
   loop_.add(reconnect_timer_.fd(), "reconnect", [this] {
     reconnect_timer_.acknowledge();
-    spdlog::info("connecting to {}", config_.mqtt.server);
-    client_.connect();
+    spdlog::info("connecting to {}", config_->mqtt.server);
+    client_->connect();
   });
+  loop_.add(status_timer_.fd(), "status", [this] {
+    status_timer_.acknowledge();
+    status_timer_armed_ = false;
+    report_status();
+  });
+  watch_gpio();
+  use_client(parts_.make_client(config_->mqtt));
+}
+
+Service::~Service() = default;
+
+void Service::watch_gpio() {
+  for (int fd : gpio_fds_) loop_.remove(fd);
+  gpio_fds_ = lines_.event_fds();
+  for (int fd : gpio_fds_) loop_.add(fd, "gpio events", [this, fd] { on_gpio(fd); });
+}
+
+void Service::use_client(std::unique_ptr<mqtt::Client> client) {
+  if (client_) loop_.remove(client_->event_fd());
+  client_owner_ = std::move(client);
+  client_ = client_owner_.get();
+  loop_.add(client_->event_fd(), "mqtt", [this] { on_mqtt_events(); });
+}
+
+void Service::open_dbus() {
+  if (dbus_) loop_.remove(dbus_->fd());
+  dbus_.reset();
+  dbus_ = dbus::open_endpoint(config_->dbus, *this);
+  if (dbus_) loop_.add(dbus_->fd(), "D-Bus", [this] { dbus_->process(); });
 }
 
 int Service::run() {
   bridge_.start();
-  spdlog::info("serving {} lines; connecting to {} as {}", config_.lines.size(), config_.mqtt.server, config_.mqtt.client_id);
-  client_.connect();
+  open_dbus();
+  // Ready once the lines are ours: a board that boots without network must still come up.
+  systemd_.notify("READY=1");
+  if (auto interval = systemd_.watchdog_interval()) {
+    loop_.add(watchdog_timer_.fd(), "watchdog", [this, interval] {
+      watchdog_timer_.acknowledge();
+      systemd_.notify("WATCHDOG=1");  // from the loop itself: a stuck loop stops the pings
+      watchdog_timer_.arm_at(monotonic_now() + *interval);
+    });
+    watchdog_timer_.arm_at(monotonic_now() + *interval);
+  }
+  spdlog::info("serving {} lines; connecting to {} as {}", config_->lines.size(), config_->mqtt.server,
+               config_->mqtt.client_id);
+  report_status();
+  client_->connect();
   while (!stopping_) {
-    loop_.run_once(-1);
-    if (auto deadline = bridge_.next_deadline()) bridge_timer_.arm_at(*deadline);
-    else bridge_timer_.disarm();
+    int timeout = -1;
+    if (dbus_) {
+      dbus_->process();  // also sends what handlers queued, before we sleep
+      loop_.set_events(dbus_->fd(), dbus_->poll_events());
+      timeout = dbus_->timeout_ms();
+    }
+    loop_.run_once(timeout);
+    after_each_wakeup();
   }
   stop();
   return 0;
+}
+
+void Service::after_each_wakeup() {
+  if (auto deadline = bridge_.next_deadline()) bridge_timer_.arm_at(*deadline);
+  else bridge_timer_.disarm();
+  // Counters change with every edge: report them at most once a second, and only when they did.
+  const auto& now = bridge_.counters();
+  bool changed = now.edges_published != reported_.edges_published || now.commands_applied != reported_.commands_applied ||
+                 now.commands_rejected != reported_.commands_rejected || now.events_dropped != reported_.events_dropped;
+  if (changed && !status_timer_armed_) {
+    status_timer_.arm_at(monotonic_now() + kCounterReportPeriod);
+    status_timer_armed_ = true;
+  }
 }
 
 void Service::on_signal() {
   signalfd_siginfo info{};
   while (read(signal_fd_.get(), &info, sizeof info) == sizeof info) {
     if (info.ssi_signo == SIGHUP) {
-      spdlog::warn("SIGHUP: reloading the configuration is not supported yet; restart the service to apply changes");
+      spdlog::info("SIGHUP: reloading {}", config_->file);
+      reload();
       continue;
     }
     spdlog::info("{}: stopping", strsignal(static_cast<int>(info.ssi_signo)));
@@ -90,16 +160,19 @@ void Service::on_gpio(int fd) {
 }
 
 void Service::on_mqtt_events() {
-  for (auto& event : client_.take_events()) {
+  for (auto& event : client_->take_events()) {
     MonoTime now = monotonic_now();
     switch (event.kind) {
       case mqtt::Event::Kind::kConnected:
-        spdlog::info("connected to {} ({})", config_.mqtt.server, event.text);
+        spdlog::info("connected to {} ({})", config_->mqtt.server, event.text);
         backoff_.reset();
         reconnect_timer_.disarm();
+        connection_problem_.clear();
         // Subscribed on every connect: with a clean session the broker forgot them.
-        client_.subscribe(bridge_.subscriptions(), config_.mqtt.qos);
+        client_->subscribe(bridge_.subscriptions(), config_->mqtt.qos);
         bridge_.on_connected(now);
+        report_status();
+        if (dbus_) dbus_->properties_changed({"Connected"});
         break;
       case mqtt::Event::Kind::kConnectFailed:
       case mqtt::Event::Kind::kConnectionLost:
@@ -113,16 +186,21 @@ void Service::on_mqtt_events() {
 }
 
 void Service::on_connection_down(const std::string& why) {
-  if (bridge_.connected()) bridge_.on_disconnected(monotonic_now());
+  bool was_connected = bridge_.connected();
+  if (was_connected) bridge_.on_disconnected(monotonic_now());
   auto delay = backoff_.next();
-  spdlog::warn("broker {} unreachable, retrying in {} s: {}", config_.mqtt.server, delay.count(), why);
+  spdlog::warn("broker {} unreachable, retrying in {} s: {}", config_->mqtt.server, delay.count(), why);
+  connection_problem_ = "retrying in " + std::to_string(delay.count()) + " s: " + why;
   reconnect_timer_.arm_at(monotonic_now() + delay);
+  report_status();
+  if (was_connected && dbus_) dbus_->properties_changed({"Connected"});
 }
 
 void Service::stop() {
+  systemd_.notify("STOPPING=1");
   bridge_.on_stop(monotonic_now());
-  const auto& status = config_.mqtt.status;
-  client_.shutdown(bridge::Message{status.topic, status.offline, 1, true}, kStopBudget);
+  const auto& status = config_->mqtt.status;
+  client_->shutdown(bridge::Message{status.topic, status.offline, 1, true}, kStopBudget);
   const auto& counters = bridge_.counters();
   spdlog::info("stopped: {} edges published, {} commands applied, {} rejected", counters.edges_published,
                counters.commands_applied, counters.commands_rejected);

@@ -64,6 +64,13 @@ class Bridge {
   void on_time(MonoTime now);
   std::optional<MonoTime> next_deadline() const;
 
+  // Moves to a reloaded config whose lines are already in `lines` (same order as next.lines).
+  // A line with the same name and settings keeps its state, sequence numbers and running pulse;
+  // new lines are read and published. The caller (un)subscribes the difference in subscriptions().
+  void reconfigure(const config::Config& next);
+  // The connection is being replaced (a reload changed the mqtt section): queue from now on,
+  // without the on_disconnect levels meant for a lost broker.
+  void on_client_replaced() { connected_ = false; }
   // Topics to subscribe to after every connect.
   std::vector<std::string> subscriptions() const;
   bool connected() const { return connected_; }
@@ -73,6 +80,10 @@ class Bridge {
   bool level(std::size_t line) const { return lines_.at(line).level; }
   // Drives an output as an MQTT command would; returns an error text, empty on success.
   std::string apply(std::size_t line, const Command& command, MonoTime now);
+  // The index of the line named `name`, if configured.
+  std::optional<std::size_t> find(std::string_view name) const;
+  std::size_t size() const { return lines_.size(); }
+  const config::LineConfig& line_config(std::size_t line) const { return *lines_.at(line).config; }
 
  private:
   struct Line {
@@ -93,7 +104,9 @@ class Bridge {
   void apply_disconnect_levels();
   void reject(std::string_view topic, std::string_view payload, const std::string& why);
 
-  const config::Config& config_;
+  void build(const config::Config& config);
+  void resync(std::size_t index);
+  const config::Config* config_;
   Publisher& publisher_;
   LinePort& port_;
   std::vector<Line> lines_;

@@ -55,6 +55,10 @@ struct ChipConfig {
   std::string path;   // kPath
   SimulatedChipConfig simulated;
   Location where;
+  bool same_settings(const ChipConfig& other) const {
+    return name == other.name && kind == other.kind && label == other.label && path == other.path &&
+           simulated.lines == other.simulated.lines && simulated.wires == other.simulated.wires;
+  }
 };
 
 enum class Edge { kRising, kFalling, kBoth };
@@ -77,11 +81,16 @@ struct LineConfig {
   Location line_where;  // its `line:` value
   // "GPIO17" or "offset 3", for messages.
   std::string line_spec() const;
+  // Everything but where it was written: a reload keeps a line whose settings are the same.
+  bool same_settings(const LineConfig& other) const;
 };
+
+enum class Bus { kSystem, kSession, kOff };
 
 struct Config {
   std::string file;
   MqttConfig mqtt;
+  Bus dbus = Bus::kSystem;
   std::vector<ChipConfig> chips;
   std::vector<LineConfig> lines;
   const ChipConfig* find_chip(const std::string& name) const;

@@ -1,6 +1,7 @@
 // The daemon's one thread of control: epoll over every descriptor it waits on, and timerfds.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -19,6 +20,8 @@ class EventLoop {
   // Calls `handler` on the loop whenever `fd` is readable; `name` appears in error logs.
   void add(int fd, std::string name, Handler handler);
   void remove(int fd);
+  // Changes what `fd` is waited for (EPOLLIN, EPOLLOUT, ...); the handler runs on any of them.
+  void set_events(int fd, std::uint32_t events);
   // Waits up to `timeout_ms` (-1: no limit) and runs the handlers of ready descriptors.
   // A handler's exception is logged and counted; it never escapes.
   void run_once(int timeout_ms);
@@ -28,6 +31,7 @@ class EventLoop {
   struct Watch {
     std::string name;
     Handler handler;
+    std::uint32_t events;
   };
   UniqueFd epoll_;
   std::unordered_map<int, std::shared_ptr<Watch>> watches_;

@@ -1,5 +1,6 @@
 // The configured lines, opened and requested: simulated chips directly, kernel chips through a
-// gpio::ChipProvider. One request per chip holds all of that chip's lines.
+// gpio::ChipProvider. On each chip, the inputs share one request (one event fd on uAPI v2) and
+// every output has its own, so a reload can add or drop an output without touching the others.
 #pragma once
 
 #include <map>
@@ -19,8 +20,13 @@ class LineSet : public bridge::LinePort {
  public:
   // Throws config::ConfigError when a chip or line named in the config does not exist (naming
   // what does), gpio::GpioError when the kernel refuses a request (e.g. a line is busy).
-  LineSet(const config::Config& config, gpio::ChipProvider* hardware, const std::string& consumer);
+  LineSet(const config::Config& config, gpio::ChipProvider* hardware, std::string consumer);
   ~LineSet() override;
+
+  // Moves to `next`: lines with the same settings keep their request (an output keeps its level),
+  // removed lines are released, new ones requested; a chip's input request is made anew when its
+  // inputs change. Throws like the constructor; then the set is as it was before the call.
+  void reconcile(const config::Config& next);
 
   bool read(std::size_t line) override;
   void write(std::size_t line, bool active) override;
@@ -28,25 +34,37 @@ class LineSet : public bridge::LinePort {
   std::vector<int> event_fds() const;
   // Reads what is pending on `fd`, as (line index, event) pairs.
   void read_events(int fd, std::vector<std::pair<std::size_t, gpio::EdgeEvent>>& out);
-  // "chip main (gpio2mqtt-sim-main) offset 2" for --check-config and logs.
+  // "chip main (gpio2mqtt-sim-main) offset 2", for logs.
   std::string describe(std::size_t line) const;
 
  private:
-  struct OpenChip {
-    std::string config_name;
-    std::unique_ptr<gpio::Chip> chip;
-    std::unique_ptr<gpio::LineRequest> request;
-    std::map<unsigned, std::size_t> line_of_offset;
+  struct OpenChip;
+  struct Request;
+  struct Bound {
+    config::LineConfig config;
+    OpenChip* chip = nullptr;
+    unsigned offset = 0;
+    std::shared_ptr<Request> request;
   };
-  OpenChip& chip_for(const config::ChipConfig& chip_config, gpio::ChipProvider* hardware);
+  using Chips = std::vector<std::shared_ptr<OpenChip>>;
 
-  std::vector<std::unique_ptr<OpenChip>> chips_;
-  std::vector<std::pair<OpenChip*, unsigned>> lines_;  // by line index
-  std::unordered_map<int, OpenChip*> chip_of_fd_;
+  OpenChip& chip_for(const config::ChipConfig& chip_config, Chips& chips);
+  std::vector<Bound> bind_all(const config::Config& config, Chips& chips);
+  // Requests the lines of `lines` that have no request yet.
+  void request_missing(std::vector<Bound>& lines);
+  void index_fds();
+
+  gpio::ChipProvider* hardware_;
+  std::string consumer_;
+  Chips chips_;
+  std::vector<Bound> lines_;  // by line index
+  std::unordered_map<int, std::pair<Request*, std::map<unsigned, std::size_t>>> by_fd_;
   std::vector<gpio::EdgeEvent> scratch_;
 };
 
 // Opens the chip a config entry names: by path, or the one whose label matches.
 std::unique_ptr<gpio::Chip> open_hardware_chip(const config::ChipConfig& chip, gpio::ChipProvider& provider);
+// Up to five of `names` closest to `wanted` (edit distance), comma-separated, for messages.
+std::string closest_names(const std::string& wanted, const std::vector<std::string>& names);
 
 }  // namespace gpio2mqtt::service

@@ -1,15 +1,19 @@
-// Wires config, lines, bridge and broker connection into one epoll loop, and runs it.
+// Wires config, lines, bridge, broker connection, systemd and D-Bus into one epoll loop.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <string>
 
 #include "gpio2mqtt/bridge/bridge.h"
 #include "gpio2mqtt/config/config.h"
+#include "gpio2mqtt/dbus/endpoint.h"
 #include "gpio2mqtt/mqtt/client.h"
 #include "gpio2mqtt/service/event_loop.h"
 #include "gpio2mqtt/service/line_set.h"
+#include "gpio2mqtt/service/systemd.h"
 
 namespace gpio2mqtt::service {
 
@@ -29,38 +33,75 @@ class Backoff {
 
 class ClientPublisher : public bridge::Publisher {
  public:
-  explicit ClientPublisher(mqtt::Client& client) : client_(client) {}
-  bool publish(const bridge::Message& message) override { return client_.publish(message); }
+  explicit ClientPublisher(mqtt::Client*& client) : client_(client) {}
+  bool publish(const bridge::Message& message) override { return client_ && client_->publish(message); }
 
  private:
-  mqtt::Client& client_;
+  mqtt::Client*& client_;
 };
 
-class Service {
+// How the service gets what it cannot make itself; tests pass fakes or the real thing.
+struct ServiceParts {
+  std::function<std::unique_ptr<mqtt::Client>(const config::MqttConfig&)> make_client;
+  // Re-reads the configuration file (throws config::ConfigError).
+  std::function<config::Config()> load_config;
+};
+
+class Service : public dbus::DaemonControl {
  public:
-  Service(const config::Config& config, LineSet& lines, mqtt::Client& client);
+  Service(config::Config config, LineSet& lines, ServiceParts parts);
+  ~Service() override;
   // Runs until SIGTERM or SIGINT, then stops cleanly within 5 s; returns the exit code.
   int run();
+
+  // dbus::DaemonControl
+  bool connected() const override { return bridge_.connected(); }
+  std::string broker() const override { return config_->mqtt.server; }
+  std::uint64_t started_at_us() const override { return started_at_us_; }
+  bridge::Counters counters() const override { return bridge_.counters(); }
+  std::string last_error() const override { return last_error_; }
+  std::vector<dbus::LineView> lines() const override;
+  std::optional<bool> get_line(const std::string& name) const override;
+  std::optional<dbus::CallError> set_line(const std::string& name, bool active) override;
+  std::optional<dbus::CallError> reload() override;
 
  private:
   void on_signal();
   void on_mqtt_events();
   void on_gpio(int fd);
   void on_connection_down(const std::string& why);
+  void watch_gpio();
+  void use_client(std::unique_ptr<mqtt::Client> client);
+  void open_dbus();
+  void after_each_wakeup();
+  void report_status();
   void stop();
 
-  const config::Config& config_;
+  std::unique_ptr<config::Config> config_;
   LineSet& lines_;
-  mqtt::Client& client_;
-  ClientPublisher publisher_;
+  ServiceParts parts_;
+  std::unique_ptr<mqtt::Client> client_owner_;
+  mqtt::Client* client_ = nullptr;
+  ClientPublisher publisher_{client_};
   bridge::Bridge bridge_;
   EventLoop loop_;
   UniqueFd signal_fd_;
   Timer bridge_timer_;
   Timer reconnect_timer_;
+  Timer watchdog_timer_;
+  Timer status_timer_;
   Backoff backoff_;
-  bool stopping_ = false;
+  SystemdNotifier systemd_;
+  std::unique_ptr<dbus::Endpoint> dbus_;
+  std::vector<int> gpio_fds_;
   std::vector<std::pair<std::size_t, gpio::EdgeEvent>> edges_;
+  std::string last_error_;
+  std::string connection_problem_;
+  MonoTime reconnect_at_{0};
+  bridge::Counters reported_{};
+  bool status_timer_armed_ = false;
+  bool stopping_ = false;
+  std::uint64_t started_at_us_ = 0;
 };
 
 }  // namespace gpio2mqtt::service

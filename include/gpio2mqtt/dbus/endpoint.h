@@ -1,0 +1,64 @@
+// The daemon on D-Bus: name io.github.gpio2mqtt, object /io/github/gpio2mqtt, interface
+// io.github.gpio2mqtt.Daemon1 (src/dbus/io.github.gpio2mqtt.Daemon1.xml). Served from the
+// daemon's own event loop: no thread of its own.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "gpio2mqtt/bridge/bridge.h"
+#include "gpio2mqtt/config/config.h"
+
+namespace gpio2mqtt::dbus {
+
+inline constexpr const char* kBusName = "io.github.gpio2mqtt";
+inline constexpr const char* kObjectPath = "/io/github/gpio2mqtt";
+inline constexpr const char* kInterface = "io.github.gpio2mqtt.Daemon1";
+
+struct LineView {
+  std::string name;
+  bool output = false;
+  bool active = false;
+};
+
+// A failed call, returned as a D-Bus error `io.github.gpio2mqtt.Error.<name>`.
+struct CallError {
+  std::string name;  // UnknownLine, NotAnOutput, LineFailed, InvalidConfig
+  std::string message;
+};
+
+// What the object shows and does; implemented by the service.
+class DaemonControl {
+ public:
+  virtual ~DaemonControl() = default;
+  virtual bool connected() const = 0;
+  virtual std::string broker() const = 0;
+  virtual std::uint64_t started_at_us() const = 0;
+  virtual bridge::Counters counters() const = 0;
+  virtual std::string last_error() const = 0;
+  virtual std::vector<LineView> lines() const = 0;
+  virtual std::optional<bool> get_line(const std::string& name) const = 0;
+  virtual std::optional<CallError> set_line(const std::string& name, bool active) = 0;
+  virtual std::optional<CallError> reload() = 0;
+};
+
+class Endpoint {
+ public:
+  virtual ~Endpoint() = default;
+  virtual int fd() const = 0;
+  // What to wait for on fd() (EPOLLIN/EPOLLOUT) and until when (ms from now, -1: no limit).
+  virtual std::uint32_t poll_events() const = 0;
+  virtual int timeout_ms() const = 0;
+  // Handles everything pending; never throws.
+  virtual void process() = 0;
+  virtual void properties_changed(const std::vector<std::string>& names) = 0;
+};
+
+// Connects to the bus, takes the name and exports the object. Null, after one warning, when
+// the bus is not there or the name cannot be had: the daemon runs on without D-Bus.
+std::unique_ptr<Endpoint> open_endpoint(config::Bus bus, DaemonControl& control);
+
+}  // namespace gpio2mqtt::dbus

@@ -1,0 +1,126 @@
+// What the service reports (systemd STATUS, D-Bus) and what it can be asked to do (reload, lines).
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "gpio2mqtt/config/loader.h"
+#include "gpio2mqtt/service/service.h"
+
+namespace gpio2mqtt::service {
+namespace {
+
+std::vector<std::string> minus(const std::vector<std::string>& a, const std::vector<std::string>& b) {
+  std::vector<std::string> out;
+  for (const auto& item : a)
+    if (std::find(b.begin(), b.end(), item) == b.end()) out.push_back(item);
+  return out;
+}
+
+std::string plural(std::size_t n, const char* word) {
+  return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
+}
+
+}  // namespace
+
+void Service::report_status() {
+  std::size_t outputs = 0;
+  for (const auto& line : config_->lines) outputs += line.direction == gpio::Direction::kOutput;
+  const auto& counters = bridge_.counters();
+  std::string text;
+  if (bridge_.connected())
+    text = "connected to " + config_->mqtt.server + ", " + plural(config_->lines.size() - outputs, "input") + ", " +
+           plural(outputs, "output") + ", " + std::to_string(counters.edges_published) + " edges published";
+  else if (!connection_problem_.empty())
+    text = "broker " + config_->mqtt.server + " unreachable, " + connection_problem_;
+  else
+    text = "connecting to " + config_->mqtt.server;
+  if (counters.events_dropped) text += ", " + std::to_string(counters.events_dropped) + " queued events dropped";
+  if (!last_error_.empty()) text += "; reload failed: " + last_error_;
+  systemd_.status(text);
+  if (dbus_ && (counters.edges_published != reported_.edges_published ||
+                counters.commands_applied != reported_.commands_applied ||
+                counters.commands_rejected != reported_.commands_rejected))
+    dbus_->properties_changed({"EdgesPublished", "CommandsApplied", "CommandsRejected", "Lines"});
+  reported_ = counters;
+}
+
+std::vector<dbus::LineView> Service::lines() const {
+  std::vector<dbus::LineView> out;
+  for (std::size_t i = 0; i < bridge_.size(); ++i) {
+    const auto& line = bridge_.line_config(i);
+    out.push_back({line.name, line.direction == gpio::Direction::kOutput, bridge_.level(i)});
+  }
+  return out;
+}
+
+std::optional<bool> Service::get_line(const std::string& name) const {
+  auto index = bridge_.find(name);
+  if (!index) return std::nullopt;
+  return bridge_.level(*index);
+}
+
+std::optional<dbus::CallError> Service::set_line(const std::string& name, bool active) {
+  auto index = bridge_.find(name);
+  if (!index) return dbus::CallError{"UnknownLine", "no line '" + name + "' is configured"};
+  if (bridge_.line_config(*index).direction != gpio::Direction::kOutput)
+    return dbus::CallError{"NotAnOutput", "line '" + name + "' is an input"};
+  auto errors_before = bridge_.counters().line_errors;
+  bridge_.apply(*index, bridge::Command{bridge::Command::Kind::kSet, active, std::nullopt}, monotonic_now());
+  if (bridge_.counters().line_errors != errors_before)
+    return dbus::CallError{"LineFailed", "line '" + name + "' could not be set; see the log"};
+  spdlog::info("D-Bus: line {} set {}", name, bridge::state_word(active));
+  return std::nullopt;
+}
+
+std::optional<dbus::CallError> Service::reload() {
+  systemd_.notify("RELOADING=1\nMONOTONIC_USEC=" + std::to_string(monotonic_now().count() / 1000));
+  auto failed = [&](const std::string& message) {
+    last_error_ = message;
+    spdlog::error("reload failed, keeping the running configuration: {}", message);
+    report_status();
+    if (dbus_) dbus_->properties_changed({"LastError"});
+    systemd_.notify("READY=1");
+    return dbus::CallError{"InvalidConfig", message};
+  };
+  std::unique_ptr<config::Config> next;
+  try {
+    next = std::make_unique<config::Config>(parts_.load_config());
+    lines_.reconcile(*next);
+  } catch (const config::ConfigError& e) {
+    return failed(e.what());
+  } catch (const std::exception& e) {  // e.g. a new line is busy
+    return failed(std::string("GPIO: ") + e.what());
+  }
+  auto old_topics = bridge_.subscriptions();
+  config::StatusConfig old_status = config_->mqtt.status;
+  bool mqtt_changed = !(next->mqtt == config_->mqtt);
+  bool dbus_changed = next->dbus != config_->dbus;
+  bridge_.reconfigure(*next);
+  std::swap(config_, next);  // the old config lives until here: the bridge pointed into it
+  next.reset();
+  watch_gpio();
+  if (mqtt_changed) {
+    spdlog::info("reload: the mqtt section changed: reconnecting to {}", config_->mqtt.server);
+    bridge_.on_client_replaced();
+    client_->shutdown(bridge::Message{old_status.topic, old_status.offline, 1, true}, std::chrono::seconds(2));
+    use_client(parts_.make_client(config_->mqtt));
+    backoff_.reset();
+    reconnect_timer_.disarm();
+    client_->connect();
+  } else if (bridge_.connected()) {
+    auto topics = bridge_.subscriptions();
+    client_->unsubscribe(minus(old_topics, topics));
+    client_->subscribe(minus(topics, old_topics), config_->mqtt.qos);
+  }
+  if (dbus_changed) open_dbus();
+  bool had_error = !last_error_.empty();
+  last_error_.clear();
+  spdlog::info("reloaded {}: {} lines", config_->file, config_->lines.size());
+  report_status();
+  if (dbus_) dbus_->properties_changed(had_error ? std::vector<std::string>{"Lines", "Broker", "LastError"}
+                                                 : std::vector<std::string>{"Lines", "Broker"});
+  systemd_.notify("READY=1");
+  return std::nullopt;
+}
+
+}  // namespace gpio2mqtt::service
