@@ -94,7 +94,7 @@ ChipConfig load_chip(const YamlReader& r, const YAML::Node& key, const YAML::Nod
     chip.path = r.string(node["path"], what + ".path");
   } else {
     const YAML::Node& sim = node["simulated"];
-    r.expect_map(sim, what + ".simulated", {"lines", "wires"});
+    r.expect_map(sim, what + ".simulated", {"lines", "wires", "control"});
     if (!sim["lines"] || !sim["lines"].IsSequence() || sim["lines"].size() == 0)
       r.fail(sim["lines"] ? sim["lines"] : sim, what + ".simulated.lines: expected a list of line names");
     std::set<std::string> names;
@@ -112,6 +112,13 @@ ChipConfig load_chip(const YamlReader& r, const YAML::Node& key, const YAML::Nod
         if (input == output) r.fail(to, what + ".simulated.wires: a line cannot drive itself");
         chip.simulated.wires.emplace_back(output, input);
       }
+    }
+    if (sim["control"]) {
+      chip.simulated.control = r.string(sim["control"], what + ".simulated.control");
+      constexpr std::size_t kMaxSocketPath = 107;  // sockaddr_un::sun_path, with its NUL
+      if (chip.simulated.control.empty() || chip.simulated.control.front() != '/' ||
+          chip.simulated.control.size() > kMaxSocketPath)
+        r.fail(sim["control"], what + ".simulated.control: expected an absolute path of at most 107 bytes");
     }
   }
   return chip;

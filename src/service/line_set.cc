@@ -44,7 +44,8 @@ LineSet::OpenChip& LineSet::chip_for(const ChipConfig& chip_config, Chips& chips
     if (open->config.name == chip_config.name) return *open;
   auto open = std::make_shared<OpenChip>(OpenChip{chip_config, nullptr});
   if (chip_config.kind == ChipConfig::Kind::kSimulated) {
-    open->chip = std::make_unique<gpio::SimulatedChip>(chip_config.name, chip_config.simulated.lines, chip_config.simulated.wires);
+    open->chip = std::make_unique<gpio::SimulatedChip>(chip_config.name, chip_config.simulated.lines, chip_config.simulated.wires,
+                                                       chip_config.simulated.control);
   } else if (!hardware_) {
     throw ConfigError(chip_config.where, "chip '" + chip_config.name + "': this build has no GPIO hardware backend");
   } else {

@@ -129,6 +129,16 @@ TEST(TheConfigLoader, RejectsDuplicateKeysUnknownSectionsAndBrokenYaml) {
             "2:45: chip 'main'.simulated.wires: no line 'Z' on this chip");
 }
 
+TEST(TheConfigLoader, ReadsTheControlSocketOfASimulatedChip) {
+  Config c = parse_config("chips:\n  main: {simulated: {lines: [A], control: /run/sim.sock}}\nlines: {}\n", "c.yaml", "pi");
+  EXPECT_EQ(c.chips[0].simulated.control, "/run/sim.sock");
+  EXPECT_EQ(parse_config(kChips + "lines: {}\n", "c.yaml", "pi").chips[0].simulated.control, "");
+  EXPECT_EQ(error_of("chips:\n  main: {simulated: {lines: [A], control: sim.sock}}\nlines: {}\n"),
+            "2:43: chip 'main'.simulated.control: expected an absolute path of at most 107 bytes");
+  EXPECT_EQ(error_of("chips:\n  main: {simulated: {lines: [A], contrl: /x}}\nlines: {}\n"),
+            "2:34: chip 'main'.simulated: unknown key 'contrl'; expected one of: lines, wires, control");
+}
+
 TEST(TheConfigLoader, ReadsAFileAndNamesItInErrors) {
   std::string path = ::testing::TempDir() + "/gpio2mqtt-loader-test.yaml";
   std::ofstream(path) << kChips << "lines:\n  a: {line: A, bias: sideways}\n";

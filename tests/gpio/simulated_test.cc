@@ -2,6 +2,15 @@
 
 #include <gtest/gtest.h>
 #include <poll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <cstring>
+#include <fstream>
+
+#include "gpio2mqtt/util/clock.h"
+#include "gpio2mqtt/util/unique_fd.h"
 
 namespace gpio2mqtt::gpio {
 namespace {
@@ -113,6 +122,126 @@ TEST_F(ASimulatedChip, RefusesToDriveAnInputOrALineItDoesNotHold) {
   EXPECT_THROW(request->set_value(1, true), GpioError);
   EXPECT_THROW(request->set_value(0, true), GpioError);
   EXPECT_THROW(chip_.request("test", {input(9)}), GpioError);
+}
+
+// A control socket path of this test's own (tests run in parallel).
+std::string socket_path() {
+  return ::testing::TempDir() + "sim-" + std::to_string(getpid()) + "-" +
+         ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".sock";
+}
+
+sockaddr_un address_of(const std::string& path) {
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  std::strncpy(address.sun_path, path.c_str(), sizeof address.sun_path - 1);
+  return address;
+}
+
+void send_command(const std::string& path, const std::string& text) {
+  UniqueFd fd(socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  sockaddr_un address = address_of(path);
+  ASSERT_EQ(sendto(fd.get(), text.data(), text.size(), 0, reinterpret_cast<sockaddr*>(&address), sizeof address),
+            static_cast<ssize_t>(text.size()))
+      << std::strerror(errno);
+}
+
+bool exists(const std::string& path) {
+  struct stat st{};
+  return lstat(path.c_str(), &st) == 0;
+}
+
+class ASimulatedChipWithAControlSocket : public ::testing::Test {
+ protected:
+  std::string path_ = socket_path();
+  SimulatedChip chip_{"main", {"GPIO17", "GPIO22", "GPIO27"}, {{"GPIO27", "GPIO22"}}, path_};
+};
+
+TEST_F(ASimulatedChipWithAControlSocket, ListsItWithTheFirstRequestAndTurnsPullsIntoTimestampedEdges) {
+  auto request = chip_.request("test", {input(1)});
+  auto fds = request->event_fds();
+  ASSERT_EQ(fds.size(), 2u);
+  int control = fds[1];
+  EXPECT_FALSE(readable(control));
+  auto before = static_cast<std::uint64_t>(monotonic_now().count());
+  send_command(path_, "pull GPIO22 1");
+  send_command(path_, "pull GPIO22 1\n");  // no change, no edge; a trailing newline is fine
+  send_command(path_, "pull 1 0");          // by offset
+  ASSERT_TRUE(readable(control));
+  std::vector<EdgeEvent> events;
+  request->read_events(control, events);
+  auto after = static_cast<std::uint64_t>(monotonic_now().count());
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_TRUE(events[0].rising);
+  EXPECT_FALSE(events[1].rising);
+  EXPECT_EQ(events[1].line_seqno, 2u);
+  EXPECT_GE(events[0].timestamp_ns, before);
+  EXPECT_LE(events[1].timestamp_ns, after);
+  EXPECT_LE(events[0].timestamp_ns, events[1].timestamp_ns);
+  EXPECT_FALSE(readable(control));
+  EXPECT_FALSE(readable(fds[0]));  // already handed over: no second wake-up for the same edges
+  EXPECT_FALSE(chip_.physical_level(1));
+}
+
+TEST_F(ASimulatedChipWithAControlSocket, IgnoresMalformedCommands) {
+  auto request = chip_.request("test", {input(1)});
+  int control = request->event_fds().at(1);
+  for (const char* bad : {"", "pull", "pull GPIO22", "push GPIO22 1", "pull GPIO99 1", "pull GPIO22 2",
+                          "pull 7 1", "pull GPIO22 1 now", "pull\xff GPIO22 1"})
+    send_command(path_, bad);
+  send_command(path_, std::string(300, 'x'));
+  send_command(path_, "pull GPIO22 1");
+  std::vector<EdgeEvent> events;
+  request->read_events(control, events);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_TRUE(events[0].rising);
+}
+
+TEST_F(ASimulatedChipWithAControlSocket, SignalsEdgesOfOtherRequestsOnTheirOwnFdsAndPassesTheSocketOn) {
+  auto first = chip_.request("first", {input(0)});
+  auto second = chip_.request("second", {input(1)});
+  ASSERT_EQ(first->event_fds().size(), 2u);
+  ASSERT_EQ(second->event_fds().size(), 1u);
+  send_command(path_, "pull GPIO22 1");
+  std::vector<EdgeEvent> events;
+  first->read_events(first->event_fds()[1], events);
+  EXPECT_TRUE(events.empty());
+  EXPECT_EQ(drain(*second).size(), 1u);
+  first.reset();
+  ASSERT_EQ(second->event_fds().size(), 2u);
+  send_command(path_, "pull GPIO22 0");
+  second->read_events(second->event_fds()[1], events);
+  EXPECT_EQ(events.size(), 1u);
+}
+
+TEST_F(ASimulatedChipWithAControlSocket, GoesToTheOldestRequestWithAnInput) {
+  auto relay = chip_.request("relay", {output(2, false)});
+  EXPECT_EQ(relay->event_fds().size(), 2u);  // the only request so far
+  auto buttons = chip_.request("buttons", {input(0), input(1)});
+  EXPECT_EQ(relay->event_fds().size(), 1u);
+  EXPECT_EQ(buttons->event_fds().size(), 2u);
+  buttons.reset();
+  EXPECT_EQ(relay->event_fds().size(), 2u);
+}
+
+TEST(ASimulatedChipsControlSocket, ReplacesAStaleSocketRefusesOtherFilesAndIsRemovedWithTheChip) {
+  std::string path = socket_path();
+  { SimulatedChip stale("main", {"A"}, {}, path); }
+  EXPECT_FALSE(exists(path));
+  {  // a socket file left behind by a killed daemon
+    UniqueFd fd(socket(AF_UNIX, SOCK_DGRAM, 0));
+    sockaddr_un address = address_of(path);
+    ASSERT_EQ(bind(fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  }
+  {
+    SimulatedChip chip("main", {"A"}, {}, path);
+    EXPECT_TRUE(exists(path));
+  }
+  EXPECT_FALSE(exists(path));
+  std::ofstream(path) << "precious";
+  EXPECT_THROW(SimulatedChip("main", {"A"}, {}, path), GpioError);
+  EXPECT_TRUE(exists(path));
+  std::remove(path.c_str());
+  EXPECT_THROW(SimulatedChip("main", {"A"}, {}, "/nonexistent-dir/x.sock"), GpioError);
 }
 
 }  // namespace

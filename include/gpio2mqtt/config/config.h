@@ -46,6 +46,7 @@ inline bool operator==(const StatusConfig& a, const StatusConfig& b) {
 struct SimulatedChipConfig {
   std::vector<std::string> lines;                           // offset = index
   std::vector<std::pair<std::string, std::string>> wires;   // output -> input it drives
+  std::string control;  // path of the control socket (`pull LINE 0|1` datagrams); empty: none
 };
 
 struct ChipConfig {
@@ -57,7 +58,8 @@ struct ChipConfig {
   Location where;
   bool same_settings(const ChipConfig& other) const {
     return name == other.name && kind == other.kind && label == other.label && path == other.path &&
-           simulated.lines == other.simulated.lines && simulated.wires == other.simulated.wires;
+           simulated.lines == other.simulated.lines && simulated.wires == other.simulated.wires &&
+           simulated.control == other.simulated.control;
   }
 };
 
