@@ -1,0 +1,183 @@
+// The daemon's D-Bus object on a private dbus-daemon, read and driven by real D-Bus clients.
+#include <gtest/gtest.h>
+#include <sdbus-c++/sdbus-c++.h>
+
+#include <fstream>
+#include <mutex>
+
+#include "daemon_fixture.h"
+#include "dbus_daemon.h"
+
+namespace gpio2mqtt::testing {
+namespace {
+
+using namespace std::chrono_literals;
+constexpr const char* kInterface = "io.github.gpio2mqtt.Daemon1";
+const std::string kPolicy = std::string(GPIO2MQTT_SOURCE_DIR) + "/systemd/io.github.gpio2mqtt.conf";
+
+class ADaemonOnDbus : public ADaemon {
+ protected:
+  void SetUp() override {
+    ADaemon::SetUp();
+    if (IsSkipped()) return;
+    if (!DbusDaemon::available()) GTEST_SKIP() << "dbus-daemon is not installed (apt-get install dbus-daemon)";
+  }
+  // Starts a bus (session, or system with `policy` as its only policy file) and the daemon on it.
+  void start_on_bus(const std::string& policy = "") {
+    std::string policy_dir;
+    if (!policy.empty()) {
+      policy_dir = dir_ + "/policy";
+      mkdir(policy_dir.c_str(), 0755);
+      write_file(policy_dir + "/io.github.gpio2mqtt.conf", policy);
+    }
+    bus_ = std::make_unique<DbusDaemon>(dir_, policy_dir);
+    std::string which = policy.empty() ? "session" : "system";
+    std::string env = (policy.empty() ? "DBUS_SESSION_BUS_ADDRESS=" : "DBUS_SYSTEM_BUS_ADDRESS=") + bus_->address();
+    daemon_ = std::make_unique<Daemon>(dir_, "dbus: " + which + "\n" + demo_config(broker_->url()), std::vector<std::string>{env});
+    ASSERT_TRUE(observer_->wait_for("raspberry/status", kOn)) << daemon_->log();
+    connection_ = sdbus::createSessionBusConnectionWithAddress(bus_->address());
+    proxy_ = sdbus::createProxy(*connection_, "io.github.gpio2mqtt", "/io/github/gpio2mqtt");
+  }
+  template <typename T>
+  T property(const std::string& name) {
+    sdbus::Variant value = proxy_->getProperty(name).onInterface(kInterface);
+    return value.get<T>();
+  }
+  // Runs busctl as user `nobody` against the bus; returns its exit status and output.
+  std::pair<int, std::string> busctl_as_nobody(const std::string& arguments) {
+    std::string out = dir_ + "/busctl.out";
+    std::string command = "setpriv --reuid=65534 --regid=65534 --clear-groups busctl --address=" + bus_->address() +
+                          " call io.github.gpio2mqtt /io/github/gpio2mqtt " + kInterface + " " + arguments + " > " + out + " 2>&1";
+    int status = std::system(command.c_str());
+    std::ifstream in(out);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    return {WEXITSTATUS(status), text};
+  }
+
+  std::unique_ptr<DbusDaemon> bus_;
+  std::unique_ptr<sdbus::IConnection> connection_;
+  std::unique_ptr<sdbus::IProxy> proxy_;
+};
+
+TEST_F(ADaemonOnDbus, ShowsItsStateAsProperties) {
+  start_on_bus();
+  EXPECT_TRUE(property<bool>("Connected"));
+  EXPECT_EQ(property<std::string>("Broker"), broker_->url());
+  EXPECT_EQ(property<std::string>("Version"), GPIO2MQTT_VERSION);
+  auto now_us = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                                std::chrono::system_clock::now().time_since_epoch()).count());
+  EXPECT_LE(now_us - property<std::uint64_t>("StartedAt"), 60'000'000u);
+  EXPECT_EQ(property<std::uint64_t>("EdgesPublished"), 0u);
+  EXPECT_EQ(property<std::uint64_t>("CommandsRejected"), 0u);
+  EXPECT_EQ(property<std::string>("LastError"), "");
+  using Line = sdbus::Struct<std::string, std::string, bool>;
+  EXPECT_EQ(property<std::vector<Line>>("Lines"),
+            (std::vector<Line>{{"button", "input", false}, {"relay", "output", false}}));
+}
+
+TEST_F(ADaemonOnDbus, SetsAnOutputAndPublishesItsState) {
+  start_on_bus();
+  std::size_t from = observer_->size();
+  proxy_->callMethod("SetLine").onInterface(kInterface).withArguments(std::string("relay"), true);
+  expect("raspberry/relay/state", "ON", from);
+  expect("raspberry/button/state", "ON", from);  // through the wire
+  bool button = false;
+  proxy_->callMethod("GetLine").onInterface(kInterface).withArguments(std::string("button")).storeResultsTo(button);
+  EXPECT_TRUE(button);
+  EXPECT_TRUE(eventually([&] { return property<std::uint64_t>("CommandsApplied") == 1; }, 5s));
+  EXPECT_TRUE(eventually([&] { return property<std::uint64_t>("EdgesPublished") == 1; }, 5s));
+}
+
+TEST_F(ADaemonOnDbus, RefusesToSetAnInputOrAnUnknownLine) {
+  start_on_bus();
+  try {
+    proxy_->callMethod("SetLine").onInterface(kInterface).withArguments(std::string("button"), true);
+    FAIL() << "accepted";
+  } catch (const sdbus::Error& e) {
+    EXPECT_EQ(e.getName(), "io.github.gpio2mqtt.Error.NotAnOutput");
+  }
+  try {
+    bool level;
+    proxy_->callMethod("GetLine").onInterface(kInterface).withArguments(std::string("nope")).storeResultsTo(level);
+    FAIL() << "accepted";
+  } catch (const sdbus::Error& e) {
+    EXPECT_EQ(e.getName(), "io.github.gpio2mqtt.Error.UnknownLine");
+  }
+}
+
+TEST_F(ADaemonOnDbus, SignalsWhenTheBrokerIsLost) {
+  start_on_bus();
+  std::mutex mutex;
+  std::vector<std::map<std::string, sdbus::Variant>> changes;
+  proxy_->uponSignal("PropertiesChanged").onInterface("org.freedesktop.DBus.Properties")
+      .call([&](const std::string&, const std::map<std::string, sdbus::Variant>& changed, const std::vector<std::string>&) {
+        std::lock_guard lock(mutex);
+        changes.push_back(changed);
+      });
+  proxy_->finishRegistration();
+  connection_->enterEventLoopAsync();
+  broker_->kill();
+  EXPECT_TRUE(eventually([&] {
+    std::lock_guard lock(mutex);
+    for (const auto& change : changes)
+      if (change.count("Connected") && !change.at("Connected").get<bool>()) return true;
+    return false;
+  }, 10s));
+  connection_->leaveEventLoop();
+}
+
+TEST_F(ADaemonOnDbus, ReloadsOnRequestAndReportsAnInvalidConfig) {
+  start_on_bus();
+  write_file(daemon_->config_path(), "dbus: session\nchips: {main: {simulated: {lines: [A]}}}\nlines: {x: {line: B}}\n");
+  try {
+    proxy_->callMethod("Reload").onInterface(kInterface);
+    FAIL() << "accepted";
+  } catch (const sdbus::Error& e) {
+    EXPECT_EQ(e.getName(), "io.github.gpio2mqtt.Error.InvalidConfig");
+    EXPECT_NE(e.getMessage().find("config.yaml:3:"), std::string::npos) << e.getMessage();
+  }
+  EXPECT_NE(property<std::string>("LastError").find("chip 'main' has no line 'B'"), std::string::npos);
+  EXPECT_TRUE(property<bool>("Connected"));  // still running the old one
+}
+
+std::string policy_owned_by(const std::string& user) {
+  std::ifstream in(kPolicy);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto at = text.find("<policy user=\"gpio2mqtt\">");
+  EXPECT_NE(at, std::string::npos) << "the policy file no longer has the owner rule";
+  if (at != std::string::npos) text.replace(at, 25, "<policy user=\"" + user + "\">");
+  return text;
+}
+
+TEST_F(ADaemonOnDbus, LetsAnyoneReadButOnlyTheServiceGroupSetOnTheSystemBus) {
+  start_on_bus(policy_owned_by("root"));  // the tests run as root, standing in for gpio2mqtt
+  ASSERT_TRUE(eventually([&] { return property<bool>("Connected"); }, 5s));
+  auto [get_status, get_out] = busctl_as_nobody("GetLine s relay");
+  EXPECT_EQ(get_status, 0) << get_out;
+  EXPECT_EQ(get_out, "b false\n");
+  auto [set_status, set_out] = busctl_as_nobody("SetLine sb relay true");
+  EXPECT_NE(set_status, 0);
+  EXPECT_NE(set_out.find("Access denied"), std::string::npos) << set_out;
+  auto [reload_status, reload_out] = busctl_as_nobody("Reload");
+  EXPECT_NE(reload_status, 0) << reload_out;
+  proxy_->callMethod("SetLine").onInterface(kInterface).withArguments(std::string("relay"), true);  // root may
+  EXPECT_TRUE(observer_->wait_for("raspberry/relay/state", "ON"));
+}
+
+TEST_F(ADaemonOnDbus, LeavesTheNameToTheServiceUserAndRunsWithoutIt) {
+  std::ifstream in(kPolicy);
+  std::string policy((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  bus_ = nullptr;
+  std::string policy_dir = dir_ + "/policy";
+  mkdir(policy_dir.c_str(), 0755);
+  write_file(policy_dir + "/io.github.gpio2mqtt.conf", policy);
+  bus_ = std::make_unique<DbusDaemon>(dir_, policy_dir);
+  daemon_ = std::make_unique<Daemon>(dir_, "dbus: system\n" + demo_config(broker_->url()),
+                                     std::vector<std::string>{"DBUS_SYSTEM_BUS_ADDRESS=" + bus_->address()});
+  ASSERT_TRUE(observer_->wait_for("raspberry/status", kOn)) << daemon_->log();  // runs on
+  EXPECT_NE(daemon_->log().find("D-Bus: running without it"), std::string::npos);
+  EXPECT_NE(daemon_->log().find("AccessDenied"), std::string::npos) << daemon_->log();
+}
+
+}  // namespace
+}  // namespace gpio2mqtt::testing
