@@ -1,0 +1,298 @@
+// The kernel GPIO backend over libgpiod 1.6 (the kernel's uAPI v1). Every libgpiod v1 call lives in
+// this file, so a libgpiod 2.x backend is one more file chosen at configure time (src/CMakeLists.txt).
+//
+// What uAPI v1 and libgpiod 1.6 impose here:
+// - Each line is requested on its own. A v1 request can only hold lines of one configuration, and
+//   libgpiod 1.6's single-line get_value()/set_value() on a multi-line handle read the handle's first
+//   line and clear all the others, so bulks would need their values tracked here. One request per
+//   line gives every input its own event fd, as v1 does anyway for edge requests.
+// - Inputs always ask for both edges (the bridge filters). The kernel decides the edge's direction
+//   by reading the logical level when its IRQ thread runs, so a pulse shorter than that latency can
+//   show up as two events of the same direction.
+// - The kernel queues 16 events per line and drops the rest silently; v1 has no sequence numbers.
+// - Reading an event fd blocks when its queue is empty: poll it first.
+// - No kernel debounce in v1: LineSettings::debounce is left to the bridge.
+#include <time.h>
+
+#include <algorithm>
+#include <bitset>
+#include <cerrno>
+#include <charconv>
+#include <chrono>
+#include <filesystem>
+#include <gpiod.hpp>
+#include <system_error>
+#include <utility>
+
+#include "gpio2mqtt/gpio/hardware.h"
+
+namespace gpio2mqtt::gpio {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Up to 16 events come per read (the kernel FIFO's size). The cap keeps one chattering line from
+// starving the event loop; whatever is left keeps the fd readable, so the loop comes back to it.
+constexpr int kMaxReadsPerCall = 8;
+
+// libgpiod reports failures as std::system_error carrying errno; the seam speaks GpioError with
+// the chip and line in the message.
+[[noreturn]] void throw_gpio_error(const std::system_error& e, const std::string& doing) {
+  const int code = e.code().value();
+  if (code == ENODEV || code == EIO)
+    throw GpioError(doing + ": the chip is gone (" + e.code().message() +
+                    "); gpio2mqtt must be restarted once it is back");
+  throw GpioError(doing + ": " + e.code().message());
+}
+
+// Linux < 5.7 stamps v1 events with CLOCK_REALTIME, later kernels with CLOCK_MONOTONIC, and the
+// bridge debounces on CLOCK_MONOTONIC. An uptime never reaches 1e18 ns (31.7 years) while any
+// realtime stamp since 2001 is beyond it, so such a stamp is moved onto the monotonic clock.
+std::uint64_t monotonic_timestamp(std::chrono::nanoseconds kernel) {
+  constexpr std::int64_t kRealtimeFloor = 1'000'000'000'000'000'000;
+  auto ns = kernel.count();
+  if (ns < kRealtimeFloor) return static_cast<std::uint64_t>(ns);
+  timespec mono{}, real{};
+  clock_gettime(CLOCK_MONOTONIC, &mono);
+  clock_gettime(CLOCK_REALTIME, &real);
+  std::int64_t offset = (real.tv_sec - mono.tv_sec) * 1'000'000'000LL + (real.tv_nsec - mono.tv_nsec);
+  return static_cast<std::uint64_t>(std::max<std::int64_t>(ns - offset, 0));
+}
+
+int request_type(const LineSettings& s) {
+  return s.direction == Direction::kOutput ? gpiod::line_request::DIRECTION_OUTPUT
+                                           : gpiod::line_request::EVENT_BOTH_EDGES;
+}
+
+std::bitset<32> request_flags(const LineSettings& s) {
+  std::bitset<32> flags;
+  if (s.active_low) flags |= gpiod::line_request::FLAG_ACTIVE_LOW;
+  switch (s.bias) {
+    case Bias::kAsIs:
+      break;
+    case Bias::kDisable:
+      flags |= gpiod::line_request::FLAG_BIAS_DISABLE;
+      break;
+    case Bias::kPullUp:
+      flags |= gpiod::line_request::FLAG_BIAS_PULL_UP;
+      break;
+    case Bias::kPullDown:
+      flags |= gpiod::line_request::FLAG_BIAS_PULL_DOWN;
+      break;
+  }
+  // The kernel refuses drive flags on inputs; the config loader only allows them on outputs.
+  if (s.direction == Direction::kOutput) {
+    if (s.drive == Drive::kOpenDrain) flags |= gpiod::line_request::FLAG_OPEN_DRAIN;
+    if (s.drive == Drive::kOpenSource) flags |= gpiod::line_request::FLAG_OPEN_SOURCE;
+  }
+  return flags;
+}
+
+class V1Request : public LineRequest {
+ public:
+  explicit V1Request(std::size_t expected) { held_.reserve(expected); }
+  V1Request(const V1Request&) = delete;
+  V1Request& operator=(const V1Request&) = delete;
+  ~V1Request() override {
+    for (auto& held : held_) {
+      try {
+        held.line.release();  // closes the line's fd; the kernel frees the line
+      } catch (...) {         // a destructor must not throw; the fd goes with the chip at worst
+      }
+    }
+  }
+
+  // Requests one line; on failure the lines already held are released by the destructor.
+  void add(const gpiod::chip& chip, const std::string& consumer, const LineSettings& s, std::string text) {
+    if (find(s.offset)) throw GpioError(text + " is listed twice in one request");
+    gpiod::line line;
+    try {
+      line = chip.get_line(s.offset);  // fetches the line info: who holds the line right now
+    } catch (const std::system_error& e) {
+      throw_gpio_error(e, "reading the info of " + text);
+    }
+    std::string holder = line.consumer();
+    try {
+      line.request({consumer, request_type(s), request_flags(s)}, s.initial_active ? 1 : 0);
+    } catch (const std::system_error& e) {
+      if (e.code().value() != EBUSY) throw_gpio_error(e, "requesting " + text);
+      if (holder.empty()) holder = refreshed_consumer(line);
+      throw GpioError(text + " is busy: it is held by " +
+                      (holder.empty() ? std::string("a program that gave no consumer name") : "'" + holder + "'"));
+    }
+    held_.push_back({line, s, std::move(text), -1});  // no reallocation: reserved
+    if (s.direction == Direction::kInput) held_.back().fd = line.event_get_fd();
+  }
+
+  std::vector<int> event_fds() const override {
+    std::vector<int> fds;
+    for (const auto& held : held_)
+      if (held.fd >= 0) fds.push_back(held.fd);
+    return fds;
+  }
+
+  void read_events(int fd, std::vector<EdgeEvent>& out) override {
+    auto it = std::find_if(held_.begin(), held_.end(), [fd](const Held& h) { return h.fd == fd; });
+    if (it == held_.end()) throw GpioError("fd " + std::to_string(fd) + " is not an event fd of this request");
+    try {
+      for (int reads = 0; reads < kMaxReadsPerCall && it->line.event_wait(0ns); ++reads) {
+        for (const auto& event : it->line.event_read_multiple())
+          out.push_back({it->settings.offset, event.event_type == gpiod::line_event::RISING_EDGE,
+                         monotonic_timestamp(event.timestamp), 0});
+      }
+    } catch (const std::system_error& e) {
+      throw_gpio_error(e, "reading the events of " + it->text);
+    }
+  }
+
+  bool get_value(unsigned offset) override {
+    Held& held = owned(offset);
+    try {
+      return held.line.get_value() != 0;
+    } catch (const std::system_error& e) {
+      throw_gpio_error(e, "reading " + held.text);
+    }
+  }
+
+  void set_value(unsigned offset, bool active) override {
+    Held& held = owned(offset);
+    if (held.settings.direction != Direction::kOutput) throw GpioError(held.text + " is not an output");
+    try {
+      held.line.set_value(active ? 1 : 0);
+    } catch (const std::system_error& e) {
+      throw_gpio_error(e, "setting " + held.text);
+    }
+  }
+
+ private:
+  struct Held {
+    gpiod::line line;  // keeps its chip open
+    LineSettings settings;
+    std::string text;  // "line 'GPIO17' (offset 17) of gpiochip0 [pinctrl-bcm2711]"
+    int fd;            // the event fd of an input, -1 for an output
+  };
+
+  static std::string refreshed_consumer(gpiod::line& line) {
+    try {
+      line.update();
+      return line.consumer();
+    } catch (const std::system_error&) {
+      return {};
+    }
+  }
+
+  Held* find(unsigned offset) {
+    auto it = std::find_if(held_.begin(), held_.end(), [offset](const Held& h) { return h.settings.offset == offset; });
+    return it == held_.end() ? nullptr : &*it;
+  }
+
+  Held& owned(unsigned offset) {
+    if (Held* held = find(offset)) return *held;
+    throw GpioError("offset " + std::to_string(offset) + " is not in this request");
+  }
+
+  std::vector<Held> held_;
+};
+
+class V1Chip : public Chip {
+ public:
+  explicit V1Chip(gpiod::chip chip) : chip_(std::move(chip)), name_(chip_.name()), label_(chip_.label()) {}
+
+  std::string name() const override { return name_; }
+  std::string label() const override { return label_; }
+
+  std::vector<std::string> line_names() const override {
+    // Read on first use: label look-ups open every chip but need no line names.
+    if (names_.empty() && chip_.num_lines() > 0) {
+      std::vector<std::string> names;
+      for (unsigned offset = 0; offset < chip_.num_lines(); ++offset) {
+        try {
+          names.push_back(chip_.get_line(offset).name());
+        } catch (const std::system_error& e) {
+          throw_gpio_error(e, "reading the line names of " + describe());
+        }
+      }
+      names_ = std::move(names);
+    }
+    return names_;
+  }
+
+  std::optional<unsigned> find_line(const std::string& name) const override {
+    if (name.empty()) return std::nullopt;
+    auto names = line_names();
+    auto it = std::find(names.begin(), names.end(), name);
+    if (it == names.end()) return std::nullopt;
+    return static_cast<unsigned>(it - names.begin());
+  }
+
+  std::unique_ptr<LineRequest> request(const std::string& consumer, const std::vector<LineSettings>& lines) override {
+    auto request = std::make_unique<V1Request>(lines.size());
+    for (const auto& s : lines) {
+      if (s.offset >= chip_.num_lines())
+        throw GpioError(describe() + " has no offset " + std::to_string(s.offset) + " (it has " +
+                        std::to_string(chip_.num_lines()) + " lines)");
+      request->add(chip_, consumer, s, describe_line(s.offset));
+    }
+    return request;
+  }
+
+ private:
+  std::string describe() const { return name_ + " [" + label_ + "]"; }
+
+  std::string describe_line(unsigned offset) const {
+    const auto names = line_names();
+    const std::string& line_name = names.at(offset);
+    std::string where = " of " + describe();
+    if (line_name.empty()) return "line offset " + std::to_string(offset) + where;
+    return "line '" + line_name + "' (offset " + std::to_string(offset) + ")" + where;
+  }
+
+  gpiod::chip chip_;
+  std::string name_;
+  std::string label_;
+  mutable std::vector<std::string> names_;
+};
+
+class V1Provider : public ChipProvider {
+ public:
+  std::vector<std::string> chip_paths() const override {
+    std::vector<std::pair<unsigned long, std::string>> found;
+    std::error_code ec;
+    for (std::filesystem::directory_iterator it("/dev", ec), end; !ec && it != end; it.increment(ec)) {
+      const std::string file = it->path().filename();
+      constexpr std::string_view kPrefix = "gpiochip";
+      if (file.size() <= kPrefix.size() || file.compare(0, kPrefix.size(), kPrefix) != 0) continue;
+      unsigned long number = 0;
+      const char* digits = file.data() + kPrefix.size();
+      auto [end_of_number, error] = std::from_chars(digits, file.data() + file.size(), number);
+      if (error != std::errc() || end_of_number != file.data() + file.size()) continue;
+      std::error_code type_error;
+      if (!it->is_character_file(type_error)) continue;
+      found.emplace_back(number, it->path().string());
+    }
+    std::sort(found.begin(), found.end());  // gpiochip2 before gpiochip10
+    std::vector<std::string> paths;
+    for (auto& [number, path] : found) paths.push_back(std::move(path));
+    return paths;
+  }
+
+  std::unique_ptr<Chip> open(const std::string& path) override {
+    try {
+      return std::make_unique<V1Chip>(gpiod::chip(path, gpiod::chip::OPEN_BY_PATH));
+    } catch (const std::system_error& e) {
+      // Only the reason: every caller already says which path it was opening.
+      std::string reason = e.code().message();
+      // Plain Debian leaves /dev/gpiochip* to root; Raspberry Pi OS has a gpio group.
+      if (e.code().value() == EACCES || e.code().value() == EPERM)
+        reason += " (run as root or as a member of the group that owns the device)";
+      if (e.code().value() == ENOTTY) reason += " (not a GPIO chip device)";
+      throw GpioError(reason);
+    }
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<ChipProvider> make_hardware_provider() { return std::make_unique<V1Provider>(); }
+
+}  // namespace gpio2mqtt::gpio
