@@ -1,0 +1,81 @@
+// Shared by the kernel tests: the fixture that skips outside the VM, and small helpers.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "gpio2mqtt/gpio/gpio.h"
+#include "gpiosim.h"
+
+namespace gpio2mqtt::kernel_test {
+
+class KernelTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (auto why = why_no_gpiosim(); !why.empty()) GTEST_SKIP() << why;
+  }
+};
+
+// True when `fd` became readable within `timeout`.
+inline bool wait_readable(int fd, std::chrono::milliseconds timeout) {
+  pollfd p{fd, POLLIN, 0};
+  return ::poll(&p, 1, static_cast<int>(timeout.count())) == 1;
+}
+
+// Waits for and reads the events of an input's fd; empty when none came within `timeout`.
+inline std::vector<gpio::EdgeEvent> next_events(gpio::LineRequest& request, int fd,
+                                                std::chrono::milliseconds timeout = std::chrono::seconds(2)) {
+  std::vector<gpio::EdgeEvent> events;
+  if (wait_readable(fd, timeout)) request.read_events(fd, events);
+  return events;
+}
+
+inline gpio::LineSettings input(unsigned offset, gpio::Bias bias = gpio::Bias::kAsIs, bool active_low = false) {
+  gpio::LineSettings s;
+  s.offset = offset;
+  s.bias = bias;
+  s.active_low = active_low;
+  return s;
+}
+
+inline gpio::LineSettings output(unsigned offset, bool initial, bool active_low = false,
+                                 gpio::Drive drive = gpio::Drive::kPushPull) {
+  gpio::LineSettings s;
+  s.offset = offset;
+  s.direction = gpio::Direction::kOutput;
+  s.initial_active = initial;
+  s.active_low = active_low;
+  s.drive = drive;
+  return s;
+}
+
+// Whether `text` contains `part`, with both in the failure message.
+inline ::testing::AssertionResult Contains(const std::string& text, const std::string& part) {
+  if (text.find(part) != std::string::npos) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << "\"" << text << "\"\n  does not contain \"" << part << "\"";
+}
+
+// The message of the E that `call` throws; a test failure when it throws nothing.
+template <class E, class F>
+std::string error_of(F&& call) {
+  try {
+    call();
+  } catch (const E& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "nothing thrown";
+  return {};
+}
+
+// A label no other test process uses at the same time (uAPI v1 keeps 31 characters).
+inline std::string unique_label(const std::string& stem) {
+  static unsigned serial = 0;
+  return "g2m-" + stem + "-" + std::to_string(::getpid() % 100000) + "-" + std::to_string(serial++);
+}
+
+}  // namespace gpio2mqtt::kernel_test

@@ -1,0 +1,82 @@
+// Many edges on one line: none lost while the reader keeps up, and what uAPI v1's 16-event queue
+// keeps when it does not (the numbers are printed for the record).
+#include <chrono>
+#include <iostream>
+#include <memory>
+#include <thread>
+
+#include "gpio2mqtt/gpio/hardware.h"
+#include "kernel_test.h"
+
+namespace gpio2mqtt::kernel_test {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+class ABurstOfEdges : public KernelTest {
+ protected:
+  static constexpr int kEdges = 1000;
+
+  void SetUp() override {
+    KernelTest::SetUp();
+    if (IsSkipped()) return;
+    sim_ = make_sim().label(unique_label("burst")).lines(2).name(0, "meter").build();
+    provider_ = gpio::make_hardware_provider();
+    chip_ = provider_->open(sim_->dev_path());
+    request_ = chip_->request("g2m-test", {input(0)});
+    fd_ = request_->event_fds().at(0);
+  }
+
+  // Everything still queued, once the kernel has settled.
+  std::vector<gpio::EdgeEvent> drain() {
+    std::vector<gpio::EdgeEvent> events;
+    while (wait_readable(fd_, std::chrono::milliseconds(200))) request_->read_events(fd_, events);
+    return events;
+  }
+
+  std::unique_ptr<SimChip> sim_;
+  std::unique_ptr<gpio::ChipProvider> provider_;
+  std::unique_ptr<gpio::Chip> chip_;
+  std::unique_ptr<gpio::LineRequest> request_;
+  int fd_ = -1;
+};
+
+TEST_F(ABurstOfEdges, LosesNothingWhenEachEdgeIsReadBeforeTheNext) {
+  std::vector<gpio::EdgeEvent> events;
+  auto start = Clock::now();
+  for (int i = 1; i <= kEdges; ++i) {
+    sim_->set_pull(0, i % 2 == 1);
+    while (events.size() < static_cast<std::size_t>(i) && wait_readable(fd_, std::chrono::seconds(2)))
+      request_->read_events(fd_, events);
+    ASSERT_EQ(events.size(), static_cast<std::size_t>(i)) << "edge " << i << " never arrived";
+  }
+  auto elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    EXPECT_EQ(events[i].rising, i % 2 == 0) << "event " << i;
+    if (i > 0) {
+      EXPECT_GT(events[i].timestamp_ns, events[i - 1].timestamp_ns) << "event " << i;
+    }
+  }
+  EXPECT_TRUE(drain().empty());
+  std::cout << "[ burst    ] paced: " << events.size() << " of " << kEdges << " edges received in " << elapsed << " s ("
+            << static_cast<int>(kEdges / elapsed) << " edges/s)\n";
+  RecordProperty("paced_received", static_cast<int>(events.size()));
+}
+
+TEST_F(ABurstOfEdges, LosesMostWhenNothingReadsUntilTheEnd) {
+  auto start = Clock::now();
+  for (int i = 1; i <= kEdges; ++i) sim_->set_pull(0, i % 2 == 1);
+  auto elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // let the kernel's IRQ thread catch up
+  auto events = drain();
+  std::cout << "[ burst    ] unpaced: " << events.size() << " of " << kEdges << " edges received (" << elapsed
+            << " s to make them, read afterwards); uAPI v1 queues 16 per line and drops the rest silently\n";
+  RecordProperty("unpaced_received", static_cast<int>(events.size()));
+  EXPECT_GE(events.size(), 1u);
+  // 16 once the queue is full; a few more can slip in while the first ones are being read.
+  EXPECT_LT(events.size(), 64u);
+  EXPECT_FALSE(request_->get_value(0));  // 1000 edges end low: the level itself is never lost
+}
+
+}  // namespace
+}  // namespace gpio2mqtt::kernel_test

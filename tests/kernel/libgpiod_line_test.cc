@@ -1,0 +1,181 @@
+// The libgpiod backend against a real kernel chip (gpio-sim): inputs, edges, bias, active-low and
+// outputs, each checked on the kernel's side through gpio-sim's sysfs files.
+#include <functional>
+#include <memory>
+
+#include "gpio2mqtt/gpio/hardware.h"
+#include "gpio2mqtt/util/clock.h"
+#include "kernel_test.h"
+
+namespace gpio2mqtt::kernel_test {
+namespace {
+
+using gpio::Bias;
+using gpio::GpioError;
+
+class ALibgpiodChip : public KernelTest {
+ protected:
+  void SetUp() override {
+    KernelTest::SetUp();
+    if (IsSkipped()) return;
+    sim_ = make_sim().label(unique_label("line")).lines(8).name(0, "button").name(1, "door").name(2, "relay").build();
+    provider_ = gpio::make_hardware_provider();
+    ASSERT_TRUE(provider_);
+    chip_ = provider_->open(sim_->dev_path());
+  }
+
+  std::unique_ptr<SimChip> sim_;
+  std::unique_ptr<gpio::ChipProvider> provider_;
+  std::unique_ptr<gpio::Chip> chip_;
+};
+
+TEST_F(ALibgpiodChip, ReportsItsNameLabelAndLineNames) {
+  EXPECT_EQ(chip_->name(), sim_->chip_name());
+  EXPECT_EQ(chip_->label(), sim_->label());
+  auto names = chip_->line_names();
+  ASSERT_EQ(names.size(), 8u);
+  EXPECT_EQ(names[0], "button");
+  EXPECT_EQ(names[2], "relay");
+  EXPECT_EQ(names[5], "");
+  EXPECT_EQ(chip_->find_line("door"), 1u);
+  EXPECT_FALSE(chip_->find_line("Door"));
+  EXPECT_FALSE(chip_->find_line(""));
+}
+
+TEST_F(ALibgpiodChip, ReadsAnInputThatFollowsThePull) {
+  sim_->set_pull(0, true);
+  auto request = chip_->request("g2m-test", {input(0)});
+  EXPECT_TRUE(request->get_value(0));
+  sim_->set_pull(0, false);
+  ASSERT_EQ(next_events(*request, request->event_fds().at(0)).size(), 1u);
+  EXPECT_FALSE(request->get_value(0));
+}
+
+TEST_F(ALibgpiodChip, ReportsRisingAndFallingEdgesWithMonotonicTimestamps) {
+  auto request = chip_->request("g2m-test", {input(0), input(1)});
+  ASSERT_EQ(request->event_fds().size(), 2u);  // uAPI v1: one fd per input line
+  const int fd = request->event_fds()[0];
+
+  auto before = static_cast<std::uint64_t>(monotonic_now().count());
+  sim_->set_pull(0, true);
+  auto rising = next_events(*request, fd);
+  auto after = static_cast<std::uint64_t>(monotonic_now().count());
+  ASSERT_EQ(rising.size(), 1u);
+  EXPECT_EQ(rising[0].offset, 0u);
+  EXPECT_TRUE(rising[0].rising);
+  EXPECT_GE(rising[0].timestamp_ns, before);
+  EXPECT_LE(rising[0].timestamp_ns, after);
+  EXPECT_EQ(rising[0].line_seqno, 0u);  // v1 has none
+
+  sim_->set_pull(0, false);
+  auto falling = next_events(*request, fd);
+  ASSERT_EQ(falling.size(), 1u);
+  EXPECT_FALSE(falling[0].rising);
+  EXPECT_GT(falling[0].timestamp_ns, rising[0].timestamp_ns);
+
+  std::vector<gpio::EdgeEvent> nothing;
+  request->read_events(request->event_fds()[1], nothing);  // the other line: no edge, no block
+  EXPECT_TRUE(nothing.empty());
+}
+
+TEST_F(ALibgpiodChip, InvertsLevelsAndEdgesOfAnActiveLowInput) {
+  sim_->set_pull(1, false);
+  auto request = chip_->request("g2m-test", {input(1, Bias::kAsIs, /*active_low=*/true)});
+  EXPECT_TRUE(request->get_value(1));
+  sim_->set_pull(1, true);
+  auto events = next_events(*request, request->event_fds().at(0));
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_FALSE(events[0].rising);  // physically rising: the line became inactive
+  EXPECT_FALSE(request->get_value(1));
+}
+
+TEST_F(ALibgpiodChip, MakesAFloatingLineReadActiveWithAPullUpBias) {
+  ASSERT_FALSE(sim_->pulled_up(3));  // gpio-sim's lines start pulled down
+  auto up = chip_->request("g2m-test", {input(3, Bias::kPullUp), input(4, Bias::kPullDown)});
+  EXPECT_TRUE(up->get_value(3));
+  EXPECT_TRUE(sim_->pulled_up(3));  // gpio-sim applies the bias as its pull
+  EXPECT_FALSE(up->get_value(4));
+}
+
+TEST_F(ALibgpiodChip, DrivesAnOutputsInitialLevelInTheRequestItself) {
+  auto request = chip_->request("g2m-test", {output(2, true), output(5, false), output(6, true, /*active_low=*/true)});
+  EXPECT_TRUE(sim_->value(2));
+  EXPECT_FALSE(sim_->value(5));
+  EXPECT_FALSE(sim_->value(6));  // active and active-low: driven low
+  EXPECT_TRUE(request->get_value(2));
+  EXPECT_TRUE(request->get_value(6));  // logical
+  EXPECT_TRUE(request->event_fds().empty());
+}
+
+TEST_F(ALibgpiodChip, SetsAnOutputsLevelWithoutDisturbingTheOthers) {
+  auto request = chip_->request("g2m-test", {output(2, false), output(5, true), output(6, false, true)});
+  request->set_value(2, true);
+  EXPECT_TRUE(sim_->value(2));
+  EXPECT_TRUE(sim_->value(5));  // libgpiod 1.6's bulk pitfall would have cleared it
+  request->set_value(6, true);
+  EXPECT_FALSE(sim_->value(6));
+  request->set_value(2, false);
+  EXPECT_FALSE(sim_->value(2));
+  EXPECT_FALSE(request->get_value(2));
+  EXPECT_TRUE(request->get_value(5));
+}
+
+// gpio-sim emulates open drain/source through gpiolib, and a released line keeps its last `value`
+// there, so only the driven level can be checked: the kernel took the flags and drives the line.
+TEST_F(ALibgpiodChip, DrivesOpenDrainLowAndOpenSourceHigh) {
+  auto request = chip_->request(
+      "g2m-test", {output(4, false, false, gpio::Drive::kOpenDrain), output(5, true, false, gpio::Drive::kOpenSource)});
+  EXPECT_FALSE(sim_->value(4));
+  EXPECT_TRUE(sim_->value(5));
+  EXPECT_NO_THROW(request->set_value(4, true));
+  EXPECT_NO_THROW(request->set_value(5, false));
+}
+
+// The kernel wakes the event fd when the chip goes (Debian's 6.1 does), so the loop learns at once.
+TEST_F(ALibgpiodChip, SaysTheChipIsGoneWhenItVanishesUnderARequest) {
+  auto request = chip_->request("g2m-test", {input(0), output(2, true)});
+  const int fd = request->event_fds().at(0);
+  sim_->go_offline();
+  ASSERT_TRUE(wait_readable(fd, std::chrono::seconds(2)));
+  std::vector<gpio::EdgeEvent> events;
+  auto expect_gone = [](const std::function<void()>& call, const std::string& line) {
+    auto message = error_of<GpioError>(call);
+    EXPECT_TRUE(Contains(message, "line '" + line + "'"));
+    EXPECT_TRUE(Contains(message, "the chip is gone"));
+  };
+  expect_gone([&] { request->read_events(fd, events); }, "button");
+  expect_gone([&] { request->get_value(0); }, "button");
+  expect_gone([&] { request->set_value(2, false); }, "relay");
+  EXPECT_THROW(provider_->open(sim_->dev_path()), GpioError);
+  request.reset();  // releasing what is left of a vanished chip must not crash
+}
+
+TEST_F(ALibgpiodChip, RefusesToSetAnInputOrALineItDoesNotHold) {
+  auto request = chip_->request("g2m-test", {input(0)});
+  EXPECT_THROW(request->set_value(0, true), GpioError);
+  EXPECT_THROW(request->get_value(7), GpioError);
+  std::vector<gpio::EdgeEvent> events;
+  EXPECT_THROW(request->read_events(12345, events), GpioError);
+}
+
+TEST_F(ALibgpiodChip, NamesTheChipWhenAnOffsetDoesNotExist) {
+  EXPECT_TRUE(Contains(error_of<GpioError>([&] { chip_->request("g2m-test", {input(8)}); }),
+                       sim_->chip_name() + " [" + sim_->label() + "] has no offset 8"));
+}
+
+TEST_F(ALibgpiodChip, FreesItsLinesWhenTheRequestGoes) {
+  auto request = chip_->request("g2m-test", {input(0), output(2, true)});
+  request.reset();
+  auto other = provider_->open(sim_->dev_path());
+  EXPECT_NO_THROW(other->request("g2m-second", {input(0), output(2, false)}));
+}
+
+TEST_F(ALibgpiodChip, ReleasesTheLinesItGotWhenALaterOneIsBusy) {
+  auto holder = provider_->open(sim_->dev_path())->request("g2m-holder", {input(1)});
+  EXPECT_THROW(chip_->request("g2m-test", {input(0), output(2, true), input(1)}), GpioError);
+  auto other = provider_->open(sim_->dev_path());
+  EXPECT_NO_THROW(other->request("g2m-second", {input(0), output(2, false)}));
+}
+
+}  // namespace
+}  // namespace gpio2mqtt::kernel_test
