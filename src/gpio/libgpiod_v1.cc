@@ -40,7 +40,7 @@ constexpr int kMaxReadsPerCall = 8;
 [[noreturn]] void throw_gpio_error(const std::system_error& e, const std::string& doing) {
   const int code = e.code().value();
   if (code == ENODEV || code == EIO)
-    throw GpioError(doing + ": the chip is gone (" + e.code().message() +
+    throw GpioError(doing + ": the chip is " + (code == ENODEV ? "gone" : "not answering") + " (" + e.code().message() +
                     "); gpio2mqtt must be restarted once it is back");
   throw GpioError(doing + ": " + e.code().message());
 }
@@ -201,28 +201,14 @@ class V1Chip : public Chip {
   std::string name() const override { return name_; }
   std::string label() const override { return label_; }
 
-  std::vector<std::string> line_names() const override {
-    // Read on first use: label look-ups open every chip but need no line names.
-    if (names_.empty() && chip_.num_lines() > 0) {
-      std::vector<std::string> names;
-      for (unsigned offset = 0; offset < chip_.num_lines(); ++offset) {
-        try {
-          names.push_back(chip_.get_line(offset).name());
-        } catch (const std::system_error& e) {
-          throw_gpio_error(e, "reading the line names of " + describe());
-        }
-      }
-      names_ = std::move(names);
-    }
-    return names_;
-  }
+  std::vector<std::string> line_names() const override { return names(); }
 
   std::optional<unsigned> find_line(const std::string& name) const override {
     if (name.empty()) return std::nullopt;
-    auto names = line_names();
-    auto it = std::find(names.begin(), names.end(), name);
-    if (it == names.end()) return std::nullopt;
-    return static_cast<unsigned>(it - names.begin());
+    const auto& all = names();
+    auto it = std::find(all.begin(), all.end(), name);
+    if (it == all.end()) return std::nullopt;
+    return static_cast<unsigned>(it - all.begin());
   }
 
   std::unique_ptr<LineRequest> request(const std::string& consumer, const std::vector<LineSettings>& lines) override {
@@ -237,11 +223,26 @@ class V1Chip : public Chip {
   }
 
  private:
+  // Read on first use: label look-ups open every chip but need no line names.
+  const std::vector<std::string>& names() const {
+    if (names_.empty() && chip_.num_lines() > 0) {
+      std::vector<std::string> fetched;
+      for (unsigned offset = 0; offset < chip_.num_lines(); ++offset) {
+        try {
+          fetched.push_back(chip_.get_line(offset).name());
+        } catch (const std::system_error& e) {
+          throw_gpio_error(e, "reading the line names of " + describe());
+        }
+      }
+      names_ = std::move(fetched);
+    }
+    return names_;
+  }
+
   std::string describe() const { return name_ + " [" + label_ + "]"; }
 
   std::string describe_line(unsigned offset) const {
-    const auto names = line_names();
-    const std::string& line_name = names.at(offset);
+    const std::string& line_name = names().at(offset);
     std::string where = " of " + describe();
     if (line_name.empty()) return "line offset " + std::to_string(offset) + where;
     return "line '" + line_name + "' (offset " + std::to_string(offset) + ")" + where;
