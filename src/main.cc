@@ -61,7 +61,9 @@ int main(int argc, char** argv) {
   }
   if (!check_path.empty()) {
     try {
-      std::cout << config::describe(config::load_config_file(check_path, host_name()));
+      config::Config config = config::load_config_file(check_path, host_name());
+      for (const auto& warning : config.warnings) std::cerr << "warning: " << warning << "\n";
+      std::cout << config::describe(config);
       return kExitOk;
     } catch (const config::ConfigError& e) {
       std::cerr << e.what() << "\n";
@@ -73,6 +75,7 @@ int main(int argc, char** argv) {
   service::block_service_signals();
   try {
     config::Config config = config::load_config_file(config_path, host_name());
+    for (const auto& warning : config.warnings) spdlog::warn("{}", warning);
     auto hardware = gpio::make_hardware_provider();
     service::LineSet lines(config, hardware.get(), "gpio2mqtt");
     service::Service daemon(std::move(config), lines,

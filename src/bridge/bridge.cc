@@ -139,10 +139,31 @@ void Bridge::reject(std::string_view topic, std::string_view payload, const std:
   spdlog::warn("rejected command on {}: '{}': {}", printable(topic, 256), printable(payload), why);
 }
 
+bool Bridge::within_rate(Line& line, MonoTime now) {
+  if (line.commands.allow(now)) {
+    if (line.flood_dropped && line.flood_reported && now - *line.flood_reported >= kFloodReportPeriod) {
+      spdlog::warn("line {}: {} more commands dropped, over {}/s", line.config->name, line.flood_dropped, kCommandRate);
+      line.flood_dropped = 0;
+    }
+    return true;
+  }
+  ++counters_.commands_rejected;
+  ++counters_.commands_rate_limited;
+  ++line.flood_dropped;
+  if (!line.flood_reported || now - *line.flood_reported >= kFloodReportPeriod) {
+    spdlog::warn("line {}: {} commands dropped, over {}/s (bursts of {})", line.config->name, line.flood_dropped,
+                 kCommandRate, kCommandBurst);
+    line.flood_reported = now;
+    line.flood_dropped = 0;
+  }
+  return false;
+}
+
 void Bridge::on_message(std::string_view topic, std::string_view payload, bool retained, MonoTime now) {
   auto it = commands_.find(std::string(topic));
   if (it == commands_.end()) return reject(topic, payload, "not a command topic of this bridge");
   auto [index, kind] = it->second;
+  if (!within_rate(lines_[index], now)) return;
   if (retained) return reject(topic, payload, "retained commands are never acted on (publish without retain)");
   if (kind == TopicKind::kGet) return publish_state(lines_[index]);
   if (payload.size() > kMaxCommandPayload) return reject(topic, "", "payload over " + std::to_string(kMaxCommandPayload) + " bytes, dropped unread");

@@ -45,6 +45,14 @@ std::string describe(const Config& config) {
   out += fmt::format("mqtt: {} as {}, MQTT {}, keepalive {} s, QoS {}, queue {} while disconnected\n", m.server,
                      m.client_id, m.version == 5 ? "5" : "3.1.1", m.keepalive.count(), m.qos, m.queue_limit);
   out += fmt::format("status: {} (online {}, will {})\n", m.status.topic, m.status.online, m.status.offline);
+  // Never the password itself: this output ends up in bug reports.
+  if (!m.username.empty())
+    out += fmt::format("login: user {}, password {}\n", m.username,
+                       m.password_source.empty() ? "none" : m.password_source == "inline" ? "inline (hidden)" : "from " + m.password_source);
+  if (m.tls.enabled)
+    out += fmt::format("tls: CA {}{}{}\n", m.tls.ca_file.empty() ? "the system store" : m.tls.ca_file,
+                       m.tls.cert_file.empty() ? "" : ", client certificate " + m.tls.cert_file,
+                       m.tls.insecure ? ", VERIFICATION OFF (insecure)" : ", broker certificate and host name verified");
   out += "lines:\n";
   for (const LineConfig& line : config.lines) {
     auto topics = bridge::make_topics(m.base_topic, line.name);

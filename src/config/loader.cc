@@ -1,5 +1,7 @@
 #include "gpio2mqtt/config/loader.h"
 
+#include <sys/stat.h>
+
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -9,75 +11,6 @@
 
 namespace gpio2mqtt::config {
 namespace {
-
-// mqtt://host -> mqtt://host:1883; rejects schemes paho does not speak.
-std::string normalize_server(const YamlReader& r, const YAML::Node& node) {
-  std::string uri = r.string(node, "mqtt.server");
-  auto sep = uri.find("://");
-  if (sep == std::string::npos) r.fail(node, "mqtt.server: expected a URI like mqtt://host:1883, got '" + uri + "'");
-  std::string scheme = ascii_lower(uri.substr(0, sep));
-  std::string rest = uri.substr(sep + 3);
-  int default_port = 0;
-  if (scheme == "mqtt" || scheme == "tcp") default_port = 1883;
-  else if (scheme == "mqtts" || scheme == "ssl") default_port = 8883;
-  else if (scheme == "ws") default_port = 80;
-  else if (scheme == "wss") default_port = 443;
-  else r.fail(node, "mqtt.server: unknown scheme '" + scheme + "'; expected mqtt, mqtts, tcp, ssl, ws or wss");
-  std::string host = rest.substr(0, rest.find('/'));
-  if (host.empty() || host.front() == ':') r.fail(node, "mqtt.server: no host in '" + uri + "'");
-  bool has_port = host.back() != ']' && host.find(':', host.rfind(']') == std::string::npos ? 0 : host.rfind(']')) != std::string::npos;
-  if (has_port) {
-    std::string port = host.substr(host.rfind(':') + 1);
-    bool digits = !port.empty() && port.size() <= 5 && port.find_first_not_of("0123456789") == std::string::npos;
-    if (!digits || std::stoi(port) < 1 || std::stoi(port) > 65535)
-      r.fail(node, "mqtt.server: port " + port + " is not 1..65535");
-    return uri;
-  }
-  return scheme + "://" + host + ":" + std::to_string(default_port) + rest.substr(host.size());
-}
-
-std::string topic(const YamlReader& r, const YAML::Node& node, const std::string& what,
-                  const std::string& hostname) {
-  std::string value = expand_hostname(r.string(node, what), hostname);
-  if (!is_valid_publish_topic(value))
-    r.fail(node, what + ": '" + value + "' is not a usable topic (no '+', '#', NUL or empty levels)");
-  return value;
-}
-
-MqttConfig load_mqtt(const YamlReader& r, const YAML::Node& node, const std::string& hostname) {
-  MqttConfig m;
-  m.client_id = "gpio2mqtt-" + hostname;
-  if (!node) return m;
-  r.expect_map(node, "mqtt", {"server", "client_id", "keepalive", "version", "base_topic", "qos", "status", "buffer"});
-  if (node["server"]) m.server = normalize_server(r, node["server"]);
-  if (node["client_id"]) {
-    m.client_id = expand_hostname(r.string(node["client_id"], "mqtt.client_id"), hostname);
-    if (m.client_id.empty() || m.client_id.size() > 256) r.fail(node["client_id"], "mqtt.client_id: expected 1 to 256 characters");
-  }
-  if (node["keepalive"]) {
-    auto keepalive = r.duration(node["keepalive"], "mqtt.keepalive");
-    if (keepalive < std::chrono::seconds(1) || keepalive > std::chrono::seconds(65535))
-      r.fail(node["keepalive"], "mqtt.keepalive: expected 1s to 65535s");
-    m.keepalive = std::chrono::duration_cast<std::chrono::seconds>(keepalive);
-  }
-  if (node["version"]) {
-    std::string v = r.string(node["version"], "mqtt.version");
-    if (v == "5") m.version = 5;
-    else if (v == "3.1.1" || v == "4") m.version = 4;
-    else r.fail(node["version"], "mqtt.version: '" + v + "' is not supported; expected 5 or 3.1.1");
-  }
-  if (node["base_topic"]) m.base_topic = topic(r, node["base_topic"], "mqtt.base_topic", hostname);
-  if (node["qos"]) m.qos = static_cast<int>(r.integer(node["qos"], "mqtt.qos", 0, 2));
-  if (node["buffer"]) m.queue_limit = static_cast<std::size_t>(r.integer(node["buffer"], "mqtt.buffer", 1, 10'000'000));
-  m.status.topic = m.base_topic + "/status";
-  if (const YAML::Node& s = node["status"]) {
-    r.expect_map(s, "mqtt.status", {"topic", "online", "offline"});
-    if (s["topic"]) m.status.topic = topic(r, s["topic"], "mqtt.status.topic", hostname);
-    if (s["online"]) m.status.online = r.string(s["online"], "mqtt.status.online");
-    if (s["offline"]) m.status.offline = r.string(s["offline"], "mqtt.status.offline");
-  }
-  return m;
-}
 
 ChipConfig load_chip(const YamlReader& r, const YAML::Node& key, const YAML::Node& node) {
   ChipConfig chip;
@@ -128,6 +61,7 @@ ChipConfig load_chip(const YamlReader& r, const YAML::Node& key, const YAML::Nod
 
 LineConfig load_line(const YamlReader& r, const YAML::Node& key, const YAML::Node& node,
                      const std::vector<ChipConfig>& chips);
+MqttConfig load_mqtt(const YamlReader& r, const YAML::Node& node, const std::string& hostname);
 
 Config parse_config(const std::string& text, const std::string& file, const std::string& hostname) {
   YamlReader r(file);
@@ -169,7 +103,12 @@ Config load_config_file(const std::string& path, const std::string& hostname) {
   text << in.rdbuf();
   constexpr std::size_t kMaxConfigBytes = 1 << 20;
   if (text.str().size() > kMaxConfigBytes) throw ConfigError({path, 1, 1}, "the config file is larger than 1 MiB");
-  return parse_config(text.str(), path, hostname);
+  Config config = parse_config(text.str(), path, hostname);
+  struct stat st {};
+  if (config.mqtt.password_source == "inline" && stat(path.c_str(), &st) == 0 && (st.st_mode & S_IROTH))
+    config.warnings.push_back(path + " holds mqtt.password and is readable by every user: chmod o-r it, or use "
+                              "password_file or a systemd credential");
+  return config;
 }
 
 const ChipConfig* Config::find_chip(const std::string& name) const {

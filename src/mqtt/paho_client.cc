@@ -22,9 +22,17 @@ class EventQueue {
     if (!fd_.valid()) throw std::runtime_error(std::string("eventfd: ") + std::strerror(errno));
   }
   int fd() const { return fd_.get(); }
+  // Messages beyond this many waiting are dropped (and counted), so a flood from the broker
+  // cannot grow memory while the loop catches up; connection events are always kept.
+  static constexpr std::size_t kMaxWaitingMessages = 1000;
+
   void push(Event event) noexcept {
     try {
       std::lock_guard lock(mutex_);
+      if (event.kind == Event::Kind::kMessage && ++waiting_messages_ > kMaxWaitingMessages) {
+        ++dropped_;
+        return;
+      }
       events_.push_back(std::move(event));
     } catch (...) {
       return;  // out of memory on paho's thread: losing one event beats terminating
@@ -36,6 +44,11 @@ class EventQueue {
     std::uint64_t count;
     [[maybe_unused]] auto was_read = read(fd_.get(), &count, sizeof count);
     std::lock_guard lock(mutex_);
+    if (dropped_) {
+      spdlog::warn("dropped {} incoming messages: more than {} were waiting", dropped_, kMaxWaitingMessages);
+      dropped_ = 0;
+    }
+    waiting_messages_ = 0;
     return std::exchange(events_, {});
   }
 
@@ -43,6 +56,8 @@ class EventQueue {
   UniqueFd fd_;
   std::mutex mutex_;
   std::vector<Event> events_;
+  std::size_t waiting_messages_ = 0;
+  std::uint64_t dropped_ = 0;
 };
 
 class ConnectListener : public ::mqtt::iaction_listener {
@@ -86,6 +101,17 @@ class PahoClient : public Client {
                        .will(::mqtt::will_options(config.status.topic, config.status.offline, 1, true));
     if (config.version == 5) builder.clean_start(true);
     else builder.clean_session(true);
+    if (!config.username.empty()) builder.user_name(config.username);
+    if (!config.password.empty()) builder.password(config.password);
+    if (config.tls.enabled) {
+      // paho 1.2 checks neither the chain nor the host name unless asked (libraries.md §1).
+      auto ssl = ::mqtt::ssl_options_builder()
+                     .enable_server_cert_auth(!config.tls.insecure)
+                     .verify(!config.tls.insecure);
+      if (!config.tls.ca_file.empty()) ssl.trust_store(config.tls.ca_file);  // else the system's CAs
+      if (!config.tls.cert_file.empty()) ssl.key_store(config.tls.cert_file).private_key(config.tls.key_file);
+      builder.ssl(ssl.finalize());
+    }
     options_ = builder.finalize();
   }
 

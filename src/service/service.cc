@@ -9,6 +9,8 @@
 #include <cstring>
 #include <system_error>
 
+#include "gpio2mqtt/util/text.h"
+
 namespace gpio2mqtt::service {
 namespace {
 
@@ -165,6 +167,7 @@ void Service::on_mqtt_events() {
     switch (event.kind) {
       case mqtt::Event::Kind::kConnected:
         spdlog::info("connected to {} ({})", config_->mqtt.server, event.text);
+        warn_about_the_connection();
         backoff_.reset();
         reconnect_timer_.disarm();
         connection_problem_.clear();
@@ -182,6 +185,21 @@ void Service::on_mqtt_events() {
         bridge_.on_message(event.topic, event.payload, event.retained, now);
         break;
     }
+  }
+}
+
+void Service::warn_about_the_connection() {
+  const auto& mqtt = config_->mqtt;
+  if (mqtt.tls.enabled && mqtt.tls.insecure)
+    spdlog::warn("TLS certificate verification is off (mqtt.tls.insecure): anyone between here and {} can "
+                 "read and forge every message", mqtt.server);
+  bool has_outputs = std::any_of(config_->lines.begin(), config_->lines.end(),
+                                 [](const auto& line) { return line.direction == gpio::Direction::kOutput; });
+  if (!warned_plain_remote_ && has_outputs && !mqtt.tls.enabled && mqtt.username.empty() &&
+      !mqtt.broker_is_local(host_name())) {
+    warned_plain_remote_ = true;
+    spdlog::warn("accepting commands over an unencrypted, unauthenticated connection to {}, which is not on this "
+                 "host: anyone on the way can switch the outputs (use mqtts:// and a username)", mqtt.server);
   }
 }
 

@@ -91,6 +91,7 @@ std::optional<dbus::CallError> Service::reload() {
   } catch (const std::exception& e) {  // e.g. a new line is busy
     return failed(std::string("GPIO: ") + e.what());
   }
+  for (const auto& warning : next->warnings) spdlog::warn("{}", warning);
   auto old_topics = bridge_.subscriptions();
   config::StatusConfig old_status = config_->mqtt.status;
   bool mqtt_changed = !(next->mqtt == config_->mqtt);

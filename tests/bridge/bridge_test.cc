@@ -222,6 +222,16 @@ TEST_F(ABridge, PublishesTheSafeLevelBeforeStopping) {
   EXPECT_EQ(publisher_.take(), (std::vector<Message>{{"pi/relay/state", "OFF", 1, true}}));
 }
 
+TEST_F(ABridge, DropsAFloodOfCommandsBeyondTheRateLimit) {
+  for (int i = 0; i < 100; ++i) command(i % 2 ? "ON" : "OFF", 1s);  // all at once
+  EXPECT_EQ(lines_.writes.size(), static_cast<std::size_t>(kCommandBurst));
+  EXPECT_EQ(bridge_->counters().commands_rate_limited, 100u - static_cast<std::size_t>(kCommandBurst));
+  command("ON", 1s + 100ms);  // one more token a tenth of a second later
+  EXPECT_EQ(lines_.writes.size(), static_cast<std::size_t>(kCommandBurst) + 1);
+  for (int i = 0; i < 50; ++i) command("ON", 10s + i * 100ms);  // 10 a second is fine
+  EXPECT_EQ(bridge_->counters().commands_rate_limited, 100u - static_cast<std::size_t>(kCommandBurst));
+}
+
 TEST_F(ABridge, CountsALineThatFailsAndCarriesOn) {
   lines_.fail = true;
   command("ON");

@@ -11,7 +11,8 @@ namespace gpio2mqtt::testing {
 class Mosquitto {
  public:
   static bool available();
-  explicit Mosquitto(const std::string& dir);
+  // `extra` is appended to the config (more listeners); it turns on per_listener_settings.
+  explicit Mosquitto(const std::string& dir, std::string extra = "");
   int port() const { return port_; }
   std::string url() const { return "mqtt://127.0.0.1:" + std::to_string(port_); }
   // Starts it (again, on the same port) and waits until it accepts connections.
@@ -22,6 +23,7 @@ class Mosquitto {
 
  private:
   std::string dir_;
+  std::string extra_;
   int port_;
   int starts_ = 0;
   std::unique_ptr<Process> process_;

@@ -12,6 +12,7 @@
 #include "gpio2mqtt/bridge/command.h"
 #include "gpio2mqtt/bridge/debounce.h"
 #include "gpio2mqtt/bridge/outbox.h"
+#include "gpio2mqtt/bridge/rate_limit.h"
 #include "gpio2mqtt/config/config.h"
 #include "gpio2mqtt/gpio/gpio.h"
 
@@ -39,7 +40,14 @@ struct Counters {
   std::uint64_t commands_rejected = 0;
   std::uint64_t events_dropped = 0;  // the outbox overflowed while disconnected
   std::uint64_t line_errors = 0;
+  std::uint64_t commands_rate_limited = 0;  // also counted in commands_rejected
 };
+
+// Commands (set and get) each line takes: 10 a second on average, bursts of 20. A flood beyond
+// that is dropped and counted, so it can neither starve the loop nor wear out a relay.
+inline constexpr double kCommandRate = 10;
+inline constexpr double kCommandBurst = 20;
+inline constexpr std::chrono::seconds kFloodReportPeriod{10};
 
 struct LineTopics {
   std::string state, event, set, get;
@@ -94,6 +102,9 @@ class Bridge {
     std::uint64_t seq = 0;
     std::optional<MonoTime> pulse_end{};
     bool pulse_revert = false;
+    RateLimit commands{kCommandRate, kCommandBurst};
+    std::uint64_t flood_dropped = 0;  // since the last report
+    std::optional<MonoTime> flood_reported{};
   };
   enum class TopicKind { kSet, kGet };
 
@@ -103,6 +114,8 @@ class Bridge {
   void drive(std::size_t index, bool active);
   void apply_disconnect_levels();
   void reject(std::string_view topic, std::string_view payload, const std::string& why);
+  // False (and counted, and logged once per kFloodReportPeriod) when the line is flooded.
+  bool within_rate(Line& line, MonoTime now);
 
   void build(const config::Config& config);
   void resync(std::size_t index);

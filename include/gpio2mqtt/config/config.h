@@ -27,6 +27,15 @@ struct StatusConfig {
   std::string offline = R"({"status":"Off"})";
 };
 
+struct TlsConfig {
+  bool enabled = false;   // mqtts://, ssl:// or wss://
+  std::string ca_file;    // empty: the system's CA store
+  std::string cert_file;  // a client certificate, with key_file
+  std::string key_file;
+  bool insecure = false;  // skip verifying the broker's certificate and host name
+  bool operator==(const TlsConfig&) const = default;
+};
+
 struct MqttConfig {
   std::string server = "mqtt://127.0.0.1:1883";
   std::string client_id;  // {hostname} expanded; default gpio2mqtt-<hostname>
@@ -36,7 +45,13 @@ struct MqttConfig {
   int qos = 1;
   StatusConfig status;
   std::size_t queue_limit = 10000;  // messages kept while the broker is unreachable
+  std::string username;
+  std::string password;         // a secret: never logged, printed or exported
+  std::string password_source;  // "inline", or the file it was read from
+  TlsConfig tls;
   bool operator==(const MqttConfig&) const = default;
+  // The broker is on this host (loopback or our own host name), where plain MQTT is fine.
+  bool broker_is_local(const std::string& hostname) const;
 };
 
 inline bool operator==(const StatusConfig& a, const StatusConfig& b) {
@@ -95,6 +110,8 @@ struct Config {
   Bus dbus = Bus::kSystem;
   std::vector<ChipConfig> chips;
   std::vector<LineConfig> lines;
+  // Things worth a warning at start-up that are not errors (e.g. a password others can read).
+  std::vector<std::string> warnings;
   const ChipConfig* find_chip(const std::string& name) const;
 };
 

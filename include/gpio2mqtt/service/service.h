@@ -70,6 +70,7 @@ class Service : public dbus::DaemonControl {
   void on_mqtt_events();
   void on_gpio(int fd);
   void on_connection_down(const std::string& why);
+  void warn_about_the_connection();
   void watch_gpio();
   void use_client(std::unique_ptr<mqtt::Client> client);
   void open_dbus();
@@ -100,6 +101,7 @@ class Service : public dbus::DaemonControl {
   MonoTime reconnect_at_{0};
   bridge::Counters reported_{};
   bool status_timer_armed_ = false;
+  bool warned_plain_remote_ = false;
   bool stopping_ = false;
   std::uint64_t started_at_us_ = 0;
 };

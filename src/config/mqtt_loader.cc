@@ -1,0 +1,154 @@
+// The `mqtt:` section: broker, identity, topics, credentials and TLS.
+#include <sys/stat.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "gpio2mqtt/util/text.h"
+#include "yaml_reader.h"
+
+namespace gpio2mqtt::config {
+namespace {
+
+// mqtt://host -> mqtt://host:1883; rejects schemes paho does not speak.
+std::string normalize_server(const YamlReader& r, const YAML::Node& node) {
+  std::string uri = r.string(node, "mqtt.server");
+  auto sep = uri.find("://");
+  if (sep == std::string::npos) r.fail(node, "mqtt.server: expected a URI like mqtt://host:1883, got '" + uri + "'");
+  std::string scheme = ascii_lower(uri.substr(0, sep));
+  std::string rest = uri.substr(sep + 3);
+  int default_port = 0;
+  if (scheme == "mqtt" || scheme == "tcp") default_port = 1883;
+  else if (scheme == "mqtts" || scheme == "ssl") default_port = 8883;
+  else if (scheme == "ws") default_port = 80;
+  else if (scheme == "wss") default_port = 443;
+  else r.fail(node, "mqtt.server: unknown scheme '" + scheme + "'; expected mqtt, mqtts, tcp, ssl, ws or wss");
+  std::string host = rest.substr(0, rest.find('/'));
+  if (host.empty() || host.front() == ':') r.fail(node, "mqtt.server: no host in '" + uri + "'");
+  bool has_port = host.back() != ']' && host.find(':', host.rfind(']') == std::string::npos ? 0 : host.rfind(']')) != std::string::npos;
+  if (has_port) {
+    std::string port = host.substr(host.rfind(':') + 1);
+    bool digits = !port.empty() && port.size() <= 5 && port.find_first_not_of("0123456789") == std::string::npos;
+    if (!digits || std::stoi(port) < 1 || std::stoi(port) > 65535)
+      r.fail(node, "mqtt.server: port " + port + " is not 1..65535");
+    return scheme + "://" + rest;
+  }
+  return scheme + "://" + host + ":" + std::to_string(default_port) + rest.substr(host.size());
+}
+
+std::string topic(const YamlReader& r, const YAML::Node& node, const std::string& what,
+                  const std::string& hostname) {
+  std::string value = expand_hostname(r.string(node, what), hostname);
+  if (!is_valid_publish_topic(value))
+    r.fail(node, what + ": '" + value + "' is not a usable topic (no '+', '#', NUL or empty levels)");
+  return value;
+}
+
+// A secret file's first line. Relative names are systemd credentials (LoadCredential=), looked
+// up in $CREDENTIALS_DIRECTORY.
+std::string read_secret(const YamlReader& r, const YAML::Node& node, std::string& source) {
+  std::string path = r.string(node, "mqtt.password_file");
+  if (path.empty()) r.fail(node, "mqtt.password_file: expected a path");
+  if (path.front() != '/') {
+    const char* directory = std::getenv("CREDENTIALS_DIRECTORY");
+    if (!directory)
+      r.fail(node, "mqtt.password_file: '" + path + "' is relative, so it names a systemd credential, but "
+                   "$CREDENTIALS_DIRECTORY is not set (use LoadCredential= in the unit, or an absolute path)");
+    path = std::string(directory) + "/" + path;
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) r.fail(node, "mqtt.password_file: cannot read " + path);
+  std::string secret;
+  std::getline(in, secret);
+  if (!secret.empty() && secret.back() == '\r') secret.pop_back();
+  if (secret.empty()) r.fail(node, "mqtt.password_file: " + path + " is empty");
+  source = path;
+  return secret;
+}
+
+void load_credentials(const YamlReader& r, const YAML::Node& node, MqttConfig& m) {
+  if (node["password"] && node["password_file"])
+    r.fail(node["password_file"], "mqtt: give password or password_file, not both");
+  if (node["username"]) m.username = r.string(node["username"], "mqtt.username");
+  if (node["password"]) {
+    m.password = r.string(node["password"], "mqtt.password");
+    m.password_source = "inline";
+  }
+  if (node["password_file"]) m.password = read_secret(r, node["password_file"], m.password_source);
+  if (!m.password.empty() && m.username.empty())
+    r.fail(node["password"] ? node["password"] : node["password_file"], "mqtt: a password needs a username");
+}
+
+void load_tls(const YamlReader& r, const YAML::Node& node, MqttConfig& m) {
+  std::string scheme = m.server.substr(0, m.server.find("://"));
+  m.tls.enabled = scheme == "mqtts" || scheme == "ssl" || scheme == "wss";
+  const YAML::Node& tls = node["tls"];
+  if (!tls) return;
+  r.expect_map(tls, "mqtt.tls", {"ca_file", "cert_file", "key_file", "insecure"});
+  if (!m.tls.enabled) r.fail(tls, "mqtt.tls: TLS settings need a TLS server URI (mqtts://host:8883)");
+  auto readable_file = [&](const char* key) {
+    std::string path = r.string(tls[key], std::string("mqtt.tls.") + key);
+    struct stat st {};
+    if (stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode))
+      r.fail(tls[key], std::string("mqtt.tls.") + key + ": no file " + path);
+    return path;
+  };
+  if (tls["ca_file"]) m.tls.ca_file = readable_file("ca_file");
+  if (tls["cert_file"]) m.tls.cert_file = readable_file("cert_file");
+  if (tls["key_file"]) m.tls.key_file = readable_file("key_file");
+  if (tls["cert_file"] && !tls["key_file"]) r.fail(tls["cert_file"], "mqtt.tls: cert_file needs key_file");
+  if (tls["key_file"] && !tls["cert_file"]) r.fail(tls["key_file"], "mqtt.tls: key_file needs cert_file");
+  if (tls["insecure"]) m.tls.insecure = r.boolean(tls["insecure"], "mqtt.tls.insecure");
+}
+
+}  // namespace
+
+MqttConfig load_mqtt(const YamlReader& r, const YAML::Node& node, const std::string& hostname) {
+  MqttConfig m;
+  m.client_id = "gpio2mqtt-" + hostname;
+  m.status.topic = m.base_topic + "/status";  // also without an mqtt: section (the will's topic)
+  if (!node) return m;
+  r.expect_map(node, "mqtt", {"server", "client_id", "keepalive", "version", "base_topic", "qos", "status", "buffer",
+                              "username", "password", "password_file", "tls"});
+  if (node["server"]) m.server = normalize_server(r, node["server"]);
+  if (node["client_id"]) {
+    m.client_id = expand_hostname(r.string(node["client_id"], "mqtt.client_id"), hostname);
+    if (m.client_id.empty() || m.client_id.size() > 256) r.fail(node["client_id"], "mqtt.client_id: expected 1 to 256 characters");
+  }
+  if (node["keepalive"]) {
+    auto keepalive = r.duration(node["keepalive"], "mqtt.keepalive");
+    if (keepalive < std::chrono::seconds(1) || keepalive > std::chrono::seconds(65535))
+      r.fail(node["keepalive"], "mqtt.keepalive: expected 1s to 65535s");
+    m.keepalive = std::chrono::duration_cast<std::chrono::seconds>(keepalive);
+  }
+  if (node["version"]) {
+    std::string v = r.string(node["version"], "mqtt.version");
+    if (v == "5") m.version = 5;
+    else if (v == "3.1.1" || v == "4") m.version = 4;
+    else r.fail(node["version"], "mqtt.version: '" + v + "' is not supported; expected 5 or 3.1.1");
+  }
+  if (node["base_topic"]) m.base_topic = topic(r, node["base_topic"], "mqtt.base_topic", hostname);
+  if (node["qos"]) m.qos = static_cast<int>(r.integer(node["qos"], "mqtt.qos", 0, 2));
+  if (node["buffer"]) m.queue_limit = static_cast<std::size_t>(r.integer(node["buffer"], "mqtt.buffer", 1, 10'000'000));
+  m.status.topic = m.base_topic + "/status";
+  if (const YAML::Node& s = node["status"]) {
+    r.expect_map(s, "mqtt.status", {"topic", "online", "offline"});
+    if (s["topic"]) m.status.topic = topic(r, s["topic"], "mqtt.status.topic", hostname);
+    if (s["online"]) m.status.online = r.string(s["online"], "mqtt.status.online");
+    if (s["offline"]) m.status.offline = r.string(s["offline"], "mqtt.status.offline");
+  }
+  load_credentials(r, node, m);
+  load_tls(r, node, m);
+  return m;
+}
+
+
+bool MqttConfig::broker_is_local(const std::string& hostname) const {
+  std::string host = server.substr(server.find("://") + 3);
+  host = host.substr(0, host.rfind(':'));
+  if (!host.empty() && host.front() == '[') host = host.substr(1, host.size() - 2);
+  return host == "localhost" || host.rfind("127.", 0) == 0 || host == "::1" || host == hostname;
+}
+
+}  // namespace gpio2mqtt::config

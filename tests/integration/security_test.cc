@@ -1,0 +1,109 @@
+// TLS and credentials against a real mosquitto with a TLS listener that wants a password.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <cstdlib>
+
+#include "daemon_fixture.h"
+
+namespace gpio2mqtt::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr const char* kPassword = "c0rrect-h0rse";
+
+class ADaemonOverTls : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!Mosquitto::available() || std::system("command -v openssl >/dev/null && command -v mosquitto_passwd >/dev/null") != 0)
+      GTEST_SKIP() << "needs mosquitto, mosquitto_passwd and openssl";
+    dir_ = make_temp_dir("gpio2mqtt-tls");
+    chmod(dir_.c_str(), 0755);  // mosquitto drops root for its own user before reading the files
+    // A CA and a server certificate for the name "localhost" only (not 127.0.0.1).
+    std::string script = "cd " + dir_ + R"( && {
+      openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout ca.key -out ca.crt -days 2 -subj /CN=gpio2mqtt-test-ca &&
+      openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout server.key -out server.csr -subj /CN=localhost &&
+      printf 'subjectAltName=DNS:localhost\n' > san.ext &&
+      openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out server.crt -days 2 -extfile san.ext &&
+      mosquitto_passwd -b -c passwd pi )" + kPassword + R"( && printf '%s\n' )" + kPassword + R"( > password &&
+      chmod 644 server.key passwd ca.crt server.crt; } >setup.log 2>&1)";
+    ASSERT_EQ(std::system(script.c_str()), 0) << "certificate set-up failed; see " << dir_ << "/setup.log";
+    tls_port_ = free_port();
+    broker_ = std::make_unique<Mosquitto>(dir_, "listener " + std::to_string(tls_port_) + " 127.0.0.1\ncafile " + dir_ +
+                                                    "/ca.crt\ncertfile " + dir_ + "/server.crt\nkeyfile " + dir_ +
+                                                    "/server.key\nallow_anonymous false\npassword_file " + dir_ + "/passwd\n");
+    observer_ = std::make_unique<MqttTestClient>(broker_->url(), "observer");  // on the plain listener
+    observer_->subscribe("raspberry/#");
+  }
+  void TearDown() override {
+    if (HasFailure() && daemon_) std::cerr << "--- gpio2mqtt log ---\n" << daemon_->log() << "---\n";
+  }
+  // The demo config over TLS to `host`, with `tls` settings and the password file.
+  std::string config(const std::string& host, const std::string& tls, const std::string& password_file = "") {
+    std::string c = demo_config("mqtts://" + host + ":" + std::to_string(tls_port_));
+    std::string login = "  username: pi\n  password_file: " + (password_file.empty() ? dir_ + "/password" : password_file) + "\n";
+    return c.replace(c.find("  base_topic:"), 0, login + (tls.empty() ? "" : "  tls: " + tls + "\n"));
+  }
+  void start(const std::string& yaml) { daemon_ = std::make_unique<Daemon>(dir_, yaml); }
+  bool logged(const std::string& text, std::chrono::milliseconds timeout = 10s) {
+    return eventually([&] { return daemon_->log().find(text) != std::string::npos; }, timeout);
+  }
+  bool came_online(std::chrono::milliseconds timeout = 10s) {
+    return observer_->wait_for("raspberry/status", kOn, 0, timeout).has_value();
+  }
+
+  std::string dir_;
+  int tls_port_ = 0;
+  std::unique_ptr<Mosquitto> broker_;
+  std::unique_ptr<MqttTestClient> observer_;
+  std::unique_ptr<Daemon> daemon_;
+};
+
+TEST_F(ADaemonOverTls, ConnectsWithItsCaAndAPasswordFile) {
+  start(config("localhost", "{ca_file: " + dir_ + "/ca.crt}"));
+  ASSERT_TRUE(came_online());
+  std::size_t from = observer_->size();
+  observer_->publish("raspberry/relay/set", "ON");
+  EXPECT_TRUE(observer_->wait_for("raspberry/relay/state", "ON", from));
+  EXPECT_EQ(daemon_->log().find(kPassword), std::string::npos);
+  EXPECT_EQ(daemon_->log().find("insecure"), std::string::npos);
+}
+
+TEST_F(ADaemonOverTls, RefusesABrokerTheSystemStoreDoesNotTrust) {
+  start(config("localhost", ""));
+  ASSERT_TRUE(logged("unreachable"));
+  EXPECT_FALSE(came_online(1s));
+}
+
+TEST_F(ADaemonOverTls, RefusesABrokerWhoseCertificateNamesAnotherHost) {
+  start(config("127.0.0.1", "{ca_file: " + dir_ + "/ca.crt}"));  // the certificate says localhost
+  ASSERT_TRUE(logged("unreachable"));
+  EXPECT_FALSE(came_online(1s));
+}
+
+TEST_F(ADaemonOverTls, ConnectsUnverifiedOnlyWhenToldInsecureAndWarns) {
+  start(config("127.0.0.1", "{insecure: true}"));
+  ASSERT_TRUE(came_online());
+  EXPECT_TRUE(logged("TLS certificate verification is off"));
+}
+
+TEST_F(ADaemonOverTls, IsRefusedWithAWrongPasswordAndNeverLogsIt) {
+  std::string wrong = dir_ + "/wrong-password";
+  write_file(wrong, "n0t-the-passw0rd\n");
+  start(config("localhost", "{ca_file: " + dir_ + "/ca.crt}", wrong));
+  ASSERT_TRUE(logged("unreachable"));
+  EXPECT_FALSE(came_online(1s));
+  EXPECT_EQ(daemon_->log().find("n0t-the-passw0rd"), std::string::npos);
+}
+
+TEST_F(ADaemonOverTls, KeepsThePasswordOutOfCheckConfig) {
+  write_file(dir_ + "/c.yaml", config("localhost", "{ca_file: " + dir_ + "/ca.crt}"));
+  Process check({daemon_binary(), "--check-config", dir_ + "/c.yaml"}, dir_ + "/check.log");
+  EXPECT_EQ(check.wait(10s), 0);
+  EXPECT_NE(check.log().find("login: user pi, password from " + dir_ + "/password"), std::string::npos) << check.log();
+  EXPECT_EQ(check.log().find(kPassword), std::string::npos);
+}
+
+}  // namespace
+}  // namespace gpio2mqtt::testing
