@@ -60,11 +60,37 @@ bool is_safe_topic_level(std::string_view name) {
   return true;
 }
 
+namespace {
+
+// Well-formed UTF-8 without control characters (U+0000..U+001F, U+007F..U+009F): MQTT 5 section
+// 1.5.4 and 3.1.1 section 1.5.3. Brokers close the connection on anything else (mosquitto:
+// "Malformed UTF-8"), so a topic that is not is refused in the config rather than at every connect.
+bool is_mqtt_utf8(std::string_view text) {
+  for (std::size_t i = 0; i < text.size();) {
+    auto lead = static_cast<unsigned char>(text[i]);
+    std::size_t length = lead < 0x80 ? 1 : (lead >> 5) == 0x6 ? 2 : (lead >> 4) == 0xe ? 3 : (lead >> 3) == 0x1e ? 4 : 0;
+    if (length == 0 || text.size() - i < length) return false;
+    char32_t code = length == 1 ? lead : lead & (0x7f >> length);
+    for (std::size_t k = 1; k < length; ++k) {
+      auto next = static_cast<unsigned char>(text[i + k]);
+      if ((next & 0xc0) != 0x80) return false;
+      code = (code << 6) | (next & 0x3f);
+    }
+    static constexpr char32_t kShortest[] = {0, 0, 0x80, 0x800, 0x10000};  // no overlong forms
+    if (code < kShortest[length] || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return false;
+    if (code <= 0x1f || (code >= 0x7f && code <= 0x9f)) return false;
+    i += length;
+  }
+  return true;
+}
+
+}  // namespace
+
 bool is_valid_publish_topic(std::string_view topic) {
   if (topic.empty() || topic.size() > 1024) return false;
   if (topic.front() == '/' || topic.back() == '/') return false;
   if (topic.find("//") != std::string_view::npos) return false;
-  return topic.find_first_of(std::string_view("+#\0", 3)) == std::string_view::npos;
+  return topic.find_first_of(std::string_view("+#\0", 3)) == std::string_view::npos && is_mqtt_utf8(topic);
 }
 
 std::string host_name() {

@@ -20,7 +20,8 @@ std::string expand_hostname(std::string_view text, std::string_view hostname);
 // A name usable as one MQTT topic level: letters, digits, '_', '-', '.'; not empty.
 bool is_safe_topic_level(std::string_view name);
 
-// A topic to publish to: no '+', '#', NUL, no empty level, not empty.
+// A topic to publish to: no '+', '#', NUL, no empty level, not empty; well-formed UTF-8 without
+// control characters.
 bool is_valid_publish_topic(std::string_view topic);
 
 // The machine's host name (gethostname), "localhost" if it cannot be read.
