@@ -243,6 +243,11 @@ void Bridge::resync(std::size_t index) {
   }
 }
 
+void Bridge::resync_inputs() {
+  for (std::size_t i = 0; i < lines_.size(); ++i)
+    if (lines_[i].config->direction == Direction::kInput) resync(i);
+}
+
 std::optional<std::size_t> Bridge::find(std::string_view name) const {
   for (std::size_t i = 0; i < lines_.size(); ++i)
     if (lines_[i].config->name == name) return i;

@@ -183,6 +183,30 @@ void LineSet::reconcile(const config::Config& next) {
   index_fds();
 }
 
+void LineSet::reopen(const config::Config& config, const std::function<bool(std::size_t)>& output_level) {
+  by_fd_.clear();
+  lines_.clear();  // releases every request before the chips close
+  chips_.clear();
+  Chips chips;
+  std::vector<Bound> lines = bind_all(config, chips);
+  for (std::size_t i = 0; i < lines.size(); ++i)
+    if (lines[i].config.direction == Direction::kOutput) lines[i].config.initial = output_level(i);
+  request_missing(lines);
+  lines_ = std::move(lines);
+  chips_ = std::move(chips);
+  index_fds();
+}
+
+bool LineSet::uses_device(const std::string& device_name) const {
+  return std::any_of(chips_.begin(), chips_.end(), [&](const auto& open) {
+    return open->config.kind != ChipConfig::Kind::kSimulated && open->chip && open->chip->name() == device_name;
+  });
+}
+
+bool LineSet::uses_kernel_chips() const {
+  return std::any_of(chips_.begin(), chips_.end(), [](const auto& open) { return open->config.kind != ChipConfig::Kind::kSimulated; });
+}
+
 bool LineSet::read(std::size_t line) {
   const Bound& bound = lines_.at(line);
   return bound.request->lines->get_value(bound.offset);

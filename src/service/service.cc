@@ -2,6 +2,7 @@
 
 #include <signal.h>
 #include <spdlog/spdlog.h>
+#include <sys/inotify.h>
 #include <sys/signalfd.h>
 
 #include <algorithm>
@@ -66,12 +67,17 @@ Service::Service(config::Config config, LineSet& lines, ServiceParts parts)
     spdlog::info("connecting to {}", config_->mqtt.server);
     client_->connect();
   });
+  loop_.add(gpio_retry_timer_.fd(), "gpio retry", [this] {
+    gpio_retry_timer_.acknowledge();
+    reopen_lines();
+  });
   loop_.add(status_timer_.fd(), "status", [this] {
     status_timer_.acknowledge();
     status_timer_armed_ = false;
     report_status();
   });
   watch_gpio();
+  watch_devices();
   use_client(parts_.make_client(config_->mqtt));
 }
 
@@ -156,9 +162,77 @@ void Service::on_signal() {
 
 void Service::on_gpio(int fd) {
   edges_.clear();
-  lines_.read_events(fd, edges_);
+  try {
+    lines_.read_events(fd, edges_);
+  } catch (const gpio::GpioError& e) {
+    return on_gpio_failure(fd, e.what());
+  }
   MonoTime now = monotonic_now();
   for (const auto& [line, event] : edges_) bridge_.on_edge(line, event, now);
+}
+
+void Service::on_gpio_failure(int fd, const std::string& why) {
+  // The fd stays readable once its chip is gone: watching it further would spin the loop.
+  if (fd >= 0) {
+    loop_.remove(fd);
+    gpio_fds_.erase(std::remove(gpio_fds_.begin(), gpio_fds_.end(), fd), gpio_fds_.end());
+  }
+  if (!gpio_problem_.empty()) return;  // a retry is already planned
+  auto delay = gpio_backoff_.next();
+  gpio_problem_ = why;
+  spdlog::error("GPIO: {}; opening the lines again in {} s", why, delay.count());
+  gpio_retry_timer_.arm_at(monotonic_now() + delay);
+  report_status();
+}
+
+void Service::watch_devices() {
+  bool kernel_chips = std::any_of(config_->chips.begin(), config_->chips.end(),
+                                  [](const auto& chip) { return chip.kind != config::ChipConfig::Kind::kSimulated; });
+  if (!kernel_chips || device_watch_.valid()) return;
+  device_watch_.reset(inotify_init1(IN_NONBLOCK | IN_CLOEXEC));
+  if (!device_watch_.valid() || inotify_add_watch(device_watch_.get(), "/dev", IN_CREATE | IN_DELETE) < 0) {
+    spdlog::warn("cannot watch /dev for GPIO chips coming and going: {}", std::strerror(errno));
+    device_watch_.reset();
+    return;
+  }
+  loop_.add(device_watch_.get(), "/dev watch", [this] { on_device_events(); });
+}
+
+void Service::on_device_events() {
+  alignas(inotify_event) char buffer[4096];
+  ssize_t length;
+  while ((length = read(device_watch_.get(), buffer, sizeof buffer)) > 0) {
+    for (char* at = buffer; at < buffer + length;) {
+      auto* event = reinterpret_cast<inotify_event*>(at);
+      at += sizeof(inotify_event) + event->len;
+      std::string name = event->len ? event->name : "";
+      if (name.rfind("gpiochip", 0) != 0) continue;
+      if ((event->mask & IN_DELETE) && lines_.uses_device(name))
+        on_gpio_failure(-1, "/dev/" + name + " was removed");
+      else if ((event->mask & IN_CREATE) && !gpio_problem_.empty())
+        reopen_lines();  // maybe ours is back: no need to wait for the backoff
+    }
+  }
+}
+
+void Service::reopen_lines() {
+  try {
+    lines_.reopen(*config_, [this](std::size_t line) { return bridge_.level(line); });
+  } catch (const std::exception& e) {
+    auto delay = gpio_backoff_.next();
+    gpio_problem_ = e.what();
+    spdlog::error("GPIO: cannot open the lines again: {}; retrying in {} s", e.what(), delay.count());
+    gpio_retry_timer_.arm_at(monotonic_now() + delay);
+    watch_gpio();  // whatever did open
+    report_status();
+    return;
+  }
+  spdlog::info("GPIO: the lines are back");
+  gpio_problem_.clear();
+  gpio_backoff_.reset();
+  watch_gpio();
+  bridge_.resync_inputs();
+  report_status();
 }
 
 void Service::on_mqtt_events() {

@@ -34,6 +34,7 @@ void Service::report_status() {
     text = "broker " + config_->mqtt.server + " unreachable, " + connection_problem_;
   else
     text = "connecting to " + config_->mqtt.server;
+  if (!gpio_problem_.empty()) text += "; GPIO failing: " + gpio_problem_;
   if (counters.events_dropped) text += ", " + std::to_string(counters.events_dropped) + " queued events dropped";
   if (!last_error_.empty()) text += "; reload failed: " + last_error_;
   systemd_.status(text);
@@ -100,6 +101,7 @@ std::optional<dbus::CallError> Service::reload() {
   std::swap(config_, next);  // the old config lives until here: the bridge pointed into it
   next.reset();
   watch_gpio();
+  watch_devices();
   if (mqtt_changed) {
     spdlog::info("reload: the mqtt section changed: reconnecting to {}", config_->mqtt.server);
     bridge_.on_client_replaced();

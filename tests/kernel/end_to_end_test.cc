@@ -218,6 +218,27 @@ TEST_F(ADaemonOnAKernelChip, AppliesOnDisconnectLevelsOnSigterm) {
   EXPECT_LT(*lamp_on, *offline);
 }
 
+TEST_F(ADaemonOnAKernelChip, OpensItsLinesAgainWhenTheChipComesBack) {
+  start(config());
+  sim_->go_offline();  // unplugged: the request fds wake up with errors
+  ASSERT_TRUE(eventually([&] { return daemon_->log().find("opening the lines again in") != std::string::npos; }, 20s));
+  auto back = make_sim()
+                  .label(sim_->label())
+                  .lines(8)
+                  .name(kButton, "BUTTON")
+                  .name(kDoor, "DOOR")
+                  .name(kWindow, "WINDOW")
+                  .name(kRelay, "RELAY")
+                  .name(kLamp, "LAMP")
+                  .build();
+  ASSERT_TRUE(eventually([&] { return daemon_->log().find("the lines are back") != std::string::npos; }, 30s));
+  EXPECT_TRUE(back->value(kRelay));  // driven again at the level it had: initial on
+  std::size_t from = observer_->size();
+  back->set_pull(kButton, true);
+  EXPECT_TRUE(observer_->wait_for("kernel/button/state", "ON", from, 10s));
+  EXPECT_TRUE(daemon_->process().running());
+}
+
 TEST_F(ADaemonOnAKernelChip, ExitsWith78NamingTheLabelsWhenNoChipHasTheLabel) {
   EXPECT_EQ(exit_status_of(config("label: no-such-chip")), 78);
   std::string log = daemon_->log();

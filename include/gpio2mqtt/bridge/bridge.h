@@ -76,6 +76,8 @@ class Bridge {
   // A line with the same name and settings keeps its state, sequence numbers and running pulse;
   // new lines are read and published. The caller (un)subscribes the difference in subscriptions().
   void reconfigure(const config::Config& next);
+  // Reads every input again and publishes those that changed (after the lines were reopened).
+  void resync_inputs();
   // The connection is being replaced (a reload changed the mqtt section): queue from now on,
   // without the on_disconnect levels meant for a lost broker.
   void on_client_replaced() { connected_ = false; }

@@ -3,6 +3,7 @@
 // every output has its own, so a reload can add or drop an output without touching the others.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -27,6 +28,15 @@ class LineSet : public bridge::LinePort {
   // removed lines are released, new ones requested; a chip's input request is made anew when its
   // inputs change. Throws like the constructor; then the set is as it was before the call.
   void reconcile(const config::Config& next);
+
+  // Releases everything and opens the chips and lines of `config` again, outputs at
+  // `output_level(line index)`: for a chip that went away and may be back. Throws like the
+  // constructor; then no line is held until the next call succeeds.
+  void reopen(const config::Config& config, const std::function<bool(std::size_t)>& output_level);
+
+  // Whether a kernel chip in use is the device /dev/`device_name` (e.g. "gpiochip0").
+  bool uses_device(const std::string& device_name) const;
+  bool uses_kernel_chips() const;
 
   bool read(std::size_t line) override;
   void write(std::size_t line, bool active) override;

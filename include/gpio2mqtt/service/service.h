@@ -69,6 +69,13 @@ class Service : public dbus::DaemonControl {
   void on_signal();
   void on_mqtt_events();
   void on_gpio(int fd);
+  // A chip stopped answering (unplugged, driver gone): stop watching it and retry with backoff.
+  void on_gpio_failure(int fd, const std::string& why);
+  void reopen_lines();
+  // /dev/gpiochip* appearing and vanishing (inotify): Linux 6.1 does not wake an epoll waiter
+  // on a request fd when its chip goes away, so a removed device is noticed here instead.
+  void watch_devices();
+  void on_device_events();
   void on_connection_down(const std::string& why);
   void warn_about_the_connection();
   void watch_gpio();
@@ -87,17 +94,21 @@ class Service : public dbus::DaemonControl {
   bridge::Bridge bridge_;
   EventLoop loop_;
   UniqueFd signal_fd_;
+  UniqueFd device_watch_;
   Timer bridge_timer_;
   Timer reconnect_timer_;
   Timer watchdog_timer_;
   Timer status_timer_;
+  Timer gpio_retry_timer_;
   Backoff backoff_;
+  Backoff gpio_backoff_;
   SystemdNotifier systemd_;
   std::unique_ptr<dbus::Endpoint> dbus_;
   std::vector<int> gpio_fds_;
   std::vector<std::pair<std::size_t, gpio::EdgeEvent>> edges_;
   std::string last_error_;
   std::string connection_problem_;
+  std::string gpio_problem_;
   MonoTime reconnect_at_{0};
   bridge::Counters reported_{};
   bool status_timer_armed_ = false;
