@@ -45,8 +45,12 @@ void Bridge::start() {
       ++counters_.line_errors;
       spdlog::error("line {}: cannot read its level: {}", line.config->name, e.what());
     }
-    line.debounce = Debouncer(line.config->debounce, line.level);
+    line.debounce = debouncer(i, line.level);
   }
+}
+
+Debouncer Bridge::debouncer(std::size_t index, bool level) const {
+  return Debouncer(port_.kernel_debounced(index) ? Nanos(0) : lines_[index].config->debounce, level);
 }
 
 bool Bridge::send(Message message, bool queue_if_down) {
@@ -71,7 +75,9 @@ void Bridge::publish_event(Line& line, const Debouncer::Report& report) {
   Edge edge = line.config->edge;
   if (edge == Edge::kRising && !report.active) return;
   if (edge == Edge::kFalling && report.active) return;
-  EdgeReport event{report.active, static_cast<std::uint64_t>(report.timestamp.count()), ++line.seq};
+  // The kernel's numbers are those of the last edge seen: the one that made the reported level.
+  EdgeReport event{report.active, static_cast<std::uint64_t>(report.timestamp.count()), ++line.seq,
+                   line.kernel_line_seqno, line.kernel_global_seqno};
   send({line.topics.event, format_event(event), config_->mqtt.qos, false}, true);
   ++counters_.edges_published;
 }
@@ -79,6 +85,8 @@ void Bridge::publish_event(Line& line, const Debouncer::Report& report) {
 void Bridge::on_edge(std::size_t index, const gpio::EdgeEvent& event, MonoTime) {
   Line& line = lines_.at(index);
   if (line.config->direction != Direction::kInput) return;
+  line.kernel_line_seqno = event.line_seqno;
+  line.kernel_global_seqno = event.global_seqno;
   if (auto report = line.debounce.on_edge(event.rising, MonoTime(event.timestamp_ns))) publish_event(line, *report);
 }
 
@@ -183,8 +191,13 @@ void Bridge::on_connected(MonoTime) {
   for (const Line& line : lines_) publish_state(line);
 }
 
-void Bridge::on_disconnected(MonoTime) {
+void Bridge::on_disconnected(MonoTime, std::vector<Message> unacknowledged) {
   connected_ = false;
+  std::erase_if(unacknowledged, [](const Message& m) { return m.retain; });
+  if (!unacknowledged.empty()) {
+    spdlog::info("{} events the broker did not acknowledge will be sent again", unacknowledged.size());
+    counters_.events_dropped += outbox_.push_front(std::move(unacknowledged));
+  }
   apply_disconnect_levels();
 }
 
@@ -224,7 +237,7 @@ void Bridge::reconfigure(const config::Config& next) {
       ++counters_.line_errors;
       spdlog::error("line {}: cannot read its level: {}", line.config->name, e.what());
     }
-    line.debounce = Debouncer(line.config->debounce, line.level);
+    line.debounce = debouncer(i, line.level);
     publish_state(line);
   }
 }

@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <deque>
 #include <mutex>
 
 #include "gpio2mqtt/bridge/command.h"
@@ -135,12 +136,24 @@ class PahoClient : public Client {
 
   bool publish(const bridge::Message& message) override {
     try {
-      client_.publish(message.topic, message.payload.data(), message.payload.size(), message.qos, message.retain);
+      auto token = client_.publish(message.topic, message.payload.data(), message.payload.size(), message.qos,
+                                   message.retain);
+      forget_acknowledged();
+      if (message.qos > 0) in_flight_.emplace_back(std::move(token), message);
       return true;
     } catch (const ::mqtt::exception& e) {
       spdlog::debug("publish to {} not handed over: {}", message.topic, e.what());
       return false;
     }
+  }
+
+  std::vector<bridge::Message> take_unacknowledged() override {
+    forget_acknowledged();
+    std::vector<bridge::Message> out;
+    for (auto& [token, message] : in_flight_)
+      if (!token->is_complete() || token->get_return_code() != 0) out.push_back(std::move(message));
+    in_flight_.clear();
+    return out;
   }
 
   void subscribe(const std::vector<std::string>& topics, int qos) override {
@@ -190,11 +203,20 @@ class PahoClient : public Client {
   }
 
  private:
+  // Acknowledgements arrive roughly in order: dropping the finished ones at the front keeps
+  // the list as short as what is really in flight.
+  void forget_acknowledged() {
+    while (!in_flight_.empty() && in_flight_.front().first->is_complete() &&
+           in_flight_.front().first->get_return_code() == 0)
+      in_flight_.pop_front();
+  }
+
   config::MqttConfig config_;
   EventQueue queue_;
   ::mqtt::async_client client_;
   ConnectListener listener_;
   ::mqtt::connect_options options_;
+  std::deque<std::pair<::mqtt::delivery_token_ptr, bridge::Message>> in_flight_;
 };
 
 }  // namespace

@@ -279,7 +279,7 @@ void Service::warn_about_the_connection() {
 
 void Service::on_connection_down(const std::string& why) {
   bool was_connected = bridge_.connected();
-  if (was_connected) bridge_.on_disconnected(monotonic_now());
+  if (was_connected) bridge_.on_disconnected(monotonic_now(), client_->take_unacknowledged());
   auto delay = backoff_.next();
   spdlog::warn("broker {} unreachable, retrying in {} s: {}", config_->mqtt.server, delay.count(), why);
   connection_problem_ = "retrying in " + std::to_string(delay.count()) + " s: " + why;

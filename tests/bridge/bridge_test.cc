@@ -188,6 +188,25 @@ TEST_F(ABridge, QueuesEventsWhileDisconnectedAndDeliversThemInOrder) {
   EXPECT_EQ(publisher_.payloads_on("pi/button/state"), std::vector<std::string>{"OFF"});  // the latest, once
 }
 
+TEST_F(ABridge, SendsAgainFirstTheEventsTheBrokerNeverAcknowledged) {
+  bridge_->on_edge(kButton, edge(true, 2s), 2s);
+  bridge_->on_edge(kButton, edge(false, 3s), 3s);
+  auto sent = publisher_.take();
+  std::vector<Message> unacknowledged{sent[1], sent[3]};  // the two events (and not the states)
+  unacknowledged.push_back({"pi/button/state", "OFF", 1, true});
+  publisher_.up = false;
+  bridge_->on_disconnected(4s, unacknowledged);
+  bridge_->on_edge(kButton, edge(true, 5s), 5s);  // queued behind them
+  EXPECT_EQ(bridge_->queued(), 3u);
+  publisher_.up = true;
+  bridge_->on_connected(6s);
+  auto events = publisher_.payloads_on("pi/button/event");
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_NE(events[0].find("\"seq\":1"), std::string::npos);
+  EXPECT_NE(events[1].find("\"seq\":2"), std::string::npos);
+  EXPECT_NE(events[2].find("\"seq\":3"), std::string::npos);
+}
+
 TEST_F(ABridge, KeepsTheRestQueuedWhenTheConnectionDropsDuringDelivery) {
   publisher_.up = false;
   bridge_->on_disconnected(1s);

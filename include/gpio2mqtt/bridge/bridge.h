@@ -32,6 +32,8 @@ class LinePort {
   virtual ~LinePort() = default;
   virtual bool read(std::size_t line) = 0;
   virtual void write(std::size_t line, bool active) = 0;
+  // True when the kernel already debounces this input (libgpiod 2.x): the bridge then does not.
+  virtual bool kernel_debounced(std::size_t /*line*/) const { return false; }
 };
 
 struct Counters {
@@ -64,8 +66,10 @@ class Bridge {
   void on_message(std::string_view topic, std::string_view payload, bool retained, MonoTime now);
   // Publishes the online status, what queued up, and every line's state.
   void on_connected(MonoTime now);
-  // Queues from now on; outputs go to their on_disconnect level.
-  void on_disconnected(MonoTime now);
+  // Queues from now on; outputs go to their on_disconnect level. `unacknowledged` are the events
+  // the broker never confirmed: they go back in front of the queue (QoS 1 allows duplicates,
+  // not losses); states are not, every state is published again on connect anyway.
+  void on_disconnected(MonoTime now, std::vector<Message> unacknowledged = {});
   // A clean stop: outputs go to their on_disconnect level and their states are published.
   void on_stop(MonoTime now);
   // Ends debounce periods and pulses that are due.
@@ -102,6 +106,8 @@ class Bridge {
     bool level = false;
     Debouncer debounce{Nanos(0), false};
     std::uint64_t seq = 0;
+    std::uint64_t kernel_line_seqno = 0;    // of the last edge seen, 0 when the backend has none
+    std::uint64_t kernel_global_seqno = 0;
     std::optional<MonoTime> pulse_end{};
     bool pulse_revert = false;
     RateLimit commands{kCommandRate, kCommandBurst};
@@ -120,6 +126,8 @@ class Bridge {
   bool within_rate(Line& line, MonoTime now);
 
   void build(const config::Config& config);
+  // The debouncer of a line whose level is `level`: in software unless the kernel debounces it.
+  Debouncer debouncer(std::size_t index, bool level) const;
   void resync(std::size_t index);
   const config::Config* config_;
   Publisher& publisher_;

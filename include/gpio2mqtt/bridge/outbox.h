@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <deque>
 #include <string>
+#include <vector>
 
 namespace gpio2mqtt::bridge {
 
@@ -21,6 +22,9 @@ class Outbox {
 
   // Returns true when an older message had to be dropped to make room.
   bool push(Message message);
+  // Puts `messages` back in front, in their order (they were sent before anything queued);
+  // the oldest go when over the limit. Returns how many had to be dropped.
+  std::size_t push_front(std::vector<Message> messages);
   bool empty() const { return queue_.empty(); }
   std::size_t size() const { return queue_.size(); }
   const Message& front() const { return queue_.front(); }

@@ -29,6 +29,9 @@ class Client {
   virtual void connect() = 0;
   // False when the message could not be handed to the connection.
   virtual bool publish(const bridge::Message& message) = 0;
+  // Messages with QoS >= 1 handed over since the last call whose delivery the broker has not
+  // acknowledged, oldest first; call it when the connection is lost, to send them again.
+  virtual std::vector<bridge::Message> take_unacknowledged() = 0;
   virtual void subscribe(const std::vector<std::string>& topics, int qos) = 0;
   virtual void unsubscribe(const std::vector<std::string>& topics) = 0;
   // A clean stop: publishes `last` (if connected) and waits for it, then disconnects, all within
