@@ -8,6 +8,8 @@ GPIO2MQTT_BUILD_DEPS=(
   libsystemd-dev libyaml-cpp-dev libspdlog-dev libfmt-dev
 )
 GPIO2MQTT_TEST_DEPS=(libgtest-dev libgmock-dev mosquitto mosquitto-clients dbus-daemon gpiod)
+# tests/package/unit_test.sh: the unit, the D-Bus policy, the man pages (deb_test.sh installs its own).
+GPIO2MQTT_PACKAGE_TEST_DEPS=(systemd procps libxml2-utils lowdown man-db)
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
