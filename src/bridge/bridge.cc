@@ -36,17 +36,24 @@ void Bridge::build(const config::Config& config) {
   }
 }
 
-void Bridge::start() {
-  for (std::size_t i = 0; i < lines_.size(); ++i) {
-    Line& line = lines_[i];
-    try {
-      line.level = port_.read(i);
-    } catch (const std::exception& e) {
-      ++counters_.line_errors;
-      spdlog::error("line {}: cannot read its level: {}", line.config->name, e.what());
-    }
-    line.debounce = debouncer(i, line.level);
+std::optional<bool> Bridge::read_level(std::size_t index) {
+  try {
+    return port_.read(index);
+  } catch (const std::exception& e) {
+    ++counters_.line_errors;
+    spdlog::error("line {}: cannot read its level: {}", lines_[index].config->name, e.what());
+    return std::nullopt;
   }
+}
+
+void Bridge::adopt_level(std::size_t index) {
+  Line& line = lines_[index];
+  if (auto level = read_level(index)) line.level = *level;
+  line.debounce = debouncer(index, line.level);
+}
+
+void Bridge::start() {
+  for (std::size_t i = 0; i < lines_.size(); ++i) adopt_level(i);
 }
 
 Debouncer Bridge::debouncer(std::size_t index, bool level) const {
@@ -231,29 +238,18 @@ void Bridge::reconfigure(const config::Config& next) {
       if (config->direction == Direction::kInput) resync(i);  // its request may be new
       continue;
     }
-    try {
-      line.level = port_.read(i);
-    } catch (const std::exception& e) {
-      ++counters_.line_errors;
-      spdlog::error("line {}: cannot read its level: {}", line.config->name, e.what());
-    }
-    line.debounce = debouncer(i, line.level);
+    adopt_level(i);
     publish_state(line);
   }
 }
 
 void Bridge::resync(std::size_t index) {
   Line& line = lines_[index];
-  try {
-    bool level = port_.read(index);
-    if (level == line.level) return;
-    line.level = level;
-    line.debounce.reset(level);
-    publish_state(line);
-  } catch (const std::exception& e) {
-    ++counters_.line_errors;
-    spdlog::error("line {}: cannot read its level: {}", line.config->name, e.what());
-  }
+  auto level = read_level(index);
+  if (!level || *level == line.level) return;
+  line.level = *level;
+  line.debounce.reset(*level);
+  publish_state(line);
 }
 
 void Bridge::resync_inputs() {

@@ -42,19 +42,23 @@ class ADaemonOnAKernelChip : public KernelTest {
     KernelTest::SetUp();
     if (IsSkipped()) return;
     if (!Mosquitto::available()) GTEST_SKIP() << "mosquitto is not installed (apt-get install mosquitto)";
-    sim_ = make_sim()
-               .label(unique_label("e2e"))
-               .lines(8)
-               .name(kButton, "BUTTON")
-               .name(kDoor, "DOOR")
-               .name(kWindow, "WINDOW")
-               .name(kRelay, "RELAY")
-               .name(kLamp, "LAMP")
-               .build();
+    sim_ = build_sim(unique_label("e2e"));
     dir_ = testing::make_temp_dir("g2m-kernel");
     broker_ = std::make_unique<Mosquitto>(dir_);
     observer_ = std::make_unique<MqttTestClient>(broker_->url(), "observer");
     observer_->subscribe("kernel/#");
+  }
+
+  static std::unique_ptr<SimChip> build_sim(const std::string& label) {
+    return make_sim()
+        .label(label)
+        .lines(8)
+        .name(kButton, "BUTTON")
+        .name(kDoor, "DOOR")
+        .name(kWindow, "WINDOW")
+        .name(kRelay, "RELAY")
+        .name(kLamp, "LAMP")
+        .build();
   }
 
   void TearDown() override {
@@ -222,15 +226,7 @@ TEST_F(ADaemonOnAKernelChip, OpensItsLinesAgainWhenTheChipComesBack) {
   start(config());
   sim_->go_offline();  // unplugged: the request fds wake up with errors
   ASSERT_TRUE(eventually([&] { return daemon_->log().find("opening the lines again in") != std::string::npos; }, 20s));
-  auto back = make_sim()
-                  .label(sim_->label())
-                  .lines(8)
-                  .name(kButton, "BUTTON")
-                  .name(kDoor, "DOOR")
-                  .name(kWindow, "WINDOW")
-                  .name(kRelay, "RELAY")
-                  .name(kLamp, "LAMP")
-                  .build();
+  auto back = build_sim(sim_->label());
   ASSERT_TRUE(eventually([&] { return daemon_->log().find("the lines are back") != std::string::npos; }, 30s));
   EXPECT_TRUE(back->value(kRelay));  // driven again at the level it had: initial on
   std::size_t from = observer_->size();

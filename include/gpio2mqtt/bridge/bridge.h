@@ -129,6 +129,10 @@ class Bridge {
   // The debouncer of a line whose level is `level`: in software unless the kernel debounces it.
   Debouncer debouncer(std::size_t index, bool level) const;
   void resync(std::size_t index);
+  // The line's level now; nullopt (logged and counted) when the chip does not answer.
+  std::optional<bool> read_level(std::size_t index);
+  // Reads the level and starts the debouncer from it, publishing nothing.
+  void adopt_level(std::size_t index);
   const config::Config* config_;
   Publisher& publisher_;
   LinePort& port_;
