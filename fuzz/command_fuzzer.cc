@@ -64,7 +64,10 @@ std::uint64_t load_u64(const std::uint8_t* p) {
 
 void check_event(const std::uint8_t* data, std::size_t size) {
   if (size < 17) return;
-  gpio2mqtt::bridge::EdgeReport report{(data[0] & 1) != 0, load_u64(data + 1), load_u64(data + 9)};
+  gpio2mqtt::bridge::EdgeReport report;  // members set one by one: more may come, defaulted
+  report.rising = (data[0] & 1) != 0;
+  report.timestamp_ns = load_u64(data + 1);
+  report.seq = load_u64(data + 9);
   std::string json = gpio2mqtt::bridge::format_event(report);
   char edge[16] = {}, state[16] = {};
   std::uint64_t ts = 0, seq = 0;
