@@ -67,16 +67,17 @@ TEST_F(ADaemonUnderSystemd, PingsTheWatchdogAtHalfItsInterval) {
   ASSERT_TRUE(first);
   std::size_t at = *first;
   std::vector<MonoTime> pings{notify_->received()[at].at};
-  while (pings.size() < 8) {
+  while (pings.size() < 20) {
     auto next = notify_->wait_for("WATCHDOG=1", at + 1, 2s);
     ASSERT_TRUE(next) << "the pings stopped";
     at = *next;
     pings.push_back(notify_->received()[at].at);
   }
-  // Seven intervals of 100 ms: generous bounds, the machine is shared.
+  // 19 intervals of 100 ms, timed where they are received: a loaded machine delivers some in
+  // batches, so the bounds are loose, but they tell WATCHDOG_USEC/2 from /4 (0.95 s) or /1 (3.8 s).
   auto span = pings.back() - pings.front();
-  EXPECT_GE(span, 600ms);
-  EXPECT_LE(span, 1400ms);
+  EXPECT_GE(span, 1200ms);
+  EXPECT_LE(span, 3200ms);
 }
 
 TEST_F(ADaemonUnderSystemd, SaysStoppingOnSigterm) {
