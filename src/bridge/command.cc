@@ -137,6 +137,12 @@ std::string format_event(const EdgeReport& report) {
   out += std::to_string(report.timestamp_ns);
   out += R"(,"seq":)";
   out += std::to_string(report.seq);
+  if (report.global_seqno != 0) {  // from the kernel (uAPI v2), which numbers from 1
+    out += R"(,"line_seqno":)";
+    out += std::to_string(report.line_seqno);
+    out += R"(,"global_seqno":)";
+    out += std::to_string(report.global_seqno);
+  }
   out += '}';
   return out;
 }

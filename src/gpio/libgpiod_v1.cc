@@ -1,5 +1,6 @@
 // The kernel GPIO backend over libgpiod 1.6 (the kernel's uAPI v1). Every libgpiod v1 call lives in
-// this file, so a libgpiod 2.x backend is one more file chosen at configure time (src/CMakeLists.txt).
+// this file; libgpiod_v2.cc is the 2.x one, chosen at configure time (src/CMakeLists.txt), and
+// kernel_chip.cc what the two share.
 //
 // What uAPI v1 and libgpiod 1.6 impose here:
 // - Each line is requested on its own. A v1 request can only hold lines of one configuration, and
@@ -17,14 +18,13 @@
 #include <algorithm>
 #include <bitset>
 #include <cerrno>
-#include <charconv>
 #include <chrono>
-#include <filesystem>
 #include <gpiod.hpp>
 #include <system_error>
 #include <utility>
 
 #include "gpio2mqtt/gpio/hardware.h"
+#include "kernel_chip.h"
 
 namespace gpio2mqtt::gpio {
 namespace {
@@ -35,15 +35,7 @@ using namespace std::chrono_literals;
 // starving the event loop; whatever is left keeps the fd readable, so the loop comes back to it.
 constexpr int kMaxReadsPerCall = 8;
 
-// libgpiod reports failures as std::system_error carrying errno; the seam speaks GpioError with
-// the chip and line in the message.
-[[noreturn]] void throw_gpio_error(const std::system_error& e, const std::string& doing) {
-  const int code = e.code().value();
-  if (code == ENODEV || code == EIO)
-    throw GpioError(doing + ": the chip is " + (code == ENODEV ? "gone" : "not answering") + " (" + e.code().message() +
-                    "); gpio2mqtt must be restarted once it is back");
-  throw GpioError(doing + ": " + e.code().message());
-}
+using kernel::throw_gpio_error;
 
 // Linux < 5.7 stamps v1 events with CLOCK_REALTIME, later kernels with CLOCK_MONOTONIC, and the
 // bridge debounces on CLOCK_MONOTONIC. An uptime never reaches 1e18 ns (31.7 years) while any
@@ -194,100 +186,36 @@ class V1Request : public LineRequest {
   std::vector<Held> held_;
 };
 
-class V1Chip : public Chip {
+class V1Chip : public kernel::NamedChip {
  public:
-  explicit V1Chip(gpiod::chip chip) : chip_(std::move(chip)), name_(chip_.name()), label_(chip_.label()) {}
-
-  std::string name() const override { return name_; }
-  std::string label() const override { return label_; }
-
-  std::vector<std::string> line_names() const override { return names(); }
-
-  std::optional<unsigned> find_line(const std::string& name) const override {
-    if (name.empty()) return std::nullopt;
-    const auto& all = names();
-    auto it = std::find(all.begin(), all.end(), name);
-    if (it == all.end()) return std::nullopt;
-    return static_cast<unsigned>(it - all.begin());
-  }
+  explicit V1Chip(gpiod::chip chip) : NamedChip(chip.name(), chip.label()), chip_(std::move(chip)) {}
 
   std::unique_ptr<LineRequest> request(const std::string& consumer, const std::vector<LineSettings>& lines) override {
     auto request = std::make_unique<V1Request>(lines.size());
     for (const auto& s : lines) {
-      if (s.offset >= chip_.num_lines())
-        throw GpioError(describe() + " has no offset " + std::to_string(s.offset) + " (it has " +
-                        std::to_string(chip_.num_lines()) + " lines)");
+      check_offset(s.offset);
       request->add(chip_, consumer, s, describe_line(s.offset));
     }
     return request;
   }
 
+ protected:
+  unsigned num_lines() const override { return chip_.num_lines(); }
+  std::string read_line_name(unsigned offset) const override { return chip_.get_line(offset).name(); }
+
  private:
-  // Read on first use: label look-ups open every chip but need no line names.
-  const std::vector<std::string>& names() const {
-    if (names_.empty() && chip_.num_lines() > 0) {
-      std::vector<std::string> fetched;
-      for (unsigned offset = 0; offset < chip_.num_lines(); ++offset) {
-        try {
-          fetched.push_back(chip_.get_line(offset).name());
-        } catch (const std::system_error& e) {
-          throw_gpio_error(e, "reading the line names of " + describe());
-        }
-      }
-      names_ = std::move(fetched);
-    }
-    return names_;
-  }
-
-  std::string describe() const { return name_ + " [" + label_ + "]"; }
-
-  std::string describe_line(unsigned offset) const {
-    const std::string& line_name = names().at(offset);
-    std::string where = " of " + describe();
-    if (line_name.empty()) return "line offset " + std::to_string(offset) + where;
-    return "line '" + line_name + "' (offset " + std::to_string(offset) + ")" + where;
-  }
-
   gpiod::chip chip_;
-  std::string name_;
-  std::string label_;
-  mutable std::vector<std::string> names_;
 };
 
 class V1Provider : public ChipProvider {
  public:
-  std::vector<std::string> chip_paths() const override {
-    std::vector<std::pair<unsigned long, std::string>> found;
-    std::error_code ec;
-    for (std::filesystem::directory_iterator it("/dev", ec), end; !ec && it != end; it.increment(ec)) {
-      const std::string file = it->path().filename();
-      constexpr std::string_view kPrefix = "gpiochip";
-      if (file.size() <= kPrefix.size() || file.compare(0, kPrefix.size(), kPrefix) != 0) continue;
-      unsigned long number = 0;
-      const char* digits = file.data() + kPrefix.size();
-      auto [end_of_number, error] = std::from_chars(digits, file.data() + file.size(), number);
-      if (error != std::errc() || end_of_number != file.data() + file.size()) continue;
-      std::error_code type_error;
-      if (!it->is_character_file(type_error)) continue;
-      found.emplace_back(number, it->path().string());
-    }
-    std::sort(found.begin(), found.end());  // gpiochip2 before gpiochip10
-    std::vector<std::string> paths;
-    for (auto& [number, path] : found) paths.push_back(std::move(path));
-    return paths;
-  }
+  std::vector<std::string> chip_paths() const override { return kernel::gpiochip_paths(); }
 
   std::unique_ptr<Chip> open(const std::string& path) override {
     try {
       return std::make_unique<V1Chip>(gpiod::chip(path, gpiod::chip::OPEN_BY_PATH));
     } catch (const std::system_error& e) {
-      // Only the reason: every caller already says which path it was opening.
-      std::string reason = e.code().message();
-      // Plain Debian leaves /dev/gpiochip* to root; Raspberry Pi OS has a gpio group.
-      if (e.code().value() == EACCES || e.code().value() == EPERM)
-        reason += " (run as root or as a member of the group that owns the device)";
-      if (e.code().value() == ENOTTY) reason += " (not a GPIO chip device)";
-      throw GpioError(reason);
+      throw GpioError(kernel::open_failure(e));
     }
   }
 };
@@ -295,5 +223,7 @@ class V1Provider : public ChipProvider {
 }  // namespace
 
 std::unique_ptr<ChipProvider> make_hardware_provider() { return std::make_unique<V1Provider>(); }
+
+int hardware_uapi_version() { return 1; }
 
 }  // namespace gpio2mqtt::gpio

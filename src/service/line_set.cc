@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <bit>
 #include <set>
 
 #include "gpio2mqtt/config/loader.h"
@@ -22,11 +23,13 @@ struct LineSet::OpenChip {
 struct LineSet::Request {
   OpenChip* chip;
   std::unique_ptr<gpio::LineRequest> lines;
+  // The kernel's last sequence number per offset (uAPI v2): a new request starts each line at 1.
+  std::map<unsigned, std::uint64_t> seqnos = {};
 };
 
 namespace {
 
-gpio::LineSettings settings_for(const config::LineConfig& line, unsigned offset) {
+gpio::LineSettings settings_for(const config::LineConfig& line, unsigned offset, const gpio::Chip& chip) {
   gpio::LineSettings s;
   s.offset = offset;
   s.direction = line.direction;
@@ -34,6 +37,7 @@ gpio::LineSettings settings_for(const config::LineConfig& line, unsigned offset)
   s.drive = line.drive;
   s.active_low = line.active_low;
   s.initial_active = line.initial;
+  if (chip.kernel_debounce()) s.debounce = line.debounce;  // else the bridge debounces
   return s;
 }
 
@@ -99,9 +103,9 @@ void LineSet::request_missing(std::vector<Bound>& lines) {
     for (auto& line : lines) {
       if (line.request || line.chip != chip) continue;
       if (line.config.direction == Direction::kOutput) {
-        line.request = std::make_shared<Request>(Request{chip, chip->chip->request(consumer_, {settings_for(line.config, line.offset)})});
+        line.request = std::make_shared<Request>(Request{chip, chip->chip->request(consumer_, {settings_for(line.config, line.offset, *chip->chip)})});
       } else {
-        inputs.push_back(settings_for(line.config, line.offset));
+        inputs.push_back(settings_for(line.config, line.offset, *chip->chip));
         input_lines.push_back(&line);
       }
     }
@@ -228,11 +232,35 @@ void LineSet::read_events(int fd, std::vector<std::pair<std::size_t, gpio::EdgeE
   auto it = by_fd_.find(fd);
   if (it == by_fd_.end()) return;
   scratch_.clear();
-  it->second.first->lines->read_events(fd, scratch_);
+  Request& request = *it->second.first;
+  request.lines->read_events(fd, scratch_);
   for (const auto& event : scratch_) {
     auto line = it->second.second.find(event.offset);
-    if (line != it->second.second.end()) out.emplace_back(line->second, event);
+    if (line == it->second.second.end()) continue;
+    // Only the kernel's numbers (uAPI v2); the simulated chip numbers its lines across requests.
+    if (event.global_seqno != 0) count_kernel_drops(request.seqnos[event.offset], event.line_seqno, line->second);
+    out.emplace_back(line->second, event);
   }
+}
+
+void LineSet::count_kernel_drops(std::uint64_t& last, std::uint64_t seqno, std::size_t line) {
+  if (seqno > last + 1) {
+    std::uint64_t missing = seqno - last - 1;
+    // Logged when the total passes a power of two, so a line that overflows for hours does not
+    // flood the journal.
+    bool report = std::bit_width(kernel_dropped_) != std::bit_width(kernel_dropped_ + missing);
+    kernel_dropped_ += missing;
+    if (report)
+      spdlog::warn("line {}: the kernel dropped {} events ({} so far): its queue was full; the next event it kept "
+                   "has sequence number {}", lines_.at(line).config.name, missing, kernel_dropped_, seqno);
+  }
+  last = seqno;
+}
+
+bool LineSet::kernel_debounced(std::size_t line) const {
+  const Bound& bound = lines_.at(line);
+  return bound.config.direction == Direction::kInput && bound.config.debounce.count() > 0 &&
+         bound.chip->chip->kernel_debounce();
 }
 
 std::string LineSet::describe(std::size_t line) const {

@@ -259,5 +259,25 @@ TEST_F(ABridge, CountsALineThatFailsAndCarriesOn) {
   EXPECT_EQ(publisher_.payloads_on("pi/relay/state"), std::vector<std::string>{"OFF"});  // the truth
 }
 
+TEST_F(ABridge, LeavesDebounceToTheKernelWhenItDebounces) {
+  lines_.kernel_debounce = true;
+  make(demo_config());
+  bridge_->on_edge(kButton, edge(true, 5s), 5s);  // what the kernel let through: each one counts
+  bridge_->on_edge(kButton, edge(false, 5s + 1ms), 5s + 1ms);
+  EXPECT_EQ(publisher_.payloads_on("pi/button/state"), (std::vector<std::string>{"ON", "OFF"}));
+  EXPECT_EQ(publisher_.payloads_on("pi/button/event").size(), 2u);
+  EXPECT_FALSE(bridge_->next_deadline());
+}
+
+TEST_F(ABridge, AddsTheKernelsSequenceNumbersToTheEvent) {
+  gpio::EdgeEvent event = edge(true, 5s);
+  event.line_seqno = 7;
+  event.global_seqno = 12;
+  bridge_->on_edge(kButton, event, 5s);
+  EXPECT_EQ(publisher_.payloads_on("pi/button/event"),
+            std::vector<std::string>{R"({"edge":"rising","state":"ON","timestamp_ns":5000000000,"seq":1,)"
+                                     R"("line_seqno":7,"global_seqno":12})"});
+}
+
 }  // namespace
 }  // namespace gpio2mqtt::bridge

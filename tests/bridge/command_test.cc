@@ -62,6 +62,11 @@ TEST(ACommandPayload, IsDroppedUnreadWhenTooLarge) {
 TEST(AnEventReport, IsCompactJson) {
   EXPECT_EQ(format_event({true, 123456789, 7}), R"({"edge":"rising","state":"ON","timestamp_ns":123456789,"seq":7})");
   EXPECT_EQ(format_event({false, 0, 1}), R"({"edge":"falling","state":"OFF","timestamp_ns":0,"seq":1})");
+  // The kernel's sequence numbers (libgpiod 2.x) follow the bridge's own, only when known.
+  EXPECT_EQ(format_event({true, 5, 3, 4, 9}),
+            R"({"edge":"rising","state":"ON","timestamp_ns":5,"seq":3,"line_seqno":4,"global_seqno":9})");
+  // The simulated chip numbers its lines but is not the kernel.
+  EXPECT_EQ(format_event({true, 5, 3, 4, 0}), R"({"edge":"rising","state":"ON","timestamp_ns":5,"seq":3})");
 }
 
 }  // namespace

@@ -32,6 +32,8 @@ class FakeLines : public LinePort {
   std::map<std::size_t, bool> levels;
   std::vector<std::pair<std::size_t, bool>> writes;
   bool fail = false;
+  bool kernel_debounce = false;  // as a libgpiod 2.x chip: the kernel debounces every input
+  bool kernel_debounced(std::size_t) const override { return kernel_debounce; }
   bool read(std::size_t line) override {
     if (fail) throw std::runtime_error("chip gone");
     return levels[line];

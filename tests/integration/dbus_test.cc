@@ -7,6 +7,7 @@
 
 #include "daemon_fixture.h"
 #include "dbus_daemon.h"
+#include "sdbus_proxy.h"
 
 namespace gpio2mqtt::testing {
 namespace {
@@ -36,7 +37,7 @@ class ADaemonOnDbus : public ADaemon {
     daemon_ = std::make_unique<Daemon>(dir_, "dbus: " + which + "\n" + demo_config(broker_->url()), std::vector<std::string>{env});
     ASSERT_TRUE(observer_->wait_for("raspberry/status", kOn)) << daemon_->log();
     connection_ = sdbus::createSessionBusConnectionWithAddress(bus_->address());
-    proxy_ = sdbus::createProxy(*connection_, "io.github.gpio2mqtt", "/io/github/gpio2mqtt");
+    proxy_ = daemon_proxy(*connection_);
   }
   template <typename T>
   T property(const std::string& name) {
@@ -114,7 +115,7 @@ TEST_F(ADaemonOnDbus, SignalsWhenTheBrokerIsLost) {
         std::lock_guard lock(mutex);
         changes.push_back(changed);
       });
-  proxy_->finishRegistration();
+  finish_signal_registration(*proxy_);
   connection_->enterEventLoopAsync();
   broker_->kill();
   EXPECT_TRUE(eventually([&] {

@@ -53,7 +53,8 @@ TEST_F(ALibgpiodChip, ReadsAnInputThatFollowsThePull) {
 
 TEST_F(ALibgpiodChip, ReportsRisingAndFallingEdgesWithMonotonicTimestamps) {
   auto request = chip_->request("g2m-test", {input(0), input(1)});
-  ASSERT_EQ(request->event_fds().size(), 2u);  // uAPI v1: one fd per input line
+  const bool v2 = gpio::hardware_uapi_version() == 2;
+  ASSERT_EQ(request->event_fds().size(), v2 ? 1u : 2u);  // v1: one fd per input line; v2: per request
   const int fd = request->event_fds()[0];
 
   auto before = static_cast<std::uint64_t>(monotonic_now().count());
@@ -65,17 +66,54 @@ TEST_F(ALibgpiodChip, ReportsRisingAndFallingEdgesWithMonotonicTimestamps) {
   EXPECT_TRUE(rising[0].rising);
   EXPECT_GE(rising[0].timestamp_ns, before);
   EXPECT_LE(rising[0].timestamp_ns, after);
-  EXPECT_EQ(rising[0].line_seqno, 0u);  // v1 has none
+  EXPECT_EQ(rising[0].line_seqno, v2 ? 1u : 0u);  // v1 has none
+  EXPECT_EQ(rising[0].global_seqno, v2 ? 1u : 0u);
 
   sim_->set_pull(0, false);
   auto falling = next_events(*request, fd);
   ASSERT_EQ(falling.size(), 1u);
   EXPECT_FALSE(falling[0].rising);
   EXPECT_GT(falling[0].timestamp_ns, rising[0].timestamp_ns);
+  EXPECT_EQ(falling[0].line_seqno, v2 ? 2u : 0u);
 
   std::vector<gpio::EdgeEvent> nothing;
-  request->read_events(request->event_fds()[1], nothing);  // the other line: no edge, no block
+  request->read_events(request->event_fds().back(), nothing);  // v1: the other line's; nothing, no block
   EXPECT_TRUE(nothing.empty());
+}
+
+TEST_F(ALibgpiodChip, NumbersEachLinesEventsAndAllOfTheRequestsOnUapiV2) {
+  if (gpio::hardware_uapi_version() < 2) GTEST_SKIP() << "uAPI v1 has no sequence numbers";
+  auto request = chip_->request("g2m-test", {input(0), input(1)});
+  const int fd = request->event_fds().at(0);
+  std::vector<gpio::EdgeEvent> events;
+  for (auto [offset, up] : {std::pair{0u, true}, {1u, true}, {0u, false}}) {
+    sim_->set_pull(offset, up);
+    auto more = next_events(*request, fd);
+    events.insert(events.end(), more.begin(), more.end());
+  }
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(events[1].offset, 1u);
+  EXPECT_EQ(events[1].line_seqno, 1u);
+  EXPECT_EQ(events[1].global_seqno, 2u);
+  EXPECT_EQ(events[2].line_seqno, 2u);
+  EXPECT_EQ(events[2].global_seqno, 3u);
+}
+
+TEST_F(ALibgpiodChip, LetsTheKernelDebounceOnUapiV2) {
+  if (!chip_->kernel_debounce()) GTEST_SKIP() << "uAPI v1 has no kernel debounce: the bridge debounces";
+  auto s = input(0);
+  s.debounce = std::chrono::milliseconds(300);
+  auto request = chip_->request("g2m-test", {s});
+  const int fd = request->event_fds().at(0);
+  auto before = static_cast<std::uint64_t>(monotonic_now().count());
+  for (bool up : {true, false, true}) sim_->set_pull(0, up);  // a bouncing contact, well within 300 ms
+  auto events = next_events(*request, fd);
+  ASSERT_EQ(events.size(), 1u);  // reported once the line has been stable for the period
+  EXPECT_TRUE(events[0].rising);
+  EXPECT_GE(events[0].timestamp_ns, before + 300'000'000u);
+  EXPECT_TRUE(next_events(*request, fd, std::chrono::milliseconds(600)).empty());
+  sim_->set_pull(0, false);
+  ASSERT_EQ(next_events(*request, fd).size(), 1u);
 }
 
 TEST_F(ALibgpiodChip, InvertsLevelsAndEdgesOfAnActiveLowInput) {

@@ -3,7 +3,9 @@
 // libgpiod; tests/kernel/ runs the same paths against gpio-sim.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
+#include <memory>
 
 #include "gpio2mqtt/config/loader.h"
 #include "gpio2mqtt/gpio/gpio.h"
@@ -28,21 +30,35 @@ struct FakeChipSpec {
   std::vector<std::string> lines;
   std::string open_error = {};  // non-empty: open() throws this
   std::string busy_with = {};   // non-empty: request() fails as if this consumer held the lines
+  bool kernel_debounce = false; // as libgpiod 2.x chips do
 };
+
+// Events a test hands to a request, read from its one event fd (as on uAPI v2).
+using PendingEvents = std::shared_ptr<std::vector<gpio::EdgeEvent>>;
 
 struct Requested {
   std::string chip_path;
   std::string consumer;
   std::vector<LineSettings> lines;
+  PendingEvents events = std::make_shared<std::vector<gpio::EdgeEvent>>();
 };
 
 class FakeRequest : public gpio::LineRequest {
  public:
-  std::vector<int> event_fds() const override { return {}; }
-  void read_events(int, std::vector<gpio::EdgeEvent>&) override {}
+  static constexpr int kEventFd = 1000;  // never a real fd: only LineSet's index sees it
+  explicit FakeRequest(PendingEvents events = nullptr) : events_(std::move(events)) {}
+  std::vector<int> event_fds() const override { return events_ ? std::vector<int>{kEventFd} : std::vector<int>{}; }
+  void read_events(int, std::vector<gpio::EdgeEvent>& out) override {
+    if (!events_) return;
+    out.insert(out.end(), events_->begin(), events_->end());
+    events_->clear();
+  }
   bool get_value(unsigned offset) override { return values[offset]; }
   void set_value(unsigned offset, bool active) override { values[offset] = active; }
   std::map<unsigned, bool> values;
+
+ private:
+  PendingEvents events_;
 };
 
 class FakeChip : public gpio::Chip {
@@ -50,6 +66,7 @@ class FakeChip : public gpio::Chip {
   FakeChip(FakeChipSpec spec, std::vector<Requested>& log) : spec_(std::move(spec)), log_(log) {}
   std::string name() const override { return spec_.path.substr(spec_.path.rfind('/') + 1); }
   std::string label() const override { return spec_.label; }
+  bool kernel_debounce() const override { return spec_.kernel_debounce; }
   std::vector<std::string> line_names() const override { return spec_.lines; }
   std::optional<unsigned> find_line(const std::string& name) const override {
     for (unsigned i = 0; i < spec_.lines.size(); ++i)
@@ -61,7 +78,8 @@ class FakeChip : public gpio::Chip {
     if (!spec_.busy_with.empty())
       throw GpioError("line of " + name() + " is busy: it is held by '" + spec_.busy_with + "'");
     log_.push_back({spec_.path, consumer, lines});
-    return std::make_unique<FakeRequest>();
+    bool inputs = std::any_of(lines.begin(), lines.end(), [](const LineSettings& s) { return s.direction == gpio::Direction::kInput; });
+    return std::make_unique<FakeRequest>(inputs ? log_.back().events : nullptr);
   }
 
  private:
@@ -254,6 +272,51 @@ TEST(ALineSetOnHardware, PassesTheChipsBusyErrorOnAsAGpioError) {
   EXPECT_TRUE(
       Contains(error_of<GpioError>([&] { LineSet lines(one_chip("label: pinctrl-rp1"), &provider, "gpio2mqtt"); }),
                "held by 'gpioset'"));
+}
+
+const char* kTwoDebouncedInputs = R"(chips:
+  main:
+    label: pinctrl-rp1
+lines:
+  button:
+    line: GPIO17
+    debounce: 10ms
+  door:
+    line: GPIO22
+)";
+
+TEST(ALineSetOnHardware, HandsTheDebouncePeriodToAChipWhoseKernelDebounces) {
+  RecordingProvider provider({{"/dev/gpiochip0", "pinctrl-rp1", {"GPIO17", "GPIO22"}, "", "", true}});
+  LineSet lines(parse(kTwoDebouncedInputs), &provider, "gpio2mqtt");
+  ASSERT_EQ(provider.requests.size(), 1u);
+  EXPECT_EQ(provider.requests[0].lines[0].debounce, std::chrono::milliseconds(10));
+  EXPECT_EQ(provider.requests[0].lines[1].debounce, std::chrono::nanoseconds(0));
+  EXPECT_TRUE(lines.kernel_debounced(0));  // so the bridge does not debounce it again
+  EXPECT_FALSE(lines.kernel_debounced(1));
+}
+
+TEST(ALineSetOnHardware, LeavesDebounceToTheBridgeWhenTheKernelDoesNot) {
+  RecordingProvider provider({{"/dev/gpiochip0", "pinctrl-rp1", {"GPIO17", "GPIO22"}}});
+  LineSet lines(parse(kTwoDebouncedInputs), &provider, "gpio2mqtt");
+  EXPECT_EQ(provider.requests[0].lines[0].debounce, std::chrono::nanoseconds(0));
+  EXPECT_FALSE(lines.kernel_debounced(0));
+}
+
+TEST(ALineSetOnHardware, CountsTheEventsTheKernelDroppedFromGapsInItsSequenceNumbers) {
+  RecordingProvider provider({{"/dev/gpiochip0", "pinctrl-rp1", {"GPIO17", "GPIO22"}, "", "", true}});
+  LineSet lines(parse(kTwoDebouncedInputs), &provider, "gpio2mqtt");
+  ASSERT_EQ(lines.event_fds(), std::vector<int>{FakeRequest::kEventFd});
+  // offset 0 (button): 1, 2, then 5: two lost; offset 1 (door): 2 first: one lost before it.
+  *provider.requests[0].events = {{0, true, 10, 1, 1}, {0, false, 20, 2, 2}, {1, true, 30, 2, 4}, {0, true, 40, 5, 7}};
+  std::vector<std::pair<std::size_t, gpio::EdgeEvent>> events;
+  lines.read_events(FakeRequest::kEventFd, events);
+  ASSERT_EQ(events.size(), 4u);
+  EXPECT_EQ(events[2].first, 1u);
+  EXPECT_EQ(events[3].second.line_seqno, 5u);
+  EXPECT_EQ(lines.kernel_dropped(), 3u);
+  *provider.requests[0].events = {{0, false, 50, 6, 8}};  // no gap
+  lines.read_events(FakeRequest::kEventFd, events);
+  EXPECT_EQ(lines.kernel_dropped(), 3u);
 }
 
 TEST(ALineSetOnHardware, SaysWhenTheBuildHasNoHardwareBackend) {

@@ -29,9 +29,13 @@ struct EdgeReport {
   bool rising = false;
   std::uint64_t timestamp_ns = 0;
   std::uint64_t seq = 0;
+  std::uint64_t line_seqno = 0;    // the kernel's (uAPI v2); the simulated chip numbers lines too
+  std::uint64_t global_seqno = 0;  // the kernel's (uAPI v2), 0 when not from the kernel
 };
 
-// {"edge":"rising","state":"ON","timestamp_ns":123,"seq":1}
+// {"edge":"rising","state":"ON","timestamp_ns":123,"seq":1}, and with the kernel's sequence
+// numbers when it gave them (libgpiod 2.x, global_seqno != 0):
+// {...,"seq":1,"line_seqno":7,"global_seqno":12}
 std::string format_event(const EdgeReport& report);
 
 inline const char* state_word(bool active) { return active ? "ON" : "OFF"; }

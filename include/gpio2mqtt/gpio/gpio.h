@@ -29,7 +29,7 @@ struct LineSettings {
   // Inputs: both edges are always requested, the bridge filters what it reports, so the state
   // topic never goes stale. Outputs: the level set in the same request (no glitch at start).
   bool initial_active = false;
-  // Kernel debounce where the backend supports it (libgpiod 2.x); zero = none.
+  // Kernel debounce where the chip supports it (Chip::kernel_debounce()); zero = none.
   std::chrono::nanoseconds debounce{0};
 };
 
@@ -38,6 +38,7 @@ struct EdgeEvent {
   bool rising = false;            // logical: the line became active
   std::uint64_t timestamp_ns = 0; // CLOCK_MONOTONIC
   std::uint64_t line_seqno = 0;   // the kernel's per-line sequence number, 0 when unknown (uAPI v1)
+  std::uint64_t global_seqno = 0; // the kernel's sequence number across the request, 0 when unknown
 };
 
 // A failure talking to a chip; `what()` names the chip and line.
@@ -65,6 +66,9 @@ class Chip {
   virtual std::string label() const = 0;
   virtual std::vector<std::string> line_names() const = 0;  // index = offset; "" when unnamed
   virtual std::optional<unsigned> find_line(const std::string& name) const = 0;
+  // Whether request() applies LineSettings::debounce in the kernel; when not, it is ignored there
+  // and the caller debounces in software.
+  virtual bool kernel_debounce() const { return false; }
   // Throws GpioError (naming the line and its consumer when it is busy).
   virtual std::unique_ptr<LineRequest> request(const std::string& consumer,
                                                const std::vector<LineSettings>& lines) = 0;

@@ -10,4 +10,8 @@ namespace gpio2mqtt::gpio {
 // Null when this build has no hardware backend.
 std::unique_ptr<ChipProvider> make_hardware_provider();
 
+// The GPIO character device uAPI the backend of this build speaks: 1 (libgpiod 1.x: one event fd
+// per input, no sequence numbers, no kernel debounce) or 2 (libgpiod 2.x).
+int hardware_uapi_version();
+
 }  // namespace gpio2mqtt::gpio

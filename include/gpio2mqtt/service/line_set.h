@@ -40,6 +40,11 @@ class LineSet : public bridge::LinePort {
 
   bool read(std::size_t line) override;
   void write(std::size_t line, bool active) override;
+  // An input with a debounce period, on a chip whose kernel debounces (libgpiod 2.x).
+  bool kernel_debounced(std::size_t line) const override;
+  // Events the kernel dropped because its queue was full, from gaps in its sequence numbers
+  // (uAPI v2 only; v1 drops silently). Each gap is also logged.
+  std::uint64_t kernel_dropped() const { return kernel_dropped_; }
 
   std::vector<int> event_fds() const;
   // Reads what is pending on `fd`, as (line index, event) pairs.
@@ -63,6 +68,8 @@ class LineSet : public bridge::LinePort {
   // Requests the lines of `lines` that have no request yet.
   void request_missing(std::vector<Bound>& lines);
   void index_fds();
+  // `seqno` arrived for `line` after `last` (updated): counts and logs the gap between them.
+  void count_kernel_drops(std::uint64_t& last, std::uint64_t seqno, std::size_t line);
 
   gpio::ChipProvider* hardware_;
   std::string consumer_;
@@ -70,6 +77,7 @@ class LineSet : public bridge::LinePort {
   std::vector<Bound> lines_;  // by line index
   std::unordered_map<int, std::pair<Request*, std::map<unsigned, std::size_t>>> by_fd_;
   std::vector<gpio::EdgeEvent> scratch_;
+  std::uint64_t kernel_dropped_ = 0;
 };
 
 // Opens the chip a config entry names: by path, or the one whose label matches.

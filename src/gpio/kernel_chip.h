@@ -1,0 +1,55 @@
+// What the libgpiod 1.x and 2.x backends share: finding /dev/gpiochipN, turning libgpiod's
+// std::system_error into GpioError, and a Chip base that reads line names once and words messages.
+// Private to src/gpio; no libgpiod here, so both backends include it.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include "gpio2mqtt/gpio/gpio.h"
+
+namespace gpio2mqtt::gpio::kernel {
+
+// Paths of the GPIO character devices in /dev, sorted by number (gpiochip2 before gpiochip10).
+std::vector<std::string> gpiochip_paths();
+
+// Throws GpioError for a failed libgpiod call: "<doing>: <reason>"; a vanished (ENODEV) or dead
+// (EIO) chip says so and that the daemon must be restarted once it is back.
+[[noreturn]] void throw_gpio_error(const std::system_error& e, const std::string& doing);
+
+// Why a chip device could not be opened, with a hint for permissions and non-GPIO devices.
+std::string open_failure(const std::system_error& e);
+
+// The parts of a kernel chip that do not depend on the libgpiod version.
+class NamedChip : public Chip {
+ public:
+  NamedChip(std::string name, std::string label) : name_(std::move(name)), label_(std::move(label)) {}
+
+  std::string name() const override { return name_; }
+  std::string label() const override { return label_; }
+  std::vector<std::string> line_names() const override { return names(); }
+  std::optional<unsigned> find_line(const std::string& name) const override;
+
+ protected:
+  virtual unsigned num_lines() const = 0;
+  // Reads the name of one line from the kernel; may throw std::system_error.
+  virtual std::string read_line_name(unsigned offset) const = 0;
+
+  // Read on first use: label look-ups open every chip but need no line names.
+  const std::vector<std::string>& names() const;
+  // "gpiochip0 [pinctrl-bcm2711]"
+  std::string describe() const { return name_ + " [" + label_ + "]"; }
+  // "line 'GPIO17' (offset 17) of gpiochip0 [pinctrl-bcm2711]", or "line offset 5 of ..." unnamed
+  std::string describe_line(unsigned offset) const;
+  // Throws GpioError unless the chip has `offset`.
+  void check_offset(unsigned offset) const;
+
+ private:
+  std::string name_;
+  std::string label_;
+  mutable std::vector<std::string> names_;
+};
+
+}  // namespace gpio2mqtt::gpio::kernel
