@@ -7,7 +7,8 @@
 # took to boot and the tests to run. GTEST_ARGS go to kernel_tests, e.g. --gtest_filter='ABurst*'.
 #
 # Exit status: kernel_tests' own, or 125 when the VM failed (see vmrun.sh).
-# GPIO2MQTT_VM_TIMEOUT (seconds, default 900) bounds the whole VM run.
+# GPIO2MQTT_VM_TIMEOUT (seconds, default 900) bounds the whole VM run. GPIO2MQTT_KERNEL_PREBUILT=1
+# skips the build (BUILD_DIR was built elsewhere, e.g. in a chroot that VMRUN_ROOT boots).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -16,10 +17,12 @@ build=${1:-$root/build}
 mkdir -p "$build"
 build=$(realpath "$build")
 
-if [ ! -f "$build/CMakeCache.txt" ]; then
-  cmake -S "$root" -B "$build" -G Ninja
+if [ -z "${GPIO2MQTT_KERNEL_PREBUILT:-}" ]; then
+  if [ ! -f "$build/CMakeCache.txt" ]; then
+    cmake -S "$root" -B "$build" -G Ninja
+  fi
+  cmake --build "$build" --target kernel_tests gpio2mqtt
 fi
-cmake --build "$build" --target kernel_tests gpio2mqtt
 
 # The guest writes when its command started (kernel uptime) and how long the tests ran; the host
 # only sees the whole VM run, so the boot cost is the difference.

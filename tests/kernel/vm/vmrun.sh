@@ -14,7 +14,8 @@
 #
 # Exit status: COMMAND's, or 125 when the VM itself failed (no status came back, timeout, build).
 # Artefacts come from $GPIO2MQTT_VM_CACHE (default /var/cache/gpio2mqtt-vm); build.sh is run first if
-# they are missing. VMRUN_ACCEL=kvm|tcg overrides the accelerator choice.
+# they are missing. VMRUN_ACCEL=kvm|tcg overrides the accelerator choice. VMRUN_ROOT=DIR boots DIR
+# (e.g. a Debian 13 chroot with WORKDIR inside it at the same path) as the guest's root instead of /.
 set -uo pipefail                        # no -e: qemu's failure must become 125, not a bare exit
 D=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 CACHE=${GPIO2MQTT_VM_CACHE:-/var/cache/gpio2mqtt-vm}
@@ -27,6 +28,7 @@ while getopts w:t:m:h o; do case $o in
 shift $((OPTIND-1)); [ "${1:-}" = -- ] && shift
 [ $# -gt 0 ] || usage
 [[ $TMO =~ ^[0-9]+$ && $MEM =~ ^[0-9]+$ ]] || usage
+[ -d "${VMRUN_ROOT:-/}" ] || { echo "vmrun: VMRUN_ROOT '$VMRUN_ROOT' is no directory" >&2; exit 125; }
 # The work dir travels on the kernel command line, which is split on whitespace.
 case $WD in *[[:space:]]*) echo "vmrun: workdir must not contain whitespace" >&2; exit 125;; esac
 
@@ -88,7 +90,7 @@ ARGS=("${ACC[@]}" -smp "$(nproc)" -m "$MEM" -nodefaults -no-user-config -display
       -chardev stdio,id=out,signal=off -serial chardev:out
       -chardev "pipe,id=err,path=$CTL/err" -serial chardev:err
       -kernel "$KERNEL" -initrd "$OUT/initramfs.cpio.gz"
-      -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap
+      -virtfs "local,path=${VMRUN_ROOT:-/},mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"
       -virtfs "local,path=$SHARE,mount_tag=ctl,security_model=none")
 # panic=-1 + -no-reboot: a guest panic ends qemu at once instead of waiting for the timeout.
 # tsc=reliable no_timer_check: skip the clocksource watchdog and timer checks, which under TCG only
