@@ -8,6 +8,8 @@ GPIO2MQTT_BUILD_DEPS=(
   libsystemd-dev libyaml-cpp-dev libspdlog-dev libfmt-dev
 )
 GPIO2MQTT_TEST_DEPS=(libgtest-dev libgmock-dev mosquitto mosquitto-clients dbus-daemon gpiod)
+# fuzz/: the libFuzzer targets are built with clang, whose fuzzer and sanitizer runtimes these are.
+GPIO2MQTT_FUZZ_DEPS=(clang libclang-rt-14-dev)
 # tests/package/unit_test.sh: the unit, the D-Bus policy, the man pages (deb_test.sh installs its own).
 GPIO2MQTT_PACKAGE_TEST_DEPS=(systemd procps libxml2-utils lowdown man-db)
 
