@@ -4,12 +4,14 @@
 #include <spdlog/spdlog.h>
 #include <sys/eventfd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <deque>
 #include <mutex>
 
 #include "gpio2mqtt/bridge/command.h"
+#include "gpio2mqtt/util/tcp.h"
 #include "gpio2mqtt/util/unique_fd.h"
 
 namespace gpio2mqtt::mqtt {
@@ -79,11 +81,18 @@ class PahoClient : public Client {
  public:
   explicit PahoClient(const config::MqttConfig& config)
       : config_(config),
+        // paho refuses a publish (-12) while 100 wait for its send thread, even connected; a burst
+        // of edges (two messages each) is more. Take as many as the outbox keeps while disconnected.
         client_(config.server, config.client_id,
-                ::mqtt::create_options(config.version == 5 ? MQTTVERSION_5 : MQTTVERSION_3_1_1), nullptr),
+                ::mqtt::create_options(config.version == 5 ? MQTTVERSION_5 : MQTTVERSION_3_1_1,
+                                       static_cast<int>(std::min<std::size_t>(std::max<std::size_t>(config.queue_limit, 100), 1'000'000))),
+                nullptr),
         listener_(queue_) {
     // Handlers are set before connect(): paho refuses changes while a connect is in progress.
-    client_.set_connected_handler([this](const std::string& cause) { queue_.push({Event::Kind::kConnected, cause}); });
+    client_.set_connected_handler([this](const std::string& cause) {
+      set_tcp_nodelay_everywhere();  // before the first publish: see util/tcp.h
+      queue_.push({Event::Kind::kConnected, cause});
+    });
     client_.set_connection_lost_handler([this](const std::string& cause) {
       queue_.push({Event::Kind::kConnectionLost, cause.empty() ? "connection lost" : cause});
     });
