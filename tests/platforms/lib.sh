@@ -84,12 +84,12 @@ platform_binfmt() {
   ensure_packages qemu-user-static
   [ -e /proc/sys/fs/binfmt_misc/register ] || mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc
   [ -e "/proc/sys/fs/binfmt_misc/$name" ] && return 0
-  # The package's own entry (magic and mask), with the F flag: the interpreter is opened now, so
-  # it need not exist inside the chroots.
+  # The package's own entry (magic, mask, interpreter, flags) with the F flag (Debian's has it):
+  # the interpreter is opened now, so it need not exist inside the chroots.
   local conf=/usr/lib/binfmt.d/$name.conf entry
   [ -f "$conf" ] || { log "$conf missing (qemu-user-static)"; return 1; }
   entry=$(grep -v '^#' "$conf" | head -1)
-  entry="${entry%:*}:F"
+  case ${entry##*:} in *F*) ;; *) entry=${entry}F;; esac
   printf '%s' "$entry" > /proc/sys/fs/binfmt_misc/register
   PLATFORM_BINFMT_ADDED+=("$name")
 }
@@ -170,8 +170,10 @@ platform_root() {
     log "in $name: apt-get update and upgrade (once a day)"
     mount -t proc proc "$root/proc"
     local rc=0
-    { platform_apt "$root" update && platform_apt "$root" dist-upgrade && platform_apt "$root" clean; } \
-      > "$log_file" 2>&1 || rc=$?
+    # A foreign root (every program emulated) only gets its package lists: it is copied afresh to
+    # install the package into, and upgrading it under qemu-user would cost minutes a day.
+    { platform_apt "$root" update && { [ -n "$foreign" ] || platform_apt "$root" dist-upgrade; } &&
+      platform_apt "$root" clean; } > "$log_file" 2>&1 || rc=$?
     umount "$root/proc"
     [ $rc -eq 0 ] || { tail -30 "$log_file"; return 1; }
     touch "$root/.complete"
