@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include "daemon.h"
@@ -28,13 +29,22 @@ std::string repeated(const std::string& text, std::size_t times) {
   return out;
 }
 
-// Too big or too deep to commit: written to a temp dir once per test program.
+// A temp dir, removed with what is in it when it goes (the generated configs take 2 MB).
+struct ScratchDir {
+  std::string path = testing::make_temp_dir("broken-configs");
+  ~ScratchDir() {
+    std::error_code ignored;
+    fs::remove_all(path, ignored);
+  }
+};
+
+// Too big or too deep to commit: written once per test program.
 const std::vector<std::string>& generated_configs() {
+  static const ScratchDir dir;
   static const std::vector<std::string> paths = [] {
-    std::string dir = testing::make_temp_dir("broken-configs");
     auto write = [&](const std::string& name, const std::string& text) {
-      testing::write_file(dir + "/" + name, text);
-      return dir + "/" + name;
+      testing::write_file(dir.path + "/" + name, text);
+      return dir.path + "/" + name;
     };
     const std::string chips = "chips:\n  main: {simulated: {lines: [GPIO17]}}\nlines: {}\n";
     return std::vector<std::string>{
@@ -108,7 +118,7 @@ TEST(TheConfigLoader, RefusesAFileOverOneMebibyteForItsSize) {
 // The daemon, started the way systemd starts it and as --check-config, on each broken config:
 // exit 78 (so systemd does not restart it), the loader's file:line:col in its output, no crash.
 void expect_daemon_refuses(const std::vector<std::string>& mode) {
-  std::string dir = testing::make_temp_dir("broken-configs-daemon");
+  ScratchDir logs;  // the daemons' output; a failure quotes it
   int n = 0;
   for (const std::string& path : broken_configs()) {
     SCOPED_TRACE(path);
@@ -117,7 +127,7 @@ void expect_daemon_refuses(const std::vector<std::string>& mode) {
     std::vector<std::string> argv{testing::daemon_binary()};
     argv.insert(argv.end(), mode.begin(), mode.end());
     argv.push_back(path);
-    testing::Process daemon(argv, dir + "/" + std::to_string(n++) + ".log");
+    testing::Process daemon(argv, logs.path + "/" + std::to_string(n++) + ".log");
     EXPECT_EQ(daemon.wait(20s), kExitConfig) << daemon.log();
     std::string log = daemon.log();
     EXPECT_NE(log.find(error->where().str() + ": "), std::string::npos) << log;
