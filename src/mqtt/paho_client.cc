@@ -5,6 +5,7 @@
 #include <sys/eventfd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <deque>
@@ -40,6 +41,10 @@ class EventQueue {
     } catch (...) {
       return;  // out of memory on paho's thread: losing one event beats terminating
     }
+    wake();
+  }
+  // Makes the loop call take_events() without an event (see PahoClient::publish()).
+  void wake() noexcept {
     std::uint64_t one = 1;
     [[maybe_unused]] auto written = write(fd_.get(), &one, sizeof one);
   }
@@ -75,6 +80,22 @@ class ConnectListener : public ::mqtt::iaction_listener {
 
  private:
   EventQueue& queue_;
+};
+
+// Wakes the loop when a publish completes while messages are held back (PahoClient::publish()).
+class DeliveryListener : public ::mqtt::iaction_listener {
+ public:
+  DeliveryListener(EventQueue& queue, const std::atomic<bool>& holding) : queue_(queue), holding_(holding) {}
+  void on_success(const ::mqtt::token&) override {
+    if (holding_) queue_.wake();
+  }
+  void on_failure(const ::mqtt::token&) override {
+    if (holding_) queue_.wake();
+  }
+
+ private:
+  EventQueue& queue_;
+  const std::atomic<bool>& holding_;
 };
 
 class PahoClient : public Client {
@@ -133,7 +154,10 @@ class PahoClient : public Client {
   }
 
   int event_fd() const override { return queue_.fd(); }
-  std::vector<Event> take_events() override { return queue_.take(); }
+  std::vector<Event> take_events() override {
+    if (!held_.empty()) pump();
+    return queue_.take();
+  }
 
   void connect() override {
     try {
@@ -143,17 +167,23 @@ class PahoClient : public Client {
     }
   }
 
+  // Flow control for QoS >= 1 (found by bench/, issue 6): paho.mqtt.c 1.3.12 scans its whole
+  // command queue for every message id it assigns, and with MQTT 5 its send thread sleeps up to
+  // 1 s once the broker's receive maximum (mosquitto: 20) is in flight, as acknowledgements do
+  // not wake it (fixed upstream in 1.4, paho.mqtt.c PR #1457). A burst of edges at QoS 1 then
+  // slowed every publish, which let more back up: edges arrived seconds late. So at most
+  // kWindow go to paho unacknowledged; the rest wait here in order, and each acknowledgement
+  // wakes the loop to hand over more, which also wakes paho's send thread.
+  static constexpr std::size_t kWindow = 32;
+
   bool publish(const bridge::Message& message) override {
-    try {
-      auto token = client_.publish(message.topic, message.payload.data(), message.payload.size(), message.qos,
-                                   message.retain);
-      forget_acknowledged();
-      if (message.qos > 0) in_flight_.emplace_back(std::move(token), message);
-      return true;
-    } catch (const ::mqtt::exception& e) {
-      spdlog::debug("publish to {} not handed over: {}", message.topic, e.what());
-      return false;
-    }
+    forget_acknowledged();
+    if (held_.empty() && (message.qos == 0 || in_flight_.size() < kWindow)) return hand_over(message);
+    if (!client_.is_connected()) return false;
+    holding_ = true;  // before pump(): an acknowledgement from now on wakes the loop
+    held_.push_back(message);
+    pump();
+    return true;
   }
 
   std::vector<bridge::Message> take_unacknowledged() override {
@@ -162,6 +192,9 @@ class PahoClient : public Client {
     for (auto& [token, message] : in_flight_)
       if (!token->is_complete() || token->get_return_code() != 0) out.push_back(std::move(message));
     in_flight_.clear();
+    for (auto& message : held_) out.push_back(std::move(message));  // never handed over
+    held_.clear();
+    holding_ = false;
     return out;
   }
 
@@ -196,6 +229,8 @@ class PahoClient : public Client {
       return std::max(std::chrono::milliseconds(0),
                       std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()));
     };
+    if (client_.is_connected())  // what flow control held back goes before the Off
+      for (const auto& message : std::exchange(held_, {})) hand_over(message);
     try {
       // A clean DISCONNECT discards the will (and paho 1.2 cannot ask for it), so say Off ourselves.
       if (last && client_.is_connected())
@@ -212,6 +247,24 @@ class PahoClient : public Client {
   }
 
  private:
+  bool hand_over(const bridge::Message& message) {
+    try {
+      auto token = client_.publish(message.topic, message.payload.data(), message.payload.size(), message.qos,
+                                   message.retain, nullptr, delivered_);
+      if (message.qos > 0) in_flight_.emplace_back(std::move(token), message);
+      return true;
+    } catch (const ::mqtt::exception& e) {
+      spdlog::debug("publish to {} not handed over: {}", message.topic, e.what());
+      return false;
+    }
+  }
+
+  void pump() {
+    forget_acknowledged();
+    while (!held_.empty() && in_flight_.size() < kWindow && hand_over(held_.front())) held_.pop_front();
+    holding_ = !held_.empty();
+  }
+
   // Acknowledgements arrive roughly in order: dropping the finished ones at the front keeps
   // the list as short as what is really in flight.
   void forget_acknowledged() {
@@ -222,6 +275,9 @@ class PahoClient : public Client {
 
   config::MqttConfig config_;
   EventQueue queue_;
+  std::atomic<bool> holding_{false};
+  std::deque<bridge::Message> held_;  // QoS >= 1 beyond kWindow, not handed to paho yet
+  DeliveryListener delivered_{queue_, holding_};  // outlives client_, which calls it
   ::mqtt::async_client client_;
   ConnectListener listener_;
   ::mqtt::connect_options options_;
