@@ -7,7 +7,9 @@ GPIO2MQTT_BUILD_DEPS=(
   libpaho-mqttpp-dev libpaho-mqtt-dev libssl-dev libgpiod-dev libsdbus-c++-dev libsdbus-c++-bin
   libsystemd-dev libyaml-cpp-dev libspdlog-dev libfmt-dev
 )
-GPIO2MQTT_TEST_DEPS=(libgtest-dev libgmock-dev mosquitto mosquitto-clients dbus-daemon gpiod)
+GPIO2MQTT_TEST_DEPS=(libgtest-dev libgmock-dev mosquitto mosquitto-clients dbus-daemon gpiod libbenchmark-dev)
+# bench/ (scripts/bench; scripts/test builds it too and runs its 2-second smoke): Google Benchmark.
+GPIO2MQTT_BENCH_DEPS=(libbenchmark-dev mosquitto)
 # fuzz/: the libFuzzer targets are built with clang, whose fuzzer and sanitizer runtimes these are.
 GPIO2MQTT_FUZZ_DEPS=(clang libclang-rt-14-dev)
 # tests/package/unit_test.sh: the unit, the D-Bus policy, the man pages (deb_test.sh installs its own).

@@ -1,0 +1,124 @@
+#include "micro.h"
+
+#include <benchmark/benchmark.h>
+
+#include <memory>
+
+#include "gpio2mqtt/bridge/bridge.h"
+#include "gpio2mqtt/bridge/command.h"
+#include "gpio2mqtt/config/loader.h"
+
+namespace gpio2mqtt::bench {
+namespace {
+
+class RecordingPublisher : public bridge::Publisher {
+ public:
+  bool publish(const bridge::Message& message) override {
+    ++count;
+    bytes += message.topic.size() + message.payload.size();
+    return true;
+  }
+  std::size_t count = 0, bytes = 0;
+};
+
+class IdleLines : public bridge::LinePort {
+ public:
+  bool read(std::size_t) override { return false; }
+  void write(std::size_t, bool active) override { last = active; }
+  bool last = false;
+};
+
+// 16 inputs and 4 outputs: 24 command topics to look up among.
+config::Config bench_config() {
+  std::string names, lines;
+  for (int i = 0; i < 20; ++i) {
+    names += (i ? ", " : "") + std::string("L") + std::to_string(i);
+    lines += "  " + std::string(i < 16 ? "in" : "out") + std::to_string(i) + ": {line: L" + std::to_string(i) +
+             (i < 16 ? "}\n" : ", direction: output}\n");
+  }
+  return config::parse_config("mqtt: {base_topic: bench}\nchips:\n  sim: {simulated: {lines: [" + names + "]}}\nlines:\n" + lines,
+                              "bench.yaml", "bench");
+}
+
+struct ConnectedBridge {
+  config::Config config = bench_config();
+  RecordingPublisher publisher;
+  IdleLines lines;
+  bridge::Bridge bridge{config, publisher, lines};
+  ConnectedBridge() {
+    bridge.start();
+    bridge.on_connected(MonoTime(0));
+  }
+};
+
+void ParseCommand(benchmark::State& state, const char* payload) {
+  for (auto _ : state) benchmark::DoNotOptimize(bridge::parse_command(payload));
+}
+BENCHMARK_CAPTURE(ParseCommand, ON, "ON");
+BENCHMARK_CAPTURE(ParseCommand, toggle, "toggle");
+BENCHMARK_CAPTURE(ParseCommand, json_pulse, R"({"state":"ON","pulse_ms":500})");
+
+void FormatEvent(benchmark::State& state) {
+  std::uint64_t seq = 0;
+  for (auto _ : state) benchmark::DoNotOptimize(bridge::format_event({true, 1234567890123456, ++seq}));
+}
+BENCHMARK(FormatEvent);
+
+// Topic lookup: a `get` (looked up among 24 topics, answered with one state publish).
+void OnMessageGet(benchmark::State& state) {
+  ConnectedBridge b;
+  for (auto _ : state) b.bridge.on_message("bench/in7/get", "", false, MonoTime(1));
+  benchmark::DoNotOptimize(b.publisher.bytes);
+}
+BENCHMARK(OnMessageGet);
+
+// A whole command: lookup, parse, drive the line, publish its state.
+void OnMessageSetToggle(benchmark::State& state) {
+  ConnectedBridge b;
+  for (auto _ : state) b.bridge.on_message("bench/out17/set", "TOGGLE", false, MonoTime(1));
+  benchmark::DoNotOptimize(b.publisher.bytes);
+}
+BENCHMARK(OnMessageSetToggle);
+
+// A whole edge: debounce check, state and event formatted and handed to the publisher.
+void OnEdge(benchmark::State& state) {
+  ConnectedBridge b;
+  gpio::EdgeEvent event{0, false, 1000, 0};
+  for (auto _ : state) {
+    event.rising = !event.rising;
+    event.timestamp_ns += 1000;
+    b.bridge.on_edge(3, event, MonoTime(event.timestamp_ns));
+  }
+  benchmark::DoNotOptimize(b.publisher.bytes);
+}
+BENCHMARK(OnEdge);
+
+class Collector : public benchmark::ConsoleReporter {
+ public:
+  void ReportRuns(const std::vector<Run>& runs) override {
+    for (const auto& run : runs) {
+      if (run.error_occurred || run.run_type != Run::RT_Iteration) continue;
+      double factor = run.time_unit == benchmark::kNanosecond ? 1 : run.time_unit == benchmark::kMicrosecond ? 1e3 : run.time_unit == benchmark::kMillisecond ? 1e6 : 1e9;
+      results.push_back({run.benchmark_name(), run.GetAdjustedRealTime() * factor});
+    }
+    ConsoleReporter::ReportRuns(runs);
+  }
+  std::vector<MicroResult> results;
+};
+
+}  // namespace
+
+std::vector<MicroResult> run_micro(int& argc, char** argv, bool smoke) {
+  std::vector<char*> args(argv, argv + argc);
+  std::string quick = "--benchmark_min_time=0.002";
+  if (smoke) args.push_back(quick.data());
+  int count = static_cast<int>(args.size());
+  args.push_back(nullptr);
+  benchmark::Initialize(&count, args.data());
+  Collector collector;
+  benchmark::RunSpecifiedBenchmarks(&collector);
+  benchmark::Shutdown();
+  return collector.results;
+}
+
+}  // namespace gpio2mqtt::bench

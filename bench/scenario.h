@@ -1,0 +1,107 @@
+// The measurements against a real mosquitto and the real gpio2mqtt binary (issue 6, items 1-4).
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "proc.h"
+#include "stats.h"
+
+namespace gpio2mqtt::testing {
+class Mosquitto;
+}
+
+namespace gpio2mqtt::bench {
+
+class Probe;
+
+struct Options {
+  bool smoke = false;
+  int runs = 3;
+  double seconds = 10;                       // per edge rate
+  std::vector<double> rates{100, 1000, 5000, 0};  // Hz; 0 = as fast as it goes
+  // Spread over kRelays relays (each takes 10 commands/s), and 50 ms apart: at shorter gaps the
+  // broker's PUBACKs of the previous command's states, held by its Nagle algorithm until the
+  // daemon's delayed ACK, hold back the next command too (mosquitto's default; a phone is slower).
+  std::size_t commands = 200;
+  double command_rate_hz = 20;
+  double idle_seconds = 60;
+  int keepalive_s = 60;
+  std::string daemon;  // the gpio2mqtt binary
+  std::string self;    // this binary, for the bare-client child modes
+  std::string dir;     // a fresh work directory
+  bool broker_nodelay = false;  // mosquitto's set_tcp_nodelay (off by default, as Debian ships it)
+};
+
+// Relays wired to feedback inputs: commands go round-robin, so that none exceeds the daemon's
+// per-line command rate limit (10/s, bursts of 20).
+inline constexpr int kRelays = 8;
+
+// The limit at one pace: a bare paho client process publishing event-sized messages to the
+// bench's subscriber through the same broker, for as long as the daemon gets at that rate.
+struct LimitResult {
+  double hz = 0;
+  std::size_t sent = 0, lost = 0;  // lost: never received (by seq)
+  Percentiles latency;        // publish() -> receipt
+  double cpu_s_per_1000 = 0;  // the bare publisher process, per 1,000 messages
+};
+
+struct RateResult {
+  double target_hz = 0;  // 0: as fast as it goes
+  double achieved_hz = 0;
+  std::uint64_t sent = 0, unique = 0, lost = 0, duplicated = 0;
+  Percentiles edge;  // the edge's timestamp_ns -> the subscriber's receipt
+  Percentiles send;  // the bench's sendto() -> receipt (adds the daemon's wake-up)
+  double cpu_s_per_1000 = 0;
+};
+
+struct CommandResult {
+  std::size_t sent = 0, observed = 0;
+  Percentiles to_line;     // publish() -> the wired input's edge timestamp
+  Percentiles round_trip;  // publish() -> that edge's event received
+};
+
+struct QosRun {
+  int qos = 0;
+  std::vector<LimitResult> limits;  // at every paced rate, in order
+  std::vector<RateResult> rates;
+  CommandResult commands;
+  long hwm_kb = 0, rss_anon_kb = 0, rss_file_kb = 0, pss_kb = 0;
+  int exit_code = -1;  // the daemon's, after SIGTERM
+  // The limit to hold a figure at `hz` against: that pace's, or the nearest measured one.
+  const LimitResult& limit_for(double hz) const;
+};
+
+struct IdleResult {
+  double seconds = 0;
+  double daemon_cpu_s = 0, bare_cpu_s = 0;
+  Wakeups daemon, bare;
+  long bare_hwm_kb = 0;
+  std::vector<ThreadSwitches> daemon_threads;  // names, for the report
+};
+
+class Scenario {
+ public:
+  explicit Scenario(const Options& options);
+  ~Scenario();
+  std::string broker_url() const;
+  // The bare-client limit, then the daemon at every rate, then commands; one daemon per call.
+  QosRun run(int qos, int index);
+  IdleResult idle();
+
+ private:
+  std::string write_config(int qos, const std::string& name);
+  LimitResult measure_limit(int qos, double hz);
+  RateResult measure_rate(pid_t daemon, int control_fd, double hz, std::uint64_t& seq_base, bool& level);
+  CommandResult measure_commands(int qos);
+
+  Options options_;
+  std::unique_ptr<testing::Mosquitto> broker_;
+  std::unique_ptr<Probe> probe_;
+};
+
+}  // namespace gpio2mqtt::bench
