@@ -17,7 +17,7 @@
 
 PLATFORM_CACHE=${GPIO2MQTT_PLATFORM_CACHE:-/var/cache/gpio2mqtt-test}
 PLATFORM_MOUNTED=()
-PLATFORM_BINFMT_ADDED=()
+PLATFORM_BINFMT_LOCK=
 declare -A PLATFORM_LOCKS=()  # root name -> the fd holding its lock
 
 # The Debian mirror and security repository this machine's apt uses (deb.debian.org otherwise).
@@ -72,8 +72,9 @@ platform_install() {
 }
 
 # platform_binfmt ARCH: registers qemu-user (qemu-user-static, from Debian) for ARCH with
-# binfmt_misc's F flag, so that binaries of ARCH run anywhere, chroots included. Only entries this
-# process added are removed again, by platform_binfmt_release.
+# binfmt_misc's F flag, so that binaries of ARCH run anywhere, chroots included. The entry is
+# machine-wide: every run that uses it holds a shared lock, and the last one out removes it if one
+# of them added it (platform_binfmt_release); an entry someone else made is left alone.
 platform_binfmt() {
   local arch=$1 name
   case $arch in
@@ -82,24 +83,38 @@ platform_binfmt() {
     *) log "no qemu-user for $arch"; return 1;;
   esac
   ensure_packages qemu-user-static
+  mkdir -p "$PLATFORM_CACHE"
+  if [ -z "${PLATFORM_BINFMT_LOCK:-}" ]; then
+    exec {PLATFORM_BINFMT_LOCK}>"$PLATFORM_CACHE/.binfmt.lock"
+  fi
+  flock -x "$PLATFORM_BINFMT_LOCK"
   [ -e /proc/sys/fs/binfmt_misc/register ] || mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc
-  [ -e "/proc/sys/fs/binfmt_misc/$name" ] && return 0
-  # The package's own entry (magic, mask, interpreter, flags) with the F flag (Debian's has it):
-  # the interpreter is opened now, so it need not exist inside the chroots.
-  local conf=/usr/lib/binfmt.d/$name.conf entry
-  [ -f "$conf" ] || { log "$conf missing (qemu-user-static)"; return 1; }
-  entry=$(grep -v '^#' "$conf" | head -1)
-  case ${entry##*:} in *F*) ;; *) entry=${entry}F;; esac
-  printf '%s' "$entry" > /proc/sys/fs/binfmt_misc/register
-  PLATFORM_BINFMT_ADDED+=("$name")
+  if [ ! -e "/proc/sys/fs/binfmt_misc/$name" ]; then
+    # The package's own entry (magic, mask, interpreter, flags) with the F flag (Debian's has it):
+    # the interpreter is opened now, so it need not exist inside the chroots.
+    local conf=/usr/lib/binfmt.d/$name.conf entry
+    [ -f "$conf" ] || { log "$conf missing (qemu-user-static)"; flock -s "$PLATFORM_BINFMT_LOCK"; return 1; }
+    entry=$(grep -v '^#' "$conf" | head -1)
+    case ${entry##*:} in *F*) ;; *) entry=${entry}F;; esac
+    printf '%s' "$entry" > /proc/sys/fs/binfmt_misc/register
+    touch "$PLATFORM_CACHE/.binfmt-added-$name"
+  fi
+  flock -s "$PLATFORM_BINFMT_LOCK"
 }
 
 platform_binfmt_release() {
-  local name
-  for name in "${PLATFORM_BINFMT_ADDED[@]}"; do
-    [ -e "/proc/sys/fs/binfmt_misc/$name" ] && echo -1 > "/proc/sys/fs/binfmt_misc/$name"
-  done
-  PLATFORM_BINFMT_ADDED=()
+  [ -n "${PLATFORM_BINFMT_LOCK:-}" ] || return 0
+  if flock -xn "$PLATFORM_BINFMT_LOCK"; then  # no other run uses the entries now
+    local added name
+    for added in "$PLATFORM_CACHE"/.binfmt-added-*; do
+      [ -e "$added" ] || continue
+      name=${added##*/.binfmt-added-}
+      [ -e "/proc/sys/fs/binfmt_misc/$name" ] && echo -1 > "/proc/sys/fs/binfmt_misc/$name"
+      rm -f "$added"
+    done
+  fi
+  exec {PLATFORM_BINFMT_LOCK}>&-
+  PLATFORM_BINFMT_LOCK=
 }
 
 platform_mount() {
