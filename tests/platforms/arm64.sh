@@ -10,7 +10,8 @@
 #    Depends from Debian's arm64 archive; then `gpio2mqtt --version` and `--check-config` there.
 # The integration tests are not run under qemu-user (they start brokers and daemons and wait on
 # real time: too slow emulated); amd64 runs them for both releases (scripts/test, trixie.sh).
-# ARCH=armhf (32-bit Raspberry Pi OS) does the same for armhf with QEMU_CPU=cortex-a7.
+# ARCH=armhf (32-bit Raspberry Pi OS) does the same for armhf with QEMU_CPU=cortex-a7 (not run by
+# scripts/test, and not tried yet).
 # As root: binfmt_misc gets a qemu-user entry for the run, removed at exit if this run added it.
 # Talks to Debian's apt repositories and 127.0.0.1 only.
 set -euo pipefail

@@ -8,7 +8,7 @@
 # Prints how long each step took. As root.
 #   tests/platforms/run.sh [--no-kernel]
 # GPIO2MQTT_PLATFORMS="trixie-amd64 bookworm-arm64 ..." picks targets (default: those four; add
-# bookworm-armhf / trixie-armhf for 32-bit Raspberry Pi OS).
+# bookworm-armhf / trixie-armhf for 32-bit Raspberry Pi OS: not tried yet).
 set -euo pipefail
 GPIO2MQTT_ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 . "$GPIO2MQTT_ROOT/scripts/lib/common.sh"
