@@ -167,21 +167,30 @@ class PahoClient : public Client {
     }
   }
 
-  // Flow control for QoS >= 1 (found by bench/, issue 6): paho.mqtt.c 1.3.12 scans its whole
-  // command queue for every message id it assigns, and with MQTT 5 its send thread sleeps up to
-  // 1 s once the broker's receive maximum (mosquitto: 20) is in flight, as acknowledgements do
-  // not wake it (fixed upstream in 1.4, paho.mqtt.c PR #1457). A burst of edges at QoS 1 then
-  // slowed every publish, which let more back up: edges arrived seconds late. So at most
-  // kWindow go to paho unacknowledged; the rest wait here in order, and each acknowledgement
-  // wakes the loop to hand over more, which also wakes paho's send thread.
+  // Flow control (found by bench/, issue 6): paho.mqtt.c 1.3.12 scans its whole command queue
+  // for every message id it assigns, and with MQTT 5 its send thread sleeps up to 1 s once the
+  // broker's receive maximum (mosquitto: 20) is in flight, as acknowledgements do not wake it
+  // (fixed upstream in 1.4, paho.mqtt.c PR #1457); past 100 queued (our create_options: mqtt.buffer)
+  // it refuses publishes. A burst of edges then slowed every publish, which let more back up:
+  // edges arrived seconds late. So at most kWindow messages go to paho not yet done (QoS 0:
+  // written, QoS >= 1: acknowledged); the rest wait here in order, at most mqtt.buffer of them
+  // (then the oldest go), and each completion wakes the loop to hand over more, which also wakes
+  // paho's send thread.
   static constexpr std::size_t kWindow = 32;
 
   bool publish(const bridge::Message& message) override {
-    forget_acknowledged();
-    if (held_.empty() && (message.qos == 0 || in_flight_.size() < kWindow)) return hand_over(message);
+    forget_done();
+    if (held_.empty() && handed_over() < kWindow) return hand_over(message);
     if (!client_.is_connected()) return false;
     holding_ = true;  // before pump(): an acknowledgement from now on wakes the loop
     held_.push_back(message);
+    if (held_.size() > config_.queue_limit) {  // more edges than the broker takes, for long: bounded
+      held_.pop_front();
+      ++held_dropped_;
+      if ((held_dropped_ & (held_dropped_ - 1)) == 0)  // logged at powers of two
+        spdlog::warn("the broker acknowledges slower than edges come: {} messages dropped so far (mqtt.buffer {})",
+                     held_dropped_, config_.queue_limit);
+    }
     pump();
     return true;
   }
@@ -192,6 +201,7 @@ class PahoClient : public Client {
     for (auto& [token, message] : in_flight_)
       if (!token->is_complete() || token->get_return_code() != 0) out.push_back(std::move(message));
     in_flight_.clear();
+    unwritten_.clear();  // QoS 0: not sent again
     for (auto& message : held_) out.push_back(std::move(message));  // never handed over
     held_.clear();
     holding_ = false;
@@ -252,6 +262,7 @@ class PahoClient : public Client {
       auto token = client_.publish(message.topic, message.payload.data(), message.payload.size(), message.qos,
                                    message.retain, nullptr, delivered_);
       if (message.qos > 0) in_flight_.emplace_back(std::move(token), message);
+      else unwritten_.push_back(std::move(token));
       return true;
     } catch (const ::mqtt::exception& e) {
       spdlog::debug("publish to {} not handed over: {}", message.topic, e.what());
@@ -259,9 +270,16 @@ class PahoClient : public Client {
     }
   }
 
-  void pump() {
+  std::size_t handed_over() const { return in_flight_.size() + unwritten_.size(); }
+
+  void forget_done() {
     forget_acknowledged();
-    while (!held_.empty() && in_flight_.size() < kWindow && hand_over(held_.front())) held_.pop_front();
+    while (!unwritten_.empty() && unwritten_.front()->is_complete()) unwritten_.pop_front();
+  }
+
+  void pump() {
+    forget_done();
+    while (!held_.empty() && handed_over() < kWindow && hand_over(held_.front())) held_.pop_front();
     holding_ = !held_.empty();
   }
 
@@ -276,12 +294,14 @@ class PahoClient : public Client {
   config::MqttConfig config_;
   EventQueue queue_;
   std::atomic<bool> holding_{false};
-  std::deque<bridge::Message> held_;  // QoS >= 1 beyond kWindow, not handed to paho yet
+  std::deque<bridge::Message> held_;  // beyond kWindow, not handed to paho yet
+  std::uint64_t held_dropped_ = 0;    // the oldest held, dropped beyond mqtt.buffer
   DeliveryListener delivered_{queue_, holding_};  // outlives client_, which calls it
   ::mqtt::async_client client_;
   ConnectListener listener_;
   ::mqtt::connect_options options_;
   std::deque<std::pair<::mqtt::delivery_token_ptr, bridge::Message>> in_flight_;
+  std::deque<::mqtt::delivery_token_ptr> unwritten_;  // QoS 0 handed over, not written yet
 };
 
 }  // namespace
