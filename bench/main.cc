@@ -36,6 +36,7 @@ line latency, CPU, memory and idle wake-ups, and micro-benchmarks of the hot pat
   --broker-nodelay     run mosquitto with set_tcp_nodelay true (Debian's default is false)
   --keep               keep the work directory (configs, logs)
   --no-micro           skip the micro-benchmarks
+  --micro-only         run only the micro-benchmarks (Google Benchmark's own output)
 )";
 
 std::vector<double> parse_list(const std::string& text) {
@@ -79,7 +80,7 @@ int main(int argc, char** argv) {
   Options options;
   options.daemon = GPIO2MQTT_BINARY;
   options.self = self_path();
-  bool keep = false, micro = true;
+  bool keep = false, micro = true, micro_only = false;
   std::vector<char*> benchmark_args{argv[0]};
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
@@ -100,6 +101,7 @@ int main(int argc, char** argv) {
       else if (a == "--keep") keep = true;
       else if (a == "--broker-nodelay") options.broker_nodelay = true;
       else if (a == "--no-micro") micro = false;
+      else if (a == "--micro-only") micro_only = true;
       else if (a == "--help" || a == "-h") return std::cout << kUsage, 0;
       else if (a.rfind("--benchmark_", 0) == 0) benchmark_args.push_back(argv[i + 1]);
       else throw std::invalid_argument("unknown option " + a);
@@ -107,6 +109,10 @@ int main(int argc, char** argv) {
       std::cerr << "gpio2mqtt_bench: " << e.what() << "\n" << kUsage;
       return 64;
     }
+  }
+  if (micro_only) {
+    int count = static_cast<int>(benchmark_args.size());
+    return run_micro(count, benchmark_args.data(), options.smoke).empty() ? 1 : 0;
   }
   if (options.smoke) {  // every part, briefly
     options.runs = 1;
