@@ -33,7 +33,8 @@ line latency, CPU, memory and idle wake-ups, and micro-benchmarks of the hot pat
   --idle-seconds S     idle measurement (default 60)
   --keepalive S        the daemon's and the bare client's keepalive (default 60)
   --daemon PATH        the gpio2mqtt binary (default: the one built with this bench)
-  --broker-nodelay     run mosquitto with set_tcp_nodelay true (Debian's default is false)
+  --broker-config LINE a mosquitto.conf line for the bench's broker, e.g. "set_tcp_nodelay true"
+                       (repeatable; by default the broker runs with Debian's defaults)
   --keep               keep the work directory (configs, logs)
   --no-micro           skip the micro-benchmarks
   --micro-only         run only the micro-benchmarks (Google Benchmark's own output)
@@ -99,7 +100,7 @@ int main(int argc, char** argv) {
       else if (a == "--keepalive") options.keepalive_s = std::stoi(value());
       else if (a == "--daemon") options.daemon = value();
       else if (a == "--keep") keep = true;
-      else if (a == "--broker-nodelay") options.broker_nodelay = true;
+      else if (a == "--broker-config") options.broker_config += value() + "\n";
       else if (a == "--no-micro") micro = false;
       else if (a == "--micro-only") micro_only = true;
       else if (a == "--help" || a == "-h") return std::cout << kUsage, 0;

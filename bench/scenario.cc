@@ -84,7 +84,7 @@ class RunningDaemon {
 }  // namespace
 
 Scenario::Scenario(const Options& options) : options_(options) {
-  broker_ = std::make_unique<testing::Mosquitto>(options_.dir, options_.broker_nodelay ? "set_tcp_nodelay true\n" : "");
+  broker_ = std::make_unique<testing::Mosquitto>(options_.dir, options_.broker_config);
   probe_ = std::make_unique<Probe>(broker_->url());
 }
 

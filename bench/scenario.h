@@ -34,7 +34,7 @@ struct Options {
   std::string daemon;  // the gpio2mqtt binary
   std::string self;    // this binary, for the bare-client child modes
   std::string dir;     // a fresh work directory
-  bool broker_nodelay = false;  // mosquitto's set_tcp_nodelay (off by default, as Debian ships it)
+  std::string broker_config;  // more mosquitto.conf lines; none by default, as Debian ships it
 };
 
 // Relays wired to feedback inputs: commands go round-robin, so that none exceeds the daemon's
