@@ -263,11 +263,17 @@ std::optional<std::size_t> Bridge::find(std::string_view name) const {
   return std::nullopt;
 }
 
-std::vector<std::string> Bridge::subscriptions() const {
+std::vector<std::string> command_topics(const config::Config& config) {
   std::vector<std::string> topics;
-  for (const auto& [topic, target] : commands_) topics.push_back(topic);
+  for (const auto& line : config.lines) {
+    LineTopics line_topics = make_topics(config.mqtt.base_topic, line.name);
+    if (line.direction == Direction::kOutput) topics.push_back(std::move(line_topics.set));
+    topics.push_back(std::move(line_topics.get));
+  }
   std::sort(topics.begin(), topics.end());
   return topics;
 }
+
+std::vector<std::string> Bridge::subscriptions() const { return command_topics(*config_); }
 
 }  // namespace gpio2mqtt::bridge

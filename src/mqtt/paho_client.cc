@@ -155,8 +155,12 @@ class PahoClient : public Client {
 
   int event_fd() const override { return queue_.fd(); }
   std::vector<Event> take_events() override {
+    // The eventfd is read first, then the tokens: a completion after that read wakes the loop
+    // again. Pumping first lost the wake of completions landing between the two, and when those
+    // were the window's last, held messages waited for the next edge (seen at QoS 0 under load).
+    auto events = queue_.take();
     if (!held_.empty()) pump();
-    return queue_.take();
+    return events;
   }
 
   void connect() override {
@@ -272,9 +276,15 @@ class PahoClient : public Client {
 
   std::size_t handed_over() const { return in_flight_.size() + unwritten_.size(); }
 
+  // Paho writes in the order it was handed messages, so a QoS 0 message written means every one
+  // before it was written too. That matters: paho 1.3 can lose the completion of a QoS 0 publish
+  // whose write was split (paho.mqtt.c #1667), and waiting for it would stall the window for good.
   void forget_done() {
     forget_acknowledged();
-    while (!unwritten_.empty() && unwritten_.front()->is_complete()) unwritten_.pop_front();
+    auto last_written = std::find_if(unwritten_.rbegin(), unwritten_.rend(), [](const auto& token) {
+      return token->is_complete();
+    });
+    unwritten_.erase(unwritten_.begin(), last_written.base());
   }
 
   void pump() {

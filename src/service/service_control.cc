@@ -94,9 +94,14 @@ std::optional<dbus::CallError> Service::reload() {
   }
   for (const auto& warning : next->warnings) spdlog::warn("{}", warning);
   auto old_topics = bridge_.subscriptions();
+  auto new_topics = bridge::command_topics(*next);
   config::StatusConfig old_status = config_->mqtt.status;
   bool mqtt_changed = !(next->mqtt == config_->mqtt);
   bool dbus_changed = next->dbus != config_->dbus;
+  // Subscribed before reconfigure() publishes the new lines' states: paho and the broker keep
+  // the order, so a command sent by someone who saw a new state is not missed.
+  bool same_connection = !mqtt_changed && bridge_.connected();
+  if (same_connection) client_->subscribe(minus(new_topics, old_topics), config_->mqtt.qos);
   bridge_.reconfigure(*next);
   std::swap(config_, next);  // the old config lives until here: the bridge pointed into it
   next.reset();
@@ -110,10 +115,8 @@ std::optional<dbus::CallError> Service::reload() {
     backoff_.reset();
     reconnect_timer_.disarm();
     client_->connect();
-  } else if (bridge_.connected()) {
-    auto topics = bridge_.subscriptions();
-    client_->unsubscribe(minus(old_topics, topics));
-    client_->subscribe(minus(topics, old_topics), config_->mqtt.qos);
+  } else if (same_connection) {
+    client_->unsubscribe(minus(old_topics, new_topics));
   }
   if (dbus_changed) open_dbus();
   bool had_error = !last_error_.empty();

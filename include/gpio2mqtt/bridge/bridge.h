@@ -55,6 +55,8 @@ struct LineTopics {
   std::string state, event, set, get;
 };
 LineTopics make_topics(const std::string& base_topic, const std::string& line_name);
+// The command topics (set and get) of a config's lines, sorted: what a bridge subscribes to.
+std::vector<std::string> command_topics(const config::Config& config);
 
 class Bridge {
  public:
