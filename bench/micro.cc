@@ -36,8 +36,9 @@ config::Config bench_config() {
     lines += "  " + std::string(i < 16 ? "in" : "out") + std::to_string(i) + ": {line: L" + std::to_string(i) +
              (i < 16 ? "}\n" : ", direction: output}\n");
   }
-  return config::parse_config("mqtt: {base_topic: bench}\nchips:\n  sim: {simulated: {lines: [" + names + "]}}\nlines:\n" + lines,
-                              "bench.yaml", "bench");
+  return config::parse_config(
+      "mqtt: {base_topic: bench}\nchips:\n  sim: {simulated: {lines: [" + names + "]}}\nlines:\n" + lines, "bench.yaml",
+      "bench");
 }
 
 struct ConnectedBridge {
@@ -105,7 +106,10 @@ class Collector : public benchmark::ConsoleReporter {
   void ReportRuns(const std::vector<Run>& runs) override {
     for (const auto& run : runs) {
       if (run.error_occurred || run.run_type != Run::RT_Iteration) continue;
-      double factor = run.time_unit == benchmark::kNanosecond ? 1 : run.time_unit == benchmark::kMicrosecond ? 1e3 : run.time_unit == benchmark::kMillisecond ? 1e6 : 1e9;
+      double factor = run.time_unit == benchmark::kNanosecond    ? 1
+                      : run.time_unit == benchmark::kMicrosecond ? 1e3
+                      : run.time_unit == benchmark::kMillisecond ? 1e6
+                                                                 : 1e9;
       results.push_back({run.benchmark_name(), run.GetAdjustedRealTime() * factor});
     }
     ConsoleReporter::ReportRuns(runs);

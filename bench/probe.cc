@@ -5,8 +5,8 @@
 #include <time.h>
 
 #include <charconv>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <thread>
 
 #include "gpio2mqtt/bridge/command.h"
@@ -49,11 +49,13 @@ void connect(::mqtt::async_client& client, const std::string& url, int keepalive
                      .keep_alive_interval(std::chrono::seconds(keepalive_s))
                      .finalize();
   client.connect(options)->wait_for(std::chrono::seconds(10));
-  if (!client.is_connected()) throw std::runtime_error("bench client " + client.get_client_id() + " could not connect to " + url);
+  if (!client.is_connected())
+    throw std::runtime_error("bench client " + client.get_client_id() + " could not connect to " + url);
   set_tcp_nodelay_everywhere();
 }
 
-std::unique_ptr<::mqtt::async_client> connected_client(const std::string& url, const std::string& id, int keepalive_s = 60) {
+std::unique_ptr<::mqtt::async_client> connected_client(const std::string& url, const std::string& id,
+                                                       int keepalive_s = 60) {
   auto client = make_client(url, id);
   connect(*client, url, keepalive_s);
   return client;
@@ -98,8 +100,7 @@ void Probe::on_message(std::string_view topic, std::string_view payload) {
     else if (topic.rfind(kFeedbackPrefix, 0) == 0) {
       sample.line = std::atoi(std::string(topic.substr(std::string_view(kFeedbackPrefix).size())).c_str());
       samples_[static_cast<int>(Stream::kFeedback)].push_back(sample);
-    }
-    else if (topic == kLimitEvents) samples_[static_cast<int>(Stream::kLimit)].push_back(sample);
+    } else if (topic == kLimitEvents) samples_[static_cast<int>(Stream::kLimit)].push_back(sample);
     else return;
   }
   arrived_.notify_all();
@@ -119,7 +120,8 @@ std::size_t Probe::count(Stream stream) const {
   return samples_[static_cast<int>(stream)].size();
 }
 
-bool Probe::wait_for(Stream stream, std::size_t n, std::chrono::milliseconds quiet, std::chrono::milliseconds limit) const {
+bool Probe::wait_for(Stream stream, std::size_t n, std::chrono::milliseconds quiet,
+                     std::chrono::milliseconds limit) const {
   auto give_up = std::chrono::steady_clock::now() + limit;
   std::unique_lock lock(mutex_);
   const auto& samples = samples_[static_cast<int>(stream)];
@@ -166,8 +168,11 @@ int child_publish(const std::string& url, int qos, std::size_t count, double rat
   if (last) last->wait_for(std::chrono::seconds(10));
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
-  auto ns = [](const timeval& t) { return static_cast<std::uint64_t>(t.tv_sec) * 1'000'000'000u + static_cast<std::uint64_t>(t.tv_usec) * 1000u; };
-  std::printf("cpu_ns=%llu published=%zu\n", static_cast<unsigned long long>(ns(usage.ru_utime) + ns(usage.ru_stime)), count);
+  auto ns = [](const timeval& t) {
+    return static_cast<std::uint64_t>(t.tv_sec) * 1'000'000'000u + static_cast<std::uint64_t>(t.tv_usec) * 1000u;
+  };
+  std::printf("cpu_ns=%llu published=%zu\n", static_cast<unsigned long long>(ns(usage.ru_utime) + ns(usage.ru_stime)),
+              count);
   std::fflush(stdout);
   client->disconnect()->wait_for(std::chrono::seconds(2));
   return 0;

@@ -69,7 +69,8 @@ std::vector<ThreadSwitches> thread_switches(pid_t pid) {
   return threads;
 }
 
-Wakeups wakeups_between(pid_t pid, const std::vector<ThreadSwitches>& before, const std::vector<ThreadSwitches>& after) {
+Wakeups wakeups_between(pid_t pid, const std::vector<ThreadSwitches>& before,
+                        const std::vector<ThreadSwitches>& after) {
   Wakeups w;
   for (const auto& now : after) {
     std::uint64_t then = 0;

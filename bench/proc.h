@@ -18,7 +18,7 @@ long smaps_kb(pid_t pid, const std::string& field);
 
 struct ThreadSwitches {
   pid_t tid = 0;
-  std::string name;  // /proc/PID/task/TID/comm
+  std::string name;               // /proc/PID/task/TID/comm
   std::uint64_t voluntary = 0;    // it blocked and was woken again: a wake-up
   std::uint64_t involuntary = 0;  // it was preempted
 };

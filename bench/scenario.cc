@@ -64,7 +64,8 @@ class RunningDaemon {
   RunningDaemon(const Options& options, Probe& probe, const std::string& config, const std::string& log) : log_(log) {
     probe.set_offline();
     process_ = std::make_unique<testing::Process>(std::vector<std::string>{options.daemon, "--config", config}, log);
-    if (!probe.wait_online(15s)) throw std::runtime_error("gpio2mqtt did not come online; its log:\n" + tail(read_file(log)));
+    if (!probe.wait_online(15s))
+      throw std::runtime_error("gpio2mqtt did not come online; its log:\n" + tail(read_file(log)));
     // It subscribes right after connecting; give the SUBACKs a moment before commands.
     std::this_thread::sleep_for(options.smoke ? 100ms : 300ms);
   }
@@ -72,7 +73,8 @@ class RunningDaemon {
   int stop() {
     process_->signal(SIGTERM);
     auto code = process_->wait(10s);
-    if (!code) throw std::runtime_error("gpio2mqtt did not stop within 10 s of SIGTERM; its log:\n" + tail(read_file(log_)));
+    if (!code)
+      throw std::runtime_error("gpio2mqtt did not stop within 10 s of SIGTERM; its log:\n" + tail(read_file(log_)));
     return *code;
   }
 
@@ -103,20 +105,34 @@ std::string Scenario::write_config(int qos, const std::string& name) {
     wires += std::string(i ? ", " : "") + "OUT" + n + ": FB" + n;
     lines += "  fb" + n + ": {line: FB" + n + "}\n  relay" + n + ": {line: OUT" + n + ", direction: output}\n";
   }
-  testing::write_file(path, "mqtt:\n"
-                            "  server: " + broker_->url() + "\n"
-                            "  client_id: gpio2mqtt-bench\n"
-                            "  base_topic: bench\n"
-                            "  keepalive: " + std::to_string(options_.keepalive_s) + "s\n"
-                            "  qos: " + std::to_string(qos) + "\n"
-                            "dbus: off\n"
-                            "chips:\n"
-                            "  sim:\n"
-                            "    simulated:\n"
-                            "      lines: [" + names + "]\n"
-                            "      wires: {" + wires + "}\n"
-                            "      control: " + options_.dir + "/" + name + ".sock\n"
-                            "lines:\n" + lines);
+  testing::write_file(path,
+                      "mqtt:\n"
+                      "  server: " +
+                          broker_->url() +
+                          "\n"
+                          "  client_id: gpio2mqtt-bench\n"
+                          "  base_topic: bench\n"
+                          "  keepalive: " +
+                          std::to_string(options_.keepalive_s) +
+                          "s\n"
+                          "  qos: " +
+                          std::to_string(qos) +
+                          "\n"
+                          "dbus: off\n"
+                          "chips:\n"
+                          "  sim:\n"
+                          "    simulated:\n"
+                          "      lines: [" +
+                          names +
+                          "]\n"
+                          "      wires: {" +
+                          wires +
+                          "}\n"
+                          "      control: " +
+                          options_.dir + "/" + name +
+                          ".sock\n"
+                          "lines:\n" +
+                          lines);
   return path;
 }
 
@@ -125,7 +141,8 @@ LimitResult Scenario::measure_limit(int qos, double hz) {
   r.hz = hz;
   r.sent = static_cast<std::size_t>(hz * options_.seconds);
   probe_->take(Stream::kLimit);
-  std::string log = options_.dir + "/bare-publisher-qos" + std::to_string(qos) + "-" + std::to_string(static_cast<int>(hz)) + ".log";
+  std::string log =
+      options_.dir + "/bare-publisher-qos" + std::to_string(qos) + "-" + std::to_string(static_cast<int>(hz)) + ".log";
   ::unlink(log.c_str());
   testing::Process child({options_.self, "--child-publish", broker_->url(), std::to_string(qos), std::to_string(r.sent),
                           std::to_string(hz)},
@@ -211,7 +228,8 @@ CommandResult Scenario::measure_commands(int qos) {
     bool followed = false;
     for (int attempt = 0; attempt < 4 && !followed; ++attempt) {
       probe_->publish(relay_set_topic(relay), "ON", qos);
-      followed = probe_->wait_for(Stream::kFeedback, expected + 1, attempt < 3 ? 500ms : 60s, attempt < 3 ? 500ms : 120s);
+      followed =
+          probe_->wait_for(Stream::kFeedback, expected + 1, attempt < 3 ? 500ms : 60s, attempt < 3 ? 500ms : 120s);
     }
     probe_->publish(relay_set_topic(relay), "OFF", qos);
     if (!followed || !probe_->wait_for(Stream::kFeedback, expected + 2, 2s, 5s))
@@ -281,9 +299,10 @@ IdleResult Scenario::idle() {
   r.seconds = options_.idle_seconds;
   std::string name = "gpio2mqtt-idle";
   RunningDaemon daemon(options_, *probe_, write_config(1, name), options_.dir + "/" + name + ".log");
-  testing::Process bare({options_.self, "--child-idle", broker_->url(), std::to_string(static_cast<int>(options_.idle_seconds) + 5),
-                         std::to_string(options_.keepalive_s)},
-                        options_.dir + "/bare-idle.log");
+  testing::Process bare(
+      {options_.self, "--child-idle", broker_->url(), std::to_string(static_cast<int>(options_.idle_seconds) + 5),
+       std::to_string(options_.keepalive_s)},
+      options_.dir + "/bare-idle.log");
   std::this_thread::sleep_for(options_.smoke ? 200ms : 2s);  // both connected and settled
   double daemon_cpu = cpu_seconds(daemon.pid()), bare_cpu = cpu_seconds(bare.pid());
   auto daemon_before = thread_switches(daemon.pid()), bare_before = thread_switches(bare.pid());

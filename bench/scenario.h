@@ -22,7 +22,7 @@ class Probe;
 struct Options {
   bool smoke = false;
   int runs = 3;
-  double seconds = 10;                       // per edge rate
+  double seconds = 10;                            // per edge rate
   std::vector<double> rates{100, 1000, 5000, 0};  // Hz; 0 = as fast as it goes
   // Spread over kRelays relays (each takes 10 commands/s), and 50 ms apart: at shorter gaps the
   // broker's PUBACKs of the previous command's states, held by its Nagle algorithm until the
@@ -31,9 +31,9 @@ struct Options {
   double command_rate_hz = 20;
   double idle_seconds = 60;
   int keepalive_s = 60;
-  std::string daemon;  // the gpio2mqtt binary
-  std::string self;    // this binary, for the bare-client child modes
-  std::string dir;     // a fresh work directory
+  std::string daemon;         // the gpio2mqtt binary
+  std::string self;           // this binary, for the bare-client child modes
+  std::string dir;            // a fresh work directory
   std::string broker_config;  // more mosquitto.conf lines; none by default, as Debian ships it
 };
 
@@ -46,8 +46,8 @@ inline constexpr int kRelays = 8;
 struct LimitResult {
   double hz = 0;
   std::size_t sent = 0, lost = 0;  // lost: never received (by seq)
-  Percentiles latency;        // publish() -> receipt
-  double cpu_s_per_1000 = 0;  // the bare publisher process, per 1,000 messages
+  Percentiles latency;             // publish() -> receipt
+  double cpu_s_per_1000 = 0;       // the bare publisher process, per 1,000 messages
 };
 
 struct RateResult {

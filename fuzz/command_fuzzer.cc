@@ -72,9 +72,9 @@ void check_event(const std::uint8_t* data, std::size_t size) {
   char edge[16] = {}, state[16] = {};
   std::uint64_t ts = 0, seq = 0;
   int consumed = 0;
-  if (std::sscanf(json.c_str(), R"({"edge":"%15[a-z]","state":"%15[A-Z]","timestamp_ns":%)" SCNu64
-                  R"(,"seq":%)" SCNu64 "}%n",
-                  edge, state, &ts, &seq, &consumed) != 4 ||
+  if (std::sscanf(json.c_str(),
+                  R"({"edge":"%15[a-z]","state":"%15[A-Z]","timestamp_ns":%)" SCNu64 R"(,"seq":%)" SCNu64 "}%n", edge,
+                  state, &ts, &seq, &consumed) != 4 ||
       static_cast<std::size_t>(consumed) != json.size())
     fail("format_event wrote something other than the documented JSON", json);
   if (std::string_view(edge) != (report.rising ? "rising" : "falling") ||

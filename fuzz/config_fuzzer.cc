@@ -72,10 +72,12 @@ void check_config(const Config& c, const std::string& text) {
   if (m.qos < 0 || m.qos > 2) fail("mqtt.qos out of range", text);
   if (m.queue_limit < 1) fail("mqtt.buffer of 0", text);
   if (!is_valid_publish_topic(m.base_topic) || !is_valid_publish_topic(m.status.topic))
-    fail("an unusable topic was accepted: '" + printable(m.base_topic) + "' / '" + printable(m.status.topic) + "'", text);
+    fail("an unusable topic was accepted: '" + printable(m.base_topic) + "' / '" + printable(m.status.topic) + "'",
+         text);
   if (!mqtt_string(m.base_topic) || !mqtt_string(m.status.topic))
-    fail("a topic that is not well-formed UTF-8 without control characters was accepted: '" +
-             printable(m.base_topic) + "' / '" + printable(m.status.topic) + "'", text);
+    fail("a topic that is not well-formed UTF-8 without control characters was accepted: '" + printable(m.base_topic) +
+             "' / '" + printable(m.status.topic) + "'",
+         text);
   for (const ChipConfig& chip : c.chips) {
     check_location(chip.where, text);
     if (chip.kind == ChipConfig::Kind::kSimulated && chip.simulated.lines.empty())
@@ -84,15 +86,17 @@ void check_config(const Config& c, const std::string& text) {
   for (const LineConfig& line : c.lines) {
     check_location(line.where, text);
     check_location(line.line_where, text);
-    if (!is_safe_topic_level(line.name)) fail("line name '" + printable(line.name) + "' is not a safe topic level", text);
-    if (line.line.empty() == !line.offset) fail("line '" + line.name + "' has both or neither of a name and an offset", text);
+    if (!is_safe_topic_level(line.name))
+      fail("line name '" + printable(line.name) + "' is not a safe topic level", text);
+    if (line.line.empty() == !line.offset)
+      fail("line '" + line.name + "' has both or neither of a name and an offset", text);
     if (line.chip.empty()) continue;  // several hardware chips: searched at start-up
     const ChipConfig* chip = c.find_chip(line.chip);
     if (!chip) fail("line '" + line.name + "' names a chip that is not configured", text);
     if (chip->kind != ChipConfig::Kind::kSimulated) continue;
     const auto& names = chip->simulated.lines;
-    bool found = line.offset ? *line.offset < names.size()
-                             : std::find(names.begin(), names.end(), line.line) != names.end();
+    bool found =
+        line.offset ? *line.offset < names.size() : std::find(names.begin(), names.end(), line.line) != names.end();
     if (!found) fail("line '" + line.name + "' is not on its simulated chip", text);
   }
 }

@@ -37,18 +37,32 @@ int main(int argc, char** argv) {
   std::string config_path = "/etc/gpio2mqtt/config.yaml";
   std::string check_path;
   std::string log_level = "info";
-  static const option kOptions[] = {
-      {"config", required_argument, nullptr, 'c'}, {"check-config", required_argument, nullptr, 'C'},
-      {"log-level", required_argument, nullptr, 'l'}, {"version", no_argument, nullptr, 'V'},
-      {"help", no_argument, nullptr, 'h'}, {nullptr, 0, nullptr, 0}};
+  static const option kOptions[] = {{"config", required_argument, nullptr, 'c'},
+                                    {"check-config", required_argument, nullptr, 'C'},
+                                    {"log-level", required_argument, nullptr, 'l'},
+                                    {"version", no_argument, nullptr, 'V'},
+                                    {"help", no_argument, nullptr, 'h'},
+                                    {nullptr, 0, nullptr, 0}};
   for (int opt; (opt = getopt_long(argc, argv, "c:l:Vh", kOptions, nullptr)) != -1;) {
     switch (opt) {
-      case 'c': config_path = optarg; break;
-      case 'C': check_path = optarg; break;
-      case 'l': log_level = optarg; break;
-      case 'V': std::cout << "gpio2mqtt " << kVersion << "\n"; return kExitOk;
-      case 'h': std::cout << kUsage; return kExitOk;
-      default: std::cerr << kUsage; return kExitUsage;
+      case 'c':
+        config_path = optarg;
+        break;
+      case 'C':
+        check_path = optarg;
+        break;
+      case 'l':
+        log_level = optarg;
+        break;
+      case 'V':
+        std::cout << "gpio2mqtt " << kVersion << "\n";
+        return kExitOk;
+      case 'h':
+        std::cout << kUsage;
+        return kExitOk;
+      default:
+        std::cerr << kUsage;
+        return kExitUsage;
     }
   }
   if (optind < argc) {
@@ -78,8 +92,9 @@ int main(int argc, char** argv) {
     for (const auto& warning : config.warnings) spdlog::warn("{}", warning);
     auto hardware = gpio::make_hardware_provider();
     service::LineSet lines(config, hardware.get(), "gpio2mqtt");
-    service::Service daemon(std::move(config), lines,
-                            {mqtt::make_paho_client, [&] { return config::load_config_file(config_path, host_name()); }});
+    service::Service daemon(std::move(config), lines, {mqtt::make_paho_client, [&] {
+                                                         return config::load_config_file(config_path, host_name());
+                                                       }});
     return daemon.run();
   } catch (const config::ConfigError& e) {
     spdlog::critical("{}", e.what());

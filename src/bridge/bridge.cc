@@ -66,7 +66,8 @@ bool Bridge::send(Message message, bool queue_if_down) {
     // Logged at powers of two so a long outage does not flood the journal.
     std::uint64_t dropped = ++counters_.events_dropped;
     if ((dropped & (dropped - 1)) == 0)
-      spdlog::warn("broker unreachable: {} queued events dropped so far (queue limit {})", dropped, config_->mqtt.queue_limit);
+      spdlog::warn("broker unreachable: {} queued events dropped so far (queue limit {})", dropped,
+                   config_->mqtt.queue_limit);
   }
   return false;
 }
@@ -181,7 +182,8 @@ void Bridge::on_message(std::string_view topic, std::string_view payload, bool r
   if (!within_rate(lines_[index], now)) return;
   if (retained) return reject(topic, payload, "retained commands are never acted on (publish without retain)");
   if (kind == TopicKind::kGet) return publish_state(lines_[index]);
-  if (payload.size() > kMaxCommandPayload) return reject(topic, "", "payload over " + std::to_string(kMaxCommandPayload) + " bytes, dropped unread");
+  if (payload.size() > kMaxCommandPayload)
+    return reject(topic, "", "payload over " + std::to_string(kMaxCommandPayload) + " bytes, dropped unread");
   auto parsed = parse_command(payload);
   if (auto* error = std::get_if<std::string>(&parsed)) return reject(topic, payload, *error);
   apply(index, std::get<Command>(parsed), now);
@@ -228,7 +230,8 @@ void Bridge::reconfigure(const config::Config& next) {
   build(next);
   for (std::size_t i = 0; i < lines_.size(); ++i) {
     Line& line = lines_[i];
-    auto same = std::find_if(old.begin(), old.end(), [&](const Line& o) { return o.config->same_settings(*line.config); });
+    auto same =
+        std::find_if(old.begin(), old.end(), [&](const Line& o) { return o.config->same_settings(*line.config); });
     if (same != old.end()) {
       LineTopics topics = line.topics;  // the base topic may have changed
       const config::LineConfig* config = line.config;

@@ -88,24 +88,26 @@ class FlatJson {
 std::variant<Command, std::string> parse_json(std::string_view payload) {
   std::optional<Command> command;
   std::optional<long long> pulse_ms;
-  std::string error = FlatJson(payload).parse([&](const std::string& key, const std::string& value, bool is_string) -> std::string {
-    if (key == "state") {
-      if (command) return "\"state\" given twice";
-      if (!is_string && value != "true" && value != "false" && value != "1" && value != "0")
-        return "\"state\" must be ON, OFF, TOGGLE, true, false, 1 or 0";
-      command = parse_word(value);
-      return command ? "" : "\"state\": '" + value + "' is not ON, OFF or TOGGLE";
-    }
-    if (key == "pulse_ms") {
-      long long ms = 0;
-      auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), ms);
-      if (is_string || ec != std::errc() || end != value.data() + value.size()) return "\"pulse_ms\" must be a whole number";
-      if (ms < 1 || ms > kMaxPulse.count()) return "\"pulse_ms\" must be 1 to " + std::to_string(kMaxPulse.count());
-      pulse_ms = ms;
-      return "";
-    }
-    return "unknown key \"" + key + "\"; expected \"state\" and optionally \"pulse_ms\"";
-  });
+  std::string error =
+      FlatJson(payload).parse([&](const std::string& key, const std::string& value, bool is_string) -> std::string {
+        if (key == "state") {
+          if (command) return "\"state\" given twice";
+          if (!is_string && value != "true" && value != "false" && value != "1" && value != "0")
+            return "\"state\" must be ON, OFF, TOGGLE, true, false, 1 or 0";
+          command = parse_word(value);
+          return command ? "" : "\"state\": '" + value + "' is not ON, OFF or TOGGLE";
+        }
+        if (key == "pulse_ms") {
+          long long ms = 0;
+          auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), ms);
+          if (is_string || ec != std::errc() || end != value.data() + value.size())
+            return "\"pulse_ms\" must be a whole number";
+          if (ms < 1 || ms > kMaxPulse.count()) return "\"pulse_ms\" must be 1 to " + std::to_string(kMaxPulse.count());
+          pulse_ms = ms;
+          return "";
+        }
+        return "unknown key \"" + key + "\"; expected \"state\" and optionally \"pulse_ms\"";
+      });
   if (!error.empty()) return error;
   if (!command) return std::string("missing \"state\"");
   if (pulse_ms) {

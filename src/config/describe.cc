@@ -9,19 +9,26 @@ namespace {
 
 const char* bias_name(gpio::Bias bias) {
   switch (bias) {
-    case gpio::Bias::kAsIs: return "as-is";
-    case gpio::Bias::kDisable: return "disable";
-    case gpio::Bias::kPullUp: return "pull-up";
-    case gpio::Bias::kPullDown: return "pull-down";
+    case gpio::Bias::kAsIs:
+      return "as-is";
+    case gpio::Bias::kDisable:
+      return "disable";
+    case gpio::Bias::kPullUp:
+      return "pull-up";
+    case gpio::Bias::kPullDown:
+      return "pull-down";
   }
   return "?";
 }
 
 const char* drive_name(gpio::Drive drive) {
   switch (drive) {
-    case gpio::Drive::kPushPull: return "push-pull";
-    case gpio::Drive::kOpenDrain: return "open-drain";
-    case gpio::Drive::kOpenSource: return "open-source";
+    case gpio::Drive::kPushPull:
+      return "push-pull";
+    case gpio::Drive::kOpenDrain:
+      return "open-drain";
+    case gpio::Drive::kOpenSource:
+      return "open-source";
   }
   return "?";
 }
@@ -30,9 +37,12 @@ std::string chip_text(const Config& config, const LineConfig& line) {
   const ChipConfig* chip = config.find_chip(line.chip);
   if (!chip) return "any chip";
   switch (chip->kind) {
-    case ChipConfig::Kind::kSimulated: return "simulated chip " + chip->name;
-    case ChipConfig::Kind::kLabel: return "chip " + chip->name + " (label " + chip->label + ")";
-    case ChipConfig::Kind::kPath: return "chip " + chip->name + " (" + chip->path + ")";
+    case ChipConfig::Kind::kSimulated:
+      return "simulated chip " + chip->name;
+    case ChipConfig::Kind::kLabel:
+      return "chip " + chip->name + " (label " + chip->label + ")";
+    case ChipConfig::Kind::kPath:
+      return "chip " + chip->name + " (" + chip->path + ")";
   }
   return chip->name;
 }
@@ -48,11 +58,14 @@ std::string describe(const Config& config) {
   // Never the password itself: this output ends up in bug reports.
   if (!m.username.empty())
     out += fmt::format("login: user {}, password {}\n", m.username,
-                       m.password_source.empty() ? "none" : m.password_source == "inline" ? "inline (hidden)" : "from " + m.password_source);
+                       m.password_source.empty()       ? "none"
+                       : m.password_source == "inline" ? "inline (hidden)"
+                                                       : "from " + m.password_source);
   if (m.tls.enabled)
-    out += fmt::format("tls: CA {}{}{}\n", m.tls.ca_file.empty() ? "the system store" : m.tls.ca_file,
-                       m.tls.cert_file.empty() ? "" : ", client certificate " + m.tls.cert_file,
-                       m.tls.insecure ? ", VERIFICATION OFF (insecure)" : ", broker certificate and host name verified");
+    out +=
+        fmt::format("tls: CA {}{}{}\n", m.tls.ca_file.empty() ? "the system store" : m.tls.ca_file,
+                    m.tls.cert_file.empty() ? "" : ", client certificate " + m.tls.cert_file,
+                    m.tls.insecure ? ", VERIFICATION OFF (insecure)" : ", broker certificate and host name verified");
   out += "lines:\n";
   for (const LineConfig& line : config.lines) {
     auto topics = bridge::make_topics(m.base_topic, line.name);
@@ -63,9 +76,12 @@ std::string describe(const Config& config) {
                          bias_name(line.bias), line.active_low ? ", active-low" : "", line.debounce.count() / 1000);
       out += fmt::format("    publishes {} (retained) and {}; answers {}\n", topics.state, topics.event, topics.get);
     } else {
-      const char* lost = line.on_disconnect == OnDisconnect::kKeep ? "keep" : line.on_disconnect == OnDisconnect::kOn ? "ON" : "OFF";
-      out += fmt::format("  {}: output, {}; initial {}, on_disconnect {}, drive {}{}\n", line.name, where,
-                         line.initial ? "ON" : "OFF", lost, drive_name(line.drive), line.active_low ? ", active-low" : "");
+      const char* lost = line.on_disconnect == OnDisconnect::kKeep ? "keep"
+                         : line.on_disconnect == OnDisconnect::kOn ? "ON"
+                                                                   : "OFF";
+      out +=
+          fmt::format("  {}: output, {}; initial {}, on_disconnect {}, drive {}{}\n", line.name, where,
+                      line.initial ? "ON" : "OFF", lost, drive_name(line.drive), line.active_low ? ", active-low" : "");
       out += fmt::format("    takes {}, answers {}, publishes {} (retained)\n", topics.set, topics.get, topics.state);
     }
   }

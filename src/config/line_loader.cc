@@ -14,8 +14,7 @@ std::string joined(const std::vector<std::string>& names) {
 }
 
 // Binds a line to its chip; on simulated chips the name or offset is checked here already.
-void resolve_chip(const YamlReader& r, const YAML::Node& node, LineConfig& line,
-                  const std::vector<ChipConfig>& chips) {
+void resolve_chip(const YamlReader& r, const YAML::Node& node, LineConfig& line, const std::vector<ChipConfig>& chips) {
   const std::string what = "line '" + line.name + "'";
   if (chips.empty()) r.fail(node, what + ": no chips are configured");
   const ChipConfig* chip = nullptr;
@@ -30,11 +29,14 @@ void resolve_chip(const YamlReader& r, const YAML::Node& node, LineConfig& line,
     chip = &*it;
   } else if (chips.size() == 1) {
     chip = &chips.front();
-  } else if (std::all_of(chips.begin(), chips.end(), [](const auto& c) { return c.kind == ChipConfig::Kind::kSimulated; })) {
+  } else if (std::all_of(chips.begin(), chips.end(),
+                         [](const auto& c) { return c.kind == ChipConfig::Kind::kSimulated; })) {
     for (const auto& c : chips) {
       bool has = line.offset ? false : std::count(c.simulated.lines.begin(), c.simulated.lines.end(), line.line) > 0;
       if (!has) continue;
-      if (chip) r.fail(node["line"], what + ": " + line.line_spec() + " is on chips '" + chip->name + "' and '" + c.name + "'; say which with chip:");
+      if (chip)
+        r.fail(node["line"], what + ": " + line.line_spec() + " is on chips '" + chip->name + "' and '" + c.name +
+                                 "'; say which with chip:");
       chip = &c;
     }
     if (!chip && line.offset) r.fail(node["line"], what + ": an offset needs a chip: when there are several chips");
@@ -44,10 +46,11 @@ void resolve_chip(const YamlReader& r, const YAML::Node& node, LineConfig& line,
   if (chip->kind != ChipConfig::Kind::kSimulated) return;
   const auto& names = chip->simulated.lines;
   if (line.offset && *line.offset >= names.size())
-    r.fail(node["line"], what + ": chip '" + chip->name + "' has " + std::to_string(names.size()) + " lines (offsets 0.." +
-                             std::to_string(names.size() - 1) + ")");
+    r.fail(node["line"], what + ": chip '" + chip->name + "' has " + std::to_string(names.size()) +
+                             " lines (offsets 0.." + std::to_string(names.size() - 1) + ")");
   if (!line.offset && std::find(names.begin(), names.end(), line.line) == names.end())
-    r.fail(node["line"], what + ": chip '" + chip->name + "' has no line '" + line.line + "'; its lines: " + joined(names));
+    r.fail(node["line"],
+           what + ": chip '" + chip->name + "' has no line '" + line.line + "'; its lines: " + joined(names));
 }
 
 void reject(const YamlReader& r, const YAML::Node& node, const char* key, const std::string& why) {
@@ -64,17 +67,16 @@ LineConfig load_line(const YamlReader& r, const YAML::Node& key, const YAML::Nod
   const std::string what = "line '" + line.name + "'";
   if (!is_safe_topic_level(line.name))
     r.fail(key, what + ": a line name is a topic level: use letters, digits, '_', '-' or '.'");
-  r.expect_map(node, what,
-               {"chip", "line", "direction", "edge", "bias", "active_low", "debounce", "initial", "on_disconnect", "drive"});
+  r.expect_map(
+      node, what,
+      {"chip", "line", "direction", "edge", "bias", "active_low", "debounce", "initial", "on_disconnect", "drive"});
   if (!node["line"]) r.fail(key, what + ": 'line:' is required (a line name like GPIO17, or an offset)");
   line.line_where = r.at(node["line"]);
   std::string spec = r.string(node["line"], what + ".line");
   if (!spec.empty() && std::all_of(spec.begin(), spec.end(), [](char c) { return c >= '0' && c <= '9'; }))
     line.offset = static_cast<unsigned>(r.integer(node["line"], what + ".line", 0, 1023));
-  else if (spec.empty())
-    r.fail(node["line"], what + ".line: expected a line name or an offset");
-  else
-    line.line = spec;
+  else if (spec.empty()) r.fail(node["line"], what + ".line: expected a line name or an offset");
+  else line.line = spec;
   resolve_chip(r, node, line, chips);
 
   using gpio::Bias, gpio::Direction, gpio::Drive;
@@ -83,7 +85,10 @@ LineConfig load_line(const YamlReader& r, const YAML::Node& key, const YAML::Nod
                                          {{"input", Direction::kInput}, {"output", Direction::kOutput}});
   if (node["bias"])
     line.bias = r.choice<Bias>(node["bias"], what + ".bias",
-                               {{"as-is", Bias::kAsIs}, {"disable", Bias::kDisable}, {"pull-up", Bias::kPullUp}, {"pull-down", Bias::kPullDown}});
+                               {{"as-is", Bias::kAsIs},
+                                {"disable", Bias::kDisable},
+                                {"pull-up", Bias::kPullUp},
+                                {"pull-down", Bias::kPullDown}});
   if (node["active_low"]) line.active_low = r.boolean(node["active_low"], what + ".active_low");
 
   if (line.direction == Direction::kInput) {
@@ -91,7 +96,8 @@ LineConfig load_line(const YamlReader& r, const YAML::Node& key, const YAML::Nod
     reject(r, node, "on_disconnect", what + ": on_disconnect is for outputs");
     reject(r, node, "drive", what + ": drive is for outputs");
     if (node["edge"])
-      line.edge = r.choice<Edge>(node["edge"], what + ".edge", {{"rising", Edge::kRising}, {"falling", Edge::kFalling}, {"both", Edge::kBoth}});
+      line.edge = r.choice<Edge>(node["edge"], what + ".edge",
+                                 {{"rising", Edge::kRising}, {"falling", Edge::kFalling}, {"both", Edge::kBoth}});
     if (node["debounce"]) {
       line.debounce = r.duration(node["debounce"], what + ".debounce");
       if (line.debounce > std::chrono::seconds(10)) r.fail(node["debounce"], what + ".debounce: at most 10s");
@@ -101,12 +107,16 @@ LineConfig load_line(const YamlReader& r, const YAML::Node& key, const YAML::Nod
     reject(r, node, "debounce", what + ": debounce is for inputs");
     if (node["initial"]) line.initial = r.boolean(node["initial"], what + ".initial");
     if (node["drive"])
-      line.drive = r.choice<Drive>(node["drive"], what + ".drive",
-                                   {{"push-pull", Drive::kPushPull}, {"open-drain", Drive::kOpenDrain}, {"open-source", Drive::kOpenSource}});
+      line.drive = r.choice<Drive>(
+          node["drive"], what + ".drive",
+          {{"push-pull", Drive::kPushPull}, {"open-drain", Drive::kOpenDrain}, {"open-source", Drive::kOpenSource}});
     if (node["on_disconnect"]) {
       std::string v = ascii_lower(r.string(node["on_disconnect"], what + ".on_disconnect"));
       if (v == "keep") line.on_disconnect = OnDisconnect::kKeep;
-      else line.on_disconnect = r.boolean(node["on_disconnect"], what + ".on_disconnect (on, off or keep)") ? OnDisconnect::kOn : OnDisconnect::kOff;
+      else
+        line.on_disconnect = r.boolean(node["on_disconnect"], what + ".on_disconnect (on, off or keep)")
+                                 ? OnDisconnect::kOn
+                                 : OnDisconnect::kOff;
     }
   }
   return line;

@@ -78,7 +78,8 @@ Config parse_config(const std::string& text, const std::string& file, const std:
     r.expect_map(root, "top level", {"mqtt", "dbus", "chips", "lines"});
     config.mqtt = load_mqtt(r, root["mqtt"], hostname);
     if (root["dbus"])
-      config.dbus = r.choice<Bus>(root["dbus"], "dbus", {{"system", Bus::kSystem}, {"session", Bus::kSession}, {"off", Bus::kOff}});
+      config.dbus = r.choice<Bus>(root["dbus"], "dbus",
+                                  {{"system", Bus::kSystem}, {"session", Bus::kSession}, {"off", Bus::kOff}});
     if (!root["chips"]) r.fail(root, "top level: a 'chips' section is required");
     for (const auto& [key, node] : r.entries(root["chips"], "chips")) config.chips.push_back(load_chip(r, key, node));
     if (!root["lines"]) r.fail(root, "top level: a 'lines' section is required");
@@ -87,7 +88,8 @@ Config parse_config(const std::string& text, const std::string& file, const std:
       LineConfig line = load_line(r, key, node, config.chips);
       std::string id = line.chip + "\n" + (line.offset ? "#" + std::to_string(*line.offset) : line.line);
       if (!claimed.insert(id).second)
-        throw ConfigError(line.line_where, "line '" + line.name + "': " + line.line_spec() + " is already used by another line");
+        throw ConfigError(line.line_where,
+                          "line '" + line.name + "': " + line.line_spec() + " is already used by another line");
       config.lines.push_back(std::move(line));
     }
   } catch (const YAML::Exception& e) {  // a conversion yaml-cpp itself refused
@@ -106,7 +108,8 @@ Config load_config_file(const std::string& path, const std::string& hostname) {
   Config config = parse_config(text.str(), path, hostname);
   struct stat st {};
   if (config.mqtt.password_source == "inline" && stat(path.c_str(), &st) == 0 && (st.st_mode & S_IROTH))
-    config.warnings.push_back(path + " holds mqtt.password and is readable by every user: chmod o-r it, or use "
+    config.warnings.push_back(path +
+                              " holds mqtt.password and is readable by every user: chmod o-r it, or use "
                               "password_file or a systemd credential");
   return config;
 }
@@ -119,12 +122,10 @@ const ChipConfig* Config::find_chip(const std::string& name) const {
 
 bool LineConfig::same_settings(const LineConfig& o) const {
   return name == o.name && chip == o.chip && line == o.line && offset == o.offset && direction == o.direction &&
-         edge == o.edge && bias == o.bias && drive == o.drive && active_low == o.active_low &&
-         debounce == o.debounce && initial == o.initial && on_disconnect == o.on_disconnect;
+         edge == o.edge && bias == o.bias && drive == o.drive && active_low == o.active_low && debounce == o.debounce &&
+         initial == o.initial && on_disconnect == o.on_disconnect;
 }
 
-std::string LineConfig::line_spec() const {
-  return offset ? "offset " + std::to_string(*offset) : "line " + line;
-}
+std::string LineConfig::line_spec() const { return offset ? "offset " + std::to_string(*offset) : "line " + line; }
 
 }  // namespace gpio2mqtt::config

@@ -26,7 +26,8 @@ std::string normalize_server(const YamlReader& r, const YAML::Node& node) {
   else r.fail(node, "mqtt.server: unknown scheme '" + scheme + "'; expected mqtt, mqtts, tcp, ssl, ws or wss");
   std::string host = rest.substr(0, rest.find('/'));
   if (host.empty() || host.front() == ':') r.fail(node, "mqtt.server: no host in '" + uri + "'");
-  bool has_port = host.back() != ']' && host.find(':', host.rfind(']') == std::string::npos ? 0 : host.rfind(']')) != std::string::npos;
+  bool has_port = host.back() != ']' &&
+                  host.find(':', host.rfind(']') == std::string::npos ? 0 : host.rfind(']')) != std::string::npos;
   if (has_port) {
     std::string port = host.substr(host.rfind(':') + 1);
     bool digits = !port.empty() && port.size() <= 5 && port.find_first_not_of("0123456789") == std::string::npos;
@@ -37,8 +38,7 @@ std::string normalize_server(const YamlReader& r, const YAML::Node& node) {
   return scheme + "://" + host + ":" + std::to_string(default_port) + rest.substr(host.size());
 }
 
-std::string topic(const YamlReader& r, const YAML::Node& node, const std::string& what,
-                  const std::string& hostname) {
+std::string topic(const YamlReader& r, const YAML::Node& node, const std::string& what, const std::string& hostname) {
   std::string value = expand_hostname(r.string(node, what), hostname);
   if (!is_valid_publish_topic(value))
     r.fail(node, what + ": '" + value + "' is not a usable topic (no '+', '#', NUL or empty levels)");
@@ -53,8 +53,9 @@ std::string read_secret(const YamlReader& r, const YAML::Node& node, std::string
   if (path.front() != '/') {
     const char* directory = std::getenv("CREDENTIALS_DIRECTORY");
     if (!directory)
-      r.fail(node, "mqtt.password_file: '" + path + "' is relative, so it names a systemd credential, but "
-                   "$CREDENTIALS_DIRECTORY is not set (use LoadCredential= in the unit, or an absolute path)");
+      r.fail(node, "mqtt.password_file: '" + path +
+                       "' is relative, so it names a systemd credential, but "
+                       "$CREDENTIALS_DIRECTORY is not set (use LoadCredential= in the unit, or an absolute path)");
     path = std::string(directory) + "/" + path;
   }
   std::ifstream in(path, std::ios::binary);
@@ -109,12 +110,14 @@ MqttConfig load_mqtt(const YamlReader& r, const YAML::Node& node, const std::str
   m.client_id = "gpio2mqtt-" + hostname;
   m.status.topic = m.base_topic + "/status";  // also without an mqtt: section (the will's topic)
   if (!node) return m;
-  r.expect_map(node, "mqtt", {"server", "client_id", "keepalive", "version", "base_topic", "qos", "status", "buffer",
-                              "username", "password", "password_file", "tls"});
+  r.expect_map(node, "mqtt",
+               {"server", "client_id", "keepalive", "version", "base_topic", "qos", "status", "buffer", "username",
+                "password", "password_file", "tls"});
   if (node["server"]) m.server = normalize_server(r, node["server"]);
   if (node["client_id"]) {
     m.client_id = expand_hostname(r.string(node["client_id"], "mqtt.client_id"), hostname);
-    if (m.client_id.empty() || m.client_id.size() > 256) r.fail(node["client_id"], "mqtt.client_id: expected 1 to 256 characters");
+    if (m.client_id.empty() || m.client_id.size() > 256)
+      r.fail(node["client_id"], "mqtt.client_id: expected 1 to 256 characters");
   }
   if (node["keepalive"]) {
     auto keepalive = r.duration(node["keepalive"], "mqtt.keepalive");
@@ -142,7 +145,6 @@ MqttConfig load_mqtt(const YamlReader& r, const YAML::Node& node, const std::str
   load_tls(r, node, m);
   return m;
 }
-
 
 bool MqttConfig::broker_is_local(const std::string& hostname) const {
   std::string host = server.substr(server.find("://") + 3);

@@ -6,9 +6,7 @@
 
 namespace gpio2mqtt::config {
 
-std::string Location::str() const {
-  return file + ":" + std::to_string(line) + ":" + std::to_string(column);
-}
+std::string Location::str() const { return file + ":" + std::to_string(line) + ":" + std::to_string(column); }
 
 Location YamlReader::at(const YAML::Mark& mark) const {
   if (mark.is_null()) return {file_, 1, 1};
@@ -26,8 +24,7 @@ void YamlReader::check_duplicate_keys(const YAML::Node& node, const std::string&
   for (const auto& pair : node) {
     const YAML::Node& key = pair.first;
     if (!key.IsScalar()) fail(key, what + ": keys must be plain names");
-    if (!seen.insert(key.Scalar()).second)
-      fail(key, what + ": key '" + key.Scalar() + "' appears twice");
+    if (!seen.insert(key.Scalar()).second) fail(key, what + ": key '" + key.Scalar() + "' appears twice");
   }
 }
 
@@ -61,8 +58,7 @@ std::string YamlReader::string(const YAML::Node& node, const std::string& what) 
   return node.Scalar();
 }
 
-long long YamlReader::integer(const YAML::Node& node, const std::string& what, long long min,
-                              long long max) const {
+long long YamlReader::integer(const YAML::Node& node, const std::string& what, long long min, long long max) const {
   std::string text = string(node, what);
   long long value = 0;
   try {

@@ -22,11 +22,9 @@ class YamlReader {
   [[noreturn]] void fail(const YAML::Node& node, const std::string& message) const;
 
   // `node` must be a mapping whose keys are all in `allowed` and none repeated.
-  void expect_map(const YAML::Node& node, const std::string& what,
-                  std::initializer_list<const char*> allowed) const;
+  void expect_map(const YAML::Node& node, const std::string& what, std::initializer_list<const char*> allowed) const;
   // Pairs of a mapping in file order, for maps with free keys (chips, lines); repeated keys fail.
-  std::vector<std::pair<YAML::Node, YAML::Node>> entries(const YAML::Node& node,
-                                                          const std::string& what) const;
+  std::vector<std::pair<YAML::Node, YAML::Node>> entries(const YAML::Node& node, const std::string& what) const;
 
   std::string string(const YAML::Node& node, const std::string& what) const;
   long long integer(const YAML::Node& node, const std::string& what, long long min, long long max) const;

@@ -3,10 +3,9 @@
 #include "gpio2mqtt/dbus/endpoint.h"
 
 #include <poll.h>
+#include <sdbus-c++/sdbus-c++.h>
 #include <spdlog/spdlog.h>
 #include <sys/epoll.h>
-
-#include <sdbus-c++/sdbus-c++.h>
 
 #include "daemon_object.h"
 #include "gpio2mqtt_daemon1_adaptor.h"

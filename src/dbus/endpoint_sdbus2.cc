@@ -7,12 +7,12 @@
 // The event loop takes one fd per endpoint, so both go into an epoll of their own whose fd is the
 // one the loop waits on; the bus fd's events are brought up to date there before every wait.
 #include <poll.h>
+#include <sdbus-c++/sdbus-c++.h>
 #include <spdlog/spdlog.h>
 #include <sys/epoll.h>
 
 #include <cerrno>
 #include <cstring>
-#include <sdbus-c++/sdbus-c++.h>
 #include <system_error>
 
 #include "daemon_object.h"
@@ -38,7 +38,8 @@ struct Sdbus2 {
   }
   static std::unique_ptr<sdbus::IConnection> connect(config::Bus bus) {
     sdbus::ServiceName name(kBusName);
-    return bus == config::Bus::kSystem ? sdbus::createSystemBusConnection(name) : sdbus::createSessionBusConnection(name);
+    return bus == config::Bus::kSystem ? sdbus::createSystemBusConnection(name)
+                                       : sdbus::createSessionBusConnection(name);
   }
   static bool process_pending(sdbus::IConnection& connection) { return connection.processPendingEvent(); }
 };

@@ -81,8 +81,8 @@ std::string NamedChip::describe_line(unsigned offset) const {
 
 void NamedChip::check_offset(unsigned offset) const {
   if (offset >= num_lines())
-    throw GpioError(describe() + " has no offset " + std::to_string(offset) + " (it has " + std::to_string(num_lines()) +
-                    " lines)");
+    throw GpioError(describe() + " has no offset " + std::to_string(offset) + " (it has " +
+                    std::to_string(num_lines()) + " lines)");
 }
 
 }  // namespace gpio2mqtt::gpio::kernel

@@ -93,7 +93,8 @@ struct Held {
 
 class V2Request : public LineRequest {
  public:
-  V2Request(gpiod::line_request request, std::vector<Held> held) : request_(std::move(request)), held_(std::move(held)) {
+  V2Request(gpiod::line_request request, std::vector<Held> held)
+      : request_(std::move(request)), held_(std::move(held)) {
     for (const auto& h : held_) {
       if (h.settings.direction != Direction::kInput) continue;
       inputs_text_ += (inputs_text_.empty() ? "" : ", ") + h.text;
@@ -104,7 +105,7 @@ class V2Request : public LineRequest {
   ~V2Request() override {
     try {
       request_.release();  // closes the request's fd; the kernel frees its lines
-    } catch (...) {         // a destructor must not throw; the fd goes with the object at worst
+    } catch (...) {        // a destructor must not throw; the fd goes with the object at worst
     }
   }
 
@@ -163,7 +164,9 @@ class V2Request : public LineRequest {
 class V2Chip : public kernel::NamedChip {
  public:
   V2Chip(gpiod::chip chip, const gpiod::chip_info& info)
-      : NamedChip(info.name(), info.label()), chip_(std::move(chip)), num_lines_(static_cast<unsigned>(info.num_lines())) {}
+      : NamedChip(info.name(), info.label()),
+        chip_(std::move(chip)),
+        num_lines_(static_cast<unsigned>(info.num_lines())) {}
 
   bool kernel_debounce() const override { return true; }
 

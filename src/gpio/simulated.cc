@@ -196,7 +196,7 @@ ControlSocket::ControlSocket(const std::string& chip_name, const std::string& pa
   if (path.empty() || path.size() >= sizeof address.sun_path)
     throw fail("the path must be 1 to " + std::to_string(sizeof address.sun_path - 1) + " bytes");
   std::memcpy(address.sun_path, path.data(), path.size());
-  struct stat existing{};
+  struct stat existing {};
   if (lstat(path.c_str(), &existing) == 0) {
     if (!S_ISSOCK(existing.st_mode)) throw fail("exists and is not a socket");
     if (unlink(path.c_str()) != 0) throw fail(std::string("cannot remove the stale socket: ") + std::strerror(errno));
@@ -205,7 +205,7 @@ ControlSocket::ControlSocket(const std::string& chip_name, const std::string& pa
   if (!fd_.valid()) throw fail(std::string("socket: ") + std::strerror(errno));
   if (bind(fd_.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0)
     throw fail(std::string("bind: ") + std::strerror(errno));
-  struct stat bound{};
+  struct stat bound {};
   if (lstat(path.c_str(), &bound) == 0) {
     device_ = bound.st_dev;
     inode_ = bound.st_ino;
@@ -213,7 +213,7 @@ ControlSocket::ControlSocket(const std::string& chip_name, const std::string& pa
 }
 
 ControlSocket::~ControlSocket() {
-  struct stat now{};  // another process may have replaced it since: leave theirs alone
+  struct stat now {};  // another process may have replaced it since: leave theirs alone
   if (lstat(path_.c_str(), &now) == 0 && now.st_dev == device_ && now.st_ino == inode_) unlink(path_.c_str());
 }
 
@@ -252,8 +252,10 @@ void SimulatedState::apply_control(std::string_view command) {
     why = "expected 'pull LINE 0|1'";
   } else if (!(offset = find_line(words[1]))) {
     const std::string_view digits = words[1];
-    bool numeric = !digits.empty() && digits.size() < 10 && digits.find_first_not_of("0123456789") == std::string_view::npos;
-    if (numeric && std::stoul(std::string(digits)) < lines.size()) offset = static_cast<unsigned>(std::stoul(std::string(digits)));
+    bool numeric =
+        !digits.empty() && digits.size() < 10 && digits.find_first_not_of("0123456789") == std::string_view::npos;
+    if (numeric && std::stoul(std::string(digits)) < lines.size())
+      offset = static_cast<unsigned>(std::stoul(std::string(digits)));
     else why = "no line '" + printable(words[1]) + "' on this chip";
   }
   if (!why.empty()) {
@@ -270,7 +272,8 @@ SimulatedChip::SimulatedChip(std::string name, std::vector<std::string> line_nam
   for (auto& line_name : line_names) state_->lines.push_back({.name = std::move(line_name)});
   for (const auto& [from, to] : wires) {
     auto source = find_line(from), target = find_line(to);
-    if (!source || !target) throw GpioError("simulated chip " + state_->chip_name + ": wire " + from + " -> " + to + " names a missing line");
+    if (!source || !target)
+      throw GpioError("simulated chip " + state_->chip_name + ": wire " + from + " -> " + to + " names a missing line");
     state_->lines[*target].driven_by = *source;
   }
   if (!control_path.empty()) state_->control = std::make_unique<ControlSocket>(state_->chip_name, control_path);
@@ -319,7 +322,8 @@ std::unique_ptr<LineRequest> SimulatedChip::request(const std::string& consumer,
 void SimulatedChip::set_pull(unsigned offset, bool high) { state_->set_pull(offset, high); }
 
 bool SimulatedChip::physical_level(unsigned offset) const {
-  if (offset >= state_->lines.size()) throw GpioError("chip " + state_->chip_name + " has no offset " + std::to_string(offset));
+  if (offset >= state_->lines.size())
+    throw GpioError("chip " + state_->chip_name + " has no offset " + std::to_string(offset));
   return state_->physical(offset);
 }
 

@@ -105,8 +105,9 @@ class PahoClient : public Client {
         // paho refuses a publish (-12) while 100 wait for its send thread, even connected; a burst
         // of edges (two messages each) is more. Take as many as the outbox keeps while disconnected.
         client_(config.server, config.client_id,
-                ::mqtt::create_options(config.version == 5 ? MQTTVERSION_5 : MQTTVERSION_3_1_1,
-                                       static_cast<int>(std::min<std::size_t>(std::max<std::size_t>(config.queue_limit, 100), 1'000'000))),
+                ::mqtt::create_options(
+                    config.version == 5 ? MQTTVERSION_5 : MQTTVERSION_3_1_1,
+                    static_cast<int>(std::min<std::size_t>(std::max<std::size_t>(config.queue_limit, 100), 1'000'000))),
                 nullptr),
         listener_(queue_) {
     // Handlers are set before connect(): paho refuses changes while a connect is in progress.
@@ -136,9 +137,8 @@ class PahoClient : public Client {
     if (!config.password.empty()) builder.password(config.password);
     if (config.tls.enabled) {
       // paho 1.2 checks neither the chain nor the host name unless asked (libraries.md §1).
-      auto ssl = ::mqtt::ssl_options_builder()
-                     .enable_server_cert_auth(!config.tls.insecure)
-                     .verify(!config.tls.insecure);
+      auto ssl =
+          ::mqtt::ssl_options_builder().enable_server_cert_auth(!config.tls.insecure).verify(!config.tls.insecure);
       if (!config.tls.ca_file.empty()) ssl.trust_store(config.tls.ca_file);  // else the system's CAs
       if (!config.tls.cert_file.empty()) ssl.key_store(config.tls.cert_file).private_key(config.tls.key_file);
       builder.ssl(ssl.finalize());
@@ -205,7 +205,7 @@ class PahoClient : public Client {
     for (auto& [token, message] : in_flight_)
       if (!token->is_complete() || token->get_return_code() != 0) out.push_back(std::move(message));
     in_flight_.clear();
-    unwritten_.clear();  // QoS 0: not sent again
+    unwritten_.clear();                                             // QoS 0: not sent again
     for (auto& message : held_) out.push_back(std::move(message));  // never handed over
     held_.clear();
     holding_ = false;
@@ -240,8 +240,8 @@ class PahoClient : public Client {
   void shutdown(const std::optional<bridge::Message>& last, std::chrono::milliseconds budget) override {
     auto deadline = std::chrono::steady_clock::now() + budget;
     auto remaining = [&] {
-      return std::max(std::chrono::milliseconds(0),
-                      std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()));
+      return std::max(std::chrono::milliseconds(0), std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                        deadline - std::chrono::steady_clock::now()));
     };
     if (client_.is_connected())  // what flow control held back goes before the Off
       for (const auto& message : std::exchange(held_, {})) hand_over(message);
@@ -281,9 +281,8 @@ class PahoClient : public Client {
   // whose write was split (paho.mqtt.c #1667), and waiting for it would stall the window for good.
   void forget_done() {
     forget_acknowledged();
-    auto last_written = std::find_if(unwritten_.rbegin(), unwritten_.rend(), [](const auto& token) {
-      return token->is_complete();
-    });
+    auto last_written =
+        std::find_if(unwritten_.rbegin(), unwritten_.rend(), [](const auto& token) { return token->is_complete(); });
     unwritten_.erase(unwritten_.begin(), last_written.base());
   }
 
@@ -304,8 +303,8 @@ class PahoClient : public Client {
   config::MqttConfig config_;
   EventQueue queue_;
   std::atomic<bool> holding_{false};
-  std::deque<bridge::Message> held_;  // beyond kWindow, not handed to paho yet
-  std::uint64_t held_dropped_ = 0;    // the oldest held, dropped beyond mqtt.buffer
+  std::deque<bridge::Message> held_;              // beyond kWindow, not handed to paho yet
+  std::uint64_t held_dropped_ = 0;                // the oldest held, dropped beyond mqtt.buffer
   DeliveryListener delivered_{queue_, holding_};  // outlives client_, which calls it
   ::mqtt::async_client client_;
   ConnectListener listener_;

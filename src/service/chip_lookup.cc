@@ -65,7 +65,8 @@ std::unique_ptr<gpio::Chip> open_hardware_chip(const config::ChipConfig& chip, g
       labels.push_back(path + ": " + e.what());
     }
   }
-  throw ConfigError(chip.where, "chip '" + chip.name + "': no chip labelled '" + chip.label + "'; chips here: " + joined(labels));
+  throw ConfigError(chip.where,
+                    "chip '" + chip.name + "': no chip labelled '" + chip.label + "'; chips here: " + joined(labels));
 }
 
 }  // namespace gpio2mqtt::service

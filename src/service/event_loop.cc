@@ -33,7 +33,8 @@ void EventLoop::set_events(int fd, std::uint32_t events) {
   epoll_event event{};
   event.events = events;
   event.data.fd = fd;
-  if (epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, fd, &event) != 0) throw_errno(("epoll_ctl mod " + it->second->name).c_str());
+  if (epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, fd, &event) != 0)
+    throw_errno(("epoll_ctl mod " + it->second->name).c_str());
   it->second->events = events;
 }
 

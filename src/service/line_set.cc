@@ -48,8 +48,8 @@ LineSet::OpenChip& LineSet::chip_for(const ChipConfig& chip_config, Chips& chips
     if (open->config.name == chip_config.name) return *open;
   auto open = std::make_shared<OpenChip>(OpenChip{chip_config, nullptr});
   if (chip_config.kind == ChipConfig::Kind::kSimulated) {
-    open->chip = std::make_unique<gpio::SimulatedChip>(chip_config.name, chip_config.simulated.lines, chip_config.simulated.wires,
-                                                       chip_config.simulated.control);
+    open->chip = std::make_unique<gpio::SimulatedChip>(chip_config.name, chip_config.simulated.lines,
+                                                       chip_config.simulated.wires, chip_config.simulated.control);
   } else if (!hardware_) {
     throw ConfigError(chip_config.where, "chip '" + chip_config.name + "': this build has no GPIO hardware backend");
   } else {
@@ -68,7 +68,8 @@ std::vector<LineSet::Bound> LineSet::bind_all(const config::Config& config, Chip
       open = &chip_for(*config.find_chip(line.chip), chips);
       if (!offset) offset = open->chip->find_line(line.line);
       if (!offset)
-        throw ConfigError(line.line_where, "line '" + line.name + "': chip '" + line.chip + "' has no line '" + line.line +
+        throw ConfigError(line.line_where, "line '" + line.name + "': chip '" + line.chip + "' has no line '" +
+                                               line.line +
                                                "'; closest: " + closest_names(line.line, open->chip->line_names()));
     } else {  // several kernel chips: the first, in config order, with a line of that name
       std::vector<std::string> all;
@@ -86,8 +87,8 @@ std::vector<LineSet::Bound> LineSet::bind_all(const config::Config& config, Chip
     }
     for (const auto& other : bound)
       if (other.chip == open && other.offset == *offset)
-        throw ConfigError(line.line_where, "line '" + line.name + "': " + line.line_spec() + " is already used by line '" +
-                                               other.config.name + "'");
+        throw ConfigError(line.line_where, "line '" + line.name + "': " + line.line_spec() +
+                                               " is already used by line '" + other.config.name + "'");
     bound.push_back({line, open, *offset, nullptr});
   }
   return bound;
@@ -103,7 +104,8 @@ void LineSet::request_missing(std::vector<Bound>& lines) {
     for (auto& line : lines) {
       if (line.request || line.chip != chip) continue;
       if (line.config.direction == Direction::kOutput) {
-        line.request = std::make_shared<Request>(Request{chip, chip->chip->request(consumer_, {settings_for(line.config, line.offset, *chip->chip)})});
+        line.request = std::make_shared<Request>(
+            Request{chip, chip->chip->request(consumer_, {settings_for(line.config, line.offset, *chip->chip)})});
       } else {
         inputs.push_back(settings_for(line.config, line.offset, *chip->chip));
         input_lines.push_back(&line);
@@ -156,12 +158,15 @@ void LineSet::reconcile(const config::Config& next) {
     std::size_t old_count = 0, new_count = 0;
     bool same = true;
     for (const auto& old : lines_)
-      if (old.chip == chip.get() && old.config.direction == Direction::kInput) ++old_count, old_requests.insert(old.request.get());
+      if (old.chip == chip.get() && old.config.direction == Direction::kInput)
+        ++old_count, old_requests.insert(old.request.get());
     for (const auto& line : lines)
-      if (line.chip == chip.get() && line.config.direction == Direction::kInput) ++new_count, same = same && old_match(line);
+      if (line.chip == chip.get() && line.config.direction == Direction::kInput)
+        ++new_count, same = same && old_match(line);
     if (!same || old_count != new_count || old_requests.size() != 1) continue;
     for (auto& line : lines)
-      if (line.chip == chip.get() && line.config.direction == Direction::kInput) line.request = old_match(line)->request;
+      if (line.chip == chip.get() && line.config.direction == Direction::kInput)
+        line.request = old_match(line)->request;
   }
 
   // Release what is not kept before requesting anew: a line may move between entries.
@@ -208,7 +213,8 @@ bool LineSet::uses_device(const std::string& device_name) const {
 }
 
 bool LineSet::uses_kernel_chips() const {
-  return std::any_of(chips_.begin(), chips_.end(), [](const auto& open) { return open->config.kind != ChipConfig::Kind::kSimulated; });
+  return std::any_of(chips_.begin(), chips_.end(),
+                     [](const auto& open) { return open->config.kind != ChipConfig::Kind::kSimulated; });
 }
 
 bool LineSet::read(std::size_t line) {
@@ -251,8 +257,10 @@ void LineSet::count_kernel_drops(std::uint64_t& last, std::uint64_t seqno, std::
     bool report = std::bit_width(kernel_dropped_) != std::bit_width(kernel_dropped_ + missing);
     kernel_dropped_ += missing;
     if (report)
-      spdlog::warn("line {}: the kernel dropped {} events ({} so far): its queue was full; the next event it kept "
-                   "has sequence number {}", lines_.at(line).config.name, missing, kernel_dropped_, seqno);
+      spdlog::warn(
+          "line {}: the kernel dropped {} events ({} so far): its queue was full; the next event it kept "
+          "has sequence number {}",
+          lines_.at(line).config.name, missing, kernel_dropped_, seqno);
   }
   last = seqno;
 }
@@ -265,7 +273,8 @@ bool LineSet::kernel_debounced(std::size_t line) const {
 
 std::string LineSet::describe(std::size_t line) const {
   const Bound& bound = lines_.at(line);
-  return "chip " + bound.chip->config.name + " (" + bound.chip->chip->label() + ") offset " + std::to_string(bound.offset);
+  return "chip " + bound.chip->config.name + " (" + bound.chip->chip->label() + ") offset " +
+         std::to_string(bound.offset);
 }
 
 }  // namespace gpio2mqtt::service

@@ -139,7 +139,8 @@ void Service::after_each_wakeup() {
   else bridge_timer_.disarm();
   // Counters change with every edge: report them at most once a second, and only when they did.
   const auto& now = bridge_.counters();
-  bool changed = now.edges_published != reported_.edges_published || now.commands_applied != reported_.commands_applied ||
+  bool changed = now.edges_published != reported_.edges_published ||
+                 now.commands_applied != reported_.commands_applied ||
                  now.commands_rejected != reported_.commands_rejected || now.events_dropped != reported_.events_dropped;
   if (changed && !status_timer_armed_) {
     status_timer_.arm_at(monotonic_now() + kCounterReportPeriod);
@@ -207,8 +208,7 @@ void Service::on_device_events() {
       at += sizeof(inotify_event) + event->len;
       std::string name = event->len ? event->name : "";
       if (name.rfind("gpiochip", 0) != 0) continue;
-      if ((event->mask & IN_DELETE) && lines_.uses_device(name))
-        on_gpio_failure(-1, "/dev/" + name + " was removed");
+      if ((event->mask & IN_DELETE) && lines_.uses_device(name)) on_gpio_failure(-1, "/dev/" + name + " was removed");
       else if ((event->mask & IN_CREATE) && !gpio_problem_.empty())
         reopen_lines();  // maybe ours is back: no need to wait for the backoff
     }
@@ -265,15 +265,19 @@ void Service::on_mqtt_events() {
 void Service::warn_about_the_connection() {
   const auto& mqtt = config_->mqtt;
   if (mqtt.tls.enabled && mqtt.tls.insecure)
-    spdlog::warn("TLS certificate verification is off (mqtt.tls.insecure): anyone between here and {} can "
-                 "read and forge every message", mqtt.server);
+    spdlog::warn(
+        "TLS certificate verification is off (mqtt.tls.insecure): anyone between here and {} can "
+        "read and forge every message",
+        mqtt.server);
   bool has_outputs = std::any_of(config_->lines.begin(), config_->lines.end(),
                                  [](const auto& line) { return line.direction == gpio::Direction::kOutput; });
   if (!warned_plain_remote_ && has_outputs && !mqtt.tls.enabled && mqtt.username.empty() &&
       !mqtt.broker_is_local(host_name())) {
     warned_plain_remote_ = true;
-    spdlog::warn("accepting commands over an unencrypted, unauthenticated connection to {}, which is not on this "
-                 "host: anyone on the way can switch the outputs (use mqtts:// and a username)", mqtt.server);
+    spdlog::warn(
+        "accepting commands over an unencrypted, unauthenticated connection to {}, which is not on this "
+        "host: anyone on the way can switch the outputs (use mqtts:// and a username)",
+        mqtt.server);
   }
 }
 

@@ -16,9 +16,7 @@ std::vector<std::string> minus(const std::vector<std::string>& a, const std::vec
   return out;
 }
 
-std::string plural(std::size_t n, const char* word) {
-  return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
-}
+std::string plural(std::size_t n, const char* word) { return std::to_string(n) + " " + word + (n == 1 ? "" : "s"); }
 
 }  // namespace
 
@@ -32,8 +30,7 @@ void Service::report_status() {
            plural(outputs, "output") + ", " + std::to_string(counters.edges_published) + " edges published";
   else if (!connection_problem_.empty())
     text = "broker " + config_->mqtt.server + " unreachable, " + connection_problem_;
-  else
-    text = "connecting to " + config_->mqtt.server;
+  else text = "connecting to " + config_->mqtt.server;
   if (!gpio_problem_.empty()) text += "; GPIO failing: " + gpio_problem_;
   if (counters.events_dropped) text += ", " + std::to_string(counters.events_dropped) + " queued events dropped";
   if (!last_error_.empty()) text += "; reload failed: " + last_error_;
@@ -123,8 +120,9 @@ std::optional<dbus::CallError> Service::reload() {
   last_error_.clear();
   spdlog::info("reloaded {}: {} lines", config_->file, config_->lines.size());
   report_status();
-  if (dbus_) dbus_->properties_changed(had_error ? std::vector<std::string>{"Lines", "Broker", "LastError"}
-                                                 : std::vector<std::string>{"Lines", "Broker"});
+  if (dbus_)
+    dbus_->properties_changed(had_error ? std::vector<std::string>{"Lines", "Broker", "LastError"}
+                                        : std::vector<std::string>{"Lines", "Broker"});
   systemd_.notify("READY=1");
   return std::nullopt;
 }

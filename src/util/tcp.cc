@@ -19,7 +19,8 @@ int set_tcp_nodelay_everywhere() {
     if (end == entry->d_name || *end != '\0' || fd == dirfd(dir)) continue;
     int protocol = 0, one = 1;
     socklen_t size = sizeof protocol;
-    if (getsockopt(static_cast<int>(fd), SOL_SOCKET, SO_PROTOCOL, &protocol, &size) != 0 || protocol != IPPROTO_TCP) continue;
+    if (getsockopt(static_cast<int>(fd), SOL_SOCKET, SO_PROTOCOL, &protocol, &size) != 0 || protocol != IPPROTO_TCP)
+      continue;
     if (setsockopt(static_cast<int>(fd), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) == 0) ++count;
   }
   closedir(dir);

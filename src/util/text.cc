@@ -12,8 +12,7 @@ std::optional<std::chrono::nanoseconds> parse_duration(std::string_view text) {
   while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
   if (text.empty()) return std::nullopt;
   std::size_t unit_at = 0;
-  while (unit_at < text.size() &&
-         (std::isdigit(static_cast<unsigned char>(text[unit_at])) || text[unit_at] == '.'))
+  while (unit_at < text.size() && (std::isdigit(static_cast<unsigned char>(text[unit_at])) || text[unit_at] == '.'))
     ++unit_at;
   if (unit_at == 0) return std::nullopt;
   double number = 0;
@@ -68,7 +67,11 @@ namespace {
 bool is_mqtt_utf8(std::string_view text) {
   for (std::size_t i = 0; i < text.size();) {
     auto lead = static_cast<unsigned char>(text[i]);
-    std::size_t length = lead < 0x80 ? 1 : (lead >> 5) == 0x6 ? 2 : (lead >> 4) == 0xe ? 3 : (lead >> 3) == 0x1e ? 4 : 0;
+    std::size_t length = lead < 0x80           ? 1
+                         : (lead >> 5) == 0x6  ? 2
+                         : (lead >> 4) == 0xe  ? 3
+                         : (lead >> 3) == 0x1e ? 4
+                                               : 0;
     if (length == 0 || text.size() - i < length) return false;
     char32_t code = length == 1 ? lead : lead & (0x7f >> length);
     for (std::size_t k = 1; k < length; ++k) {

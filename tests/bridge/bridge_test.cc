@@ -30,9 +30,7 @@ lines:
                               "test.yaml", "host");
 }
 
-gpio::EdgeEvent edge(bool rising, Nanos at) {
-  return {0, rising, static_cast<std::uint64_t>(at.count()), 0};
-}
+gpio::EdgeEvent edge(bool rising, Nanos at) { return {0, rising, static_cast<std::uint64_t>(at.count()), 0}; }
 
 class ABridge : public ::testing::Test {
  protected:
@@ -71,7 +69,8 @@ TEST_F(ABridge, PublishesStateAndEventForAnEdge) {
   auto sent = publisher_.take();
   ASSERT_EQ(sent.size(), 2u);
   EXPECT_EQ(sent[0], (Message{"pi/button/state", "ON", 1, true}));
-  EXPECT_EQ(sent[1], (Message{"pi/button/event", R"({"edge":"rising","state":"ON","timestamp_ns":5000000000,"seq":1})", 1, false}));
+  EXPECT_EQ(sent[1], (Message{"pi/button/event", R"({"edge":"rising","state":"ON","timestamp_ns":5000000000,"seq":1})",
+                              1, false}));
   bridge_->on_edge(kButton, edge(false, 6s), 6s);
   EXPECT_EQ(publisher_.payloads_on("pi/button/event").back(),
             R"({"edge":"falling","state":"OFF","timestamp_ns":6000000000,"seq":2})");
@@ -109,7 +108,8 @@ TEST_F(ABridge, TogglesAnOutput) {
   command("TOGGLE");
   command("toggle");
   command(R"({"state":"TOGGLE"})");
-  EXPECT_EQ(lines_.writes, (std::vector<std::pair<std::size_t, bool>>{{kRelay, true}, {kRelay, false}, {kRelay, true}}));
+  EXPECT_EQ(lines_.writes,
+            (std::vector<std::pair<std::size_t, bool>>{{kRelay, true}, {kRelay, false}, {kRelay, true}}));
 }
 
 TEST_F(ABridge, EndsAPulseAtItsDeadline) {
@@ -162,7 +162,8 @@ TEST_F(ABridge, RefusesToDriveAnInput) {
 TEST_F(ABridge, RepublishesAStateOnGet) {
   bridge_->on_message("pi/button/get", "", false, 1s);
   bridge_->on_message("pi/relay/get", "anything", false, 1s);
-  EXPECT_EQ(publisher_.take(), (std::vector<Message>{{"pi/button/state", "OFF", 1, true}, {"pi/relay/state", "OFF", 1, true}}));
+  EXPECT_EQ(publisher_.take(),
+            (std::vector<Message>{{"pi/button/state", "OFF", 1, true}, {"pi/relay/state", "OFF", 1, true}}));
 }
 
 TEST_F(ABridge, SubscribesToSetForOutputsAndGetForAll) {
@@ -227,7 +228,8 @@ TEST_F(ABridge, KeepsAnOutputWhoseOnDisconnectIsKeep) {
   auto config = config::parse_config(R"(
 chips: {main: {simulated: {lines: [A]}}}
 lines: {relay: {line: A, direction: output, on_disconnect: keep}}
-)", "t.yaml", "h");
+)",
+                                     "t.yaml", "h");
   make(std::move(config));
   bridge_->on_message("raspberry/relay/set", "ON", false, 1s);
   bridge_->on_disconnected(2s);

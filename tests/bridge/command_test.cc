@@ -18,8 +18,10 @@ std::string error(std::string_view payload) {
 }
 
 TEST(ACommandPayload, AcceptsTheWordsInAnyCase) {
-  for (auto word : {"ON", "on", "On", "1", "true", "TRUE", " on\n"}) EXPECT_EQ(parsed(word), (Command{Command::Kind::kSet, true, {}})) << word;
-  for (auto word : {"OFF", "off", "0", "false", "False"}) EXPECT_EQ(parsed(word), (Command{Command::Kind::kSet, false, {}})) << word;
+  for (auto word : {"ON", "on", "On", "1", "true", "TRUE", " on\n"})
+    EXPECT_EQ(parsed(word), (Command{Command::Kind::kSet, true, {}})) << word;
+  for (auto word : {"OFF", "off", "0", "false", "False"})
+    EXPECT_EQ(parsed(word), (Command{Command::Kind::kSet, false, {}})) << word;
   for (auto word : {"TOGGLE", "toggle", "Toggle"}) EXPECT_EQ(parsed(word).kind, Command::Kind::kToggle) << word;
 }
 

@@ -51,7 +51,8 @@ const std::vector<std::string>& generated_configs() {
         // A config with 1.1 MiB of comments: refused for its size, before YAML is parsed.
         write("huge.yaml", chips + repeated("# " + std::string(62, 'x') + "\n", 18'000)),
         // 900 KB of comments, then a mistake: line 25004, column 13 (checked below).
-        write("error-at-the-end.yaml", chips + repeated("# " + std::string(34, 'x') + "\n", 25'000) + "mqtt: {qos: 3}\n"),
+        write("error-at-the-end.yaml",
+              chips + repeated("# " + std::string(34, 'x') + "\n", 25'000) + "mqtt: {qos: 3}\n"),
         write("deep-nesting-block.yaml", repeated("- ", 10'000) + "\n"),
         write("deep-nesting-map.yaml", repeated("{a: ", 10'000) + "\n"),
         write("deep-nesting-mixed.yaml", "lines:\n  x: " + repeated("[{a: ", 5'000) + "\n"),
@@ -140,9 +141,7 @@ TEST(TheDaemon, ExitsWith78AtTheLocationOfEveryBrokenConfig) {
   expect_daemon_refuses({"--log-level", "info", "--config"});
 }
 
-TEST(TheDaemon, ChecksEveryBrokenConfigWithExit78AndTheLocation) {
-  expect_daemon_refuses({"--check-config"});
-}
+TEST(TheDaemon, ChecksEveryBrokenConfigWithExit78AndTheLocation) { expect_daemon_refuses({"--check-config"}); }
 
 }  // namespace
 }  // namespace gpio2mqtt::config

@@ -50,7 +50,8 @@ TEST(MqttCredentials, ReadARelativePasswordFileAsASystemdCredential) {
   Config c = parse_config("mqtt: {username: pi, password_file: mqtt-password}\n" + kRest, "c.yaml", "pi");
   EXPECT_EQ(c.mqtt.password, "from-systemd");
   unsetenv("CREDENTIALS_DIRECTORY");
-  EXPECT_NE(error_of("mqtt: {username: pi, password_file: mqtt-password}\n" + kRest).find("$CREDENTIALS_DIRECTORY is not set"),
+  EXPECT_NE(error_of("mqtt: {username: pi, password_file: mqtt-password}\n" + kRest)
+                .find("$CREDENTIALS_DIRECTORY is not set"),
             std::string::npos);
 }
 
@@ -61,7 +62,8 @@ TEST(MqttCredentials, AreCheckedForMistakes) {
   EXPECT_EQ(error_of("mqtt: {username: pi, password_file: /nonexistent/pw}\n" + kRest),
             "1:37: mqtt.password_file: cannot read /nonexistent/pw");
   std::string empty = temp_file("gpio2mqtt-empty-secret", "");
-  EXPECT_NE(error_of("mqtt: {username: pi, password_file: " + empty + "}\n" + kRest).find("is empty"), std::string::npos);
+  EXPECT_NE(error_of("mqtt: {username: pi, password_file: " + empty + "}\n" + kRest).find("is empty"),
+            std::string::npos);
 }
 
 TEST(MqttCredentials, WarnWhenAnInlinePasswordIsReadableByEveryone) {

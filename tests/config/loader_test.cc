@@ -91,46 +91,61 @@ TEST(TheConfigLoader, NamesTheFileLineAndColumnOfEachMistake) {
   EXPECT_EQ(error_of(kChips + "lines:\n  a: {line: A, colour: red}\n"),
             "4:16: line 'a': unknown key 'colour'; expected one of: chip, line, direction, edge, bias, active_low, "
             "debounce, initial, on_disconnect, drive");
-  EXPECT_EQ(error_of("mqtt: {qos: high}\n" + kChips + "lines: {}\n"), "1:13: mqtt.qos: expected a whole number, got 'high'");
+  EXPECT_EQ(error_of("mqtt: {qos: high}\n" + kChips + "lines: {}\n"),
+            "1:13: mqtt.qos: expected a whole number, got 'high'");
   EXPECT_EQ(error_of("mqtt: {qos: 3}\n" + kChips + "lines: {}\n"), "1:13: mqtt.qos: 3 is out of range 0..2");
-  EXPECT_EQ(error_of("mqtt: {status: [a]}\n" + kChips + "lines: {}\n"), "1:16: mqtt.status: expected a mapping of keys to values");
-  EXPECT_EQ(error_of(kChips + "lines:\n  a: {line: GPIO99}\n"), "4:13: line 'a': chip 'main' has no line 'GPIO99'; its lines: A, B, C");
-  EXPECT_EQ(error_of(kChips + "lines:\n  a: {line: A}\n  b: {line: A}\n"), "5:13: line 'b': line A is already used by another line");
-  EXPECT_EQ(error_of(kChips + "lines:\n  a: {line: A, initial: on}\n"), "4:25: line 'a': an input has no initial level (initial is for outputs)");
-  EXPECT_EQ(error_of(kChips + "lines:\n  a: {line: A, direction: output, edge: both}\n"), "4:41: line 'a': edge is for inputs");
+  EXPECT_EQ(error_of("mqtt: {status: [a]}\n" + kChips + "lines: {}\n"),
+            "1:16: mqtt.status: expected a mapping of keys to values");
+  EXPECT_EQ(error_of(kChips + "lines:\n  a: {line: GPIO99}\n"),
+            "4:13: line 'a': chip 'main' has no line 'GPIO99'; its lines: A, B, C");
+  EXPECT_EQ(error_of(kChips + "lines:\n  a: {line: A}\n  b: {line: A}\n"),
+            "5:13: line 'b': line A is already used by another line");
+  EXPECT_EQ(error_of(kChips + "lines:\n  a: {line: A, initial: on}\n"),
+            "4:25: line 'a': an input has no initial level (initial is for outputs)");
+  EXPECT_EQ(error_of(kChips + "lines:\n  a: {line: A, direction: output, edge: both}\n"),
+            "4:41: line 'a': edge is for inputs");
   EXPECT_EQ(error_of("mqtt: {base_topic: 'a/+/b'}\n" + kChips + "lines: {}\n"),
             "1:20: mqtt.base_topic: 'a/+/b' is not a usable topic (no '+', '#', NUL or empty levels)");
   EXPECT_EQ(error_of("mqtt: {status: {topic: 'a/#'}}\n" + kChips + "lines: {}\n"),
             "1:24: mqtt.status.topic: 'a/#' is not a usable topic (no '+', '#', NUL or empty levels)");
-  EXPECT_EQ(error_of(kChips + "lines:\n  'a+': {line: A}\n"), "4:3: line 'a+': a line name is a topic level: use letters, digits, '_', '-' or '.'");
+  EXPECT_EQ(error_of(kChips + "lines:\n  'a+': {line: A}\n"),
+            "4:3: line 'a+': a line name is a topic level: use letters, digits, '_', '-' or '.'");
   EXPECT_EQ(error_of(kChips + "lines:\n  a: {line: A, debounce: 10}\n"),
             "4:26: line 'a'.debounce: '10' is not a duration; expected a number and a unit, e.g. 10ms, 1.5s, 2m");
   EXPECT_EQ(error_of("mqtt: {keepalive: soon}\n" + kChips + "lines: {}\n"),
             "1:19: mqtt.keepalive: 'soon' is not a duration; expected a number and a unit, e.g. 10ms, 1.5s, 2m");
-  EXPECT_EQ(error_of(kChips + "lines:\n  a: {line: A, edge: up}\n"), "4:22: line 'a'.edge: 'up' is not one of rising | falling | both");
-  EXPECT_EQ(error_of(kChips + "lines:\n  a: {line: A, chip: other}\n"), "4:22: line 'a': no chip 'other'; configured chips: main");
+  EXPECT_EQ(error_of(kChips + "lines:\n  a: {line: A, edge: up}\n"),
+            "4:22: line 'a'.edge: 'up' is not one of rising | falling | both");
+  EXPECT_EQ(error_of(kChips + "lines:\n  a: {line: A, chip: other}\n"),
+            "4:22: line 'a': no chip 'other'; configured chips: main");
   EXPECT_EQ(error_of(kChips + "lines:\n  a: {line: 7}\n"), "4:13: line 'a': chip 'main' has 3 lines (offsets 0..2)");
-  EXPECT_EQ(error_of("mqtt: {version: 4.0}\n" + kChips + "lines: {}\n"), "1:17: mqtt.version: '4.0' is not supported; expected 5 or 3.1.1");
+  EXPECT_EQ(error_of("mqtt: {version: 4.0}\n" + kChips + "lines: {}\n"),
+            "1:17: mqtt.version: '4.0' is not supported; expected 5 or 3.1.1");
   EXPECT_EQ(error_of("mqtt: {server: 'http://x'}\n" + kChips + "lines: {}\n"),
             "1:16: mqtt.server: unknown scheme 'http'; expected mqtt, mqtts, tcp, ssl, ws or wss");
-  EXPECT_EQ(error_of("mqtt: {server: 'mqtt://x:99999'}\n" + kChips + "lines: {}\n"), "1:16: mqtt.server: port 99999 is not 1..65535");
+  EXPECT_EQ(error_of("mqtt: {server: 'mqtt://x:99999'}\n" + kChips + "lines: {}\n"),
+            "1:16: mqtt.server: port 99999 is not 1..65535");
 }
 
 TEST(TheConfigLoader, RejectsDuplicateKeysUnknownSectionsAndBrokenYaml) {
   EXPECT_EQ(error_of(kChips + "lines:\n  a: {line: A}\n  a: {line: B}\n"), "5:3: lines: key 'a' appears twice");
   EXPECT_EQ(error_of("mqtt: {qos: 1, qos: 0}\n" + kChips + "lines: {}\n"), "1:16: mqtt: key 'qos' appears twice");
-  EXPECT_EQ(error_of(kChips + "lines: {}\nextra: 1\n"), "4:1: top level: unknown key 'extra'; expected one of: mqtt, dbus, chips, lines");
+  EXPECT_EQ(error_of(kChips + "lines: {}\nextra: 1\n"),
+            "4:1: top level: unknown key 'extra'; expected one of: mqtt, dbus, chips, lines");
   EXPECT_EQ(error_of("mqtt: [\n"), "2:1: invalid YAML: end of sequence flow not found");
   EXPECT_EQ(error_of("just text\n"), "1:1: expected a mapping with the keys mqtt, chips and lines");
   EXPECT_EQ(error_of(kChips), "1:1: top level: a 'lines' section is required");
-  EXPECT_EQ(error_of("chips:\n  main: {label: x, path: y}\nlines: {}\n"), "2:9: chip 'main': expected exactly one of simulated, label or path");
-  EXPECT_EQ(error_of("chips:\n  main: {simulated: {lines: [A, A]}}\nlines: {}\n"), "2:33: chip 'main'.simulated.lines: 'A' is listed twice");
+  EXPECT_EQ(error_of("chips:\n  main: {label: x, path: y}\nlines: {}\n"),
+            "2:9: chip 'main': expected exactly one of simulated, label or path");
+  EXPECT_EQ(error_of("chips:\n  main: {simulated: {lines: [A, A]}}\nlines: {}\n"),
+            "2:33: chip 'main'.simulated.lines: 'A' is listed twice");
   EXPECT_EQ(error_of("chips:\n  main: {simulated: {lines: [A], wires: {A: Z}}}\nlines: {}\n"),
             "2:45: chip 'main'.simulated.wires: no line 'Z' on this chip");
 }
 
 TEST(TheConfigLoader, ReadsTheControlSocketOfASimulatedChip) {
-  Config c = parse_config("chips:\n  main: {simulated: {lines: [A], control: /run/sim.sock}}\nlines: {}\n", "c.yaml", "pi");
+  Config c =
+      parse_config("chips:\n  main: {simulated: {lines: [A], control: /run/sim.sock}}\nlines: {}\n", "c.yaml", "pi");
   EXPECT_EQ(c.chips[0].simulated.control, "/run/sim.sock");
   EXPECT_EQ(parse_config(kChips + "lines: {}\n", "c.yaml", "pi").chips[0].simulated.control, "");
   EXPECT_EQ(error_of("chips:\n  main: {simulated: {lines: [A], control: sim.sock}}\nlines: {}\n"),
@@ -146,7 +161,8 @@ TEST(TheConfigLoader, ReadsAFileAndNamesItInErrors) {
     load_config_file(path, "pi");
     FAIL() << "accepted";
   } catch (const ConfigError& e) {
-    EXPECT_EQ(std::string(e.what()), path + ":4:22: line 'a'.bias: 'sideways' is not one of as-is | disable | pull-up | pull-down");
+    EXPECT_EQ(std::string(e.what()),
+              path + ":4:22: line 'a'.bias: 'sideways' is not one of as-is | disable | pull-up | pull-down");
     EXPECT_EQ(e.where().line, 4);
   }
   EXPECT_THROW(load_config_file("/nonexistent/gpio2mqtt.yaml", "pi"), ConfigError);

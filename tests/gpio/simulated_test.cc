@@ -146,7 +146,7 @@ void send_command(const std::string& path, const std::string& text) {
 }
 
 bool exists(const std::string& path) {
-  struct stat st{};
+  struct stat st {};
   return lstat(path.c_str(), &st) == 0;
 }
 
@@ -165,7 +165,7 @@ TEST_F(ASimulatedChipWithAControlSocket, ListsItWithTheFirstRequestAndTurnsPulls
   auto before = static_cast<std::uint64_t>(monotonic_now().count());
   send_command(path_, "pull GPIO22 1");
   send_command(path_, "pull GPIO22 1\n");  // no change, no edge; a trailing newline is fine
-  send_command(path_, "pull 1 0");          // by offset
+  send_command(path_, "pull 1 0");         // by offset
   ASSERT_TRUE(readable(control));
   std::vector<EdgeEvent> events;
   request->read_events(control, events);
@@ -185,8 +185,8 @@ TEST_F(ASimulatedChipWithAControlSocket, ListsItWithTheFirstRequestAndTurnsPulls
 TEST_F(ASimulatedChipWithAControlSocket, IgnoresMalformedCommands) {
   auto request = chip_.request("test", {input(1)});
   int control = request->event_fds().at(1);
-  for (const char* bad : {"", "pull", "pull GPIO22", "push GPIO22 1", "pull GPIO99 1", "pull GPIO22 2",
-                          "pull 7 1", "pull GPIO22 1 now", "pull\xff GPIO22 1"})
+  for (const char* bad : {"", "pull", "pull GPIO22", "push GPIO22 1", "pull GPIO99 1", "pull GPIO22 2", "pull 7 1",
+                          "pull GPIO22 1 now", "pull\xff GPIO22 1"})
     send_command(path_, bad);
   send_command(path_, std::string(300, 'x'));
   send_command(path_, "pull GPIO22 1");

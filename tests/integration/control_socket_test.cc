@@ -16,11 +16,11 @@ class ADaemonDrivenThroughItsControlSocket : public ADaemon {
  protected:
   std::string socket_path() const { return dir_ + "/control.sock"; }
   std::string config(int qos) const {
-    return "mqtt:\n  server: " + broker_->url() + "\n  client_id: gpio2mqtt-test\n  base_topic: raspberry\n  qos: " +
-           std::to_string(qos) +
+    return "mqtt:\n  server: " + broker_->url() +
+           "\n  client_id: gpio2mqtt-test\n  base_topic: raspberry\n  qos: " + std::to_string(qos) +
            "\ndbus: off\nchips:\n  main:\n    simulated:\n      lines: [GPIO17, GPIO22, GPIO27]\n"
-           "      wires: {GPIO27: GPIO22}\n      control: " + socket_path() +
-           "\nlines:\n  button: {line: GPIO17}\n  relay: {line: GPIO27, direction: output}\n";
+           "      wires: {GPIO27: GPIO22}\n      control: " +
+           socket_path() + "\nlines:\n  button: {line: GPIO17}\n  relay: {line: GPIO27, direction: output}\n";
   }
   // Toggles the button `count` times as fast as the daemon takes the datagrams.
   void toggle(int count) {
@@ -40,7 +40,8 @@ class ADaemonDrivenThroughItsControlSocket : public ADaemon {
     events.subscribe("raspberry/button/event", qos);
     toggle(count);
     ASSERT_TRUE(eventually([&] { return events.size() >= static_cast<std::size_t>(count); }, std::chrono::seconds(30)))
-        << events.size() << " of " << count << " events\n" << daemon_->log();
+        << events.size() << " of " << count << " events\n"
+        << daemon_->log();
     auto payloads = events.payloads_on("raspberry/button/event");
     ASSERT_EQ(payloads.size(), static_cast<std::size_t>(count));
     for (int i = 1; i <= count; ++i) {

@@ -63,7 +63,8 @@ TEST_F(ADaemon, IgnoresGarbageAndRetainedCommands) {
   auto answer = expect("raspberry/relay/state", "OFF", from);  // still OFF, and still answering
   ASSERT_TRUE(answer);
   EXPECT_EQ(observer_->payloads_on("raspberry/relay/state", from), std::vector<std::string>{"OFF"});
-  EXPECT_TRUE(eventually([&] { return daemon_->log().find("retained commands are never acted on") != std::string::npos; }, 5s));
+  EXPECT_TRUE(
+      eventually([&] { return daemon_->log().find("retained commands are never acted on") != std::string::npos; }, 5s));
   observer_->publish("raspberry/relay/set", "", /*retain=*/true);  // clear it again
 }
 
@@ -163,7 +164,8 @@ TEST_F(ADaemon, ReconnectsAfterTheBrokerRestartsAndDeliversWhatHappenedMeanwhile
 TEST_F(ADaemon, RefusesAnInvalidConfigWithExit78AndTheLocation) {
   daemon_ = std::make_unique<Daemon>(dir_, "chips: {main: {simulated: {lines: [A]}}}\nlines:\n  x: {line: B}\n");
   EXPECT_EQ(daemon_->process().wait(10s), 78);
-  EXPECT_NE(daemon_->log().find("config.yaml:3:13: line 'x': chip 'main' has no line 'B'"), std::string::npos) << daemon_->log();
+  EXPECT_NE(daemon_->log().find("config.yaml:3:13: line 'x': chip 'main' has no line 'B'"), std::string::npos)
+      << daemon_->log();
 }
 
 }  // namespace

@@ -34,7 +34,8 @@ class ADaemonOnDbus : public ADaemon {
     bus_ = std::make_unique<DbusDaemon>(dir_, policy_dir);
     std::string which = policy.empty() ? "session" : "system";
     std::string env = (policy.empty() ? "DBUS_SESSION_BUS_ADDRESS=" : "DBUS_SYSTEM_BUS_ADDRESS=") + bus_->address();
-    daemon_ = std::make_unique<Daemon>(dir_, "dbus: " + which + "\n" + demo_config(broker_->url()), std::vector<std::string>{env});
+    daemon_ = std::make_unique<Daemon>(dir_, "dbus: " + which + "\n" + demo_config(broker_->url()),
+                                       std::vector<std::string>{env});
     ASSERT_TRUE(observer_->wait_for("raspberry/status", kOn)) << daemon_->log();
     connection_ = sdbus::createSessionBusConnectionWithAddress(bus_->address());
     proxy_ = daemon_proxy(*connection_);
@@ -48,7 +49,8 @@ class ADaemonOnDbus : public ADaemon {
   std::pair<int, std::string> busctl_as_nobody(const std::string& arguments) {
     std::string out = dir_ + "/busctl.out";
     std::string command = "setpriv --reuid=65534 --regid=65534 --clear-groups busctl --address=" + bus_->address() +
-                          " call io.github.gpio2mqtt /io/github/gpio2mqtt " + kInterface + " " + arguments + " > " + out + " 2>&1";
+                          " call io.github.gpio2mqtt /io/github/gpio2mqtt " + kInterface + " " + arguments + " > " +
+                          out + " 2>&1";
     int status = std::system(command.c_str());
     std::ifstream in(out);
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -65,8 +67,9 @@ TEST_F(ADaemonOnDbus, ShowsItsStateAsProperties) {
   EXPECT_TRUE(property<bool>("Connected"));
   EXPECT_EQ(property<std::string>("Broker"), broker_->url());
   EXPECT_EQ(property<std::string>("Version"), GPIO2MQTT_VERSION);
-  auto now_us = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
-                                                std::chrono::system_clock::now().time_since_epoch()).count());
+  auto now_us = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count());
   EXPECT_LE(now_us - property<std::uint64_t>("StartedAt"), 60'000'000u);
   EXPECT_EQ(property<std::uint64_t>("EdgesPublished"), 0u);
   EXPECT_EQ(property<std::uint64_t>("CommandsRejected"), 0u);
@@ -110,26 +113,31 @@ TEST_F(ADaemonOnDbus, SignalsWhenTheBrokerIsLost) {
   start_on_bus();
   std::mutex mutex;
   std::vector<std::map<std::string, sdbus::Variant>> changes;
-  proxy_->uponSignal("PropertiesChanged").onInterface("org.freedesktop.DBus.Properties")
-      .call([&](const std::string&, const std::map<std::string, sdbus::Variant>& changed, const std::vector<std::string>&) {
+  proxy_->uponSignal("PropertiesChanged")
+      .onInterface("org.freedesktop.DBus.Properties")
+      .call([&](const std::string&, const std::map<std::string, sdbus::Variant>& changed,
+                const std::vector<std::string>&) {
         std::lock_guard lock(mutex);
         changes.push_back(changed);
       });
   finish_signal_registration(*proxy_);
   connection_->enterEventLoopAsync();
   broker_->kill();
-  EXPECT_TRUE(eventually([&] {
-    std::lock_guard lock(mutex);
-    for (const auto& change : changes)
-      if (change.count("Connected") && !change.at("Connected").get<bool>()) return true;
-    return false;
-  }, 10s));
+  EXPECT_TRUE(eventually(
+      [&] {
+        std::lock_guard lock(mutex);
+        for (const auto& change : changes)
+          if (change.count("Connected") && !change.at("Connected").get<bool>()) return true;
+        return false;
+      },
+      10s));
   connection_->leaveEventLoop();
 }
 
 TEST_F(ADaemonOnDbus, ReloadsOnRequestAndReportsAnInvalidConfig) {
   start_on_bus();
-  write_file(daemon_->config_path(), "dbus: session\nchips: {main: {simulated: {lines: [A]}}}\nlines: {x: {line: B}}\n");
+  write_file(daemon_->config_path(),
+             "dbus: session\nchips: {main: {simulated: {lines: [A]}}}\nlines: {x: {line: B}}\n");
   try {
     proxy_->callMethod("Reload").onInterface(kInterface);
     FAIL() << "accepted";

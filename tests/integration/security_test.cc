@@ -16,7 +16,8 @@ constexpr const char* kPassword = "c0rrect-h0rse";
 class ADaemonOverTls : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!Mosquitto::available() || std::system("command -v openssl >/dev/null && command -v mosquitto_passwd >/dev/null") != 0)
+    if (!Mosquitto::available() ||
+        std::system("command -v openssl >/dev/null && command -v mosquitto_passwd >/dev/null") != 0)
       GTEST_SKIP() << "needs mosquitto, mosquitto_passwd and openssl";
     dir_ = make_temp_dir("gpio2mqtt-tls");
     chmod(dir_.c_str(), 0755);  // mosquitto drops root for its own user before reading the files
@@ -26,13 +27,15 @@ class ADaemonOverTls : public ::testing::Test {
       openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout server.key -out server.csr -subj /CN=localhost &&
       printf 'subjectAltName=DNS:localhost\n' > san.ext &&
       openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out server.crt -days 2 -extfile san.ext &&
-      mosquitto_passwd -b -c passwd pi )" + kPassword + R"( && printf '%s\n' )" + kPassword + R"( > password &&
+      mosquitto_passwd -b -c passwd pi )" +
+                         kPassword + R"( && printf '%s\n' )" + kPassword + R"( > password &&
       chmod 644 server.key passwd ca.crt server.crt; } >setup.log 2>&1)";
     ASSERT_EQ(std::system(script.c_str()), 0) << "certificate set-up failed; see " << dir_ << "/setup.log";
     tls_port_ = free_port();
     broker_ = std::make_unique<Mosquitto>(dir_, "listener " + std::to_string(tls_port_) + " 127.0.0.1\ncafile " + dir_ +
                                                     "/ca.crt\ncertfile " + dir_ + "/server.crt\nkeyfile " + dir_ +
-                                                    "/server.key\nallow_anonymous false\npassword_file " + dir_ + "/passwd\n");
+                                                    "/server.key\nallow_anonymous false\npassword_file " + dir_ +
+                                                    "/passwd\n");
     observer_ = std::make_unique<MqttTestClient>(broker_->url(), "observer");  // on the plain listener
     observer_->subscribe("raspberry/#");
   }
@@ -42,7 +45,8 @@ class ADaemonOverTls : public ::testing::Test {
   // The demo config over TLS to `host`, with `tls` settings and the password file.
   std::string config(const std::string& host, const std::string& tls, const std::string& password_file = "") {
     std::string c = demo_config("mqtts://" + host + ":" + std::to_string(tls_port_));
-    std::string login = "  username: pi\n  password_file: " + (password_file.empty() ? dir_ + "/password" : password_file) + "\n";
+    std::string login =
+        "  username: pi\n  password_file: " + (password_file.empty() ? dir_ + "/password" : password_file) + "\n";
     return c.replace(c.find("  base_topic:"), 0, login + (tls.empty() ? "" : "  tls: " + tls + "\n"));
   }
   void start(const std::string& yaml) { daemon_ = std::make_unique<Daemon>(dir_, yaml); }

@@ -36,7 +36,8 @@ TEST_F(ADaemonUnderSystemd, SaysReadyThenWhatItIsDoing) {
   start_notified(demo_config(broker_->url()));
   auto ready = notify_->wait_for("READY=1");
   ASSERT_TRUE(ready);
-  auto connected = notify_->wait_for("STATUS=connected to " + broker_->url() + ", 1 input, 1 output, 0 edges published");
+  auto connected =
+      notify_->wait_for("STATUS=connected to " + broker_->url() + ", 1 input, 1 output, 0 edges published");
   ASSERT_TRUE(connected);
   observer_->publish("raspberry/relay/set", "ON");
   EXPECT_TRUE(notify_->wait_for("STATUS=connected to " + broker_->url() + ", 1 input, 1 output, 1 edges published"));

@@ -28,9 +28,9 @@ struct FakeChipSpec {
   std::string path;
   std::string label;
   std::vector<std::string> lines;
-  std::string open_error = {};  // non-empty: open() throws this
-  std::string busy_with = {};   // non-empty: request() fails as if this consumer held the lines
-  bool kernel_debounce = false; // as libgpiod 2.x chips do
+  std::string open_error = {};   // non-empty: open() throws this
+  std::string busy_with = {};    // non-empty: request() fails as if this consumer held the lines
+  bool kernel_debounce = false;  // as libgpiod 2.x chips do
 };
 
 // Events a test hands to a request, read from its one event fd (as on uAPI v2).
@@ -78,7 +78,8 @@ class FakeChip : public gpio::Chip {
     if (!spec_.busy_with.empty())
       throw GpioError("line of " + name() + " is busy: it is held by '" + spec_.busy_with + "'");
     log_.push_back({spec_.path, consumer, lines});
-    bool inputs = std::any_of(lines.begin(), lines.end(), [](const LineSettings& s) { return s.direction == gpio::Direction::kInput; });
+    bool inputs = std::any_of(lines.begin(), lines.end(),
+                              [](const LineSettings& s) { return s.direction == gpio::Direction::kInput; });
     return std::make_unique<FakeRequest>(inputs ? log_.back().events : nullptr);
   }
 

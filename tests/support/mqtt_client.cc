@@ -43,8 +43,8 @@ std::size_t MqttTestClient::size() const {
   return received_.size();
 }
 
-std::optional<std::size_t> MqttTestClient::wait_for(const std::function<bool(const Received&)>& match,
-                                                    std::size_t from, std::chrono::milliseconds timeout) const {
+std::optional<std::size_t> MqttTestClient::wait_for(const std::function<bool(const Received&)>& match, std::size_t from,
+                                                    std::chrono::milliseconds timeout) const {
   std::unique_lock lock(mutex_);
   std::optional<std::size_t> found;
   arrived_.wait_for(lock, timeout, [&] {

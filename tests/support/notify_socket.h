@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "gpio2mqtt/util/unique_fd.h"
 #include "gpio2mqtt/util/clock.h"
+#include "gpio2mqtt/util/unique_fd.h"
 
 namespace gpio2mqtt::testing {
 

@@ -48,13 +48,15 @@ Process::~Process() {
 void Process::signal(int signo) const { kill(pid_, signo); }
 
 std::optional<int> Process::wait(std::chrono::milliseconds timeout) {
-  eventually([&] {
-    if (status_) return true;
-    int status = 0;
-    if (waitpid(pid_, &status, WNOHANG) == pid_)
-      status_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    return status_.has_value();
-  }, timeout);
+  eventually(
+      [&] {
+        if (status_) return true;
+        int status = 0;
+        if (waitpid(pid_, &status, WNOHANG) == pid_)
+          status_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        return status_.has_value();
+      },
+      timeout);
   return status_;
 }
 

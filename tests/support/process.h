@@ -45,7 +45,9 @@ bool eventually(F&& condition, std::chrono::milliseconds timeout) {
   while (true) {
     if (condition()) return true;
     if (std::chrono::steady_clock::now() > deadline) return false;
-    struct timespec ts{0, 10'000'000};
+    struct timespec ts {
+      0, 10'000'000
+    };
     nanosleep(&ts, nullptr);
   }
 }

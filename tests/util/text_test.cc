@@ -34,7 +34,10 @@ TEST(ATopic, MustNotHoldWildcardsNulOrEmptyLevels) {
   EXPECT_FALSE(is_valid_publish_topic(std::string("a\0b", 3)));
   // Brokers drop a client for a malformed UTF-8 or control character in a topic, even its will's.
   EXPECT_TRUE(is_valid_publish_topic("caf\xc3\xa9/\xe2\x82\xac/\xf0\x9f\x98\x80"));
-  for (auto bad : {"caf\xe9", "a\x08" "b", "a\x7f", "\xc2\x85", "\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xe2\x82"})
+  for (auto bad : {"caf\xe9",
+                   "a\x08"
+                   "b",
+                   "a\x7f", "\xc2\x85", "\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xe2\x82"})
     EXPECT_FALSE(is_valid_publish_topic(bad)) << printable(bad);
   EXPECT_TRUE(is_safe_topic_level("relay_1-a.b"));
   for (auto bad : {"", "a b", "a/b", "a+", "é"}) EXPECT_FALSE(is_safe_topic_level(bad)) << bad;

@@ -108,7 +108,7 @@ class Bridge {
     bool level = false;
     Debouncer debounce{Nanos(0), false};
     std::uint64_t seq = 0;
-    std::uint64_t kernel_line_seqno = 0;    // of the last edge seen, 0 when the backend has none
+    std::uint64_t kernel_line_seqno = 0;  // of the last edge seen, 0 when the backend has none
     std::uint64_t kernel_global_seqno = 0;
     std::optional<MonoTime> pulse_end{};
     bool pulse_revert = false;

@@ -16,8 +16,8 @@ inline constexpr std::chrono::milliseconds kMaxPulse = std::chrono::hours(1);
 
 struct Command {
   enum class Kind { kSet, kToggle } kind = Kind::kSet;
-  bool active = false;                            // kSet: the level to drive
-  std::optional<std::chrono::milliseconds> pulse; // kSet: hold it this long, then go back
+  bool active = false;                             // kSet: the level to drive
+  std::optional<std::chrono::milliseconds> pulse;  // kSet: hold it this long, then go back
   bool operator==(const Command&) const = default;
 };
 

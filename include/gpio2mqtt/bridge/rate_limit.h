@@ -15,7 +15,8 @@ class RateLimit {
 
   // True when a command at `now` is within the limit (and takes its token).
   bool allow(MonoTime now) {
-    if (last_.count() != 0) tokens_ = std::min(burst_, tokens_ + rate_ * std::chrono::duration<double>(now - last_).count());
+    if (last_.count() != 0)
+      tokens_ = std::min(burst_, tokens_ + rate_ * std::chrono::duration<double>(now - last_).count());
     last_ = now;
     if (tokens_ < 1) return false;
     tokens_ -= 1;

@@ -59,8 +59,8 @@ inline bool operator==(const StatusConfig& a, const StatusConfig& b) {
 }
 
 struct SimulatedChipConfig {
-  std::vector<std::string> lines;                           // offset = index
-  std::vector<std::pair<std::string, std::string>> wires;   // output -> input it drives
+  std::vector<std::string> lines;                          // offset = index
+  std::vector<std::pair<std::string, std::string>> wires;  // output -> input it drives
   std::string control;  // path of the control socket (`pull LINE 0|1` datagrams); empty: none
 };
 

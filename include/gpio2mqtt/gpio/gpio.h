@@ -35,10 +35,10 @@ struct LineSettings {
 
 struct EdgeEvent {
   unsigned offset = 0;
-  bool rising = false;            // logical: the line became active
-  std::uint64_t timestamp_ns = 0; // CLOCK_MONOTONIC
-  std::uint64_t line_seqno = 0;   // the kernel's per-line sequence number, 0 when unknown (uAPI v1)
-  std::uint64_t global_seqno = 0; // the kernel's sequence number across the request, 0 when unknown
+  bool rising = false;             // logical: the line became active
+  std::uint64_t timestamp_ns = 0;  // CLOCK_MONOTONIC
+  std::uint64_t line_seqno = 0;    // the kernel's per-line sequence number, 0 when unknown (uAPI v1)
+  std::uint64_t global_seqno = 0;  // the kernel's sequence number across the request, 0 when unknown
 };
 
 // A failure talking to a chip; `what()` names the chip and line.
@@ -62,7 +62,7 @@ class LineRequest {
 class Chip {
  public:
   virtual ~Chip() = default;
-  virtual std::string name() const = 0;   // gpiochip0, or the config's name for a simulated chip
+  virtual std::string name() const = 0;  // gpiochip0, or the config's name for a simulated chip
   virtual std::string label() const = 0;
   virtual std::vector<std::string> line_names() const = 0;  // index = offset; "" when unnamed
   virtual std::optional<unsigned> find_line(const std::string& name) const = 0;
@@ -70,8 +70,7 @@ class Chip {
   // and the caller debounces in software.
   virtual bool kernel_debounce() const { return false; }
   // Throws GpioError (naming the line and its consumer when it is busy).
-  virtual std::unique_ptr<LineRequest> request(const std::string& consumer,
-                                               const std::vector<LineSettings>& lines) = 0;
+  virtual std::unique_ptr<LineRequest> request(const std::string& consumer, const std::vector<LineSettings>& lines) = 0;
 };
 
 }  // namespace gpio2mqtt::gpio

@@ -33,8 +33,7 @@ class SimulatedChip : public Chip {
   std::string label() const override;
   std::vector<std::string> line_names() const override;
   std::optional<unsigned> find_line(const std::string& name) const override;
-  std::unique_ptr<LineRequest> request(const std::string& consumer,
-                                       const std::vector<LineSettings>& lines) override;
+  std::unique_ptr<LineRequest> request(const std::string& consumer, const std::vector<LineSettings>& lines) override;
 
   // Like gpio-sim's sysfs `pull`: what an undriven line reads when its bias is as-is.
   void set_pull(unsigned offset, bool high);
