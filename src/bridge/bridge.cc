@@ -15,9 +15,11 @@ LineTopics make_topics(const std::string& base_topic, const std::string& line_na
   return {prefix + "state", prefix + "event", prefix + "set", prefix + "get"};
 }
 
-Bridge::Bridge(const config::Config& config, Publisher& publisher, LinePort& lines)
-    : config_(&config), publisher_(publisher), port_(lines), outbox_(config.mqtt.queue_limit) {
+Bridge::Bridge(const config::Config& config, Publisher& publisher, LinePort& lines, OutboxStore* store)
+    : config_(&config), publisher_(publisher), port_(lines), outbox_(config.mqtt.queue_limit, store) {
   build(config);
+  if (outbox_.restored()) spdlog::info("{} events queued by the previous run go out at connect", outbox_.restored());
+  counters_.events_dropped += outbox_.dropped();  // more were kept than mqtt.buffer allows now
 }
 
 void Bridge::build(const config::Config& config) {
@@ -202,12 +204,20 @@ void Bridge::on_connected(MonoTime) {
 
 void Bridge::on_disconnected(MonoTime, std::vector<Message> unacknowledged) {
   connected_ = false;
-  std::erase_if(unacknowledged, [](const Message& m) { return m.retain; });
-  if (!unacknowledged.empty()) {
-    spdlog::info("{} events the broker did not acknowledge will be sent again", unacknowledged.size());
-    counters_.events_dropped += outbox_.push_front(std::move(unacknowledged));
-  }
+  requeue(std::move(unacknowledged));
   apply_disconnect_levels();
+}
+
+void Bridge::on_stopped(std::vector<Message> unacknowledged) {
+  connected_ = false;
+  requeue(std::move(unacknowledged));
+}
+
+void Bridge::requeue(std::vector<Message> unacknowledged) {
+  std::erase_if(unacknowledged, [](const Message& m) { return m.retain; });  // states: sent anew on connect
+  if (unacknowledged.empty()) return;
+  spdlog::info("{} events the broker did not acknowledge will be sent again", unacknowledged.size());
+  counters_.events_dropped += outbox_.push_front(std::move(unacknowledged));
 }
 
 void Bridge::on_stop(MonoTime) {

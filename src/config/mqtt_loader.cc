@@ -111,8 +111,8 @@ MqttConfig load_mqtt(const YamlReader& r, const YAML::Node& node, const std::str
   m.status.topic = m.base_topic + "/status";  // also without an mqtt: section (the will's topic)
   if (!node) return m;
   r.expect_map(node, "mqtt",
-               {"server", "client_id", "keepalive", "version", "base_topic", "qos", "status", "buffer", "username",
-                "password", "password_file", "tls"});
+               {"server", "client_id", "keepalive", "version", "base_topic", "qos", "status", "buffer", "persistence",
+                "username", "password", "password_file", "tls"});
   if (node["server"]) m.server = normalize_server(r, node["server"]);
   if (node["client_id"]) {
     m.client_id = expand_hostname(r.string(node["client_id"], "mqtt.client_id"), hostname);
@@ -134,6 +134,12 @@ MqttConfig load_mqtt(const YamlReader& r, const YAML::Node& node, const std::str
   if (node["base_topic"]) m.base_topic = topic(r, node["base_topic"], "mqtt.base_topic", hostname);
   if (node["qos"]) m.qos = static_cast<int>(r.integer(node["qos"], "mqtt.qos", 0, 2));
   if (node["buffer"]) m.queue_limit = static_cast<std::size_t>(r.integer(node["buffer"], "mqtt.buffer", 1, 10'000'000));
+  if (node["persistence"]) {
+    // Only the form is checked: systemd creates the StateDirectory when the service starts.
+    m.persistence = r.string(node["persistence"], "mqtt.persistence");
+    if (m.persistence.empty() || m.persistence.front() != '/' || m.persistence.find('\0') != std::string::npos)
+      r.fail(node["persistence"], "mqtt.persistence: expected an absolute directory path, like /var/lib/gpio2mqtt");
+  }
   m.status.topic = m.base_topic + "/status";
   if (const YAML::Node& s = node["status"]) {
     r.expect_map(s, "mqtt.status", {"topic", "online", "offline"});

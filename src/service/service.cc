@@ -52,7 +52,9 @@ Service::Service(config::Config config, LineSet& lines, ServiceParts parts)
     : config_(std::make_unique<config::Config>(std::move(config))),
       lines_(lines),
       parts_(std::move(parts)),
-      bridge_(*config_, publisher_, lines),
+      outbox_file_(config_->mqtt.persistence.empty() ? nullptr
+                                                     : std::make_unique<OutboxFile>(config_->mqtt.persistence)),
+      bridge_(*config_, publisher_, lines, outbox_file_.get()),
       started_at_us_(realtime_us()) {
   sigset_t set = service_signals();
   signal_fd_.reset(signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC));
@@ -297,6 +299,7 @@ void Service::stop() {
   bridge_.on_stop(monotonic_now());
   const auto& status = config_->mqtt.status;
   client_->shutdown(bridge::Message{status.topic, status.offline, 1, true}, kStopBudget);
+  bridge_.on_stopped(client_->take_unacknowledged());  // with mqtt.persistence, for the next run
   const auto& counters = bridge_.counters();
   spdlog::info("stopped: {} edges published, {} commands applied, {} rejected", counters.edges_published,
                counters.commands_applied, counters.commands_rejected);

@@ -93,7 +93,15 @@ std::optional<dbus::CallError> Service::reload() {
   auto old_topics = bridge_.subscriptions();
   auto new_topics = bridge::command_topics(*next);
   config::StatusConfig old_status = config_->mqtt.status;
-  bool mqtt_changed = !(next->mqtt == config_->mqtt);
+  // The outbox is sized and stored once, at start: those two keys alone need no new connection.
+  auto connection_part = [](config::MqttConfig mqtt) {
+    mqtt.queue_limit = 0;
+    mqtt.persistence.clear();
+    return mqtt;
+  };
+  bool mqtt_changed = !(connection_part(next->mqtt) == connection_part(config_->mqtt));
+  if (next->mqtt.queue_limit != config_->mqtt.queue_limit || next->mqtt.persistence != config_->mqtt.persistence)
+    spdlog::warn("reload: mqtt.buffer and mqtt.persistence take effect at the next start");
   bool dbus_changed = next->dbus != config_->dbus;
   // Subscribed before reconfigure() publishes the new lines' states: paho and the broker keep
   // the order, so a command sent by someone who saw a new state is not missed.

@@ -123,3 +123,41 @@ TEST(ABrokerAddress, IsLocalOnLoopbackOrThisHost) {
 
 }  // namespace
 }  // namespace gpio2mqtt::config
+
+namespace gpio2mqtt::config {
+namespace {
+
+TEST(TheSecurityExample, LoadsWithItsFilesInPlace) {
+  std::string password = temp_file("gpio2mqtt-mqtt-password", "secret\n"), ca = temp_file("gpio2mqtt-e-ca.crt", "x"),
+              cert = temp_file("gpio2mqtt-e-client.crt", "x"), key = temp_file("gpio2mqtt-e-client.key", "x");
+  Config c = parse_config(R"(mqtt:
+  server: mqtts://broker.example.net:8883
+  username: pi
+  password_file: )" + password +
+                              R"(   # or `password:`, or a systemd credential
+  tls:
+    ca_file: )" + ca + R"(              # default: the system CA store
+    cert_file: )" + cert + R"(        # optional client certificate
+    key_file: )" + key + R"(
+    insecure: false                             # true skips verification, with a warning
+  buffer: 10000                                 # messages kept while disconnected
+  persistence: /var/lib/gpio2mqtt               # optional: the buffer survives a restart
+)" + kRest,
+                          "c.yaml", "pi");
+  EXPECT_EQ(c.mqtt.password, "secret");
+  EXPECT_EQ(c.mqtt.queue_limit, 10000u);
+  EXPECT_EQ(c.mqtt.persistence, "/var/lib/gpio2mqtt");
+  EXPECT_NE(describe(c).find("persistence: the queue survives restarts in /var/lib/gpio2mqtt/outbox"),
+            std::string::npos);
+}
+
+TEST(MqttPersistence, IsOffByDefaultAndMustBeAnAbsolutePath) {
+  EXPECT_EQ(parse_config(kRest, "c.yaml", "pi").mqtt.persistence, "");
+  EXPECT_EQ(error_of("mqtt:\n  persistence: var/lib/gpio2mqtt\n" + kRest),
+            "2:16: mqtt.persistence: expected an absolute directory path, like /var/lib/gpio2mqtt");
+  EXPECT_EQ(error_of("mqtt:\n  persistence: ''\n" + kRest),
+            "2:16: mqtt.persistence: expected an absolute directory path, like /var/lib/gpio2mqtt");
+}
+
+}  // namespace
+}  // namespace gpio2mqtt::config

@@ -60,7 +60,8 @@ std::vector<std::string> command_topics(const config::Config& config);
 
 class Bridge {
  public:
-  Bridge(const config::Config& config, Publisher& publisher, LinePort& lines);
+  // With a store (mqtt.persistence), events queued while disconnected survive a restart.
+  Bridge(const config::Config& config, Publisher& publisher, LinePort& lines, OutboxStore* store = nullptr);
 
   // Reads every line once the lines are requested; publishes nothing until connected.
   void start();
@@ -74,6 +75,9 @@ class Bridge {
   void on_disconnected(MonoTime now, std::vector<Message> unacknowledged = {});
   // A clean stop: outputs go to their on_disconnect level and their states are published.
   void on_stop(MonoTime now);
+  // After the last goodbye: the events the broker never acknowledged are queued again, so with
+  // a store the next run sends them.
+  void on_stopped(std::vector<Message> unacknowledged);
   // Ends debounce periods and pulses that are due.
   void on_time(MonoTime now);
   std::optional<MonoTime> next_deadline() const;
@@ -123,6 +127,7 @@ class Bridge {
   bool send(Message message, bool queue_if_down);
   void drive(std::size_t index, bool active);
   void apply_disconnect_levels();
+  void requeue(std::vector<Message> unacknowledged);
   void reject(std::string_view topic, std::string_view payload, const std::string& why);
   // False (and counted, and logged once per kFloodReportPeriod) when the line is flooded.
   bool within_rate(Line& line, MonoTime now);

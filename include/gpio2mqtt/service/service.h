@@ -13,6 +13,7 @@
 #include "gpio2mqtt/mqtt/client.h"
 #include "gpio2mqtt/service/event_loop.h"
 #include "gpio2mqtt/service/line_set.h"
+#include "gpio2mqtt/service/outbox_file.h"
 #include "gpio2mqtt/service/systemd.h"
 
 namespace gpio2mqtt::service {
@@ -88,6 +89,7 @@ class Service : public dbus::DaemonControl {
   std::unique_ptr<config::Config> config_;
   LineSet& lines_;
   ServiceParts parts_;
+  std::unique_ptr<OutboxFile> outbox_file_;  // mqtt.persistence; before bridge_, which uses it
   std::unique_ptr<mqtt::Client> client_owner_;
   mqtt::Client* client_ = nullptr;
   ClientPublisher publisher_{client_};

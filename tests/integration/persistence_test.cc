@@ -1,0 +1,73 @@
+// mqtt.persistence end to end: events queued while the broker was down survive the daemon's
+// restart (a clean stop, or a SIGKILL) and reach the broker, in order, once it is back (issue 7).
+#include <fstream>
+
+#include "control_socket_fixture.h"
+
+namespace gpio2mqtt::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+class ADaemonWithPersistence : public ADaemonDrivenThroughItsControlSocket {
+ protected:
+  std::string state_dir() const { return dir_ + "/state"; }
+  std::string persistent_config() const { return config(1, "  persistence: " + state_dir() + "\n"); }
+  std::size_t stored_records() const {
+    std::ifstream in(state_dir() + "/outbox", std::ios::binary);
+    std::string text{std::istreambuf_iterator<char>(in), {}};
+    std::size_t count = 0;
+    for (std::size_t at = text.find("\nm "); at != std::string::npos; at = text.find("\nm ", at + 1)) ++count;
+    return count;
+  }
+  // Queues `edges` events while the broker is down, then ends the daemon with `signal`.
+  void queue_while_down_then_end_with(int signal, int edges) {
+    start(persistent_config());
+    broker_->kill();
+    ASSERT_TRUE(eventually([&] { return daemon_->log().find("unreachable") != std::string::npos; }, 10s));
+    toggle(edges);
+    ASSERT_TRUE(eventually([&] { return stored_records() >= static_cast<std::size_t>(edges); }, 10s))
+        << stored_records() << " of " << edges << " stored\n"
+        << daemon_->log();
+    daemon_->process().signal(signal);
+    daemon_->process().wait(10s);
+  }
+  // Restarts broker and daemon; expects the events of the previous run first, in order.
+  void expect_them_after_a_restart(int edges) {
+    broker_->start();
+    MqttTestClient events(broker_->url(), "events");
+    events.subscribe("raspberry/button/event", 1);
+    daemon_ = std::make_unique<Daemon>(dir_, persistent_config());
+    ASSERT_TRUE(eventually([&] { return events.size() >= static_cast<std::size_t>(edges); }, 20s))
+        << events.size() << " of " << edges << " events\n"
+        << daemon_->log();
+    auto payloads = events.payloads_on("raspberry/button/event");
+    for (int i = 1; i <= edges; ++i) {
+      const std::string& payload = payloads[static_cast<std::size_t>(i - 1)];
+      std::string seq = "\"seq\":" + std::to_string(i);
+      EXPECT_TRUE(payload.find(seq + ",") != std::string::npos || payload.find(seq + "}") != std::string::npos)
+          << "event " << i << ": " << payload;
+    }
+    EXPECT_NE(daemon_->log().find(std::to_string(edges) + " events queued by the previous run"), std::string::npos)
+        << daemon_->log();
+    ASSERT_TRUE(eventually([&] { return stored_records() == 0; }, 10s)) << "the store was not emptied once sent";
+  }
+};
+
+TEST_F(ADaemonWithPersistence, SendsWhatItQueuedBeforeACleanStopOnceTheBrokerIsBack) {
+  queue_while_down_then_end_with(SIGTERM, 8);
+  expect_them_after_a_restart(8);
+}
+
+TEST_F(ADaemonWithPersistence, SendsWhatItQueuedEvenWhenItWasKilled) {
+  queue_while_down_then_end_with(SIGKILL, 8);
+  expect_them_after_a_restart(8);
+}
+
+TEST_F(ADaemonWithPersistence, StartsWhenItsStateDirectoryDoesNotExistYet) {
+  start(persistent_config());
+  EXPECT_EQ(access((state_dir() + "/outbox").c_str(), F_OK), 0);
+}
+
+}  // namespace
+}  // namespace gpio2mqtt::testing
