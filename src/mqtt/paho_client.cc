@@ -12,6 +12,7 @@
 #include <mutex>
 
 #include "gpio2mqtt/bridge/command.h"
+#include "gpio2mqtt/mqtt/held_queue.h"
 #include "gpio2mqtt/util/tcp.h"
 #include "gpio2mqtt/util/unique_fd.h"
 
@@ -186,10 +187,8 @@ class PahoClient : public Client {
     forget_done();
     if (held_.empty() && handed_over() < kWindow) return hand_over(message);
     if (!client_.is_connected()) return false;
-    holding_ = true;  // before pump(): an acknowledgement from now on wakes the loop
-    held_.push_back(message);
-    if (held_.size() > config_.queue_limit) {  // more edges than the broker takes, for long: bounded
-      held_.pop_front();
+    holding_ = true;            // before pump(): an acknowledgement from now on wakes the loop
+    if (held_.push(message)) {  // more edges than the broker takes, for long: bounded
       ++held_dropped_;
       if ((held_dropped_ & (held_dropped_ - 1)) == 0)  // logged at powers of two
         spdlog::warn("the broker acknowledges slower than edges come: {} messages dropped so far (mqtt.buffer {})",
@@ -205,9 +204,8 @@ class PahoClient : public Client {
     for (auto& [token, message] : in_flight_)
       if (!token->is_complete() || token->get_return_code() != 0) out.push_back(std::move(message));
     in_flight_.clear();
-    unwritten_.clear();                                             // QoS 0: not sent again
-    for (auto& message : held_) out.push_back(std::move(message));  // never handed over
-    held_.clear();
+    unwritten_.clear();                                                        // QoS 0: not sent again
+    for (auto& message : held_.take_all()) out.push_back(std::move(message));  // never handed over
     holding_ = false;
     return out;
   }
@@ -244,7 +242,7 @@ class PahoClient : public Client {
                                                         deadline - std::chrono::steady_clock::now()));
     };
     if (client_.is_connected())  // what flow control held back goes before the Off
-      for (const auto& message : std::exchange(held_, {})) hand_over(message);
+      for (const auto& message : held_.take_all()) hand_over(message);
     try {
       // A clean DISCONNECT discards the will (and paho 1.2 cannot ask for it), so say Off ourselves.
       if (last && client_.is_connected())
@@ -288,7 +286,7 @@ class PahoClient : public Client {
 
   void pump() {
     forget_done();
-    while (!held_.empty() && handed_over() < kWindow && hand_over(held_.front())) held_.pop_front();
+    while (!held_.empty() && handed_over() < kWindow && hand_over(held_.front())) held_.pop();
     holding_ = !held_.empty();
   }
 
@@ -303,7 +301,7 @@ class PahoClient : public Client {
   config::MqttConfig config_;
   EventQueue queue_;
   std::atomic<bool> holding_{false};
-  std::deque<bridge::Message> held_;              // beyond kWindow, not handed to paho yet
+  HeldQueue held_{config_.queue_limit};           // beyond kWindow, not handed to paho yet; superseded states skipped
   std::uint64_t held_dropped_ = 0;                // the oldest held, dropped beyond mqtt.buffer
   DeliveryListener delivered_{queue_, holding_};  // outlives client_, which calls it
   ::mqtt::async_client client_;
