@@ -60,8 +60,12 @@ std::string read_secret(const YamlReader& r, const YAML::Node& node, std::string
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) r.fail(node, "mqtt.password_file: cannot read " + path);
+  // MQTT passwords are at most 65535 bytes; reading no more keeps /dev/zero or a wrong, huge
+  // file from filling memory.
+  constexpr std::size_t kMaxSecret = 65535;
   std::string secret;
-  std::getline(in, secret);
+  for (char c; secret.size() <= kMaxSecret && in.get(c) && c != '\n';) secret += c;
+  if (secret.size() > kMaxSecret) r.fail(node, "mqtt.password_file: " + path + ": the first line is over 65535 bytes");
   if (!secret.empty() && secret.back() == '\r') secret.pop_back();
   if (secret.empty()) r.fail(node, "mqtt.password_file: " + path + " is empty");
   source = path;
@@ -71,7 +75,11 @@ std::string read_secret(const YamlReader& r, const YAML::Node& node, std::string
 void load_credentials(const YamlReader& r, const YAML::Node& node, MqttConfig& m) {
   if (node["password"] && node["password_file"])
     r.fail(node["password_file"], "mqtt: give password or password_file, not both");
-  if (node["username"]) m.username = r.string(node["username"], "mqtt.username");
+  if (node["username"]) {
+    m.username = r.string(node["username"], "mqtt.username");
+    if (!is_mqtt_utf8(m.username))
+      r.fail(node["username"], "mqtt.username: expected UTF-8 text without control characters");
+  }
   if (node["password"]) {
     m.password = r.string(node["password"], "mqtt.password");
     m.password_source = "inline";
@@ -118,6 +126,8 @@ MqttConfig load_mqtt(const YamlReader& r, const YAML::Node& node, const std::str
     m.client_id = expand_hostname(r.string(node["client_id"], "mqtt.client_id"), hostname);
     if (m.client_id.empty() || m.client_id.size() > 256)
       r.fail(node["client_id"], "mqtt.client_id: expected 1 to 256 characters");
+    if (!is_mqtt_utf8(m.client_id))  // else paho refuses it at start (exit 1), or the broker at connect
+      r.fail(node["client_id"], "mqtt.client_id: expected UTF-8 text without control characters");
   }
   if (node["keepalive"]) {
     auto keepalive = r.duration(node["keepalive"], "mqtt.keepalive");

@@ -59,8 +59,6 @@ bool is_safe_topic_level(std::string_view name) {
   return true;
 }
 
-namespace {
-
 // Well-formed UTF-8 without control characters (U+0000..U+001F, U+007F..U+009F): MQTT 5 section
 // 1.5.4 and 3.1.1 section 1.5.3. Brokers close the connection on anything else (mosquitto:
 // "Malformed UTF-8"), so a topic that is not is refused in the config rather than at every connect.
@@ -86,8 +84,6 @@ bool is_mqtt_utf8(std::string_view text) {
   }
   return true;
 }
-
-}  // namespace
 
 bool is_valid_publish_topic(std::string_view topic) {
   if (topic.empty() || topic.size() > 1024) return false;

@@ -64,6 +64,13 @@ TEST(MqttCredentials, AreCheckedForMistakes) {
   std::string empty = temp_file("gpio2mqtt-empty-secret", "");
   EXPECT_NE(error_of("mqtt: {username: pi, password_file: " + empty + "}\n" + kRest).find("is empty"),
             std::string::npos);
+  EXPECT_EQ(error_of("mqtt: {username: pi, password_file: /dev/zero}\n" + kRest),
+            "1:37: mqtt.password_file: /dev/zero: the first line is over 65535 bytes");
+  // Paho refuses these when it creates the client (exit 1 at start), brokers at connect.
+  EXPECT_EQ(error_of("mqtt: {username: \"p\\x01i\", password: a}\n" + kRest),
+            "1:18: mqtt.username: expected UTF-8 text without control characters");
+  EXPECT_EQ(error_of("mqtt:\n  client_id: a\xff\n" + kRest),
+            "2:14: mqtt.client_id: expected UTF-8 text without control characters");
 }
 
 TEST(MqttCredentials, WarnWhenAnInlinePasswordIsReadableByEveryone) {

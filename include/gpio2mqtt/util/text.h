@@ -20,6 +20,10 @@ std::string expand_hostname(std::string_view text, std::string_view hostname);
 // A name usable as one MQTT topic level: letters, digits, '_', '-', '.'; not empty.
 bool is_safe_topic_level(std::string_view name);
 
+// Well-formed UTF-8 without control characters: what MQTT allows in a string (topics, client
+// identifiers, user names). Brokers close the connection on anything else.
+bool is_mqtt_utf8(std::string_view text);
+
 // A topic to publish to: no '+', '#', NUL, no empty level, not empty; well-formed UTF-8 without
 // control characters.
 bool is_valid_publish_topic(std::string_view topic);
