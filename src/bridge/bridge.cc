@@ -154,7 +154,9 @@ std::string Bridge::apply(std::size_t index, const Command& command, MonoTime no
 
 void Bridge::reject(std::string_view topic, std::string_view payload, const std::string& why) {
   ++counters_.commands_rejected;
-  spdlog::warn("rejected command on {}: '{}': {}", printable(topic, 256), printable(payload), why);
+  // `why` quotes parts of the payload (a JSON key or value: bytes 0x7f-0xff pass the parser),
+  // so it is escaped as well: invalid UTF-8 from the broker must not reach the journal raw.
+  spdlog::warn("rejected command on {}: '{}': {}", printable(topic, 256), printable(payload), printable(why, 1024));
 }
 
 bool Bridge::within_rate(Line& line, MonoTime now) {
