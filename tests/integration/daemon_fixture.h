@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
@@ -47,6 +48,14 @@ class ADaemon : public ::testing::Test {
   }
   void TearDown() override {
     if (HasFailure() && daemon_) std::cerr << "--- gpio2mqtt log ---\n" << daemon_->log() << "---\n";
+    keep_dir_ = HasFailure();
+  }
+  // The processes go first (they write in dir_); the directory stays when the test failed.
+  ~ADaemon() override {
+    daemon_.reset();
+    observer_.reset();
+    broker_.reset();
+    if (!keep_dir_ && !dir_.empty()) std::filesystem::remove_all(dir_);
   }
   // Starts the daemon and waits until it is online and has published the relay's state.
   void start(const std::string& config) {
@@ -66,6 +75,7 @@ class ADaemon : public ::testing::Test {
   std::unique_ptr<Mosquitto> broker_;
   std::unique_ptr<MqttTestClient> observer_;
   std::unique_ptr<Daemon> daemon_;
+  bool keep_dir_ = true;
 };
 
 }  // namespace gpio2mqtt::testing
