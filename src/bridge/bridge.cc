@@ -104,6 +104,7 @@ void Bridge::on_time(MonoTime now) {
   for (std::size_t i = 0; i < lines_.size(); ++i) {
     Line& line = lines_[i];
     if (auto report = line.debounce.on_time(now)) publish_event(line, *report);
+    report_flood(line, now);
     if (line.pulse_end && *line.pulse_end <= now) {
       line.pulse_end.reset();
       drive(i, line.pulse_revert);
@@ -119,6 +120,7 @@ std::optional<MonoTime> Bridge::next_deadline() const {
   for (const Line& line : lines_) {
     consider(line.debounce.deadline());
     consider(line.pulse_end);
+    if (line.flood_reported) consider(*line.flood_reported + kFloodReportPeriod);
   }
   return next;
 }
@@ -160,23 +162,27 @@ void Bridge::reject(std::string_view topic, std::string_view payload, const std:
 }
 
 bool Bridge::within_rate(Line& line, MonoTime now) {
-  if (line.commands.allow(now)) {
-    if (line.flood_dropped && line.flood_reported && now - *line.flood_reported >= kFloodReportPeriod) {
-      spdlog::warn("line {}: {} more commands dropped, over {}/s", line.config->name, line.flood_dropped, kCommandRate);
-      line.flood_dropped = 0;
-    }
-    return true;
-  }
+  if (line.commands.allow(now)) return true;
   ++counters_.commands_rejected;
   ++counters_.commands_rate_limited;
-  ++line.flood_dropped;
-  if (!line.flood_reported || now - *line.flood_reported >= kFloodReportPeriod) {
-    spdlog::warn("line {}: {} commands dropped, over {}/s (bursts of {})", line.config->name, line.flood_dropped,
-                 kCommandRate, kCommandBurst);
+  if (!line.flood_reported) {  // the first drop at once; the rest summed up by report_flood()
+    spdlog::warn("line {}: commands dropped, over {}/s (bursts of {})", line.config->name, kCommandRate, kCommandBurst);
     line.flood_reported = now;
-    line.flood_dropped = 0;
   }
+  ++line.flood_dropped;
   return false;
+}
+
+void Bridge::report_flood(Line& line, MonoTime now) {
+  if (!line.flood_reported || now - *line.flood_reported < kFloodReportPeriod) return;
+  if (line.flood_dropped) {
+    spdlog::warn("line {}: {} commands dropped in the last {} s, over {}/s", line.config->name, line.flood_dropped,
+                 std::chrono::duration_cast<std::chrono::seconds>(now - *line.flood_reported).count(), kCommandRate);
+    line.flood_dropped = 0;
+    line.flood_reported = now;
+  } else {
+    line.flood_reported.reset();  // a quiet period: the next flood is reported at once again
+  }
 }
 
 void Bridge::on_message(std::string_view topic, std::string_view payload, bool retained, MonoTime now) {

@@ -1,6 +1,10 @@
 #include "gpio2mqtt/bridge/bridge.h"
 
 #include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <sstream>
 
 #include "fakes.h"
 #include "gpio2mqtt/config/loader.h"
@@ -251,6 +255,22 @@ TEST_F(ABridge, DropsAFloodOfCommandsBeyondTheRateLimit) {
   EXPECT_EQ(lines_.writes.size(), static_cast<std::size_t>(kCommandBurst) + 1);
   for (int i = 0; i < 50; ++i) command("ON", 10s + i * 100ms);  // 10 a second is fine
   EXPECT_EQ(bridge_->counters().commands_rate_limited, 100u - static_cast<std::size_t>(kCommandBurst));
+}
+
+TEST_F(ABridge, ReportsAFloodAtOnceThenItsCountEveryTenSecondsWhileItLasts) {
+  std::ostringstream log;
+  auto previous = spdlog::default_logger();
+  spdlog::set_default_logger(
+      std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::ostream_sink_st>(log)));
+  for (int i = 0; i < 30; ++i) command("ON", 1s);  // 10 over the burst
+  EXPECT_NE(log.str().find("line relay: commands dropped, over 10/s"), std::string::npos) << log.str();
+  EXPECT_EQ(bridge_->next_deadline(), 11s);       // the summary is due even if no command comes
+  for (int i = 0; i < 5; ++i) command("ON", 5s);  // 4 s: about 40 tokens, no drop
+  bridge_->on_time(11s);
+  EXPECT_NE(log.str().find("line relay: 10 commands dropped in the last 10 s"), std::string::npos) << log.str();
+  bridge_->on_time(21s);  // quiet since: nothing to say, and the next flood is reported at once
+  EXPECT_EQ(bridge_->next_deadline(), std::nullopt);
+  spdlog::set_default_logger(previous);
 }
 
 TEST_F(ABridge, CountsALineThatFailsAndCarriesOn) {

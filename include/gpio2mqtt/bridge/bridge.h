@@ -117,7 +117,7 @@ class Bridge {
     std::optional<MonoTime> pulse_end{};
     bool pulse_revert = false;
     RateLimit commands{kCommandRate, kCommandBurst};
-    std::uint64_t flood_dropped = 0;  // since the last report
+    std::uint64_t flood_dropped = 0;  // since the last report (the first drop is reported at once)
     std::optional<MonoTime> flood_reported{};
   };
   enum class TopicKind { kSet, kGet };
@@ -131,6 +131,8 @@ class Bridge {
   void reject(std::string_view topic, std::string_view payload, const std::string& why);
   // False (and counted, and logged once per kFloodReportPeriod) when the line is flooded.
   bool within_rate(Line& line, MonoTime now);
+  // Every kFloodReportPeriod while a line is flooded: how many commands were dropped.
+  void report_flood(Line& line, MonoTime now);
 
   void build(const config::Config& config);
   // The debouncer of a line whose level is `level`: in software unless the kernel debounces it.
