@@ -25,6 +25,8 @@ struct StatusConfig {
   std::string topic;  // default <base_topic>/status
   std::string online = R"({"status":"On"})";
   std::string offline = R"({"status":"Off"})";
+  // Declared here, before MqttConfig's defaulted == uses it (clang deletes that one otherwise).
+  bool operator==(const StatusConfig&) const = default;
 };
 
 struct TlsConfig {
@@ -55,9 +57,6 @@ struct MqttConfig {
   bool broker_is_local(const std::string& hostname) const;
 };
 
-inline bool operator==(const StatusConfig& a, const StatusConfig& b) {
-  return a.topic == b.topic && a.online == b.online && a.offline == b.offline;
-}
 
 struct SimulatedChipConfig {
   std::vector<std::string> lines;                          // offset = index
