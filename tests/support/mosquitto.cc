@@ -13,8 +13,8 @@ constexpr const char* kMosquitto = "/usr/sbin/mosquitto";
 
 bool Mosquitto::available() { return access(kMosquitto, X_OK) == 0; }
 
-Mosquitto::Mosquitto(const std::string& dir, std::string extra)
-    : dir_(dir), extra_(std::move(extra)), port_(free_port()) {
+Mosquitto::Mosquitto(const std::string& dir, std::string extra, std::string global)
+    : dir_(dir), extra_(std::move(extra)), global_(std::move(global)), port_(free_port()) {
   start();
 }
 
@@ -24,7 +24,7 @@ void Mosquitto::start() {
                        std::to_string(port_) +
                        " 127.0.0.1\nallow_anonymous true\npersistence false\n"
                        "log_dest stderr\nlog_type error\nlog_type warning\nlog_type notice\n" +
-                       extra_);
+                       global_ + extra_);
   for (int attempt = 0; attempt < 50; ++attempt) {
     process_ = std::make_unique<Process>(std::vector<std::string>{kMosquitto, "-c", conf},
                                          dir_ + "/mosquitto-" + std::to_string(++starts_) + ".log");
