@@ -242,7 +242,7 @@ class SequenceCounter {
     for (std::size_t seq = 1; seq < seen_.size(); ++seq) {
       if (seen_[seq] == 0) {
         ++c.missing;
-        if (seen_[seq - 1] != 0 && ++ranges <= 20) c.missing_ranges += " " + std::to_string(seq) + "-";
+        if ((seq == 1 || seen_[seq - 1] != 0) && ++ranges <= 20) c.missing_ranges += " " + std::to_string(seq) + "-";
         if ((seq + 1 == seen_.size() || seen_[seq + 1] != 0) && ranges <= 20) c.missing_ranges += std::to_string(seq);
       } else {
         c.duplicates += seen_[seq] - 1;
