@@ -58,32 +58,29 @@ void send_pull(int fd, bool high) {
     if (errno != EINTR) throw std::runtime_error(std::string("control socket: ") + std::strerror(errno));
 }
 
-// A running daemon: started on a config, online once its status says On; SIGTERM at the end.
-class RunningDaemon {
- public:
-  RunningDaemon(const Options& options, Probe& probe, const std::string& config, const std::string& log) : log_(log) {
-    probe.set_offline();
-    process_ = std::make_unique<testing::Process>(std::vector<std::string>{options.daemon, "--config", config}, log);
-    if (!probe.wait_online(15s))
-      throw std::runtime_error("gpio2mqtt did not come online; its log:\n" + tail(read_file(log)));
-    // It subscribes right after connecting; give the SUBACKs a moment before commands.
-    std::this_thread::sleep_for(options.smoke ? 100ms : 300ms);
-  }
-  pid_t pid() const { return process_->pid(); }
-  int stop() {
-    process_->signal(SIGTERM);
-    auto code = process_->wait(10s);
-    if (!code)
-      throw std::runtime_error("gpio2mqtt did not stop within 10 s of SIGTERM; its log:\n" + tail(read_file(log_)));
-    return *code;
-  }
-
- private:
-  std::string log_;
-  std::unique_ptr<testing::Process> process_;
-};
-
 }  // namespace
+
+RunningDaemon::RunningDaemon(const Options& options, Probe& probe, const std::string& config, const std::string& log)
+    : log_(log) {
+  probe.set_offline();
+  process_ = std::make_unique<testing::Process>(std::vector<std::string>{options.daemon, "--config", config}, log);
+  if (!probe.wait_online(15s))
+    throw std::runtime_error("gpio2mqtt did not come online; its log:\n" + tail(read_file(log)));
+  // It subscribes right after connecting; give the SUBACKs a moment before commands.
+  std::this_thread::sleep_for(options.smoke ? 100ms : 300ms);
+}
+
+RunningDaemon::~RunningDaemon() = default;
+
+pid_t RunningDaemon::pid() const { return process_->pid(); }
+
+int RunningDaemon::stop() {
+  process_->signal(SIGTERM);
+  auto code = process_->wait(10s);
+  if (!code)
+    throw std::runtime_error("gpio2mqtt did not stop within 10 s of SIGTERM; its log:\n" + tail(read_file(log_)));
+  return *code;
+}
 
 Scenario::Scenario(const Options& options) : options_(options) {
   broker_ = std::make_unique<testing::Mosquitto>(options_.dir, options_.broker_config);
@@ -165,7 +162,8 @@ LimitResult Scenario::measure_limit(int qos, double hz) {
   return r;
 }
 
-RateResult Scenario::measure_rate(pid_t daemon, int control_fd, double hz, std::uint64_t& seq_base, bool& level) {
+RateResult Scenario::measure_rate(pid_t daemon, const Toggle& toggle, double hz, std::uint64_t& seq_base,
+                                  bool& level) {
   RateResult r;
   r.target_hz = hz;
   probe_->take(Stream::kButton);
@@ -180,12 +178,12 @@ RateResult Scenario::measure_rate(pid_t daemon, int control_fd, double hz, std::
     for (std::size_t i = 0; i < count; ++i) {
       sleep_until_ns(start + static_cast<std::uint64_t>(static_cast<double>(i) * period));
       sent_at.push_back(now_ns());
-      send_pull(control_fd, level = !level);
+      toggle(level = !level);
     }
   } else {
     while (now_ns() - start < duration && sent_at.size() < sent_at.capacity()) {
       sent_at.push_back(now_ns());
-      send_pull(control_fd, level = !level);
+      toggle(level = !level);
     }
   }
   std::uint64_t finished = now_ns();
@@ -279,10 +277,11 @@ QosRun Scenario::run(int qos, int index) {
   std::string config = write_config(qos, name);
   RunningDaemon daemon(options_, *probe_, config, options_.dir + "/" + name + ".log");
   UniqueFd control = connect_control(options_.dir + "/" + name + ".sock");
+  Toggle toggle = [fd = control.get()](bool high) { send_pull(fd, high); };
   std::uint64_t seq_base = 0;
   bool level = false;
   for (double hz : options_.rates) {
-    out.rates.push_back(measure_rate(daemon.pid(), control.get(), hz, seq_base, level));
+    out.rates.push_back(measure_rate(daemon.pid(), toggle, hz, seq_base, level));
     std::this_thread::sleep_for(options_.smoke ? 20ms : 300ms);
   }
   out.commands = measure_commands(qos);

@@ -4,6 +4,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -13,6 +14,7 @@
 
 namespace gpio2mqtt::testing {
 class Mosquitto;
+class Process;
 }
 
 namespace gpio2mqtt::bench {
@@ -84,6 +86,22 @@ struct IdleResult {
   std::vector<ThreadSwitches> daemon_threads;  // names, for the report
 };
 
+// A running daemon: started on a config, online once its status says On; SIGTERM at the end.
+class RunningDaemon {
+ public:
+  RunningDaemon(const Options& options, Probe& probe, const std::string& config, const std::string& log);
+  ~RunningDaemon();
+  pid_t pid() const;
+  int stop();  // its exit status
+
+ private:
+  std::string log_;
+  std::unique_ptr<testing::Process> process_;
+};
+
+// Makes one edge: the input goes to `high`.
+using Toggle = std::function<void(bool high)>;
+
 class Scenario {
  public:
   explicit Scenario(const Options& options);
@@ -93,10 +111,14 @@ class Scenario {
   QosRun run(int qos, int index);
   IdleResult idle();
 
+  // The parts, for other drivers of the edges (kernel.cc). The probe must be subscribed at `qos`.
+  Probe& probe() { return *probe_; }
+  LimitResult measure_limit(int qos, double hz);
+  // `toggle` at `hz` for options.seconds; the button's events are expected with seq from seq_base + 1.
+  RateResult measure_rate(pid_t daemon, const Toggle& toggle, double hz, std::uint64_t& seq_base, bool& level);
+
  private:
   std::string write_config(int qos, const std::string& name);
-  LimitResult measure_limit(int qos, double hz);
-  RateResult measure_rate(pid_t daemon, int control_fd, double hz, std::uint64_t& seq_base, bool& level);
   CommandResult measure_commands(int qos);
 
   Options options_;
