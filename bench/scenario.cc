@@ -196,6 +196,7 @@ RateResult Scenario::measure_rate(pid_t daemon, const Toggle& toggle, double hz,
   std::vector<char> seen(r.sent, 0);
   std::vector<double> edge, send;
   for (const auto& s : probe_->take(Stream::kButton)) {
+    r.last_seq = std::max(r.last_seq, s.seq);
     if (s.seq <= seq_base || s.seq > seq_base + r.sent) {
       ++r.duplicated;  // a sequence number from no edge of this run
       continue;

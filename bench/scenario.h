@@ -37,6 +37,7 @@ struct Options {
   std::string self;           // this binary, for the bare-client child modes
   std::string dir;            // a fresh work directory
   std::string broker_config;  // more mosquitto.conf lines; none by default, as Debian ships it
+  bool kernel = false;        // --kernel: the edges come from gpio-sim (kernel.cc), not the control socket
 };
 
 // Relays wired to feedback inputs: commands go round-robin, so that none exceeds the daemon's
@@ -56,6 +57,7 @@ struct RateResult {
   double target_hz = 0;  // 0: as fast as it goes
   double achieved_hz = 0;
   std::uint64_t sent = 0, unique = 0, lost = 0, duplicated = 0;
+  std::uint64_t last_seq = 0;  // the highest seq received
   Percentiles edge;  // the edge's timestamp_ns -> the subscriber's receipt
   Percentiles send;  // the bench's sendto() -> receipt (adds the daemon's wake-up)
   double cpu_s_per_1000 = 0;
