@@ -13,7 +13,11 @@ namespace gpio2mqtt::bench {
 
 using namespace std::chrono_literals;
 
-std::string why_no_kernel_bench() { return kernel_test::why_no_gpiosim(); }
+std::string why_no_kernel_bench() {
+  if (kernel_test::why_no_gpiosim().empty()) return {};
+  return "--kernel needs gpio-sim (/sys/kernel/config/gpio-sim), which this kernel lacks: scripts/bench --vm runs "
+         "it in the tests/kernel/vm guest";
+}
 
 QosRun run_kernel(Scenario& scenario, const Options& options, int qos, int index) {
   QosRun out;
