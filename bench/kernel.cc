@@ -28,12 +28,12 @@ QosRun run_kernel(Scenario& scenario, const Options& options, int qos, int index
 
   // One named input; the daemon finds the chip by its label, as a config for real hardware would.
   std::string name = "gpio2mqtt-kernel-qos" + std::to_string(qos) + "-run" + std::to_string(index);
-  auto chip = kernel_test::make_sim()
-                  .label("g2m-bench-" + std::to_string(::getpid()) + "-" + std::to_string(qos) + "-" +
-                         std::to_string(index))
-                  .lines(8)
-                  .name(0, "IN")
-                  .build();
+  auto chip =
+      kernel_test::make_sim()
+          .label("g2m-bench-" + std::to_string(::getpid()) + "-" + std::to_string(qos) + "-" + std::to_string(index))
+          .lines(8)
+          .name(0, "IN")
+          .build();
   chip->set_pull(0, false);  // the line starts low: the first toggle is a rising edge
   std::string config = options.dir + "/" + name + ".yaml";
   testing::write_file(config, "mqtt:\n  server: " + scenario.broker_url() +

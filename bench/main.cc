@@ -58,8 +58,8 @@ std::string self_path() {
 }
 
 bool smoke_ok(const Results& results, bool micro, bool kernel) {
-  bool ok = (!micro || !results.micro.empty()) && !results.runs.empty() &&
-            (kernel || !results.idle.daemon_threads.empty());
+  bool ok =
+      (!micro || !results.micro.empty()) && !results.runs.empty() && (kernel || !results.idle.daemon_threads.empty());
   for (const auto& run : results.runs)
     for (const auto& r : run) {
       for (const auto& limit : r.limits) ok = ok && limit.latency.n > 0;

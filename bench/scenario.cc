@@ -162,8 +162,7 @@ LimitResult Scenario::measure_limit(int qos, double hz) {
   return r;
 }
 
-RateResult Scenario::measure_rate(pid_t daemon, const Toggle& toggle, double hz, std::uint64_t& seq_base,
-                                  bool& level) {
+RateResult Scenario::measure_rate(pid_t daemon, const Toggle& toggle, double hz, std::uint64_t& seq_base, bool& level) {
   RateResult r;
   r.target_hz = hz;
   probe_->take(Stream::kButton);

@@ -15,7 +15,7 @@
 namespace gpio2mqtt::testing {
 class Mosquitto;
 class Process;
-}
+}  // namespace gpio2mqtt::testing
 
 namespace gpio2mqtt::bench {
 
@@ -58,8 +58,8 @@ struct RateResult {
   double achieved_hz = 0;
   std::uint64_t sent = 0, unique = 0, lost = 0, duplicated = 0;
   std::uint64_t last_seq = 0;  // the highest seq received
-  Percentiles edge;  // the edge's timestamp_ns -> the subscriber's receipt
-  Percentiles send;  // the bench's sendto() -> receipt (adds the daemon's wake-up)
+  Percentiles edge;            // the edge's timestamp_ns -> the subscriber's receipt
+  Percentiles send;            // the bench's sendto() -> receipt (adds the daemon's wake-up)
   double cpu_s_per_1000 = 0;
 };
 
