@@ -6,8 +6,6 @@
 
 namespace gpio2mqtt::config {
 
-std::string Location::str() const { return file + ":" + std::to_string(line) + ":" + std::to_string(column); }
-
 Location YamlReader::at(const YAML::Mark& mark) const {
   if (mark.is_null()) return {file_, 1, 1};
   return {file_, mark.line + 1, mark.column + 1};
