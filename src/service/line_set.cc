@@ -212,11 +212,6 @@ bool LineSet::uses_device(const std::string& device_name) const {
   });
 }
 
-bool LineSet::uses_kernel_chips() const {
-  return std::any_of(chips_.begin(), chips_.end(),
-                     [](const auto& open) { return open->config.kind != ChipConfig::Kind::kSimulated; });
-}
-
 bool LineSet::read(std::size_t line) {
   const Bound& bound = lines_.at(line);
   return bound.request->lines->get_value(bound.offset);

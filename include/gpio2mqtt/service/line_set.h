@@ -36,7 +36,6 @@ class LineSet : public bridge::LinePort {
 
   // Whether a kernel chip in use is the device /dev/`device_name` (e.g. "gpiochip0").
   bool uses_device(const std::string& device_name) const;
-  bool uses_kernel_chips() const;
 
   bool read(std::size_t line) override;
   void write(std::size_t line, bool active) override;
