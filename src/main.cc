@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "gpio2mqtt/bridge/command.h"
 #include "gpio2mqtt/config/describe.h"
 #include "gpio2mqtt/config/loader.h"
 #include "gpio2mqtt/exit_codes.h"
@@ -92,9 +93,11 @@ int main(int argc, char** argv) {
     for (const auto& warning : config.warnings) spdlog::warn("{}", warning);
     auto hardware = gpio::make_hardware_provider();
     service::LineSet lines(config, hardware.get(), "gpio2mqtt");
-    service::Service daemon(std::move(config), lines, {mqtt::make_paho_client, [&] {
-                                                         return config::load_config_file(config_path, host_name());
-                                                       }});
+    auto make_client = [](const config::MqttConfig& mqtt) {
+      return mqtt::make_paho_client(mqtt, bridge::kMaxCommandPayload);
+    };
+    service::Service daemon(std::move(config), lines,
+                            {make_client, [&] { return config::load_config_file(config_path, host_name()); }});
     return daemon.run();
   } catch (const config::ConfigError& e) {
     spdlog::critical("{}", e.what());

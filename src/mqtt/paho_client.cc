@@ -11,7 +11,6 @@
 #include <deque>
 #include <mutex>
 
-#include "gpio2mqtt/bridge/command.h"
 #include "gpio2mqtt/mqtt/held_queue.h"
 #include "gpio2mqtt/util/tcp.h"
 #include "gpio2mqtt/util/unique_fd.h"
@@ -101,8 +100,9 @@ class DeliveryListener : public ::mqtt::iaction_listener {
 
 class PahoClient : public Client {
  public:
-  explicit PahoClient(const config::MqttConfig& config)
+  PahoClient(const config::MqttConfig& config, std::size_t payload_cap)
       : config_(config),
+        payload_cap_(payload_cap),
         // paho refuses a publish (-12) while 100 wait for its send thread, even connected; a burst
         // of edges (two messages each) is more. Take as many as the outbox keeps while disconnected.
         client_(config.server, config.client_id,
@@ -122,7 +122,7 @@ class PahoClient : public Client {
     client_.set_message_callback([this](::mqtt::const_message_ptr message) {
       const auto& payload = message->get_payload();
       Event event{Event::Kind::kMessage, {}, message->get_topic()};
-      event.payload = payload.substr(0, bridge::kMaxCommandPayload + 1);
+      event.payload = payload.substr(0, payload_cap_ + 1);
       event.retained = message->is_retained();
       queue_.push(std::move(event));
     });
@@ -183,7 +183,7 @@ class PahoClient : public Client {
   // paho's send thread.
   static constexpr std::size_t kWindow = 32;
 
-  bool publish(const bridge::Message& message) override {
+  bool publish(const Message& message) override {
     forget_done();
     if (held_.empty() && handed_over() < kWindow) return hand_over(message);
     if (!client_.is_connected()) return false;
@@ -198,9 +198,9 @@ class PahoClient : public Client {
     return true;
   }
 
-  std::vector<bridge::Message> take_unacknowledged() override {
+  std::vector<Message> take_unacknowledged() override {
     forget_acknowledged();
-    std::vector<bridge::Message> out;
+    std::vector<Message> out;
     for (auto& [token, message] : in_flight_)
       if (!token->is_complete() || token->get_return_code() != 0) out.push_back(std::move(message));
     in_flight_.clear();
@@ -235,7 +235,7 @@ class PahoClient : public Client {
     }
   }
 
-  void shutdown(const std::optional<bridge::Message>& last, std::chrono::milliseconds budget) override {
+  void shutdown(const std::optional<Message>& last, std::chrono::milliseconds budget) override {
     auto deadline = std::chrono::steady_clock::now() + budget;
     auto remaining = [&] {
       return std::max(std::chrono::milliseconds(0), std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -259,7 +259,7 @@ class PahoClient : public Client {
   }
 
  private:
-  bool hand_over(const bridge::Message& message) {
+  bool hand_over(const Message& message) {
     try {
       auto token = client_.publish(message.topic, message.payload.data(), message.payload.size(), message.qos,
                                    message.retain, nullptr, delivered_);
@@ -299,6 +299,7 @@ class PahoClient : public Client {
   }
 
   config::MqttConfig config_;
+  std::size_t payload_cap_;
   EventQueue queue_;
   std::atomic<bool> holding_{false};
   HeldQueue held_{config_.queue_limit};           // beyond kWindow, not handed to paho yet; superseded states skipped
@@ -307,15 +308,15 @@ class PahoClient : public Client {
   ::mqtt::async_client client_;
   ConnectListener listener_;
   ::mqtt::connect_options options_;
-  std::deque<std::pair<::mqtt::delivery_token_ptr, bridge::Message>> in_flight_;
+  std::deque<std::pair<::mqtt::delivery_token_ptr, Message>> in_flight_;
   std::deque<::mqtt::delivery_token_ptr> unwritten_;  // QoS 0 handed over, not written yet
 };
 
 }  // namespace
 
-std::unique_ptr<Client> make_paho_client(const config::MqttConfig& config) {
+std::unique_ptr<Client> make_paho_client(const config::MqttConfig& config, std::size_t payload_cap) {
   try {
-    return std::make_unique<PahoClient>(config);
+    return std::make_unique<PahoClient>(config, payload_cap);
   } catch (const ::mqtt::exception& e) {
     throw std::runtime_error("mqtt: cannot create a client for " + config.server + ": " + e.what());
   }

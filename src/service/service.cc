@@ -298,7 +298,7 @@ void Service::stop() {
   systemd_.notify("STOPPING=1");
   bridge_.on_stop(monotonic_now());
   const auto& status = config_->mqtt.status;
-  client_->shutdown(bridge::Message{status.topic, status.offline, 1, true}, kStopBudget);
+  client_->shutdown(Message{status.topic, status.offline, 1, true}, kStopBudget);
   bridge_.on_stopped(client_->take_unacknowledged());  // with mqtt.persistence, for the next run
   const auto& counters = bridge_.counters();
   spdlog::info("stopped: {} edges published, {} commands applied, {} rejected", counters.edges_published,

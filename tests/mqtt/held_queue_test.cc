@@ -6,7 +6,6 @@
 namespace gpio2mqtt::mqtt {
 namespace {
 
-using bridge::Message;
 
 Message event(int n) { return {"pi/button/event", "{\"seq\":" + std::to_string(n) + "}", 1, false}; }
 Message state(const std::string& line, const std::string& word) { return {"pi/" + line + "/state", word, 1, true}; }

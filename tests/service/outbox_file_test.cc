@@ -11,7 +11,6 @@
 namespace gpio2mqtt::service {
 namespace {
 
-using bridge::Message;
 
 class AnOutboxFile : public ::testing::Test {
  protected:

@@ -35,7 +35,7 @@ class Backoff {
 class ClientPublisher : public bridge::Publisher {
  public:
   explicit ClientPublisher(mqtt::Client*& client) : client_(client) {}
-  bool publish(const bridge::Message& message) override { return client_ && client_->publish(message); }
+  bool publish(const Message& message) override { return client_ && client_->publish(message); }
 
  private:
   mqtt::Client*& client_;
