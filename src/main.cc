@@ -5,16 +5,16 @@
 #include <cstdio>
 #include <iostream>
 
+#include "config/describe.h"
+#include "gpio/hardware.h"
 #include "gpio2mqtt/bridge/command.h"
-#include "gpio2mqtt/config/describe.h"
 #include "gpio2mqtt/config/loader.h"
 #include "gpio2mqtt/exit_codes.h"
-#include "gpio2mqtt/gpio/hardware.h"
-#include "gpio2mqtt/mqtt/paho_client.h"
 #include "gpio2mqtt/service/service.h"
-#include "gpio2mqtt/util/logging.h"
-#include "gpio2mqtt/util/text.h"
 #include "gpio2mqtt/version.h"
+#include "mqtt/paho_client.h"
+#include "util/logging.h"
+#include "util/text.h"
 
 namespace {
 

@@ -2,7 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "gpio2mqtt/util/text.h"
+#include "util/text.h"
 
 namespace gpio2mqtt::bridge {
 

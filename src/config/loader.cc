@@ -6,7 +6,7 @@
 #include <set>
 #include <sstream>
 
-#include "gpio2mqtt/util/text.h"
+#include "util/text.h"
 #include "yaml_reader.h"
 
 namespace gpio2mqtt::config {

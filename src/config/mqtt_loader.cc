@@ -5,7 +5,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "gpio2mqtt/util/text.h"
+#include "util/text.h"
 #include "yaml_reader.h"
 
 namespace gpio2mqtt::config {

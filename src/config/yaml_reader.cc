@@ -2,7 +2,7 @@
 
 #include <set>
 
-#include "gpio2mqtt/util/text.h"
+#include "util/text.h"
 
 namespace gpio2mqtt::config {
 

@@ -23,7 +23,7 @@
 #include <system_error>
 #include <utility>
 
-#include "gpio2mqtt/gpio/hardware.h"
+#include "gpio/hardware.h"
 #include "kernel_chip.h"
 
 namespace gpio2mqtt::gpio {
@@ -174,7 +174,8 @@ class V1Request : public LineRequest {
   }
 
   OwnedLine* find(unsigned offset) {
-    auto it = std::find_if(held_.begin(), held_.end(), [offset](const OwnedLine& h) { return h.settings.offset == offset; });
+    auto it =
+        std::find_if(held_.begin(), held_.end(), [offset](const OwnedLine& h) { return h.settings.offset == offset; });
     return it == held_.end() ? nullptr : &*it;
   }
 

@@ -22,7 +22,7 @@
 #include <system_error>
 #include <utility>
 
-#include "gpio2mqtt/gpio/hardware.h"
+#include "gpio/hardware.h"
 #include "kernel_chip.h"
 
 namespace gpio2mqtt::gpio {
@@ -150,7 +150,8 @@ class V2Request : public LineRequest {
 
  private:
   const OwnedLine& owned(unsigned offset) const {
-    auto it = std::find_if(held_.begin(), held_.end(), [offset](const OwnedLine& h) { return h.settings.offset == offset; });
+    auto it =
+        std::find_if(held_.begin(), held_.end(), [offset](const OwnedLine& h) { return h.settings.offset == offset; });
     if (it == held_.end()) throw GpioError("offset " + std::to_string(offset) + " is not in this request");
     return *it;
   }

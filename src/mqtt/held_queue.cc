@@ -1,4 +1,4 @@
-#include "gpio2mqtt/mqtt/held_queue.h"
+#include "mqtt/held_queue.h"
 
 namespace gpio2mqtt::mqtt {
 

@@ -1,4 +1,4 @@
-#include "gpio2mqtt/mqtt/paho_client.h"
+#include "mqtt/paho_client.h"
 
 #include <mqtt/async_client.h>
 #include <spdlog/spdlog.h>
@@ -11,9 +11,9 @@
 #include <deque>
 #include <mutex>
 
-#include "gpio2mqtt/mqtt/held_queue.h"
-#include "gpio2mqtt/util/tcp.h"
-#include "gpio2mqtt/util/unique_fd.h"
+#include "mqtt/held_queue.h"
+#include "util/tcp.h"
+#include "util/unique_fd.h"
 
 namespace gpio2mqtt::mqtt {
 namespace {

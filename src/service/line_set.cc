@@ -1,4 +1,4 @@
-#include "gpio2mqtt/service/line_set.h"
+#include "service/line_set.h"
 
 #include <spdlog/spdlog.h>
 
@@ -6,8 +6,9 @@
 #include <bit>
 #include <set>
 
+#include "gpio/simulated.h"
 #include "gpio2mqtt/config/loader.h"
-#include "gpio2mqtt/gpio/simulated.h"
+#include "service/chip_lookup.h"
 
 namespace gpio2mqtt::service {
 

@@ -1,4 +1,4 @@
-#include "gpio2mqtt/service/outbox_file.h"
+#include "service/outbox_file.h"
 
 #include <fcntl.h>
 #include <spdlog/spdlog.h>

@@ -10,7 +10,7 @@
 #include <cstring>
 #include <system_error>
 
-#include "gpio2mqtt/util/text.h"
+#include "util/text.h"
 
 namespace gpio2mqtt::service {
 namespace {

@@ -29,9 +29,9 @@
 #include <vector>
 
 #include "daemon.h"
-#include "gpio2mqtt/util/unique_fd.h"
 #include "mosquitto.h"
 #include "mqtt_client.h"
+#include "util/unique_fd.h"
 
 namespace gpio2mqtt::testing {
 namespace {

@@ -79,9 +79,4 @@ class LineSet : public bridge::LinePort {
   std::uint64_t kernel_dropped_ = 0;
 };
 
-// Opens the chip a config entry names: by path, or the one whose label matches.
-std::unique_ptr<gpio::Chip> open_hardware_chip(const config::ChipConfig& chip, gpio::ChipProvider& provider);
-// Up to five of `names` closest to `wanted` (edit distance), comma-separated, for messages.
-std::string closest_names(const std::string& wanted, const std::vector<std::string>& names);
-
 }  // namespace gpio2mqtt::service

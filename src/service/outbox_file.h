@@ -6,7 +6,7 @@
 #include <string>
 
 #include "gpio2mqtt/bridge/outbox.h"
-#include "gpio2mqtt/util/unique_fd.h"
+#include "util/unique_fd.h"
 
 namespace gpio2mqtt::service {
 
