@@ -78,23 +78,22 @@ Service::Service(config::Config config, LineSet& lines, ServiceParts parts)
 Service::~Service() = default;
 
 void Service::watch_gpio() {
+  // All anew: a number still listed may belong to a new request now, and epoll forgot the old one.
   gpio_watches_.clear();
   for (int fd : lines_.event_fds())
     gpio_watches_.emplace(fd, loop_.watch(fd, "gpio events", [this, fd] { on_gpio(fd); }));
 }
 
 void Service::use_client(std::unique_ptr<mqtt::Client> client) {
-  client_watch_ = {};
   client_owner_ = std::move(client);
   client_ = client_owner_.get();
   client_watch_ = loop_.watch(client_->event_fd(), "mqtt", [this] { on_mqtt_events(); });
 }
 
 void Service::open_dbus() {
-  dbus_watch_ = {};
   dbus_.reset();
   dbus_ = dbus::open_endpoint(config_->dbus, *this);
-  if (dbus_) dbus_watch_ = loop_.watch(dbus_->fd(), "D-Bus", [this] { dbus_->process(); });
+  dbus_watch_ = dbus_ ? loop_.watch(dbus_->fd(), "D-Bus", [this] { dbus_->process(); }) : FdWatch();
 }
 
 int Service::run() {
