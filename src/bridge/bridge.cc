@@ -125,16 +125,19 @@ std::optional<MonoTime> Bridge::next_deadline() const {
   return next;
 }
 
-void Bridge::drive(std::size_t index, bool active) {
+std::string Bridge::drive(std::size_t index, bool active) {
   Line& line = lines_[index];
+  std::string error;
   try {
     port_.write(index, active);
     line.level = active;
   } catch (const std::exception& e) {
     ++counters_.line_errors;
-    spdlog::error("line {}: cannot set it {}: {}", line.config->name, state_word(active), e.what());
+    error = "line '" + line.config->name + "': cannot set it " + state_word(active) + ": " + e.what();
+    spdlog::error("{}", error);
   }
   publish_state(line);
+  return error;
 }
 
 std::string Bridge::apply(std::size_t index, const Command& command, MonoTime now) {
@@ -149,9 +152,9 @@ std::string Bridge::apply(std::size_t index, const Command& command, MonoTime no
     line.pulse_end = now + *command.pulse;
     line.pulse_revert = revert_to;
   }
-  drive(index, target);
+  std::string error = drive(index, target);
   ++counters_.commands_applied;
-  return "";
+  return error;
 }
 
 void Bridge::reject(std::string_view topic, std::string_view payload, const std::string& why) {
