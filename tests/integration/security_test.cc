@@ -13,13 +13,14 @@ using namespace std::chrono_literals;
 
 constexpr const char* kPassword = "c0rrect-h0rse";
 
-class ADaemonOverTls : public ::testing::Test {
+class ADaemonOverTls : public BrokerAndDaemon {
  protected:
+  ADaemonOverTls() : BrokerAndDaemon("gpio2mqtt-tls", "raspberry") {}
   void SetUp() override {
-    if (!Mosquitto::available() ||
-        std::system("command -v openssl >/dev/null && command -v mosquitto_passwd >/dev/null") != 0)
-      GTEST_SKIP() << "needs mosquitto, mosquitto_passwd and openssl";
-    dir_ = make_temp_dir("gpio2mqtt-tls");
+    BrokerAndDaemon::SetUp();
+    if (IsSkipped()) return;
+    if (std::system("command -v openssl >/dev/null && command -v mosquitto_passwd >/dev/null") != 0)
+      GTEST_SKIP() << "needs mosquitto_passwd and openssl";
     chmod(dir_.c_str(), 0755);  // mosquitto drops root for its own user before reading the files
     // A CA and a server certificate for the name "localhost" only (not 127.0.0.1).
     std::string script = "cd " + dir_ + R"( && {
@@ -32,15 +33,10 @@ class ADaemonOverTls : public ::testing::Test {
       chmod 644 server.key passwd ca.crt server.crt; } >setup.log 2>&1)";
     ASSERT_EQ(std::system(script.c_str()), 0) << "certificate set-up failed; see " << dir_ << "/setup.log";
     tls_port_ = free_port();
-    broker_ = std::make_unique<Mosquitto>(dir_, "listener " + std::to_string(tls_port_) + " 127.0.0.1\ncafile " + dir_ +
-                                                    "/ca.crt\ncertfile " + dir_ + "/server.crt\nkeyfile " + dir_ +
-                                                    "/server.key\nallow_anonymous false\npassword_file " + dir_ +
-                                                    "/passwd\n");
-    observer_ = std::make_unique<MqttTestClient>(broker_->url(), "observer");  // on the plain listener
-    observer_->subscribe("raspberry/#");
-  }
-  void TearDown() override {
-    if (HasFailure() && daemon_) std::cerr << "--- gpio2mqtt log ---\n" << daemon_->log() << "---\n";
+    start_broker("listener " + std::to_string(tls_port_) + " 127.0.0.1\ncafile " + dir_ + "/ca.crt\ncertfile " + dir_ +
+                 "/server.crt\nkeyfile " + dir_ + "/server.key\nallow_anonymous false\npassword_file " + dir_ +
+                 "/passwd\n");
+    observe("raspberry/#");  // on the plain listener
   }
   // The demo config over TLS to `host`, with `tls` settings and the password file.
   std::string config(const std::string& host, const std::string& tls, const std::string& password_file = "") {
@@ -49,23 +45,15 @@ class ADaemonOverTls : public ::testing::Test {
         "  username: pi\n  password_file: " + (password_file.empty() ? dir_ + "/password" : password_file) + "\n";
     return c.replace(c.find("  base_topic:"), 0, login + (tls.empty() ? "" : "  tls: " + tls + "\n"));
   }
-  void start(const std::string& yaml) { daemon_ = std::make_unique<Daemon>(dir_, yaml); }
   bool logged(const std::string& text, std::chrono::milliseconds timeout = 10s) {
     return eventually([&] { return daemon_->log().find(text) != std::string::npos; }, timeout);
   }
-  bool came_online(std::chrono::milliseconds timeout = 10s) {
-    return observer_->wait_for("raspberry/status", kOn, 0, timeout).has_value();
-  }
 
-  std::string dir_;
   int tls_port_ = 0;
-  std::unique_ptr<Mosquitto> broker_;
-  std::unique_ptr<MqttTestClient> observer_;
-  std::unique_ptr<Daemon> daemon_;
 };
 
 TEST_F(ADaemonOverTls, ConnectsWithItsCaAndAPasswordFile) {
-  start(config("localhost", "{ca_file: " + dir_ + "/ca.crt}"));
+  start_daemon(config("localhost", "{ca_file: " + dir_ + "/ca.crt}"));
   ASSERT_TRUE(came_online());
   std::size_t from = observer_->size();
   observer_->publish("raspberry/relay/set", "ON");
@@ -75,19 +63,19 @@ TEST_F(ADaemonOverTls, ConnectsWithItsCaAndAPasswordFile) {
 }
 
 TEST_F(ADaemonOverTls, RefusesABrokerTheSystemStoreDoesNotTrust) {
-  start(config("localhost", ""));
+  start_daemon(config("localhost", ""));
   ASSERT_TRUE(logged("unreachable"));
-  EXPECT_FALSE(came_online(1s));
+  EXPECT_FALSE(came_online(0, 1s));
 }
 
 TEST_F(ADaemonOverTls, RefusesABrokerWhoseCertificateNamesAnotherHost) {
-  start(config("127.0.0.1", "{ca_file: " + dir_ + "/ca.crt}"));  // the certificate says localhost
+  start_daemon(config("127.0.0.1", "{ca_file: " + dir_ + "/ca.crt}"));  // the certificate says localhost
   ASSERT_TRUE(logged("unreachable"));
-  EXPECT_FALSE(came_online(1s));
+  EXPECT_FALSE(came_online(0, 1s));
 }
 
 TEST_F(ADaemonOverTls, ConnectsUnverifiedOnlyWhenToldInsecureAndWarns) {
-  start(config("127.0.0.1", "{insecure: true}"));
+  start_daemon(config("127.0.0.1", "{insecure: true}"));
   ASSERT_TRUE(came_online());
   EXPECT_TRUE(logged("TLS certificate verification is off"));
 }
@@ -95,9 +83,9 @@ TEST_F(ADaemonOverTls, ConnectsUnverifiedOnlyWhenToldInsecureAndWarns) {
 TEST_F(ADaemonOverTls, IsRefusedWithAWrongPasswordAndNeverLogsIt) {
   std::string wrong = dir_ + "/wrong-password";
   write_file(wrong, "n0t-the-passw0rd\n");
-  start(config("localhost", "{ca_file: " + dir_ + "/ca.crt}", wrong));
+  start_daemon(config("localhost", "{ca_file: " + dir_ + "/ca.crt}", wrong));
   ASSERT_TRUE(logged("unreachable"));
-  EXPECT_FALSE(came_online(1s));
+  EXPECT_FALSE(came_online(0, 1s));
   EXPECT_EQ(daemon_->log().find("n0t-the-passw0rd"), std::string::npos);
 }
 
