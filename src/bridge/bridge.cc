@@ -16,7 +16,7 @@ LineTopics make_topics(const std::string& base_topic, const std::string& line_na
 }
 
 Bridge::Bridge(const config::Config& config, Publisher& publisher, LinePort& lines, OutboxStore* store)
-    : config_(&config), publisher_(publisher), port_(lines), outbox_(config.mqtt.queue_limit, store) {
+    : config_(&config), publisher_(publisher), port_(lines), outbox_(config.mqtt.buffer, store) {
   build(config);
   if (outbox_.restored()) spdlog::info("{} events queued by the previous run go out at connect", outbox_.restored());
   counters_.events_dropped += outbox_.dropped();  // more were kept than mqtt.buffer allows now
@@ -69,7 +69,7 @@ bool Bridge::send(Message message, bool queue_if_down) {
     std::uint64_t dropped = ++counters_.events_dropped;
     if ((dropped & (dropped - 1)) == 0)
       spdlog::warn("broker unreachable: {} queued events dropped so far (queue limit {})", dropped,
-                   config_->mqtt.queue_limit);
+                   config_->mqtt.buffer);
   }
   return false;
 }

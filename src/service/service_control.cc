@@ -94,12 +94,12 @@ std::optional<dbus::CallError> Service::reload() {
   config::StatusConfig old_status = config_->mqtt.status;
   // The outbox is sized and stored once, at start: those two keys alone need no new connection.
   auto connection_part = [](config::MqttConfig mqtt) {
-    mqtt.queue_limit = 0;
+    mqtt.buffer = 0;
     mqtt.persistence.clear();
     return mqtt;
   };
   bool mqtt_changed = !(connection_part(next->mqtt) == connection_part(config_->mqtt));
-  if (next->mqtt.queue_limit != config_->mqtt.queue_limit || next->mqtt.persistence != config_->mqtt.persistence)
+  if (next->mqtt.buffer != config_->mqtt.buffer || next->mqtt.persistence != config_->mqtt.persistence)
     spdlog::warn("reload: mqtt.buffer and mqtt.persistence take effect at the next start");
   bool dbus_changed = next->dbus != config_->dbus;
   // Subscribed before reconfigure() publishes the new lines' states: paho and the broker keep
