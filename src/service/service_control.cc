@@ -28,8 +28,7 @@ void Service::report_status() {
   if (bridge_.connected())
     text = "connected to " + config_->mqtt.server + ", " + plural(config_->lines.size() - outputs, "input") + ", " +
            plural(outputs, "output") + ", " + std::to_string(counters.edges_published) + " edges published";
-  else if (!connection_problem_.empty())
-    text = "broker " + config_->mqtt.server + " unreachable, " + connection_problem_;
+  else if (!connection_problem_.empty()) text = connection_problem_;
   else text = "connecting to " + config_->mqtt.server;
   if (!gpio_problem_.empty()) text += "; GPIO failing: " + gpio_problem_;
   if (counters.events_dropped) text += ", " + std::to_string(counters.events_dropped) + " queued events dropped";

@@ -2,9 +2,11 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <fstream>
 
 namespace gpio2mqtt {
 
@@ -39,15 +41,23 @@ std::string ascii_lower(std::string_view text) {
   return out;
 }
 
-std::string expand_hostname(std::string_view text, std::string_view hostname) {
-  static constexpr std::string_view kToken = "{hostname}";
-  std::string out;
-  std::size_t from = 0;
-  for (std::size_t at; (at = text.find(kToken, from)) != std::string_view::npos; from = at + kToken.size()) {
-    out.append(text.substr(from, at - from));
-    out.append(hostname);
+Expanded expand_placeholders(std::string_view text, std::string_view hostname, std::string_view machine_id) {
+  Expanded out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    std::size_t end = text[i] == '{' ? text.find('}', i) : std::string_view::npos;
+    std::string_view name = end == std::string_view::npos ? std::string_view() : text.substr(i + 1, end - i - 1);
+    bool placeholder = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+    });
+    if (!placeholder) {
+      out.text += text[i];
+      continue;
+    }
+    if (name == "hostname") out.text += hostname;
+    else if (name == "machine_id" && !machine_id.empty()) out.text += machine_id.substr(0, 8);
+    else if (out.unknown.empty()) out.unknown = text.substr(i, end - i + 1);
+    i = end;
   }
-  out.append(text.substr(from));
   return out;
 }
 
@@ -90,6 +100,15 @@ bool is_valid_publish_topic(std::string_view topic) {
   if (topic.front() == '/' || topic.back() == '/') return false;
   if (topic.find("//") != std::string_view::npos) return false;
   return topic.find_first_of(std::string_view("+#\0", 3)) == std::string_view::npos && is_mqtt_utf8(topic);
+}
+
+std::string machine_id() {
+  for (const char* path : {"/etc/machine-id", "/var/lib/dbus/machine-id"}) {
+    std::ifstream in(path);
+    std::string id;
+    if (in >> id && id.size() == 32 && id.find_first_not_of("0123456789abcdef") == std::string::npos) return id;
+  }
+  return "";
 }
 
 std::string host_name() {

@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "daemon_fixture.h"
+#include "notify_socket.h"
 
 namespace gpio2mqtt::testing {
 namespace {
@@ -74,15 +75,19 @@ TEST_F(ADaemonOverTls, ConnectsWithItsCaAndAPasswordFile) {
   EXPECT_EQ(daemon_->log().find("insecure"), std::string::npos);
 }
 
-TEST_F(ADaemonOverTls, RefusesABrokerTheSystemStoreDoesNotTrust) {
+TEST_F(ADaemonOverTls, RefusesABrokerTheSystemStoreDoesNotTrustAndSaysWhy) {
   start(config("localhost", ""));
-  ASSERT_TRUE(logged("unreachable"));
+  ASSERT_TRUE(logged("cannot connect to mqtts://localhost:" + std::to_string(tls_port_) +
+                     ": TLS: the broker's certificate is not trusted: self-signed certificate in certificate chain; "
+                     "set mqtt.tls.ca_file to the CA that signed it"));
   EXPECT_FALSE(came_online(1s));
 }
 
-TEST_F(ADaemonOverTls, RefusesABrokerWhoseCertificateNamesAnotherHost) {
+TEST_F(ADaemonOverTls, RefusesABrokerWhoseCertificateNamesAnotherHostAndSaysSo) {
   start(config("127.0.0.1", "{ca_file: " + dir_ + "/ca.crt}"));  // the certificate says localhost
-  ASSERT_TRUE(logged("unreachable"));
+  ASSERT_TRUE(
+      logged("TLS: host name mismatch: the broker's certificate is for localhost, not '127.0.0.1'; "
+             "use one of those names in mqtt.server"));
   EXPECT_FALSE(came_online(1s));
 }
 
@@ -92,13 +97,30 @@ TEST_F(ADaemonOverTls, ConnectsUnverifiedOnlyWhenToldInsecureAndWarns) {
   EXPECT_TRUE(logged("TLS certificate verification is off"));
 }
 
-TEST_F(ADaemonOverTls, IsRefusedWithAWrongPasswordAndNeverLogsIt) {
+TEST_F(ADaemonOverTls, IsRefusedWithAWrongPasswordSaysSoEverywhereAndNeverLogsThePassword) {
   std::string wrong = dir_ + "/wrong-password";
   write_file(wrong, "n0t-the-passw0rd\n");
-  start(config("localhost", "{ca_file: " + dir_ + "/ca.crt}", wrong));
-  ASSERT_TRUE(logged("unreachable"));
+  NotifySocket systemd(dir_ + "/notify");
+  daemon_ = std::make_unique<Daemon>(dir_, config("localhost", "{ca_file: " + dir_ + "/ca.crt}", wrong),
+                                     std::vector<std::string>{systemd.env()});
+  std::string why =
+      "the broker refused the connection: not authorised (reason code 135); check mqtt.username "
+      "('pi') and the password (mqtt.password_file " +
+      wrong + "), and that the broker lets this user connect";
+  ASSERT_TRUE(logged(why));
+  EXPECT_TRUE(systemd.wait_for("STATUS=cannot connect to mqtts://localhost:" + std::to_string(tls_port_) +
+                               ", retrying in 1 s: " + why));
   EXPECT_FALSE(came_online(1s));
   EXPECT_EQ(daemon_->log().find("n0t-the-passw0rd"), std::string::npos);
+}
+
+TEST_F(ADaemonOverTls, NamesAWrongPasswordOnMqtt311Too) {
+  std::string wrong = dir_ + "/wrong-password";
+  write_file(wrong, "n0t-the-passw0rd\n");
+  std::string yaml = config("localhost", "{ca_file: " + dir_ + "/ca.crt}", wrong);
+  yaml.replace(yaml.find("version: 5"), 10, "version: 3.1.1");
+  start(yaml);
+  ASSERT_TRUE(logged("the broker refused the connection: not authorised (CONNACK code 5); check mqtt.username"));
 }
 
 TEST_F(ADaemonOverTls, KeepsThePasswordOutOfCheckConfig) {

@@ -17,6 +17,7 @@ struct Event {
   std::string topic{};
   std::string payload{};  // cut to just over bridge::kMaxCommandPayload: larger is dropped unread
   bool retained = false;
+  bool taken_over = false;  // kConnectionLost: another client connected with our client id
 };
 
 class Client {

@@ -14,8 +14,13 @@ std::optional<std::chrono::nanoseconds> parse_duration(std::string_view text);
 // Lower-cases ASCII letters.
 std::string ascii_lower(std::string_view text);
 
-// Replaces every "{hostname}" with `hostname`.
-std::string expand_hostname(std::string_view text, std::string_view hostname);
+// `text` with every {hostname} and {machine_id} (its first 8 hex digits) replaced. Any other
+// {name} (letters, digits, '_'), or {machine_id} when `machine_id` is empty, is left in `unknown`.
+struct Expanded {
+  std::string text;
+  std::string unknown;  // the first unknown placeholder, braces included
+};
+Expanded expand_placeholders(std::string_view text, std::string_view hostname, std::string_view machine_id);
 
 // A name usable as one MQTT topic level: letters, digits, '_', '-', '.'; not empty.
 bool is_safe_topic_level(std::string_view name);
@@ -30,6 +35,8 @@ bool is_valid_publish_topic(std::string_view topic);
 
 // The machine's host name (gethostname), "localhost" if it cannot be read.
 std::string host_name();
+// /etc/machine-id (32 hex digits), empty if there is none.
+std::string machine_id();
 
 }  // namespace gpio2mqtt
 
