@@ -109,6 +109,17 @@ TEST(TheConfigLoader, RefusesAnUnknownPlaceholderWithItsPlace) {
             "1:24: mqtt.status.topic: unknown placeholder '{x}'; known: {hostname}, {machine_id}");
 }
 
+TEST(TheConfigLoader, StatesTheAsciiRuleForLineNames) {
+  EXPECT_EQ(error_of(kChips + "lines:\n  küche_licht: {line: A}\n"),
+            "4:3: line 'küche_licht': a line name is one topic level and part of ids that must be ASCII: use ASCII "
+            "letters (a-z, A-Z), digits, '_', '-' or '.'");
+}
+
+TEST(TheConfigLoader, EscapesWhatIsNotTextWhenItQuotesTheFile) {
+  EXPECT_EQ(error_of("mqtt: {qos: \"\\e[31mhigh\\xff\"}\n" + kChips + "lines: {}\n"),
+            "1:13: mqtt.qos: expected a whole number, got '\\x1b[31mhighÿ'");
+}
+
 TEST(TheConfigLoader, NamesTheFileLineAndColumnOfEachMistake) {
   EXPECT_EQ(error_of(kChips + "lines:\n  a: {line: A, colour: red}\n"),
             "4:16: line 'a': unknown key 'colour'; expected one of: chip, line, direction, edge, bias, active_low, "
@@ -131,7 +142,8 @@ TEST(TheConfigLoader, NamesTheFileLineAndColumnOfEachMistake) {
   EXPECT_EQ(error_of("mqtt: {status: {topic: 'a/#'}}\n" + kChips + "lines: {}\n"),
             "1:24: mqtt.status.topic: 'a/#' is not a usable topic (no '+', '#', NUL or empty levels)");
   EXPECT_EQ(error_of(kChips + "lines:\n  'a+': {line: A}\n"),
-            "4:3: line 'a+': a line name is a topic level: use letters, digits, '_', '-' or '.'");
+            "4:3: line 'a+': a line name is one topic level and part of ids that must be ASCII: use ASCII letters "
+            "(a-z, A-Z), digits, '_', '-' or '.'");
   EXPECT_EQ(error_of(kChips + "lines:\n  a: {line: A, debounce: 10}\n"),
             "4:26: line 'a'.debounce: '10' is not a duration; expected a number and a unit, e.g. 10ms, 1.5s, 2m");
   EXPECT_EQ(error_of("mqtt: {keepalive: soon}\n" + kChips + "lines: {}\n"),

@@ -37,6 +37,11 @@ TEST(Placeholders, NameTheFirstUnknownOne) {
   EXPECT_EQ(expand_placeholders("{hostname}", "pi", "").unknown, "");
 }
 
+TEST(PrintableText, KeepsUtf8AndEscapesControlCharactersStrayBytesAndBackslashes) {
+  EXPECT_EQ(printable_text("küche_licht"), "küche_licht");
+  EXPECT_EQ(printable_text("a\x1b[2Jb\xff\\"), "a\\x1b[2Jb\\xff\\x5c");
+}
+
 TEST(ATopic, MustNotHoldWildcardsNulOrEmptyLevels) {
   EXPECT_TRUE(is_valid_publish_topic("raspberry/status"));
   for (auto bad : {"", "a/+/b", "a/#", "a//b", "/a", "a/"}) EXPECT_FALSE(is_valid_publish_topic(bad)) << bad;

@@ -5,13 +5,15 @@
 #include <string>
 
 #include "gpio2mqtt/config/config.h"
+#include "gpio2mqtt/util/text.h"
 
 namespace gpio2mqtt::config {
 
 class ConfigError : public std::runtime_error {
  public:
+  // The message quotes the file: what is not printable text is escaped, never passed on raw.
   ConfigError(Location where, const std::string& message)
-      : std::runtime_error(where.str() + ": " + message), where_(std::move(where)) {}
+      : std::runtime_error(where.str() + ": " + printable_text(message)), where_(std::move(where)) {}
   const Location& where() const { return where_; }
 
  private:

@@ -29,6 +29,10 @@ bool is_safe_topic_level(std::string_view name);
 // identifiers, user names). Brokers close the connection on anything else.
 bool is_mqtt_utf8(std::string_view text);
 
+// `text` with control characters, backslashes and bytes that are not well-formed UTF-8 escaped
+// as \xNN, and everything else (küche too) kept: for messages that quote what a user wrote.
+std::string printable_text(std::string_view text);
+
 // A topic to publish to: no '+', '#', NUL, no empty level, not empty; well-formed UTF-8 without
 // control characters.
 bool is_valid_publish_topic(std::string_view topic);
