@@ -88,13 +88,16 @@ TEST_F(ADaemon, PublishesOffAndExitsCleanlyOnSigterm) {
   start();
   observer_->publish("raspberry/relay/set", "ON");
   ASSERT_TRUE(observer_->wait_for("raspberry/relay/state", "ON"));
+  ASSERT_TRUE(observer_->wait_for("raspberry/button/state", "ON"));
   std::size_t from = observer_->size();
   daemon_->process().signal(SIGTERM);
   EXPECT_EQ(daemon_->process().wait(5s), 0);
-  auto relay_off = expect("raspberry/relay/state", "OFF", from);  // on_disconnect: off
+  auto relay_off = expect("raspberry/relay/state", "OFF", from);    // on_disconnect: off
+  auto button_off = expect("raspberry/button/state", "OFF", from);  // wired to the relay
   auto off = expect("raspberry/status", kOff, from);
-  ASSERT_TRUE(relay_off && off);
+  ASSERT_TRUE(relay_off && button_off && off);
   EXPECT_LT(*relay_off, *off);
+  EXPECT_LT(*button_off, *off);                 // the true final state of every line, then Off
   MqttTestClient late(broker_->url(), "late");  // live deliveries carry no retain flag: ask anew
   late.subscribe("raspberry/status");
   auto retained = late.wait_for("raspberry/status", kOff);
