@@ -178,6 +178,14 @@ void Bridge::note_once(std::string_view topic, const std::string& why) {
   else spdlog::info("ignoring {} (said once per topic): {}", printable(topic, 256), printable(why, 512));
 }
 
+void Bridge::on_publish_refused(std::string_view topic, const std::string& why) {
+  ++counters_.publishes_refused;
+  if (topic.ends_with("/event") && counters_.edges_published > 0) --counters_.edges_published;
+  if (refused_topics_.size() < kMaxNoted && refused_topics_.emplace(topic).second)
+    spdlog::warn("the broker refused what we published to {}: {} (said once per topic)", printable(topic, 256),
+                 printable(why, 512));
+}
+
 std::string Bridge::why_not_a_command(std::string_view topic) const {
   std::string_view base = config_->mqtt.base_topic;
   if (topic.size() <= base.size() + 1 || topic.substr(0, base.size()) != base) return "not a command topic";

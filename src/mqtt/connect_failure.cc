@@ -10,7 +10,8 @@ struct Reason {
   const char* name;
 };
 
-// MQTT 5 CONNACK reason codes (spec 3.2.2.2) a broker may refuse a connection with.
+// MQTT 5 reason codes a broker may refuse a connection (CONNACK, spec 3.2.2.2) or a publish
+// (PUBACK, 3.4.2.1) with.
 constexpr Reason kV5Reasons[] = {
     {128, "unspecified error"},
     {129, "malformed packet"},
@@ -25,6 +26,8 @@ constexpr Reason kV5Reasons[] = {
     {138, "banned"},
     {140, "bad authentication method"},
     {144, "topic name invalid"},
+    {145, "packet identifier in use"},
+    {147, "receive maximum exceeded"},
     {149, "packet too large"},
     {151, "quota exceeded"},
     {153, "payload format invalid"},
@@ -87,6 +90,15 @@ ConnectFailure describe_refusal(const config::MqttConfig& config, int version, i
   }
   if (!hint.empty()) failure.text += "; " + hint;
   return failure;
+}
+
+std::string describe_publish_refusal(const config::MqttConfig& config, int code) {
+  std::string text = name_of(kV5Reasons, code) + " (reason code " + std::to_string(code) + ")";
+  if (code == 135)
+    text += ": the broker's ACL does not let " +
+            (config.username.empty() ? std::string("anonymous clients") : "user '" + config.username + "'") +
+            " publish there";
+  return text;
 }
 
 }  // namespace gpio2mqtt::mqtt

@@ -118,7 +118,7 @@ class DeliveryListener : public ::mqtt::iaction_listener {
     if (holding_) queue_.wake();
   }
   void on_failure(const ::mqtt::token&) override {
-    if (holding_) queue_.wake();
+    queue_.wake();  // maybe the broker refused it: PahoClient::forget_acknowledged() says so
   }
 
  private:
@@ -147,6 +147,7 @@ class PahoClient : public Client {
     // were the window's last, held messages waited for the next edge (seen at QoS 0 under load).
     auto events = queue_.take();
     if (!held_.empty()) pump();
+    else forget_done();
     return events;
   }
 
@@ -346,10 +347,18 @@ class PahoClient : public Client {
 
   // Acknowledgements arrive roughly in order: dropping the finished ones at the front keeps
   // the list as short as what is really in flight.
+  // A publish the broker refused (an MQTT 5 PUBACK reason code >= 128) is done too: sending it
+  // again would be refused again. It is reported instead, and not counted as published.
   void forget_acknowledged() {
-    while (!in_flight_.empty() && in_flight_.front().first->is_complete() &&
-           in_flight_.front().first->get_return_code() == 0)
+    while (!in_flight_.empty() && in_flight_.front().first->is_complete()) {
+      const auto& [token, message] = in_flight_.front();
+      // Paho 1.3 completes such a publish as a success that carries the reason code.
+      int reason = version_ == 5 ? std::max(static_cast<int>(token->get_reason_code()), token->get_return_code()) : 0;
+      if (token->get_return_code() != 0 && reason < 128) break;  // lost with the connection: sent again
+      if (reason >= 128)
+        queue_.push({Event::Kind::kPublishRefused, describe_publish_refusal(config_, reason), message.topic});
       in_flight_.pop_front();
+    }
   }
 
   config::MqttConfig config_;

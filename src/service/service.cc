@@ -143,7 +143,8 @@ void Service::after_each_wakeup() {
   const auto& now = bridge_.counters();
   bool changed = now.edges_published != reported_.edges_published ||
                  now.commands_applied != reported_.commands_applied ||
-                 now.commands_rejected != reported_.commands_rejected || now.events_dropped != reported_.events_dropped;
+                 now.commands_rejected != reported_.commands_rejected ||
+                 now.events_dropped != reported_.events_dropped || now.publishes_refused != reported_.publishes_refused;
   if (changed && !status_timer_armed_) {
     status_timer_.arm_at(monotonic_now() + kCounterReportPeriod);
     status_timer_armed_ = true;
@@ -261,6 +262,9 @@ void Service::on_mqtt_events() {
         break;
       case mqtt::Event::Kind::kMessage:
         bridge_.on_message(event.topic, event.payload, event.retained, now);
+        break;
+      case mqtt::Event::Kind::kPublishRefused:
+        bridge_.on_publish_refused(event.topic, event.text);
         break;
     }
   }

@@ -32,6 +32,8 @@ void Service::report_status() {
   else text = "connecting to " + config_->mqtt.server;
   if (!gpio_problem_.empty()) text += "; GPIO failing: " + gpio_problem_;
   if (counters.events_dropped) text += ", " + std::to_string(counters.events_dropped) + " queued events dropped";
+  if (counters.publishes_refused)
+    text += ", " + std::to_string(counters.publishes_refused) + " publishes refused by the broker";
   if (!last_error_.empty()) text += "; reload failed: " + last_error_;
   systemd_.status(text);
   if (dbus_ && (counters.edges_published != reported_.edges_published ||

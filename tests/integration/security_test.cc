@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <cstdlib>
+#include <filesystem>
 
 #include "daemon_fixture.h"
 #include "notify_socket.h"
@@ -129,6 +130,37 @@ TEST_F(ADaemonOverTls, KeepsThePasswordOutOfCheckConfig) {
   EXPECT_EQ(check.wait(10s), 0);
   EXPECT_NE(check.log().find("login: user pi, password from " + dir_ + "/password"), std::string::npos) << check.log();
   EXPECT_EQ(check.log().find(kPassword), std::string::npos);
+}
+
+// A broker whose ACL does not let us publish events acknowledges them with an MQTT 5 error
+// (PUBACK "not authorised"): that is said, and they are not counted as published.
+TEST(ABrokerAcl, RefusingOurEventsIsReportedAndNotCountedAsPublished) {
+  if (!Mosquitto::available()) GTEST_SKIP() << "needs mosquitto";
+  std::string dir = make_temp_dir("gpio2mqtt-acl");
+  chmod(dir.c_str(), 0755);  // mosquitto drops root for its own user before reading the file
+  write_file(dir + "/acl",
+             "topic readwrite raspberry/status\ntopic readwrite raspberry/+/state\ntopic readwrite raspberry/+/set\n"
+             "topic readwrite raspberry/+/get\ntopic read raspberry/+/event\n");
+  chmod((dir + "/acl").c_str(), 0644);
+  Mosquitto broker(dir, "", "acl_file " + dir + "/acl\n");
+  MqttTestClient observer(broker.url(), "observer");
+  observer.subscribe("raspberry/#");
+  NotifySocket systemd(dir + "/notify");
+  Daemon daemon(dir, demo_config(broker.url()), {systemd.env()});
+  ASSERT_TRUE(observer.wait_for("raspberry/status", kOn)) << daemon.log();
+  observer.publish("raspberry/relay/set", "ON");  // the wired button's edge makes an event
+  ASSERT_TRUE(observer.wait_for("raspberry/button/state", "ON"));
+  EXPECT_TRUE(eventually(
+      [&] {
+        return daemon.log().find(
+                   "the broker refused what we published to raspberry/button/event: not authorised "
+                   "(reason code 135): the broker's ACL does not let anonymous clients publish there") !=
+               std::string::npos;
+      },
+      10s))
+      << daemon.log();
+  EXPECT_TRUE(systemd.wait_for("1 output, 0 edges published, 1 publishes refused by the broker")) << daemon.log();
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

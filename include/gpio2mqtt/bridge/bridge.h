@@ -44,6 +44,7 @@ struct Counters {
   std::uint64_t events_dropped = 0;  // the outbox overflowed while disconnected
   std::uint64_t line_errors = 0;
   std::uint64_t commands_rate_limited = 0;  // also counted in commands_rejected
+  std::uint64_t publishes_refused = 0;      // by the broker (MQTT 5 PUBACK error, e.g. its ACL)
 };
 
 // Commands each line takes, sets and gets apart: 10 a second on average, bursts of 20. A flood
@@ -82,6 +83,9 @@ class Bridge {
   // After the last goodbye: the events the broker never acknowledged are queued again, so with
   // a store the next run sends them.
   void on_stopped(std::vector<Message> unacknowledged);
+  // The broker refused what we published to `topic` (`why`): not published after all, so an
+  // event is taken back from edges_published; said once per topic.
+  void on_publish_refused(std::string_view topic, const std::string& why);
   // Ends debounce periods and pulses that are due.
   void on_time(MonoTime now);
   std::optional<MonoTime> next_deadline() const;
@@ -156,7 +160,8 @@ class Bridge {
   LinePort& port_;
   std::vector<Line> lines_;
   std::unordered_map<std::string, std::pair<std::size_t, TopicKind>> commands_;
-  std::unordered_set<std::string> noted_;  // topics note_once() spoke about, at most kMaxNoted
+  std::unordered_set<std::string> noted_;           // topics note_once() spoke about, at most kMaxNoted
+  std::unordered_set<std::string> refused_topics_;  // on_publish_refused() spoke about
   Outbox outbox_;
   Counters counters_;
   bool connected_ = false;

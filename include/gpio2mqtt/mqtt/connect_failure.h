@@ -23,6 +23,9 @@ struct ConnectFailure {
 // A CONNACK refusal: `code` is the 3.1.1 return code (1..5) or the MQTT 5 reason code (>= 128).
 ConnectFailure describe_refusal(const config::MqttConfig& config, int version, int code);
 
+// An MQTT 5 PUBACK reason code >= 128: "not authorised (reason code 135): ..." with a hint.
+std::string describe_publish_refusal(const config::MqttConfig& config, int code);
+
 // Connects to the broker's host and port as paho would (resolving, TCP, then TLS with the
 // configured trust), within `timeout`, and says what fails first; empty when all of it works.
 std::string probe_transport(const config::MqttConfig& config, std::chrono::milliseconds timeout);
