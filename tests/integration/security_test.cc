@@ -34,10 +34,12 @@ class ADaemonOverTls : public ::testing::Test {
       chmod 644 server.key passwd ca.crt server.crt; } >setup.log 2>&1)";
     ASSERT_EQ(std::system(script.c_str()), 0) << "certificate set-up failed; see " << dir_ << "/setup.log";
     tls_port_ = free_port();
-    broker_ = std::make_unique<Mosquitto>(dir_, "listener " + std::to_string(tls_port_) + " 127.0.0.1\ncafile " + dir_ +
-                                                    "/ca.crt\ncertfile " + dir_ + "/server.crt\nkeyfile " + dir_ +
-                                                    "/server.key\nallow_anonymous false\npassword_file " + dir_ +
-                                                    "/passwd\n");
+    wss_port_ = free_port();
+    std::string tls = "cafile " + dir_ + "/ca.crt\ncertfile " + dir_ + "/server.crt\nkeyfile " + dir_ +
+                      "/server.key\nallow_anonymous false\npassword_file " + dir_ + "/passwd\n";
+    broker_ =
+        std::make_unique<Mosquitto>(dir_, "listener " + std::to_string(tls_port_) + " 127.0.0.1\n" + tls + "listener " +
+                                              std::to_string(wss_port_) + " 127.0.0.1\nprotocol websockets\n" + tls);
     observer_ = std::make_unique<MqttTestClient>(broker_->url(), "observer");  // on the plain listener
     observer_->subscribe("raspberry/#");
   }
@@ -61,6 +63,7 @@ class ADaemonOverTls : public ::testing::Test {
 
   std::string dir_;
   int tls_port_ = 0;
+  int wss_port_ = 0;  // MQTT over WebSockets over TLS
   std::unique_ptr<Mosquitto> broker_;
   std::unique_ptr<MqttTestClient> observer_;
   std::unique_ptr<Daemon> daemon_;
@@ -74,6 +77,18 @@ TEST_F(ADaemonOverTls, ConnectsWithItsCaAndAPasswordFile) {
   EXPECT_TRUE(observer_->wait_for("raspberry/relay/state", "ON", from));
   EXPECT_EQ(daemon_->log().find(kPassword), std::string::npos);
   EXPECT_EQ(daemon_->log().find("insecure"), std::string::npos);
+}
+
+TEST_F(ADaemonOverTls, ConnectsOverSecureWebSockets) {
+  std::string c = config("localhost", "{ca_file: " + dir_ + "/ca.crt}");
+  c.replace(c.find("mqtts://localhost:" + std::to_string(tls_port_)),
+            std::string("mqtts://localhost:").size() + std::to_string(tls_port_).size(),
+            "wss://localhost:" + std::to_string(wss_port_));
+  start(c);
+  ASSERT_TRUE(came_online());
+  std::size_t from = observer_->size();
+  observer_->publish("raspberry/relay/set", "ON");
+  EXPECT_TRUE(observer_->wait_for("raspberry/relay/state", "ON", from));
 }
 
 TEST_F(ADaemonOverTls, RefusesABrokerTheSystemStoreDoesNotTrustAndSaysWhy) {
