@@ -166,7 +166,7 @@ class PahoClient : public Client {
     }
   }
 
-  // Flow control (found by bench/, issue 6): paho.mqtt.c 1.3.12 scans its whole command queue
+  // Flow control (found by bench/): paho.mqtt.c 1.3.12 scans its whole command queue
   // for every message id it assigns, and with MQTT 5 its send thread sleeps up to 1 s once the
   // broker's receive maximum (mosquitto: 20) is in flight, as acknowledgements do not wake it
   // (fixed upstream in 1.4, paho.mqtt.c PR #1457); past 100 queued (our create_options: mqtt.buffer)
