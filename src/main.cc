@@ -76,7 +76,7 @@ int main(int argc, char** argv) {
   }
   if (!check_path.empty()) {
     try {
-      config::Config config = config::load_config_file(check_path, host_name());
+      config::Config config = config::load_config_file(check_path, {host_name(), machine_id()});
       for (const auto& warning : config.warnings) std::cerr << "warning: " << warning << "\n";
       std::cout << config::describe(config);
       return kExitOk;
@@ -89,7 +89,7 @@ int main(int argc, char** argv) {
   // Before paho starts its threads, so that only the loop's signalfd sees these signals.
   service::block_service_signals();
   try {
-    config::Config config = config::load_config_file(config_path, host_name());
+    config::Config config = config::load_config_file(config_path, {host_name(), machine_id()});
     for (const auto& warning : config.warnings) spdlog::warn("{}", warning);
     auto hardware = gpio::make_hardware_provider();
     service::LineSet lines(config, hardware.get(), "gpio2mqtt");
@@ -97,7 +97,9 @@ int main(int argc, char** argv) {
       return mqtt::make_paho_client(mqtt, bridge::kMaxCommandPayload);
     };
     service::Service daemon(std::move(config), lines,
-                            {make_client, [&] { return config::load_config_file(config_path, host_name()); }});
+                            {make_client, [&] {
+                               return config::load_config_file(config_path, {host_name(), machine_id()});
+                             }});
     return daemon.run();
   } catch (const config::ConfigError& e) {
     spdlog::critical("{}", e.what());

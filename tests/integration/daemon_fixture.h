@@ -1,8 +1,13 @@
 // A mosquitto, the gpio2mqtt binary on the demo's simulated chip, and an observing client.
 #pragma once
 
+#include <gtest/gtest.h>
 #include <signal.h>
 
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <optional>
 #include <string>
 
 #include "broker_and_daemon.h"
