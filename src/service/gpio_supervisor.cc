@@ -10,10 +10,11 @@
 
 namespace gpio2mqtt::service {
 
-GpioSupervisor::GpioSupervisor(EventLoop& loop, LineSet& lines, Hooks hooks)
+GpioSupervisor::GpioSupervisor(EventLoop& loop, LineSet& lines, std::string device_dir, Hooks hooks)
     : loop_(loop),
       lines_(lines),
       hooks_(std::move(hooks)),
+      device_dir_(std::move(device_dir)),
       retry_timer_(loop.timer("gpio retry", [this] { reopen(); })) {}
 
 void GpioSupervisor::watch(const config::Config& config) {
@@ -34,8 +35,9 @@ void GpioSupervisor::watch_devices() {
                                   [](const auto& chip) { return chip.kind != config::ChipConfig::Kind::kSimulated; });
   if (!kernel_chips || device_watch_.valid()) return;
   device_watch_.reset(inotify_init1(IN_NONBLOCK | IN_CLOEXEC));
-  if (!device_watch_.valid() || inotify_add_watch(device_watch_.get(), "/dev", IN_CREATE | IN_DELETE) < 0) {
-    spdlog::warn("cannot watch /dev for GPIO chips coming and going: {}", std::strerror(errno));
+  if (!device_watch_.valid() ||
+      inotify_add_watch(device_watch_.get(), device_dir_.c_str(), IN_CREATE | IN_DELETE | IN_ATTRIB) < 0) {
+    spdlog::warn("cannot watch {} for GPIO chips coming and going: {}", device_dir_, std::strerror(errno));
     device_watch_.reset();
     return;
   }
@@ -72,9 +74,10 @@ void GpioSupervisor::on_device_events() {
       at += sizeof(inotify_event) + event->len;
       std::string name = event->len ? event->name : "";
       if (name.rfind("gpiochip", 0) != 0) continue;
-      if ((event->mask & IN_DELETE) && lines_.uses_device(name)) on_failure(-1, "/dev/" + name + " was removed");
-      else if ((event->mask & IN_CREATE) && !problem_.empty())
-        reopen();  // maybe ours is back: no need to wait for the backoff
+      if ((event->mask & IN_DELETE) && lines_.uses_device(name))
+        on_failure(-1, device_dir_ + "/" + name + " was removed");
+      else if ((event->mask & (IN_CREATE | IN_ATTRIB)) && !problem_.empty())
+        reopen();  // maybe ours is back, or now ours to open: no need to wait for the backoff
     }
   }
 }

@@ -1,7 +1,9 @@
 // Keeping the configured lines served: watching their event fds, noticing a chip that stops
 // answering (an error on read, or its /dev node removed: Linux 6.1 does not wake an epoll waiter
 // on a request fd when its chip goes away), and opening the lines again with backoff, or as soon
-// as a GPIO chip node appears again. The service hands it the lines and gets the edges.
+// as a GPIO chip node appears again or changes its owner or mode (udev gives a new node its group
+// a moment after it appears: opening it before that is refused). The service hands it the lines
+// and gets the edges.
 #pragma once
 
 #include <functional>
@@ -27,7 +29,8 @@ class GpioSupervisor {
     std::function<void()> lines_back;             // reopened: the inputs' levels may have changed
     std::function<void()> problem_changed;        // for STATUS=
   };
-  GpioSupervisor(EventLoop& loop, LineSet& lines, Hooks hooks);
+  // `device_dir`: where chip nodes appear, /dev but in tests.
+  GpioSupervisor(EventLoop& loop, LineSet& lines, std::string device_dir, Hooks hooks);
 
   // After the lines were (re)opened for `config` (start, reload): watches their event fds anew,
   // and /dev when a kernel chip is used. `config` must outlive the next call.
@@ -46,6 +49,7 @@ class GpioSupervisor {
   EventLoop& loop_;
   LineSet& lines_;
   Hooks hooks_;
+  std::string device_dir_;
   const config::Config* config_ = nullptr;
   UniqueFd device_watch_;
   Backoff backoff_;

@@ -55,7 +55,7 @@ Service::Service(config::Config config, LineSet& lines, ServiceParts parts)
                     spdlog::info("connecting to {}", config_->mqtt.server);
                     client_->connect();
                   }),
-      gpio_(loop_, lines,
+      gpio_(loop_, lines, parts_.device_dir,
             {.edge = [this](std::size_t line,
                             const gpio::EdgeEvent& event) { bridge_.on_edge(line, event, loop_.now()); },
              .level = [this](std::size_t line) { return bridge_.level(line); },

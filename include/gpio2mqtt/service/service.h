@@ -43,6 +43,8 @@ struct ServiceParts {
   std::function<config::Config()> load_config;
   // What timers and the bridge are told the time is; borrowed, so it outlives the service.
   const Clock* clock = &monotonic_clock();
+  // Where GPIO chip nodes come and go (and udev gives them their group).
+  std::string device_dir = "/dev";
 };
 
 class Service : public dbus::DaemonControl {
