@@ -156,7 +156,7 @@ TEST_F(AService, PublishesItsStatusAndEveryStateOnceConnected) {
   EXPECT_EQ(client().subscribed[0].qos, 1);
 }
 
-TEST_F(AService, RetriesAfterOneSecondDoublingToAMinuteAndFromOneSecondAgainAfterAConnect) {
+TEST_F(AService, RetriesAfterOneSecondDoublingToAMinuteAndAtOnceAfterALossThenFromOneSecond) {
   start();
   client().fail_connect();
   settle();
@@ -167,7 +167,11 @@ TEST_F(AService, RetriesAfterOneSecondDoublingToAMinuteAndFromOneSecondAgainAfte
   }
   EXPECT_EQ(time_to_next_connect(), Nanos(60s));
   connect();
+  int before = client().connects;
   client().drop_connection();
+  settle();
+  EXPECT_EQ(client().connects, before + 1);  // at once after a loss, without the clock moving
+  client().fail_connect();
   settle();
   EXPECT_EQ(time_to_next_connect(), Nanos(1s));
 }
