@@ -79,6 +79,13 @@ void Bridge::publish_state(const Line& line) {
   send({line.topics.state, state_word(line.level), config_->mqtt.qos, true}, false);
 }
 
+void Bridge::announce() {
+  if (!connected_) return;
+  for (auto& message : announcer_.sync(*config_))
+    if (!send(std::move(message), false)) return;  // lost: the next connect announces again
+  announcer_.confirm(*config_);
+}
+
 void Bridge::publish_event(Line& line, const Debouncer::Report& report) {
   line.level = report.active;
   publish_state(line);
@@ -101,6 +108,10 @@ void Bridge::on_edge(std::size_t index, const gpio::EdgeEvent& event, MonoTime) 
 }
 
 void Bridge::on_time(MonoTime now) {
+  if (announcer_.take_due(now)) {
+    announce();
+    for (const Line& line : lines_) publish_state(line);
+  }
   for (std::size_t i = 0; i < lines_.size(); ++i) {
     Line& line = lines_[i];
     if (auto report = line.debounce.on_time(now)) publish_event(line, *report);
@@ -117,6 +128,7 @@ std::optional<MonoTime> Bridge::next_deadline() const {
   auto consider = [&](std::optional<MonoTime> t) {
     if (t && (!next || *t < *next)) next = t;
   };
+  consider(announcer_.deadline());
   for (const Line& line : lines_) {
     consider(line.debounce.deadline());
     consider(line.pulse_end);
@@ -186,6 +198,12 @@ void Bridge::report_flood(Line& line, MonoTime now) {
 }
 
 void Bridge::on_message(std::string_view topic, std::string_view payload, bool retained, MonoTime now) {
+  const auto& ha = config_->homeassistant;
+  if (ha.discovery && topic == ha.status_topic) {
+    // A retained birth is old news: every connect announces anyway.
+    if (!retained) announcer_.on_status(payload, ha, now);
+    return;
+  }
   auto it = commands_.find(std::string(topic));
   if (it == commands_.end()) return reject(topic, payload, "not a command topic of this bridge");
   auto [index, kind] = it->second;
@@ -203,6 +221,8 @@ void Bridge::on_connected(MonoTime) {
   connected_ = true;
   const auto& status = config_->mqtt.status;
   send({status.topic, status.online, 1, true}, false);
+  announcer_.cancel();  // this announcement answers any birth seen before
+  announce();
   while (connected_ && !outbox_.empty()) {
     if (!send(outbox_.front(), false)) return;  // lost again: the rest waits for the next connect
     outbox_.pop();
@@ -262,6 +282,7 @@ void Bridge::reconfigure(const config::Config& next) {
     adopt_level(i);
     publish_state(line);
   }
+  announce();  // components of removed, renamed or hidden lines go; new ones come
 }
 
 void Bridge::resync(std::size_t index) {
@@ -291,6 +312,7 @@ std::vector<std::string> command_topics(const config::Config& config) {
     if (line.direction == Direction::kOutput) topics.push_back(std::move(line_topics.set));
     topics.push_back(std::move(line_topics.get));
   }
+  if (config.homeassistant.discovery) topics.push_back(config.homeassistant.status_topic);
   std::sort(topics.begin(), topics.end());
   return topics;
 }

@@ -62,6 +62,9 @@ ChipConfig load_chip(const YamlReader& r, const YAML::Node& key, const YAML::Nod
 LineConfig load_line(const YamlReader& r, const YAML::Node& key, const YAML::Node& node,
                      const std::vector<ChipConfig>& chips);
 MqttConfig load_mqtt(const YamlReader& r, const YAML::Node& node, const std::string& hostname);
+HomeAssistantConfig load_homeassistant(const YamlReader& r, const YAML::Node& node, const YAML::Node& mqtt,
+                                       const std::string& hostname);
+void check_entity_ids(const Config& config);
 
 Config parse_config(const std::string& text, const std::string& file, const std::string& hostname) {
   YamlReader r(file);
@@ -75,8 +78,9 @@ Config parse_config(const std::string& text, const std::string& file, const std:
   Config config;
   config.file = file;
   try {
-    r.expect_map(root, "top level", {"mqtt", "dbus", "chips", "lines"});
+    r.expect_map(root, "top level", {"mqtt", "dbus", "chips", "lines", "homeassistant"});
     config.mqtt = load_mqtt(r, root["mqtt"], hostname);
+    config.homeassistant = load_homeassistant(r, root["homeassistant"], root["mqtt"], hostname);
     if (root["dbus"])
       config.dbus = r.choice<Bus>(root["dbus"], "dbus",
                                   {{"system", Bus::kSystem}, {"session", Bus::kSession}, {"off", Bus::kOff}});
@@ -92,6 +96,7 @@ Config parse_config(const std::string& text, const std::string& file, const std:
                           "line '" + line.name + "': " + line.line_spec() + " is already used by another line");
       config.lines.push_back(std::move(line));
     }
+    check_entity_ids(config);
   } catch (const YAML::Exception& e) {  // a conversion yaml-cpp itself refused
     throw ConfigError(r.at(e.mark), e.msg);
   }

@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "gpio2mqtt/bridge/announcer.h"
 #include "gpio2mqtt/bridge/command.h"
 #include "gpio2mqtt/bridge/debounce.h"
 #include "gpio2mqtt/bridge/outbox.h"
@@ -55,7 +56,8 @@ struct LineTopics {
   std::string state, event, set, get;
 };
 LineTopics make_topics(const std::string& base_topic, const std::string& line_name);
-// The command topics (set and get) of a config's lines, sorted: what a bridge subscribes to.
+// The command topics (set and get) of a config's lines, and Home Assistant's status topic when
+// discovery is on, sorted: what a bridge subscribes to.
 std::vector<std::string> command_topics(const config::Config& config);
 
 class Bridge {
@@ -67,7 +69,7 @@ class Bridge {
   void start();
   void on_edge(std::size_t line, const gpio::EdgeEvent& event, MonoTime now);
   void on_message(std::string_view topic, std::string_view payload, bool retained, MonoTime now);
-  // Publishes the online status, what queued up, and every line's state.
+  // Publishes the online status, the discovery payload, what queued up, and every line's state.
   void on_connected(MonoTime now);
   // Queues from now on; outputs go to their on_disconnect level. `unacknowledged` are the events
   // the broker never confirmed: they go back in front of the queue (QoS 1 allows duplicates,
@@ -123,6 +125,8 @@ class Bridge {
   enum class TopicKind { kSet, kGet };
 
   void publish_state(const Line& line);
+  // The discovery payload(s) that make the broker hold this config's (bridge/announcer.h).
+  void announce();
   void publish_event(Line& line, const Debouncer::Report& report);
   bool send(Message message, bool queue_if_down);
   void drive(std::size_t index, bool active);
@@ -148,6 +152,7 @@ class Bridge {
   std::vector<Line> lines_;
   std::unordered_map<std::string, std::pair<std::size_t, TopicKind>> commands_;
   Outbox outbox_;
+  Announcer announcer_;
   Counters counters_;
   bool connected_ = false;
 };

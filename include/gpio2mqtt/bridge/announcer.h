@@ -1,0 +1,44 @@
+// When the Home Assistant discovery payload goes out, and how what is on the broker follows the
+// config: at every connect, again a random moment (at most homeassistant.announce_delay) after
+// Home Assistant says `online` on its status topic, and after a reload. Components of lines that
+// went away are removed the documented way (the payload with them as bare {"p": ...} first), a
+// device that went away (discovery turned off, another id or prefix) gets an empty retained payload.
+// Pure: time is passed in, messages are returned for the bridge to send.
+#pragma once
+
+#include <optional>
+#include <random>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "gpio2mqtt/bridge/debounce.h"
+#include "gpio2mqtt/bridge/discovery.h"
+#include "gpio2mqtt/bridge/outbox.h"
+#include "gpio2mqtt/config/config.h"
+
+namespace gpio2mqtt::bridge {
+
+class Announcer {
+ public:
+  Announcer();
+  // What to publish so that the broker holds `config`'s discovery and nothing else of ours. Call
+  // confirm() once all were handed over; until then the old components are still thought there.
+  std::vector<Message> sync(const config::Config& config) const;
+  void confirm(const config::Config& config);
+  // A message on Home Assistant's status topic (not retained): `online` schedules an announcement.
+  void on_status(std::string_view payload, const config::HomeAssistantConfig& ha, MonoTime now);
+  std::optional<MonoTime> deadline() const { return due_; }
+  // True (once) when a scheduled announcement is due at `now`.
+  bool take_due(MonoTime now);
+  // The connection is new: its announcement replaces any scheduled one.
+  void cancel() { due_.reset(); }
+
+ private:
+  std::string topic_;                    // our device topic on the broker; empty: nothing retained there
+  std::vector<ComponentId> components_;  // what that payload lists
+  std::optional<MonoTime> due_;
+  std::minstd_rand random_;
+};
+
+}  // namespace gpio2mqtt::bridge

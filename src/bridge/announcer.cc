@@ -1,0 +1,46 @@
+#include "gpio2mqtt/bridge/announcer.h"
+
+#include <algorithm>
+
+namespace gpio2mqtt::bridge {
+
+Announcer::Announcer() : random_(std::random_device{}()) {}
+
+std::vector<Message> Announcer::sync(const config::Config& config) const {
+  const auto& ha = config.homeassistant;
+  std::vector<Message> out;
+  std::string topic = ha.discovery ? device_topic(ha) : "";
+  // Discovery payloads are retained at QoS 1, so that Home Assistant finds them whenever it starts.
+  if (!topic_.empty() && topic_ != topic) out.push_back({topic_, "", 1, true});  // removes the whole device
+  if (topic.empty()) return out;
+  std::vector<ComponentId> removed;
+  if (topic_ == topic) {
+    auto now = announced_components(config);
+    for (const auto& old : components_)
+      if (std::find(now.begin(), now.end(), old) == now.end()) removed.push_back(old);
+  }
+  if (!removed.empty()) out.push_back({topic, device_payload(config, removed), 1, true});
+  out.push_back({topic, device_payload(config), 1, true});
+  return out;
+}
+
+void Announcer::confirm(const config::Config& config) {
+  topic_ = config.homeassistant.discovery ? device_topic(config.homeassistant) : "";
+  components_ = topic_.empty() ? std::vector<ComponentId>{} : announced_components(config);
+}
+
+void Announcer::on_status(std::string_view payload, const config::HomeAssistantConfig& ha, MonoTime now) {
+  if (!ha.discovery || payload != "online") return;
+  // A random moment within the bound, so that a fleet of bridges does not answer at once.
+  auto bound = std::chrono::duration_cast<Nanos>(ha.announce_delay).count();
+  auto delay = Nanos(bound > 0 ? std::uniform_int_distribution<Nanos::rep>(0, bound)(random_) : 0);
+  if (!due_ || now + delay < *due_) due_ = now + delay;
+}
+
+bool Announcer::take_due(MonoTime now) {
+  if (!due_ || *due_ > now) return false;
+  due_.reset();
+  return true;
+}
+
+}  // namespace gpio2mqtt::bridge
