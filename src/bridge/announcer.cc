@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "gpio2mqtt/util/json.h"
+
 namespace gpio2mqtt::bridge {
 
 Announcer::Announcer() : random_(std::random_device{}()) {}
@@ -27,6 +29,24 @@ std::vector<Message> Announcer::sync(const config::Config& config) const {
 void Announcer::confirm(const config::Config& config) {
   topic_ = config.homeassistant.discovery ? device_topic(config.homeassistant) : "";
   components_ = topic_.empty() ? std::vector<ComponentId>{} : announced_components(config);
+}
+
+bool Announcer::learn(std::string_view retained_payload, const config::Config& config) {
+  if (!config.homeassistant.discovery) return false;
+  auto json = parse_json(retained_payload);
+  if (!json) return false;
+  std::string topic = device_topic(config.homeassistant);
+  if (topic_ != topic) components_.clear();
+  topic_ = topic;
+  auto now = announced_components(config);
+  bool stale = false;
+  for (const auto& [id, component] : (*json)["cmps"].object) {
+    if (component.object.size() < 2 || !component["p"].is_string()) continue;  // already a removal
+    ComponentId old{id, component["p"].string};
+    if (std::find(components_.begin(), components_.end(), old) == components_.end()) components_.push_back(old);
+    stale = stale || std::find(now.begin(), now.end(), old) == now.end();
+  }
+  return stale;
 }
 
 void Announcer::on_status(std::string_view payload, const config::HomeAssistantConfig& ha, MonoTime now) {

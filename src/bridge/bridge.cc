@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <utility>
+
 #include "gpio2mqtt/util/text.h"
 
 namespace gpio2mqtt::bridge {
@@ -204,6 +206,15 @@ void Bridge::on_message(std::string_view topic, std::string_view payload, bool r
     if (!retained) announcer_.on_status(payload, ha, now);
     return;
   }
+  if (ha.discovery && topic == device_topic(ha)) {
+    // The first is what was retained before we connected (the replay comes before our own echo,
+    // which MQTT 3.1.1 sends too): a previous run's announcement.
+    if (!std::exchange(read_back_, true) && announcer_.learn(payload, *config_)) {
+      spdlog::info("Home Assistant: removing components of lines no longer configured");
+      announce();
+    }
+    return;
+  }
   auto it = commands_.find(std::string(topic));
   if (it == commands_.end()) return reject(topic, payload, "not a command topic of this bridge");
   auto [index, kind] = it->second;
@@ -222,6 +233,7 @@ void Bridge::on_connected(MonoTime) {
   const auto& status = config_->mqtt.status;
   send({status.topic, status.online, 1, true}, false);
   announcer_.cancel();  // this announcement answers any birth seen before
+  read_back_ = false;
   announce();
   while (connected_ && !outbox_.empty()) {
     if (!send(outbox_.front(), false)) return;  // lost again: the rest waits for the next connect
@@ -318,5 +330,10 @@ std::vector<std::string> command_topics(const config::Config& config) {
 }
 
 std::vector<std::string> Bridge::subscriptions() const { return command_topics(*config_); }
+
+std::vector<std::string> Bridge::retained_subscriptions() const {
+  if (!config_->homeassistant.discovery) return {};
+  return {device_topic(config_->homeassistant)};
+}
 
 }  // namespace gpio2mqtt::bridge

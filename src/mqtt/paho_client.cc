@@ -122,7 +122,8 @@ class PahoClient : public Client {
     client_.set_message_callback([this](::mqtt::const_message_ptr message) {
       const auto& payload = message->get_payload();
       Event event{Event::Kind::kMessage, {}, message->get_topic()};
-      event.payload = payload.substr(0, bridge::kMaxCommandPayload + 1);
+      event.payload =
+          payload.substr(0, (read_back(event.topic) ? kMaxReadBackPayload : bridge::kMaxCommandPayload) + 1);
       event.retained = message->is_retained();
       queue_.push(std::move(event));
     });
@@ -214,7 +215,27 @@ class PahoClient : public Client {
     // v5: retain handling 2 keeps the broker from replaying retained commands at all, and
     // retain-as-published shows a live retained command as such, so it is refused too. (3.1.1
     // brokers clear the flag on live delivery; their replays still carry it and are refused.)
-    ::mqtt::subscribe_options options(false, true, ::mqtt::subscribe_options::DONT_SEND_RETAINED);
+    subscribe_with(topics, qos, ::mqtt::subscribe_options(false, true, ::mqtt::subscribe_options::DONT_SEND_RETAINED));
+  }
+
+  void subscribe_retained(const std::vector<std::string>& topics, int qos) override {
+    // Not no-local: a previous run published the retained message under the same client id, and
+    // the replay is the point. Our own messages echo back; the reader takes the first only.
+    {
+      std::lock_guard lock(read_back_mutex_);
+      read_back_topics_ = topics;
+    }
+    subscribe_with(topics, qos,
+                   ::mqtt::subscribe_options(false, false, ::mqtt::subscribe_options::SEND_RETAINED_ON_SUBSCRIBE));
+  }
+
+  // Whether `topic` was subscribed with subscribe_retained(); called on paho's thread.
+  bool read_back(const std::string& topic) {
+    std::lock_guard lock(read_back_mutex_);
+    return std::find(read_back_topics_.begin(), read_back_topics_.end(), topic) != read_back_topics_.end();
+  }
+
+  void subscribe_with(const std::vector<std::string>& topics, int qos, const ::mqtt::subscribe_options& options) {
     for (const auto& topic : topics) {
       try {
         if (config_.version == 5) client_.subscribe(topic, qos, options);
@@ -304,6 +325,8 @@ class PahoClient : public Client {
   HeldQueue held_{config_.queue_limit};           // beyond kWindow, not handed to paho yet; superseded states skipped
   std::uint64_t held_dropped_ = 0;                // the oldest held, dropped beyond mqtt.buffer
   DeliveryListener delivered_{queue_, holding_};  // outlives client_, which calls it
+  std::mutex read_back_mutex_;                    // before client_, whose thread reads what it guards
+  std::vector<std::string> read_back_topics_;
   ::mqtt::async_client client_;
   ConnectListener listener_;
   ::mqtt::connect_options options_;

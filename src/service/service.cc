@@ -249,6 +249,7 @@ void Service::on_mqtt_events() {
         connection_problem_.clear();
         // Subscribed on every connect: with a clean session the broker forgot them.
         client_->subscribe(bridge_.subscriptions(), config_->mqtt.qos);
+        client_->subscribe_retained(bridge_.retained_subscriptions(), config_->mqtt.qos);
         bridge_.on_connected(now);
         report_status();
         if (dbus_) dbus_->properties_changed({"Connected"});

@@ -4,7 +4,7 @@
 #include "fakes.h"
 #include "gpio2mqtt/bridge/bridge.h"
 #include "gpio2mqtt/config/loader.h"
-#include "json.h"
+#include "gpio2mqtt/util/json.h"
 
 namespace gpio2mqtt::bridge {
 namespace {
@@ -48,7 +48,7 @@ TEST_F(ABridgeWithDiscovery, AnnouncesAfterTheOnlineStatusAndBeforeTheStates) {
   EXPECT_EQ(topics_of(publisher_.sent),
             (std::vector<std::string>{"pi/status", kDevice, "pi/button/state", "pi/relay/state"}));
   EXPECT_TRUE(publisher_.sent[1].retain);
-  EXPECT_TRUE(testing::parse_json(publisher_.sent[1].payload));
+  EXPECT_TRUE(parse_json(publisher_.sent[1].payload));
 }
 
 TEST_F(ABridgeWithDiscovery, ListensToHomeAssistantsStatus) {
@@ -86,10 +86,10 @@ TEST_F(ABridgeWithDiscovery, RemovesTheComponentsOfRemovedRenamedAndHiddenLinesO
   bridge_->reconfigure(next);
   auto device = publisher_.payloads_on(kDevice);
   ASSERT_EQ(device.size(), 2u);
-  auto first = *testing::parse_json(device[0]);
+  auto first = *parse_json(device[0]);
   EXPECT_EQ(first["cmps"]["button"].object.size(), 1u);  // {"p": "binary_sensor"}: removed
   EXPECT_EQ(first["cmps"]["relay"].object.size(), 1u);
-  auto second = *testing::parse_json(device[1]);
+  auto second = *parse_json(device[1]);
   EXPECT_EQ(second["cmps"].object.size(), 1u);
   EXPECT_TRUE(second["cmps"].has("door"));
 }
@@ -113,8 +113,37 @@ TEST_F(ABridgeWithDiscovery, RemovesWhatAReloadWhileDisconnectedTookAwayAtTheNex
   bridge_->on_connected(2s);
   auto device = publisher_.payloads_on(kDevice);
   ASSERT_EQ(device.size(), 2u);
-  EXPECT_EQ((*testing::parse_json(device[0]))["cmps"]["button"].object.size(), 1u);
-  EXPECT_FALSE((*testing::parse_json(device[1]))["cmps"].has("button"));
+  EXPECT_EQ((*parse_json(device[0]))["cmps"]["button"].object.size(), 1u);
+  EXPECT_FALSE((*parse_json(device[1]))["cmps"].has("button"));
+}
+
+TEST_F(ABridgeWithDiscovery, ReadsBackItsRetainedPayloadAndRemovesWhatLinesRemovedWhileStoppedLeft) {
+  EXPECT_EQ(bridge_->retained_subscriptions(), std::vector<std::string>{kDevice});
+  // A previous run announced a lamp too, and a door that is a removal already.
+  auto previous = ha_config(kDemoLines + "  lamp: {line: C, direction: output}\n");
+  auto retained = device_payload(previous, {{"door", "binary_sensor"}});
+  bridge_->on_connected(0s);
+  publisher_.take();
+  bridge_->on_message(kDevice, retained, true, 1s);
+  auto device = publisher_.payloads_on(kDevice);
+  ASSERT_EQ(device.size(), 2u);
+  auto first = *parse_json(device[0]);
+  EXPECT_EQ(first["cmps"]["lamp"].object.size(), 1u);  // {"p": "switch"}
+  EXPECT_FALSE(first["cmps"].has("door"));
+  EXPECT_EQ(first["cmps"]["relay"]["p"].string, "switch");
+  EXPECT_FALSE((*parse_json(device[1]))["cmps"].has("lamp"));
+  // Only the first message since connect is the replay: our own echoes that follow are not.
+  publisher_.take();
+  bridge_->on_message(kDevice, retained, true, 2s);
+  EXPECT_TRUE(publisher_.sent.empty());
+}
+
+TEST_F(ABridgeWithDiscovery, LeavesARetainedPayloadWithNothingStaleAsItIs) {
+  bridge_->on_connected(0s);
+  publisher_.take();
+  bridge_->on_message(kDevice, device_payload(config_), true, 1s);
+  bridge_->on_message(kDevice, "not json", false, 1s);
+  EXPECT_TRUE(publisher_.sent.empty());
 }
 
 TEST(ABridgeWithoutDiscovery, AnnouncesNothingAndTakesTheStatusTopicForAStrayMessage) {
@@ -125,6 +154,7 @@ TEST(ABridgeWithoutDiscovery, AnnouncesNothingAndTakesTheStatusTopicForAStrayMes
   bridge.start();
   bridge.on_connected(0s);
   EXPECT_TRUE(publisher.payloads_on(kDevice).empty());
+  EXPECT_TRUE(bridge.retained_subscriptions().empty());
   bridge.on_message("homeassistant/status", "online", false, 1s);
   EXPECT_FALSE(bridge.next_deadline());
 }

@@ -4,14 +4,12 @@
 
 #include "gpio2mqtt/bridge/announcer.h"
 #include "gpio2mqtt/config/loader.h"
-#include "json.h"
+#include "gpio2mqtt/util/json.h"
 
 namespace gpio2mqtt::bridge {
 namespace {
 
 using namespace std::chrono_literals;
-using testing::Json;
-using testing::parse_json;
 
 config::Config ha_config(const std::string& lines, const std::string& status = "", const std::string& ha = "") {
   auto config = config::parse_config("mqtt: {base_topic: pi, qos: 1" + status + "}\nhomeassistant: {discovery: true" +

@@ -3,8 +3,8 @@
 #include <gtest/gtest.h>
 
 #include "daemon_fixture.h"
+#include "gpio2mqtt/util/json.h"
 #include "home_assistant.h"
-#include "json.h"
 
 namespace gpio2mqtt::testing {
 namespace {
@@ -148,6 +148,28 @@ TEST_F(ADaemonWithDiscovery, AddsRemovesAndRenamesComponentsOnReloadLeavingNoGho
   auto lamp = *ha_->find("lamp");
   ha_->turn(lamp, true);
   EXPECT_TRUE(eventually([&] { return ha_->state(lamp) == "on"; }, 10s));
+}
+
+TEST_F(ADaemonWithDiscovery, RemovesWhatLinesRemovedWhileItWasStoppedLeftBehind) {
+  for (std::string version : {"5", "3.1.1"}) {
+    SCOPED_TRACE("MQTT " + version);
+    std::string config = with_discovery(demo_config(broker_->url(), "60s", version));
+    start(config);
+    ASSERT_TRUE(knows_exactly(*ha_, {"button", "relay"}));
+    daemon_->process().signal(SIGTERM);
+    ASSERT_EQ(daemon_->process().wait(5s), 0);
+    // The button's line is gone from the config when it starts again.
+    std::string relay_only =
+        without_lines(config) + "\nlines:\n  relay: {line: GPIO27, direction: output}\n" + kDiscovery;
+    start(relay_only);
+    ASSERT_TRUE(knows_exactly(*ha_, {"relay"})) << daemon_->log();
+    FakeHomeAssistant fresh(broker_->url(), "fresh-homeassistant");
+    EXPECT_TRUE(knows_exactly(fresh, {"relay"}));
+    EXPECT_EQ(fresh.errors(), std::vector<std::string>{});
+    daemon_->process().signal(SIGTERM);
+    ASSERT_EQ(daemon_->process().wait(5s), 0);
+    ha_ = std::make_unique<FakeHomeAssistant>(broker_->url(), "homeassistant-" + version);
+  }
 }
 
 TEST_F(ADaemonWithDiscovery, RemovesTheDeviceWhenAReloadTurnsDiscoveryOff) {

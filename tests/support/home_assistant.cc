@@ -4,7 +4,7 @@
 #include <regex>
 #include <set>
 
-#include "json.h"
+#include "gpio2mqtt/util/json.h"
 
 namespace gpio2mqtt::testing {
 namespace {

@@ -26,6 +26,10 @@ class Announcer {
   // confirm() once all were handed over; until then the old components are still thought there.
   std::vector<Message> sync(const config::Config& config) const;
   void confirm(const config::Config& config);
+  // What a previous run left retained on our device topic (read back at connect): its components
+  // are thought there too, so that sync() removes those `config` no longer has. True when it
+  // listed such a component.
+  bool learn(std::string_view retained_payload, const config::Config& config);
   // A message on Home Assistant's status topic (not retained): `online` schedules an announcement.
   void on_status(std::string_view payload, const config::HomeAssistantConfig& ha, MonoTime now);
   std::optional<MonoTime> deadline() const { return due_; }

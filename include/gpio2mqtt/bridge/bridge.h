@@ -95,6 +95,9 @@ class Bridge {
   void on_client_replaced() { connected_ = false; }
   // Topics to subscribe to after every connect.
   std::vector<std::string> subscriptions() const;
+  // Topics whose retained message the bridge reads back after every connect (subscribed before
+  // on_connected): its own discovery payload, to remove what lines removed meanwhile left there.
+  std::vector<std::string> retained_subscriptions() const;
   bool connected() const { return connected_; }
   const Counters& counters() const { return counters_; }
   std::size_t queued() const { return outbox_.size(); }
@@ -153,6 +156,7 @@ class Bridge {
   std::unordered_map<std::string, std::pair<std::size_t, TopicKind>> commands_;
   Outbox outbox_;
   Announcer announcer_;
+  bool read_back_ = false;  // the first message on our discovery topic since connect was read
   Counters counters_;
   bool connected_ = false;
 };

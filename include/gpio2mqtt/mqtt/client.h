@@ -11,11 +11,15 @@
 
 namespace gpio2mqtt::mqtt {
 
+// Messages on topics subscribed with subscribe_retained() are cut to this, others to
+// bridge::kMaxCommandPayload: a discovery payload is longer than any command.
+inline constexpr std::size_t kMaxReadBackPayload = 64 * 1024;
+
 struct Event {
   enum class Kind { kConnected, kConnectFailed, kConnectionLost, kMessage } kind;
   std::string text{};  // the cause for connection events
   std::string topic{};
-  std::string payload{};  // cut to just over bridge::kMaxCommandPayload: larger is dropped unread
+  std::string payload{};  // cut to just over its limit (see kMaxReadBackPayload): larger is dropped unread
   bool retained = false;
 };
 
@@ -32,7 +36,11 @@ class Client {
   // Messages with QoS >= 1 handed over since the last call whose delivery the broker has not
   // acknowledged, oldest first; call it when the connection is lost, to send them again.
   virtual std::vector<bridge::Message> take_unacknowledged() = 0;
+  // Subscriptions that replay nothing retained: commands.
   virtual void subscribe(const std::vector<std::string>& topics, int qos) = 0;
+  // Subscriptions that do replay what is retained (our own messages echo back too): for the
+  // bridge to read back what it left on the broker before (its discovery payload).
+  virtual void subscribe_retained(const std::vector<std::string>& topics, int qos) = 0;
   virtual void unsubscribe(const std::vector<std::string>& topics) = 0;
   // A clean stop: publishes `last` (if connected) and waits for it, then disconnects, all within
   // `budget` even when the broker is gone.

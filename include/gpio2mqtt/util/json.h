@@ -1,5 +1,6 @@
-// A strict JSON reader for tests: what a payload says, as Home Assistant's json.loads would read
-// it (duplicate keys are an error here, to catch a writer that repeats one).
+// A strict JSON reader: what a payload says, as Home Assistant's json.loads would read it
+// (duplicate keys are refused, to catch a writer that repeats one). The bridge reads its own
+// retained discovery payload with it; tests read every payload.
 #pragma once
 
 #include <map>
@@ -9,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-namespace gpio2mqtt::testing {
+namespace gpio2mqtt {
 
 struct Json {
   enum class Kind { kNull, kBool, kNumber, kString, kArray, kObject } kind = Kind::kNull;
@@ -29,4 +30,4 @@ struct Json {
 // nullopt when `text` is not exactly one JSON value.
 std::optional<Json> parse_json(std::string_view text);
 
-}  // namespace gpio2mqtt::testing
+}  // namespace gpio2mqtt

@@ -1,8 +1,8 @@
-#include "json.h"
+#include "gpio2mqtt/util/json.h"
 
 #include <cstdlib>
 
-namespace gpio2mqtt::testing {
+namespace gpio2mqtt {
 namespace {
 
 class Reader {
@@ -68,7 +68,7 @@ class Reader {
           if (at_ + 4 > text_.size()) return std::nullopt;
           unsigned code = std::strtoul(std::string(text_.substr(at_, 4)).c_str(), nullptr, 16);
           at_ += 4;
-          if (code >= 0x80) return std::nullopt;  // the writers under test escape control characters only
+          if (code >= 0x80) return std::nullopt;  // what gpio2mqtt writes escapes control characters only
           out += static_cast<char>(code);
           break;
         }
@@ -141,4 +141,4 @@ const Json& Json::operator[](const std::string& key) const {
 
 std::optional<Json> parse_json(std::string_view text) { return Reader(text).document(); }
 
-}  // namespace gpio2mqtt::testing
+}  // namespace gpio2mqtt
