@@ -101,14 +101,24 @@ LineEntityConfig load_line_entity(const YamlReader& r, const YAML::Node& node, c
   return entity;
 }
 
-// Two lines whose names differ only in '.' and '_' would share a discovery id.
-void check_entity_ids(const Config& config) {
-  if (!config.homeassistant.discovery) return;
+// Two lines whose names differ only in '.' and '_' would share a discovery id. Home Assistant
+// shows an entity as "<device> <entity>" and warns about names that repeat the device's.
+void check_entities(Config& config) {
+  const auto& ha = config.homeassistant;
+  if (!ha.discovery) return;
   std::set<std::string> ids;
-  for (const auto& line : config.lines)
+  for (const auto& line : config.lines) {
     if (!ids.insert(entity_object_id(line)).second)
       throw ConfigError(line.where, "line '" + line.name + "': its Home Assistant id '" + entity_object_id(line) +
                                         "' is another line's too ('.' becomes '_'); rename one of them");
+    const std::string& name = line.entity.name.empty() ? line.name : line.entity.name;
+    bool repeats = name.size() > ha.device_name.size() &&
+                   ascii_lower(name).rfind(ascii_lower(ha.device_name), 0) == 0 &&
+                   std::string_view(" _-").find(name[ha.device_name.size()]) != std::string_view::npos;
+    if (!line.entity.hidden && repeats)
+      config.warnings.push_back(line.where.str() + ": line '" + line.name + "': Home Assistant shows it as '" +
+                                ha.device_name + " " + name + "': leave the device's name out of the entity's");
+  }
 }
 
 }  // namespace gpio2mqtt::config

@@ -64,7 +64,7 @@ LineConfig load_line(const YamlReader& r, const YAML::Node& key, const YAML::Nod
 MqttConfig load_mqtt(const YamlReader& r, const YAML::Node& node, const std::string& hostname);
 HomeAssistantConfig load_homeassistant(const YamlReader& r, const YAML::Node& node, const YAML::Node& mqtt,
                                        const std::string& hostname);
-void check_entity_ids(const Config& config);
+void check_entities(Config& config);
 
 Config parse_config(const std::string& text, const std::string& file, const std::string& hostname) {
   YamlReader r(file);
@@ -96,7 +96,7 @@ Config parse_config(const std::string& text, const std::string& file, const std:
                           "line '" + line.name + "': " + line.line_spec() + " is already used by another line");
       config.lines.push_back(std::move(line));
     }
-    check_entity_ids(config);
+    check_entities(config);
   } catch (const YAML::Exception& e) {  // a conversion yaml-cpp itself refused
     throw ConfigError(r.at(e.mark), e.msg);
   }

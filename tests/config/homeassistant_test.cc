@@ -105,5 +105,16 @@ TEST(ALinesHomeAssistantKey, RefusesTwoLinesWithOneDiscoveryId) {
   EXPECT_NO_THROW(load("", "  a.b: {line: A}\n  a_b: {line: B}\n"));  // without discovery they never meet
 }
 
+TEST(ALinesHomeAssistantKey, WarnsWhenTheEntitysNameRepeatsTheDevicesName) {
+  Config c =
+      load("homeassistant: {discovery: true, device_name: Shed}\n",
+           "  shed_door: {line: A}\n  lamp: {line: B, homeassistant: {name: shed lamp}}\n  shedding: {line: C}\n");
+  ASSERT_EQ(c.warnings.size(), 2u);
+  EXPECT_EQ(c.warnings[0],
+            "c.yaml:5:3: line 'shed_door': Home Assistant shows it as 'Shed shed_door': leave the device's name out "
+            "of the entity's");
+  EXPECT_NE(c.warnings[1].find("'Shed shed lamp'"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace gpio2mqtt::config
