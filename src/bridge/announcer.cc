@@ -54,12 +54,15 @@ void Announcer::on_status(std::string_view payload, const config::HomeAssistantC
   // A random moment within the bound, so that a fleet of bridges does not answer at once.
   auto bound = std::chrono::duration_cast<Nanos>(ha.announce_delay).count();
   auto delay = Nanos(bound > 0 ? std::uniform_int_distribution<Nanos::rep>(0, bound)(random_) : 0);
-  if (!due_ || now + delay < *due_) due_ = now + delay;
+  MonoTime at = now + delay;
+  if (last_due_) at = std::max(at, *last_due_ + std::max<Nanos>(ha.announce_delay, std::chrono::seconds(1)));
+  if (!due_ || at < *due_) due_ = at;
 }
 
 bool Announcer::take_due(MonoTime now) {
   if (!due_ || *due_ > now) return false;
   due_.reset();
+  last_due_ = now;
   return true;
 }
 

@@ -215,6 +215,18 @@ TEST(TheAnnouncer, AnswersHomeAssistantsBirthWithinTheDelayAndIgnoresItsWill) {
   EXPECT_FALSE(announcer.take_due(12s));  // once
 }
 
+TEST(TheAnnouncer, AnswersAFloodOfBirthsAtMostOncePerDelay) {
+  auto config = ha_config(kDemoLines, "", ", announce_delay: 2s");
+  Announcer announcer;
+  int announcements = 0;
+  for (MonoTime now = 0s; now < 20s; now += 10ms) {
+    announcer.on_status("online", config.homeassistant, now);
+    announcements += announcer.take_due(now);
+  }
+  EXPECT_GE(announcements, 5);   // it does answer...
+  EXPECT_LE(announcements, 11);  // ...but not more than once every 2 s
+}
+
 TEST(TheAnnouncer, SpreadsItsAnswersOverTheDelay) {
   auto config = ha_config(kDemoLines, "", ", announce_delay: 10s");
   std::set<MonoTime> deadlines;

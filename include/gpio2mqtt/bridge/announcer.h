@@ -30,7 +30,9 @@ class Announcer {
   // are thought there too, so that sync() removes those `config` no longer has. True when it
   // listed such a component.
   bool learn(std::string_view retained_payload, const config::Config& config);
-  // A message on Home Assistant's status topic (not retained): `online` schedules an announcement.
+  // A message on Home Assistant's status topic (not retained): `online` schedules an announcement,
+  // no sooner than the delay bound (at least 1 s) after the last one, so that a flood of
+  // `online` from anyone who may publish there cannot make the bridge announce without pause.
   void on_status(std::string_view payload, const config::HomeAssistantConfig& ha, MonoTime now);
   std::optional<MonoTime> deadline() const { return due_; }
   // True (once) when a scheduled announcement is due at `now`.
@@ -42,6 +44,7 @@ class Announcer {
   std::string topic_;                    // our device topic on the broker; empty: nothing retained there
   std::vector<ComponentId> components_;  // what that payload lists
   std::optional<MonoTime> due_;
+  std::optional<MonoTime> last_due_;  // when the last scheduled announcement was made
   std::minstd_rand random_;
 };
 
