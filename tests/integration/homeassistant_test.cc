@@ -181,6 +181,31 @@ TEST_F(ADaemonWithDiscovery, RemovesTheDeviceWhenAReloadTurnsDiscoveryOff) {
   EXPECT_EQ(retained_discovery(0).size(), 0u);
 }
 
+// The stand-in must catch what it is there to catch, or every test above could pass on nothing.
+TEST_F(ADaemonWithDiscovery, PlaysAHomeAssistantThatCatchesBadPayloads) {
+  FakeHomeAssistant strict(broker_->url(), "strict-homeassistant");
+  MqttTestClient device(broker_->url(), "bad-device");
+  device.publish("homeassistant/device/bad/config",
+                 R"({"dev":{"ids":["bad"],"name":"bad"},"o":{"name":"x"},"cmps":{)"
+                 R"("a":{"p":"switch","unique_id":"u","state_topic":"s","retain":true},)"
+                 R"("b":{"p":"binary_sensor","uniq_id":"u","stat_t":"s","stat_topic":"s"},)"
+                 R"("c":{"p":"light","unique_id":"v","state_topic":"s"}}})");
+  device.publish("homeassistant/device/bad id/config", "{}");
+  ASSERT_TRUE(eventually([&] { return strict.entities().size() >= 1 && strict.errors().size() >= 5; }, 10s))
+      << ::testing::PrintToString(strict.errors());
+  std::string all;
+  for (const auto& e : strict.errors()) all += e + "\n";
+  EXPECT_NE(all.find("a is a switch without command_topic"), std::string::npos) << all;
+  EXPECT_NE(all.find("a would retain its commands"), std::string::npos) << all;
+  EXPECT_NE(all.find("unique_id u is taken"), std::string::npos) << all;
+  EXPECT_NE(all.find("b: key 'stat_topic' is unknown"), std::string::npos) << all;
+  EXPECT_NE(all.find("unknown platform 'light'"), std::string::npos) << all;
+  EXPECT_NE(all.find("not a discovery topic Home Assistant accepts: homeassistant/device/bad id/config"),
+            std::string::npos)
+      << all;
+  device.publish("homeassistant/device/bad/config", "", /*retain=*/true);
+}
+
 TEST_F(ADaemonWithDiscovery, ShowsWhatItWouldAnnounceInCheckConfig) {
   write_file(dir_ + "/check.yaml", with_discovery(demo_config(broker_->url())));
   Process check({daemon_binary(), "--check-config", dir_ + "/check.yaml"}, dir_ + "/check.log");

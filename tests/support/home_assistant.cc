@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <regex>
 #include <set>
+#include <tuple>
 
 #include "gpio2mqtt/util/json.h"
 
@@ -33,6 +34,46 @@ const std::map<std::string, std::string> kDeviceAbbreviations{
     {"hw", "hw_version"},   {"sn", "serial_number"}, {"cu", "configuration_url"}};
 const std::map<std::string, std::string> kOriginAbbreviations{{"sw", "sw_version"}, {"url", "support_url"}};
 const std::set<std::string> kPlatforms{"binary_sensor", "switch"};
+// The options Home Assistant documents at each level (after expansion); it ignores any other key
+// silently, so a misspelt or wrongly abbreviated one would be lost without a word.
+const std::set<std::string> kRootKeys{"device", "origin",      "components",    "availability", "availability_mode",
+                                      "qos",    "state_topic", "command_topic", "encoding"};
+const std::set<std::string> kComponentKeys{"platform",
+                                           "name",
+                                           "unique_id",
+                                           "state_topic",
+                                           "command_topic",
+                                           "payload_on",
+                                           "payload_off",
+                                           "state_on",
+                                           "state_off",
+                                           "retain",
+                                           "optimistic",
+                                           "device_class",
+                                           "icon",
+                                           "availability",
+                                           "availability_mode",
+                                           "qos",
+                                           "value_template",
+                                           "enabled_by_default",
+                                           "entity_category",
+                                           "default_entity_id",
+                                           "json_attributes_topic",
+                                           "encoding",
+                                           "off_delay",
+                                           "expire_after"};
+const std::set<std::string> kDeviceKeys{"identifiers",   "connections",       "name",           "manufacturer",
+                                        "model",         "model_id",          "sw_version",     "hw_version",
+                                        "serial_number", "configuration_url", "suggested_area", "via_device"};
+const std::set<std::string> kOriginKeys{"name", "sw_version", "support_url"};
+const std::set<std::string> kAvailabilityKeys{"topic", "value_template", "payload_available", "payload_not_available"};
+
+std::vector<std::string> unknown_keys(const Json& object, const std::set<std::string>& known) {
+  std::vector<std::string> out;
+  for (const auto& [key, value] : object.object)
+    if (!known.count(key)) out.push_back(key);
+  return out;
+}
 
 Json expanded(const Json& object, const std::map<std::string, std::string>& abbreviations) {
   Json out = object;
@@ -99,6 +140,9 @@ void FakeHomeAssistant::read_device(const std::string& device, const std::string
   if (!dev.is_object() || dev["identifiers"].array.empty() || !dev["name"].is_string()) error("no device ids or name");
   if (!origin.is_object() || !origin["name"].is_string()) error("no origin name");
   if (!root["components"].is_object()) return error("no components");
+  for (const auto& [what, object, known] :
+       {std::tuple{"root", &root, &kRootKeys}, {"device", &dev, &kDeviceKeys}, {"origin", &origin, &kOriginKeys}})
+    for (const auto& key : unknown_keys(*object, *known)) error(std::string(what) + " key '" + key + "' is unknown");
   for (const auto& [id, raw] : root["components"].object) {
     Json c = expanded(raw, kAbbreviations);
     std::string platform = c["platform"].string;
@@ -111,6 +155,7 @@ void FakeHomeAssistant::read_device(const std::string& device, const std::string
       std::erase_if(entities_, [&](const auto& e) { return same(e) && e.second.platform == platform; });
       continue;
     }
+    for (const auto& key : unknown_keys(c, kComponentKeys)) error(id + ": key '" + key + "' is unknown");
     Entity entity;
     entity.device = device;
     entity.id = id;
@@ -133,6 +178,8 @@ void FakeHomeAssistant::read_device(const std::string& device, const std::string
     const Json& availability = c.has("availability") ? c["availability"] : root["availability"];
     for (const Json& raw_entry : availability.array) {
       Json a = expanded(raw_entry, kAbbreviations);
+      for (const auto& key : unknown_keys(a, kAvailabilityKeys))
+        error(id + ": availability key '" + key + "' is unknown");
       Entity::Availability entry;
       entry.topic = a["topic"].string;
       entry.value_template = a["value_template"].string;
