@@ -109,6 +109,30 @@ TEST_F(ADaemonWithDiscovery, AnnouncesAgainWithinTheDelayWhenHomeAssistantSaysOn
   EXPECT_TRUE(knows_exactly(*ha_, {"button", "relay"}));
 }
 
+TEST_F(ADaemonWithDiscovery, AnswersAFloodOfOnlineAtMostOncePerDelay) {
+  start(with_discovery(demo_config(broker_->url())));
+  ASSERT_TRUE(knows_exactly(*ha_, {"button", "relay"}));
+  auto seen = ha_->discoveries();
+  MqttTestClient flood(broker_->url(), "flood");
+  // `online` as fast as the broker acknowledges it, for three delays: every answer would be due
+  // almost at once (the earliest of many random delays) if births were not rate limited.
+  auto started = std::chrono::steady_clock::now();
+  int sent = 0;
+  while (std::chrono::steady_clock::now() - started < 3 * kAnnounceDelay) {
+    flood.publish("homeassistant/status", "online");
+    ++sent;
+  }
+  auto took = std::chrono::steady_clock::now() - started;
+  ha_->entities();
+  auto announced = ha_->discoveries() - seen;
+  EXPECT_GE(announced, 1u);
+  EXPECT_LE(announced, static_cast<std::size_t>(took / kAnnounceDelay + 1)) << sent << " in " << took / 1ms << " ms";
+  // ...and it still answers.
+  std::size_t from = observer_->size();
+  observer_->publish(ha_->find("relay")->command_topic, "ON");
+  EXPECT_TRUE(expect(ha_->find("relay")->state_topic, "ON", from));
+}
+
 TEST_F(ADaemonWithDiscovery, IsAnnouncedAgainAfterTheBrokerRestarts) {
   start(with_discovery(demo_config(broker_->url())));
   ASSERT_TRUE(knows_exactly(*ha_, {"button", "relay"}));
