@@ -1,5 +1,5 @@
 // gpio2mqtt_bench: how fast an edge reaches a subscriber and what it costs, against the limits
-// measured in the same run (issue 6). scripts/bench builds it in RelWithDebInfo and runs it.
+// measured in the same run. scripts/bench builds it in RelWithDebInfo and runs it.
 #include <fmt/format.h>
 #include <sys/prctl.h>
 #include <unistd.h>

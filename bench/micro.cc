@@ -13,7 +13,7 @@ namespace {
 
 class RecordingPublisher : public bridge::Publisher {
  public:
-  bool publish(const bridge::Message& message) override {
+  bool publish(const Message& message) override {
     ++count;
     bytes += message.topic.size() + message.payload.size();
     return true;

@@ -10,7 +10,7 @@
 #include <thread>
 
 #include "gpio2mqtt/bridge/command.h"
-#include "gpio2mqtt/util/tcp.h"
+#include "util/tcp.h"
 
 namespace gpio2mqtt::bench {
 

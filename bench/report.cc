@@ -156,7 +156,7 @@ bool print_report(const Options& options, const Results& results) {
   }
 
   if (options.kernel) {  // commands, cost and micro-benchmarks: the control-socket bench's
-    fmt::print("\n### Targets (issue 6)\n\n");
+    fmt::print("\n### Targets\n\n");
     for (const auto& line : targets) fmt::print("{}\n", line);
     fmt::print("\n");
     return all;
@@ -255,7 +255,7 @@ bool print_report(const Options& options, const Results& results) {
   for (const auto& m : results.micro)
     fmt::print("| {} | {:.0f} | {:.4f} |\n", m.name, m.ns_per_op, ratio(m.ns_per_op / 1000, limit_p50));
 
-  fmt::print("\n### Targets (issue 6)\n\n");
+  fmt::print("\n### Targets\n\n");
   for (const auto& line : targets) fmt::print("{}\n", line);
   fmt::print("\n");
   return all;

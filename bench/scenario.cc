@@ -14,10 +14,10 @@
 #include <stdexcept>
 #include <thread>
 
-#include "gpio2mqtt/util/unique_fd.h"
 #include "mosquitto.h"
 #include "probe.h"
 #include "process.h"
+#include "util/unique_fd.h"
 
 namespace gpio2mqtt::bench {
 namespace {

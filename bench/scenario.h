@@ -1,4 +1,4 @@
-// The measurements against a real mosquitto and the real gpio2mqtt binary (issue 6, items 1-4).
+// The measurements against a real mosquitto and the real gpio2mqtt binary.
 #pragma once
 
 #include <sys/types.h>

@@ -11,7 +11,7 @@
 #include <typeinfo>
 
 #include "gpio2mqtt/config/loader.h"
-#include "gpio2mqtt/util/text.h"
+#include "util/text.h"
 
 namespace {
 

@@ -5,16 +5,17 @@
 #include <cstdio>
 #include <iostream>
 
-#include "gpio2mqtt/config/describe.h"
+#include "config/describe.h"
+#include "gpio/hardware.h"
+#include "gpio2mqtt/bridge/command.h"
 #include "gpio2mqtt/config/loader.h"
 #include "gpio2mqtt/exit_codes.h"
-#include "gpio2mqtt/gpio/hardware.h"
-#include "gpio2mqtt/mqtt/paho_client.h"
 #include "gpio2mqtt/service/service.h"
-#include "gpio2mqtt/util/logging.h"
-#include "gpio2mqtt/util/machine_id.h"
-#include "gpio2mqtt/util/text.h"
 #include "gpio2mqtt/version.h"
+#include "mqtt/paho_client.h"
+#include "util/logging.h"
+#include "util/machine_id.h"
+#include "util/text.h"
 
 namespace {
 
@@ -106,7 +107,10 @@ int main(int argc, char** argv) {
     for (const auto& warning : config.warnings) spdlog::warn("{}", warning);
     auto hardware = gpio::make_hardware_provider();
     service::LineSet lines(config, hardware.get(), "gpio2mqtt");
-    service::Service daemon(std::move(config), lines, {mqtt::make_paho_client, [&] { return load(config_path); }});
+    auto make_client = [](const config::MqttConfig& mqtt) {
+      return mqtt::make_paho_client(mqtt, bridge::kMaxCommandPayload);
+    };
+    service::Service daemon(std::move(config), lines, {make_client, [&] { return load(config_path); }});
     return daemon.run();
   } catch (const config::ConfigError& e) {
     spdlog::critical("{}", e.what());

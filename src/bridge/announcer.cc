@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "gpio2mqtt/util/json.h"
+#include "util/json.h"
 
 namespace gpio2mqtt::bridge {
 

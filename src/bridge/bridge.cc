@@ -4,7 +4,7 @@
 
 #include <utility>
 
-#include "gpio2mqtt/util/text.h"
+#include "util/text.h"
 
 namespace gpio2mqtt::bridge {
 

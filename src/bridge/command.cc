@@ -3,7 +3,7 @@
 #include <cctype>
 #include <charconv>
 
-#include "gpio2mqtt/util/text.h"
+#include "util/text.h"
 
 namespace gpio2mqtt::bridge {
 namespace {

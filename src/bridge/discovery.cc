@@ -137,8 +137,10 @@ JsonObject availability(const config::StatusConfig& status) {
   entry.add("topic", status.topic);
   auto online = flat_json(status.online), offline = flat_json(status.offline);
   if (online && offline) {
-    for (const auto& [key, value] : *online) {
-      auto other = std::find_if(offline->begin(), offline->end(), [&](const auto& f) { return f.first == key; });
+    for (const auto& field : *online) {
+      const auto& [key, value] = field;
+      auto other =
+          std::find_if(offline->begin(), offline->end(), [&](const auto& f) { return f.first == field.first; });
       if (other == offline->end() || other->second == value || !is_template_key(key)) continue;
       return entry.add("value_template", "{{ value_json." + key + " }}")
           .add("payload_available", value)

@@ -1,4 +1,4 @@
-#include "gpio2mqtt/config/describe.h"
+#include "config/describe.h"
 
 #include <fmt/format.h>
 

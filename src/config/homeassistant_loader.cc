@@ -3,7 +3,7 @@
 #include <set>
 
 #include "gpio2mqtt/config/entity.h"
-#include "gpio2mqtt/util/text.h"
+#include "util/text.h"
 #include "yaml_reader.h"
 
 namespace gpio2mqtt::config {

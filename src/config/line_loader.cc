@@ -1,7 +1,7 @@
 // The `lines:` section: one entry per line the bridge serves.
 #include <algorithm>
 
-#include "gpio2mqtt/util/text.h"
+#include "util/text.h"
 #include "yaml_reader.h"
 
 namespace gpio2mqtt::config {

@@ -6,7 +6,7 @@
 #include <set>
 #include <sstream>
 
-#include "gpio2mqtt/util/text.h"
+#include "util/text.h"
 #include "yaml_reader.h"
 
 namespace gpio2mqtt::config {
@@ -118,19 +118,5 @@ Config load_config_file(const std::string& path, const std::string& hostname) {
                               "password_file or a systemd credential");
   return config;
 }
-
-const ChipConfig* Config::find_chip(const std::string& name) const {
-  for (const auto& chip : chips)
-    if (chip.name == name) return &chip;
-  return nullptr;
-}
-
-bool LineConfig::same_settings(const LineConfig& o) const {
-  return name == o.name && chip == o.chip && line == o.line && offset == o.offset && direction == o.direction &&
-         edge == o.edge && bias == o.bias && drive == o.drive && active_low == o.active_low && debounce == o.debounce &&
-         initial == o.initial && on_disconnect == o.on_disconnect;
-}
-
-std::string LineConfig::line_spec() const { return offset ? "offset " + std::to_string(*offset) : "line " + line; }
 
 }  // namespace gpio2mqtt::config

@@ -5,7 +5,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "gpio2mqtt/util/text.h"
+#include "util/text.h"
 #include "yaml_reader.h"
 
 namespace gpio2mqtt::config {
@@ -160,13 +160,6 @@ MqttConfig load_mqtt(const YamlReader& r, const YAML::Node& node, const std::str
   load_credentials(r, node, m);
   load_tls(r, node, m);
   return m;
-}
-
-bool MqttConfig::broker_is_local(const std::string& hostname) const {
-  std::string host = server.substr(server.find("://") + 3);
-  host = host.substr(0, host.rfind(':'));
-  if (!host.empty() && host.front() == '[') host = host.substr(1, host.size() - 2);
-  return host == "localhost" || host.rfind("127.", 0) == 0 || host == "::1" || host == hostname;
 }
 
 }  // namespace gpio2mqtt::config

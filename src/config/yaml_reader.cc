@@ -2,11 +2,9 @@
 
 #include <set>
 
-#include "gpio2mqtt/util/text.h"
+#include "util/text.h"
 
 namespace gpio2mqtt::config {
-
-std::string Location::str() const { return file + ":" + std::to_string(line) + ":" + std::to_string(column); }
 
 Location YamlReader::at(const YAML::Mark& mark) const {
   if (mark.is_null()) return {file_, 1, 1};

@@ -17,8 +17,8 @@
 
 #include "daemon_object.h"
 #include "gpio2mqtt/dbus/endpoint.h"
-#include "gpio2mqtt/util/unique_fd.h"
 #include "gpio2mqtt_daemon1_adaptor.h"
+#include "util/unique_fd.h"
 
 namespace gpio2mqtt::dbus {
 namespace {

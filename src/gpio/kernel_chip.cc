@@ -34,7 +34,7 @@ void throw_gpio_error(const std::system_error& e, const std::string& doing) {
   const int code = e.code().value();
   if (code == ENODEV || code == EIO)
     throw GpioError(doing + ": the chip is " + (code == ENODEV ? "gone" : "not answering") + " (" + e.code().message() +
-                    "); gpio2mqtt must be restarted once it is back");
+                    "); its lines are requested again once it is back");
   throw GpioError(doing + ": " + e.code().message());
 }
 

@@ -23,7 +23,7 @@
 #include <system_error>
 #include <utility>
 
-#include "gpio2mqtt/gpio/hardware.h"
+#include "gpio/hardware.h"
 #include "kernel_chip.h"
 
 namespace gpio2mqtt::gpio {
@@ -124,7 +124,7 @@ class V1Request : public LineRequest {
   }
 
   void read_events(int fd, std::vector<EdgeEvent>& out) override {
-    auto it = std::find_if(held_.begin(), held_.end(), [fd](const Held& h) { return h.fd == fd; });
+    auto it = std::find_if(held_.begin(), held_.end(), [fd](const OwnedLine& h) { return h.fd == fd; });
     if (it == held_.end()) throw GpioError("fd " + std::to_string(fd) + " is not an event fd of this request");
     try {
       for (int reads = 0; reads < kMaxReadsPerCall && it->line.event_wait(0ns); ++reads) {
@@ -138,7 +138,7 @@ class V1Request : public LineRequest {
   }
 
   bool get_value(unsigned offset) override {
-    Held& held = owned(offset);
+    OwnedLine& held = owned(offset);
     try {
       return held.line.get_value() != 0;
     } catch (const std::system_error& e) {
@@ -147,7 +147,7 @@ class V1Request : public LineRequest {
   }
 
   void set_value(unsigned offset, bool active) override {
-    Held& held = owned(offset);
+    OwnedLine& held = owned(offset);
     if (held.settings.direction != Direction::kOutput) throw GpioError(held.text + " is not an output");
     try {
       held.line.set_value(active ? 1 : 0);
@@ -157,7 +157,7 @@ class V1Request : public LineRequest {
   }
 
  private:
-  struct Held {
+  struct OwnedLine {
     gpiod::line line;  // keeps its chip open
     LineSettings settings;
     std::string text;  // "line 'GPIO17' (offset 17) of gpiochip0 [pinctrl-bcm2711]"
@@ -173,17 +173,18 @@ class V1Request : public LineRequest {
     }
   }
 
-  Held* find(unsigned offset) {
-    auto it = std::find_if(held_.begin(), held_.end(), [offset](const Held& h) { return h.settings.offset == offset; });
+  OwnedLine* find(unsigned offset) {
+    auto it =
+        std::find_if(held_.begin(), held_.end(), [offset](const OwnedLine& h) { return h.settings.offset == offset; });
     return it == held_.end() ? nullptr : &*it;
   }
 
-  Held& owned(unsigned offset) {
-    if (Held* held = find(offset)) return *held;
+  OwnedLine& owned(unsigned offset) {
+    if (OwnedLine* held = find(offset)) return *held;
     throw GpioError("offset " + std::to_string(offset) + " is not in this request");
   }
 
-  std::vector<Held> held_;
+  std::vector<OwnedLine> held_;
 };
 
 class V1Chip : public kernel::NamedChip {

@@ -22,7 +22,7 @@
 #include <system_error>
 #include <utility>
 
-#include "gpio2mqtt/gpio/hardware.h"
+#include "gpio/hardware.h"
 #include "kernel_chip.h"
 
 namespace gpio2mqtt::gpio {
@@ -86,14 +86,14 @@ gpiod::line_settings settings_of(const LineSettings& s) {
   return settings;
 }
 
-struct Held {
+struct OwnedLine {
   LineSettings settings;
   std::string text;  // "line 'GPIO17' (offset 17) of gpiochip0 [pinctrl-bcm2711]"
 };
 
 class V2Request : public LineRequest {
  public:
-  V2Request(gpiod::line_request request, std::vector<Held> held)
+  V2Request(gpiod::line_request request, std::vector<OwnedLine> held)
       : request_(std::move(request)), held_(std::move(held)) {
     for (const auto& h : held_) {
       if (h.settings.direction != Direction::kInput) continue;
@@ -130,7 +130,7 @@ class V2Request : public LineRequest {
   }
 
   bool get_value(unsigned offset) override {
-    const Held& held = owned(offset);
+    const OwnedLine& held = owned(offset);
     try {
       return request_.get_value(offset) == gpiod::line::value::ACTIVE;
     } catch (const std::system_error& e) {
@@ -139,7 +139,7 @@ class V2Request : public LineRequest {
   }
 
   void set_value(unsigned offset, bool active) override {
-    const Held& held = owned(offset);
+    const OwnedLine& held = owned(offset);
     if (held.settings.direction != Direction::kOutput) throw GpioError(held.text + " is not an output");
     try {
       request_.set_value(offset, active ? gpiod::line::value::ACTIVE : gpiod::line::value::INACTIVE);
@@ -149,14 +149,15 @@ class V2Request : public LineRequest {
   }
 
  private:
-  const Held& owned(unsigned offset) const {
-    auto it = std::find_if(held_.begin(), held_.end(), [offset](const Held& h) { return h.settings.offset == offset; });
+  const OwnedLine& owned(unsigned offset) const {
+    auto it =
+        std::find_if(held_.begin(), held_.end(), [offset](const OwnedLine& h) { return h.settings.offset == offset; });
     if (it == held_.end()) throw GpioError("offset " + std::to_string(offset) + " is not in this request");
     return *it;
   }
 
   gpiod::line_request request_;
-  std::vector<Held> held_;
+  std::vector<OwnedLine> held_;
   std::string inputs_text_;  // what the event fd serves, for messages; empty when no input
   gpiod::edge_event_buffer buffer_{kEventBufferSize};
 };
@@ -171,14 +172,14 @@ class V2Chip : public kernel::NamedChip {
   bool kernel_debounce() const override { return true; }
 
   std::unique_ptr<LineRequest> request(const std::string& consumer, const std::vector<LineSettings>& lines) override {
-    std::vector<Held> held;
+    std::vector<OwnedLine> held;
     held.reserve(lines.size());
     auto builder = chip_.prepare_request();
     builder.set_consumer(consumer);
     for (const auto& s : lines) {
       check_offset(s.offset);
       std::string text = describe_line(s.offset);
-      if (std::any_of(held.begin(), held.end(), [&](const Held& h) { return h.settings.offset == s.offset; }))
+      if (std::any_of(held.begin(), held.end(), [&](const OwnedLine& h) { return h.settings.offset == s.offset; }))
         throw GpioError(text + " is listed twice in one request");
       builder.add_line_settings(s.offset, settings_of(s));
       held.push_back({s, std::move(text)});
@@ -199,7 +200,7 @@ class V2Chip : public kernel::NamedChip {
 
  private:
   // The kernel does not say which line of a request is busy: the first one in use is named.
-  [[noreturn]] void throw_busy(const std::vector<Held>& held) const {
+  [[noreturn]] void throw_busy(const std::vector<OwnedLine>& held) const {
     for (const auto& h : held) {
       bool used = false;
       std::string holder;

@@ -1,4 +1,4 @@
-#include "gpio2mqtt/gpio/simulated.h"
+#include "gpio/simulated.h"
 
 #include <spdlog/spdlog.h>
 #include <sys/eventfd.h>
@@ -14,8 +14,8 @@
 #include <string_view>
 
 #include "gpio2mqtt/util/clock.h"
-#include "gpio2mqtt/util/text.h"
-#include "gpio2mqtt/util/unique_fd.h"
+#include "util/text.h"
+#include "util/unique_fd.h"
 
 namespace gpio2mqtt::gpio {
 

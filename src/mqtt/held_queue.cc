@@ -1,8 +1,8 @@
-#include "gpio2mqtt/mqtt/held_queue.h"
+#include "mqtt/held_queue.h"
 
 namespace gpio2mqtt::mqtt {
 
-bool HeldQueue::push(bridge::Message message) {
+bool HeldQueue::push(Message message) {
   std::uint64_t serial = next_serial_++;
   if (message.retain) {
     auto [it, inserted] = newest_state_.try_emplace(message.topic, serial);
@@ -40,7 +40,7 @@ void HeldQueue::skip_superseded() {
   while (!queue_.empty() && is_superseded(queue_.front())) queue_.pop_front();
 }
 
-const bridge::Message& HeldQueue::front() {
+const Message& HeldQueue::front() {
   skip_superseded();
   return queue_.front().message;
 }
@@ -57,8 +57,8 @@ void HeldQueue::pop_live() {
   if (live_ == 0) queue_.clear();  // only superseded ones can be left
 }
 
-std::vector<bridge::Message> HeldQueue::take_all() {
-  std::vector<bridge::Message> out;
+std::vector<Message> HeldQueue::take_all() {
+  std::vector<Message> out;
   out.reserve(live_);
   for (auto& held : queue_)
     if (!is_superseded(held)) out.push_back(std::move(held.message));

@@ -1,4 +1,4 @@
-#include "gpio2mqtt/mqtt/paho_client.h"
+#include "mqtt/paho_client.h"
 
 #include <mqtt/async_client.h>
 #include <spdlog/spdlog.h>
@@ -10,11 +10,11 @@
 #include <cstring>
 #include <deque>
 #include <mutex>
+#include <optional>
 
-#include "gpio2mqtt/bridge/command.h"
-#include "gpio2mqtt/mqtt/held_queue.h"
-#include "gpio2mqtt/util/tcp.h"
-#include "gpio2mqtt/util/unique_fd.h"
+#include "mqtt/held_queue.h"
+#include "util/tcp.h"
+#include "util/unique_fd.h"
 
 namespace gpio2mqtt::mqtt {
 namespace {
@@ -101,8 +101,9 @@ class DeliveryListener : public ::mqtt::iaction_listener {
 
 class PahoClient : public Client {
  public:
-  explicit PahoClient(const config::MqttConfig& config)
+  PahoClient(const config::MqttConfig& config, std::size_t payload_cap)
       : config_(config),
+        payload_cap_(payload_cap),
         // paho refuses a publish (-12) while 100 wait for its send thread, even connected; a burst
         // of edges (two messages each) is more. Take as many as the outbox keeps while disconnected.
         client_(config.server, config.client_id,
@@ -122,8 +123,7 @@ class PahoClient : public Client {
     client_.set_message_callback([this](::mqtt::const_message_ptr message) {
       const auto& payload = message->get_payload();
       Event event{Event::Kind::kMessage, {}, message->get_topic()};
-      event.payload =
-          payload.substr(0, (read_back(event.topic) ? kMaxReadBackPayload : bridge::kMaxCommandPayload) + 1);
+      event.payload = payload.substr(0, read_back_cap(event.topic).value_or(payload_cap_) + 1);
       event.retained = message->is_retained();
       queue_.push(std::move(event));
     });
@@ -184,7 +184,7 @@ class PahoClient : public Client {
   // paho's send thread.
   static constexpr std::size_t kWindow = 32;
 
-  bool publish(const bridge::Message& message) override {
+  bool publish(const Message& message) override {
     forget_done();
     if (held_.empty() && handed_over() < kWindow) return hand_over(message);
     if (!client_.is_connected()) return false;
@@ -199,9 +199,9 @@ class PahoClient : public Client {
     return true;
   }
 
-  std::vector<bridge::Message> take_unacknowledged() override {
+  std::vector<Message> take_unacknowledged() override {
     forget_acknowledged();
-    std::vector<bridge::Message> out;
+    std::vector<Message> out;
     for (auto& [token, message] : in_flight_)
       if (!token->is_complete() || token->get_return_code() != 0) out.push_back(std::move(message));
     in_flight_.clear();
@@ -218,21 +218,25 @@ class PahoClient : public Client {
     subscribe_with(topics, qos, ::mqtt::subscribe_options(false, true, ::mqtt::subscribe_options::DONT_SEND_RETAINED));
   }
 
-  void subscribe_retained(const std::vector<std::string>& topics, int qos) override {
+  void subscribe_retained(const std::vector<std::string>& topics, int qos, std::size_t payload_cap) override {
     // Not no-local: a previous run published the retained message under the same client id, and
     // the replay is the point. Our own messages echo back; the reader takes the first only.
     {
       std::lock_guard lock(read_back_mutex_);
       read_back_topics_ = topics;
+      read_back_cap_ = payload_cap;
     }
     subscribe_with(topics, qos,
                    ::mqtt::subscribe_options(false, false, ::mqtt::subscribe_options::SEND_RETAINED_ON_SUBSCRIBE));
   }
 
-  // Whether `topic` was subscribed with subscribe_retained(); called on paho's thread.
-  bool read_back(const std::string& topic) {
+  // The cap of messages on `topic` when it was subscribed with subscribe_retained(); called on
+  // paho's thread.
+  std::optional<std::size_t> read_back_cap(const std::string& topic) {
     std::lock_guard lock(read_back_mutex_);
-    return std::find(read_back_topics_.begin(), read_back_topics_.end(), topic) != read_back_topics_.end();
+    if (std::find(read_back_topics_.begin(), read_back_topics_.end(), topic) == read_back_topics_.end())
+      return std::nullopt;
+    return read_back_cap_;
   }
 
   void subscribe_with(const std::vector<std::string>& topics, int qos, const ::mqtt::subscribe_options& options) {
@@ -256,7 +260,7 @@ class PahoClient : public Client {
     }
   }
 
-  void shutdown(const std::optional<bridge::Message>& last, std::chrono::milliseconds budget) override {
+  void shutdown(const std::optional<Message>& last, std::chrono::milliseconds budget) override {
     auto deadline = std::chrono::steady_clock::now() + budget;
     auto remaining = [&] {
       return std::max(std::chrono::milliseconds(0), std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -280,7 +284,7 @@ class PahoClient : public Client {
   }
 
  private:
-  bool hand_over(const bridge::Message& message) {
+  bool hand_over(const Message& message) {
     try {
       auto token = client_.publish(message.topic, message.payload.data(), message.payload.size(), message.qos,
                                    message.retain, nullptr, delivered_);
@@ -320,6 +324,7 @@ class PahoClient : public Client {
   }
 
   config::MqttConfig config_;
+  std::size_t payload_cap_;
   EventQueue queue_;
   std::atomic<bool> holding_{false};
   HeldQueue held_{config_.queue_limit};           // beyond kWindow, not handed to paho yet; superseded states skipped
@@ -327,18 +332,19 @@ class PahoClient : public Client {
   DeliveryListener delivered_{queue_, holding_};  // outlives client_, which calls it
   std::mutex read_back_mutex_;                    // before client_, whose thread reads what it guards
   std::vector<std::string> read_back_topics_;
+  std::size_t read_back_cap_ = 0;
   ::mqtt::async_client client_;
   ConnectListener listener_;
   ::mqtt::connect_options options_;
-  std::deque<std::pair<::mqtt::delivery_token_ptr, bridge::Message>> in_flight_;
+  std::deque<std::pair<::mqtt::delivery_token_ptr, Message>> in_flight_;
   std::deque<::mqtt::delivery_token_ptr> unwritten_;  // QoS 0 handed over, not written yet
 };
 
 }  // namespace
 
-std::unique_ptr<Client> make_paho_client(const config::MqttConfig& config) {
+std::unique_ptr<Client> make_paho_client(const config::MqttConfig& config, std::size_t payload_cap) {
   try {
-    return std::make_unique<PahoClient>(config);
+    return std::make_unique<PahoClient>(config, payload_cap);
   } catch (const ::mqtt::exception& e) {
     throw std::runtime_error("mqtt: cannot create a client for " + config.server + ": " + e.what());
   }

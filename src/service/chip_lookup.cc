@@ -1,8 +1,8 @@
-// Finding kernel chips by label or path, and the names a typo probably meant.
+#include "service/chip_lookup.h"
+
 #include <algorithm>
 
 #include "gpio2mqtt/config/loader.h"
-#include "gpio2mqtt/service/line_set.h"
 
 namespace gpio2mqtt::service {
 namespace {

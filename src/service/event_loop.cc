@@ -1,4 +1,4 @@
-#include "gpio2mqtt/service/event_loop.h"
+#include "service/event_loop.h"
 
 #include <spdlog/spdlog.h>
 #include <sys/epoll.h>

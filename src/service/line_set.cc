@@ -1,4 +1,4 @@
-#include "gpio2mqtt/service/line_set.h"
+#include "service/line_set.h"
 
 #include <spdlog/spdlog.h>
 
@@ -6,8 +6,9 @@
 #include <bit>
 #include <set>
 
+#include "gpio/simulated.h"
 #include "gpio2mqtt/config/loader.h"
-#include "gpio2mqtt/gpio/simulated.h"
+#include "service/chip_lookup.h"
 
 namespace gpio2mqtt::service {
 
@@ -210,11 +211,6 @@ bool LineSet::uses_device(const std::string& device_name) const {
   return std::any_of(chips_.begin(), chips_.end(), [&](const auto& open) {
     return open->config.kind != ChipConfig::Kind::kSimulated && open->chip && open->chip->name() == device_name;
   });
-}
-
-bool LineSet::uses_kernel_chips() const {
-  return std::any_of(chips_.begin(), chips_.end(),
-                     [](const auto& open) { return open->config.kind != ChipConfig::Kind::kSimulated; });
 }
 
 bool LineSet::read(std::size_t line) {

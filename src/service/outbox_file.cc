@@ -1,4 +1,4 @@
-#include "gpio2mqtt/service/outbox_file.h"
+#include "service/outbox_file.h"
 
 #include <fcntl.h>
 #include <spdlog/spdlog.h>
@@ -14,7 +14,7 @@ namespace {
 
 constexpr std::string_view kHeader = "gpio2mqtt outbox 1\n";
 
-std::string record(const bridge::Message& message) {
+std::string record(const Message& message) {
   std::string out = "m " + std::to_string(message.qos) + (message.retain ? " 1 " : " 0 ") +
                     std::to_string(message.topic.size()) + " " + std::to_string(message.payload.size()) + "\n";
   out += message.topic;
@@ -42,8 +42,8 @@ bool number(std::string_view text, std::size_t& at, std::size_t& value, char end
 }
 
 // The records of `text` up to the first one cut short or damaged.
-std::vector<bridge::Message> parse(std::string_view text, bool& damaged) {
-  std::vector<bridge::Message> out;
+std::vector<Message> parse(std::string_view text, bool& damaged) {
+  std::vector<Message> out;
   damaged = false;
   if (text.substr(0, kHeader.size()) != kHeader) {
     damaged = !text.empty();
@@ -82,7 +82,7 @@ void OutboxFile::open_for_append() {
   if (::fstat(fd_.get(), &st) == 0 && st.st_size == 0 && !write_all(fd_.get(), kHeader)) failed("write", errno);
 }
 
-std::vector<bridge::Message> OutboxFile::load() {
+std::vector<Message> OutboxFile::load() {
   UniqueFd in(::open(path_.c_str(), O_RDONLY | O_CLOEXEC));
   if (!in.valid()) return {};
   std::string text;
@@ -104,12 +104,12 @@ std::vector<bridge::Message> OutboxFile::load() {
   return messages;
 }
 
-void OutboxFile::append(const bridge::Message& message) {
+void OutboxFile::append(const Message& message) {
   if (!fd_.valid()) open_for_append();
   if (!fd_.valid() || !write_all(fd_.get(), record(message))) failed("append to", errno);
 }
 
-void OutboxFile::replace(const std::deque<bridge::Message>& queue) {
+void OutboxFile::replace(const std::deque<Message>& queue) {
   std::string text(kHeader);
   for (const auto& message : queue) text += record(message);
   std::string temporary = path_ + ".new";

@@ -10,7 +10,7 @@
 #include <cstring>
 #include <system_error>
 
-#include "gpio2mqtt/util/text.h"
+#include "util/text.h"
 
 namespace gpio2mqtt::service {
 namespace {
@@ -249,7 +249,7 @@ void Service::on_mqtt_events() {
         connection_problem_.clear();
         // Subscribed on every connect: with a clean session the broker forgot them.
         client_->subscribe(bridge_.subscriptions(), config_->mqtt.qos);
-        client_->subscribe_retained(bridge_.retained_subscriptions(), config_->mqtt.qos);
+        client_->subscribe_retained(bridge_.retained_subscriptions(), config_->mqtt.qos, bridge::kMaxReadBackPayload);
         bridge_.on_connected(now);
         report_status();
         if (dbus_) dbus_->properties_changed({"Connected"});
@@ -299,7 +299,7 @@ void Service::stop() {
   systemd_.notify("STOPPING=1");
   bridge_.on_stop(monotonic_now());
   const auto& status = config_->mqtt.status;
-  client_->shutdown(bridge::Message{status.topic, status.offline, 1, true}, kStopBudget);
+  client_->shutdown(Message{status.topic, status.offline, 1, true}, kStopBudget);
   bridge_.on_stopped(client_->take_unacknowledged());  // with mqtt.persistence, for the next run
   const auto& counters = bridge_.counters();
   spdlog::info("stopped: {} edges published, {} commands applied, {} rejected", counters.edges_published,

@@ -115,7 +115,7 @@ std::optional<dbus::CallError> Service::reload() {
   if (mqtt_changed) {
     spdlog::info("reload: the mqtt section changed: reconnecting to {}", config_->mqtt.server);
     bridge_.on_client_replaced();
-    client_->shutdown(bridge::Message{old_status.topic, old_status.offline, 1, true}, std::chrono::seconds(2));
+    client_->shutdown(Message{old_status.topic, old_status.offline, 1, true}, std::chrono::seconds(2));
     use_client(parts_.make_client(config_->mqtt));
     backoff_.reset();
     reconnect_timer_.disarm();

@@ -1,4 +1,4 @@
-#include "gpio2mqtt/service/systemd.h"
+#include "service/systemd.h"
 
 #include <spdlog/spdlog.h>
 #include <systemd/sd-daemon.h>

@@ -1,4 +1,4 @@
-#include "gpio2mqtt/util/logging.h"
+#include "util/logging.h"
 
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>

@@ -1,11 +1,11 @@
-#include "gpio2mqtt/util/machine_id.h"
+#include "util/machine_id.h"
 
 #include <fmt/format.h>
 #include <systemd/sd-id128.h>
 
 #include <cstdint>
 
-#include "gpio2mqtt/util/text.h"
+#include "util/text.h"
 
 namespace gpio2mqtt {
 namespace {

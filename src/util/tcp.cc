@@ -1,4 +1,4 @@
-#include "gpio2mqtt/util/tcp.h"
+#include "util/tcp.h"
 
 #include <dirent.h>
 #include <netinet/in.h>

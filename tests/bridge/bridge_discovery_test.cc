@@ -4,7 +4,7 @@
 #include "fakes.h"
 #include "gpio2mqtt/bridge/bridge.h"
 #include "gpio2mqtt/config/loader.h"
-#include "gpio2mqtt/util/json.h"
+#include "util/json.h"
 
 namespace gpio2mqtt::bridge {
 namespace {
@@ -92,6 +92,18 @@ TEST_F(ABridgeWithDiscovery, RemovesTheComponentsOfRemovedRenamedAndHiddenLinesO
   auto second = *parse_json(device[1]);
   EXPECT_EQ(second["cmps"].object.size(), 1u);
   EXPECT_TRUE(second["cmps"].has("door"));
+}
+
+TEST_F(ABridgeWithDiscovery, KeepsAnOutputAsItIsWhenAReloadOnlyRenamesItsEntity) {
+  bridge_->on_connected(0s);
+  bridge_->on_message("pi/relay/set", "ON", false, 1s);
+  lines_.writes.clear();
+  publisher_.take();
+  auto next = ha_config("  button: {line: A}\n  relay: {line: B, direction: output, homeassistant: {name: Lamp}}\n");
+  bridge_->reconfigure(next);
+  EXPECT_TRUE(lines_.writes.empty());
+  EXPECT_TRUE(bridge_->level(1));
+  EXPECT_EQ((*parse_json(publisher_.payloads_on(kDevice).at(0)))["cmps"]["relay"]["name"].string, "Lamp");
 }
 
 TEST_F(ABridgeWithDiscovery, RemovesTheDeviceWhenAReloadTurnsDiscoveryOff) {

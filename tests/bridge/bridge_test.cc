@@ -57,15 +57,23 @@ class ABridge : public ::testing::Test {
 };
 
 TEST_F(ABridge, PublishesStatusQueuedEventsAndEveryStateOnConnect) {
-  lines_.levels[kButton] = true;
   Bridge bridge(config_, publisher_, lines_);
   bridge.start();
-  bridge.on_connected(0ms);
+  lines_.levels[kButton] = true;
+  bridge.on_edge(kButton, edge(true, 5s), 5s);  // before the first connect: queued
+  lines_.levels[kButton] = false;
+  bridge.on_edge(kButton, edge(false, 6s), 6s);
+  EXPECT_TRUE(publisher_.take().empty());
+  bridge.on_connected(7s);
   auto sent = publisher_.take();
-  ASSERT_EQ(sent.size(), 3u);
+  ASSERT_EQ(sent.size(), 5u);
   EXPECT_EQ(sent[0], (Message{"pi/status", R"({"status":"On"})", 1, true}));
-  EXPECT_EQ(sent[1], (Message{"pi/button/state", "ON", 1, true}));
-  EXPECT_EQ(sent[2], (Message{"pi/relay/state", "OFF", 1, true}));
+  EXPECT_EQ(sent[1], (Message{"pi/button/event", R"({"edge":"rising","state":"ON","timestamp_ns":5000000000,"seq":1})",
+                              1, false}));
+  EXPECT_EQ(sent[2], (Message{"pi/button/event",
+                              R"({"edge":"falling","state":"OFF","timestamp_ns":6000000000,"seq":2})", 1, false}));
+  EXPECT_EQ(sent[3], (Message{"pi/button/state", "OFF", 1, true}));
+  EXPECT_EQ(sent[4], (Message{"pi/relay/state", "OFF", 1, true}));
 }
 
 TEST_F(ABridge, PublishesStateAndEventForAnEdge) {

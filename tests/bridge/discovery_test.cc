@@ -4,7 +4,7 @@
 
 #include "gpio2mqtt/bridge/announcer.h"
 #include "gpio2mqtt/config/loader.h"
-#include "gpio2mqtt/util/json.h"
+#include "util/json.h"
 
 namespace gpio2mqtt::bridge {
 namespace {

@@ -1,4 +1,4 @@
-// Chaos (issue 7, "lossless delivery"): the daemon streams edges while its broker is SIGKILLed and
+// Chaos ("lossless delivery"): the daemon streams edges while its broker is SIGKILLed and
 // restarted again and again, and at QoS 1 every event must still arrive (duplicates are allowed);
 // and the daemon itself, SIGKILLed and restarted while edges stream, leaves Off behind (its will)
 // and comes back On with its states right.
@@ -29,9 +29,9 @@
 #include <vector>
 
 #include "daemon.h"
-#include "gpio2mqtt/util/unique_fd.h"
 #include "mosquitto.h"
 #include "mqtt_client.h"
+#include "util/unique_fd.h"
 
 namespace gpio2mqtt::testing {
 namespace {

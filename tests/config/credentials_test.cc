@@ -4,7 +4,7 @@
 #include <cstdlib>
 #include <fstream>
 
-#include "gpio2mqtt/config/describe.h"
+#include "config/describe.h"
 #include "gpio2mqtt/config/loader.h"
 
 namespace gpio2mqtt::config {

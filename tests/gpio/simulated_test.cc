@@ -1,4 +1,4 @@
-#include "gpio2mqtt/gpio/simulated.h"
+#include "gpio/simulated.h"
 
 #include <gtest/gtest.h>
 #include <poll.h>
@@ -10,7 +10,7 @@
 #include <fstream>
 
 #include "gpio2mqtt/util/clock.h"
-#include "gpio2mqtt/util/unique_fd.h"
+#include "util/unique_fd.h"
 
 namespace gpio2mqtt::gpio {
 namespace {

@@ -1,4 +1,4 @@
-// Broker-side abuse (issue 7): a hostile client on the daemon's broker floods commands, sends
+// Broker-side abuse: a hostile client on the daemon's broker floods commands, sends
 // 1 MiB payloads, retained commands, invalid UTF-8 and NUL bytes, and odd topics. Through all
 // of it the daemon must live, keep answering a well-behaved client's `get` within a deadline,
 // drive nothing it should not, and keep its memory small.

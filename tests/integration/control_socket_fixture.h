@@ -7,7 +7,7 @@
 #include <cstring>
 
 #include "daemon_fixture.h"
-#include "gpio2mqtt/util/unique_fd.h"
+#include "util/unique_fd.h"
 
 namespace gpio2mqtt::testing {
 

@@ -1,6 +1,6 @@
 // The simulated chip's control socket, end to end: edges driven from outside (as bench/ does)
 // reach MQTT complete and in order, also as a burst at QoS 1, where the paho client holds back
-// what exceeds its window and hands it over as acknowledgements come (issue 6).
+// what exceeds its window and hands it over as acknowledgements come.
 #include "control_socket_fixture.h"
 
 namespace gpio2mqtt::testing {

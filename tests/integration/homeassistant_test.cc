@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "daemon_fixture.h"
-#include "gpio2mqtt/util/json.h"
+#include "util/json.h"
 #include "home_assistant.h"
 
 namespace gpio2mqtt::testing {

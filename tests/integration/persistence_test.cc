@@ -1,5 +1,5 @@
 // mqtt.persistence end to end: events queued while the broker was down survive the daemon's
-// restart (a clean stop, or a SIGKILL) and reach the broker, in order, once it is back (issue 7).
+// restart (a clean stop, or a SIGKILL) and reach the broker, in order, once it is back.
 #include <fstream>
 
 #include "control_socket_fixture.h"
@@ -55,17 +55,17 @@ class ADaemonWithPersistence : public ADaemonDrivenThroughItsControlSocket {
 };
 
 TEST_F(ADaemonWithPersistence, SendsWhatItQueuedBeforeACleanStopOnceTheBrokerIsBack) {
-  queue_while_down_then_end_with(SIGTERM, 8);
-  expect_them_after_a_restart(8);
+  ASSERT_NO_FATAL_FAILURE(queue_while_down_then_end_with(SIGTERM, 8));
+  ASSERT_NO_FATAL_FAILURE(expect_them_after_a_restart(8));
 }
 
 TEST_F(ADaemonWithPersistence, SendsWhatItQueuedEvenWhenItWasKilled) {
-  queue_while_down_then_end_with(SIGKILL, 8);
-  expect_them_after_a_restart(8);
+  ASSERT_NO_FATAL_FAILURE(queue_while_down_then_end_with(SIGKILL, 8));
+  ASSERT_NO_FATAL_FAILURE(expect_them_after_a_restart(8));
 }
 
 TEST_F(ADaemonWithPersistence, StartsWhenItsStateDirectoryDoesNotExistYet) {
-  start(persistent_config());
+  ASSERT_NO_FATAL_FAILURE(start(persistent_config()));
   EXPECT_EQ(access((state_dir() + "/outbox").c_str(), F_OK), 0);
 }
 

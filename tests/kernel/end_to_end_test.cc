@@ -8,7 +8,7 @@
 #include <memory>
 
 #include "daemon.h"
-#include "gpio2mqtt/gpio/hardware.h"
+#include "gpio/hardware.h"
 #include "kernel_test.h"
 #include "mosquitto.h"
 #include "mqtt_client.h"

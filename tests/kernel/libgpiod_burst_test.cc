@@ -5,7 +5,7 @@
 #include <memory>
 #include <thread>
 
-#include "gpio2mqtt/gpio/hardware.h"
+#include "gpio/hardware.h"
 #include "kernel_test.h"
 
 namespace gpio2mqtt::kernel_test {

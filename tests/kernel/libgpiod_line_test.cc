@@ -3,7 +3,7 @@
 #include <functional>
 #include <memory>
 
-#include "gpio2mqtt/gpio/hardware.h"
+#include "gpio/hardware.h"
 #include "gpio2mqtt/util/clock.h"
 #include "kernel_test.h"
 

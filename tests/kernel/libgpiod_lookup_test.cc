@@ -3,10 +3,11 @@
 #include <algorithm>
 #include <memory>
 
+#include "gpio/hardware.h"
 #include "gpio2mqtt/config/loader.h"
-#include "gpio2mqtt/gpio/hardware.h"
-#include "gpio2mqtt/service/line_set.h"
 #include "kernel_test.h"
+#include "service/chip_lookup.h"
+#include "service/line_set.h"
 
 namespace gpio2mqtt::kernel_test {
 namespace {

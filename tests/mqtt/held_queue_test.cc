@@ -1,12 +1,10 @@
 // The paho client's queue of messages waiting for room in its window.
-#include "gpio2mqtt/mqtt/held_queue.h"
+#include "mqtt/held_queue.h"
 
 #include <gtest/gtest.h>
 
 namespace gpio2mqtt::mqtt {
 namespace {
-
-using bridge::Message;
 
 Message event(int n) { return {"pi/button/event", "{\"seq\":" + std::to_string(n) + "}", 1, false}; }
 Message state(const std::string& line, const std::string& word) { return {"pi/" + line + "/state", word, 1, true}; }

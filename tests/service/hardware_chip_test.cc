@@ -9,7 +9,8 @@
 
 #include "gpio2mqtt/config/loader.h"
 #include "gpio2mqtt/gpio/gpio.h"
-#include "gpio2mqtt/service/line_set.h"
+#include "service/chip_lookup.h"
+#include "service/line_set.h"
 
 namespace gpio2mqtt::service {
 namespace {

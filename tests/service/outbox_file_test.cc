@@ -1,6 +1,6 @@
 // The outbox's file (mqtt.persistence) in a temporary directory: what one run stores, the next
 // loads, also after a kill in the middle of a write.
-#include "gpio2mqtt/service/outbox_file.h"
+#include "service/outbox_file.h"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -10,8 +10,6 @@
 
 namespace gpio2mqtt::service {
 namespace {
-
-using bridge::Message;
 
 class AnOutboxFile : public ::testing::Test {
  protected:

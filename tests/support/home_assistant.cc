@@ -5,7 +5,7 @@
 #include <set>
 #include <tuple>
 
-#include "gpio2mqtt/util/json.h"
+#include "util/json.h"
 
 namespace gpio2mqtt::testing {
 namespace {
@@ -143,7 +143,9 @@ void FakeHomeAssistant::read_device(const std::string& device, const std::string
   for (const auto& [what, object, known] :
        {std::tuple{"root", &root, &kRootKeys}, {"device", &dev, &kDeviceKeys}, {"origin", &origin, &kOriginKeys}})
     for (const auto& key : unknown_keys(*object, *known)) error(std::string(what) + " key '" + key + "' is unknown");
-  for (const auto& [id, raw] : root["components"].object) {
+  for (const auto& component : root["components"].object) {
+    const std::string& id = component.first;  // named, not bound: lambdas below capture it
+    const Json& raw = component.second;
     Json c = expanded(raw, kAbbreviations);
     std::string platform = c["platform"].string;
     if (!kPlatforms.count(platform)) {

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "gpio2mqtt/util/clock.h"
-#include "gpio2mqtt/util/unique_fd.h"
+#include "util/unique_fd.h"
 
 namespace gpio2mqtt::testing {
 

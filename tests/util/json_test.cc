@@ -1,4 +1,4 @@
-#include "gpio2mqtt/util/json.h"
+#include "util/json.h"
 
 #include <gtest/gtest.h>
 

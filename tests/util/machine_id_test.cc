@@ -1,4 +1,4 @@
-#include "gpio2mqtt/util/machine_id.h"
+#include "util/machine_id.h"
 
 #include <gtest/gtest.h>
 

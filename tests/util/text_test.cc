@@ -1,4 +1,4 @@
-#include "gpio2mqtt/util/text.h"
+#include "util/text.h"
 
 #include <gtest/gtest.h>
 

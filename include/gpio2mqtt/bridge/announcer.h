@@ -12,12 +12,15 @@
 #include <string_view>
 #include <vector>
 
-#include "gpio2mqtt/bridge/debounce.h"
 #include "gpio2mqtt/bridge/discovery.h"
-#include "gpio2mqtt/bridge/outbox.h"
 #include "gpio2mqtt/config/config.h"
+#include "gpio2mqtt/message.h"
+#include "gpio2mqtt/util/clock.h"
 
 namespace gpio2mqtt::bridge {
+
+// The longest discovery payload the bridge reads back (a few hundred bytes per line).
+inline constexpr std::size_t kMaxReadBackPayload = 64 * 1024;
 
 class Announcer {
  public:

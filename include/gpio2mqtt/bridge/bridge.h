@@ -96,7 +96,8 @@ class Bridge {
   // Topics to subscribe to after every connect.
   std::vector<std::string> subscriptions() const;
   // Topics whose retained message the bridge reads back after every connect (subscribed before
-  // on_connected): its own discovery payload, to remove what lines removed meanwhile left there.
+  // on_connected, messages up to kMaxReadBackPayload): its own discovery payload, to remove what
+  // lines removed meanwhile left there.
   std::vector<std::string> retained_subscriptions() const;
   bool connected() const { return connected_; }
   const Counters& counters() const { return counters_; }

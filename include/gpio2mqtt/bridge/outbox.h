@@ -6,15 +6,9 @@
 #include <string>
 #include <vector>
 
-namespace gpio2mqtt::bridge {
+#include "gpio2mqtt/message.h"
 
-struct Message {
-  std::string topic;
-  std::string payload;
-  int qos = 0;
-  bool retain = false;
-  bool operator==(const Message&) const = default;
-};
+namespace gpio2mqtt::bridge {
 
 // Where the outbox survives a restart (mqtt.persistence). The outbox tells it every change that
 // must outlive the process; an implementation handles its own I/O errors (logs, counts, carries on

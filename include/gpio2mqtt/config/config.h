@@ -19,6 +19,7 @@ struct Location {
   int line = 0;    // 1-based
   int column = 0;  // 1-based
   std::string str() const;
+  bool operator==(const Location&) const = default;
 };
 
 struct StatusConfig {
@@ -61,6 +62,7 @@ struct SimulatedChipConfig {
   std::vector<std::string> lines;                          // offset = index
   std::vector<std::pair<std::string, std::string>> wires;  // output -> input it drives
   std::string control;  // path of the control socket (`pull LINE 0|1` datagrams); empty: none
+  bool operator==(const SimulatedChipConfig&) const = default;
 };
 
 struct ChipConfig {
@@ -70,11 +72,9 @@ struct ChipConfig {
   std::string path;   // kPath
   SimulatedChipConfig simulated;
   Location where;
-  bool same_settings(const ChipConfig& other) const {
-    return name == other.name && kind == other.kind && label == other.label && path == other.path &&
-           simulated.lines == other.simulated.lines && simulated.wires == other.simulated.wires &&
-           simulated.control == other.simulated.control;
-  }
+  bool operator==(const ChipConfig&) const = default;
+  // Everything but where it was written (so a field added later is compared without a word here).
+  bool same_settings(const ChipConfig& other) const;
 };
 
 enum class Edge { kRising, kFalling, kBoth };
@@ -107,7 +107,9 @@ struct LineConfig {
   Location line_where;      // its `line:` value
   // "GPIO17" or "offset 3", for messages.
   std::string line_spec() const;
-  // Everything but where it was written: a reload keeps a line whose settings are the same.
+  bool operator==(const LineConfig&) const = default;
+  // Everything but where it was written and how Home Assistant shows it: a reload keeps a line
+  // whose settings are the same.
   bool same_settings(const LineConfig& other) const;
 };
 

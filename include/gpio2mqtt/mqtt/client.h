@@ -7,19 +7,15 @@
 #include <string>
 #include <vector>
 
-#include "gpio2mqtt/bridge/outbox.h"
+#include "gpio2mqtt/message.h"
 
 namespace gpio2mqtt::mqtt {
-
-// Messages on topics subscribed with subscribe_retained() are cut to this, others to
-// bridge::kMaxCommandPayload: a discovery payload is longer than any command.
-inline constexpr std::size_t kMaxReadBackPayload = 64 * 1024;
 
 struct Event {
   enum class Kind { kConnected, kConnectFailed, kConnectionLost, kMessage } kind;
   std::string text{};  // the cause for connection events
   std::string topic{};
-  std::string payload{};  // cut to just over its limit (see kMaxReadBackPayload): larger is dropped unread
+  std::string payload{};  // cut to just over the client's payload cap: larger is dropped unread
   bool retained = false;
 };
 
@@ -32,19 +28,20 @@ class Client {
   // Starts one connection attempt; its outcome arrives as kConnected or kConnectFailed.
   virtual void connect() = 0;
   // False when the message could not be handed to the connection.
-  virtual bool publish(const bridge::Message& message) = 0;
+  virtual bool publish(const Message& message) = 0;
   // Messages with QoS >= 1 handed over since the last call whose delivery the broker has not
   // acknowledged, oldest first; call it when the connection is lost, to send them again.
-  virtual std::vector<bridge::Message> take_unacknowledged() = 0;
+  virtual std::vector<Message> take_unacknowledged() = 0;
   // Subscriptions that replay nothing retained: commands.
   virtual void subscribe(const std::vector<std::string>& topics, int qos) = 0;
-  // Subscriptions that do replay what is retained (our own messages echo back too): for the
-  // bridge to read back what it left on the broker before (its discovery payload).
-  virtual void subscribe_retained(const std::vector<std::string>& topics, int qos) = 0;
+  // Subscriptions that do replay what is retained (our own messages echo back too), whose
+  // messages are cut to `payload_cap` instead: for the bridge to read back what it left on the
+  // broker before (its discovery payload, longer than any command).
+  virtual void subscribe_retained(const std::vector<std::string>& topics, int qos, std::size_t payload_cap) = 0;
   virtual void unsubscribe(const std::vector<std::string>& topics) = 0;
   // A clean stop: publishes `last` (if connected) and waits for it, then disconnects, all within
   // `budget` even when the broker is gone.
-  virtual void shutdown(const std::optional<bridge::Message>& last, std::chrono::milliseconds budget) = 0;
+  virtual void shutdown(const std::optional<Message>& last, std::chrono::milliseconds budget) = 0;
 };
 
 }  // namespace gpio2mqtt::mqtt

@@ -11,10 +11,10 @@
 #include "gpio2mqtt/config/config.h"
 #include "gpio2mqtt/dbus/endpoint.h"
 #include "gpio2mqtt/mqtt/client.h"
-#include "gpio2mqtt/service/event_loop.h"
-#include "gpio2mqtt/service/line_set.h"
-#include "gpio2mqtt/service/outbox_file.h"
-#include "gpio2mqtt/service/systemd.h"
+#include "service/event_loop.h"
+#include "service/line_set.h"
+#include "service/outbox_file.h"
+#include "service/systemd.h"
 
 namespace gpio2mqtt::service {
 
@@ -35,7 +35,7 @@ class Backoff {
 class ClientPublisher : public bridge::Publisher {
  public:
   explicit ClientPublisher(mqtt::Client*& client) : client_(client) {}
-  bool publish(const bridge::Message& message) override { return client_ && client_->publish(message); }
+  bool publish(const Message& message) override { return client_ && client_->publish(message); }
 
  private:
   mqtt::Client*& client_;

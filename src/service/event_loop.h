@@ -8,7 +8,7 @@
 #include <unordered_map>
 
 #include "gpio2mqtt/util/clock.h"
-#include "gpio2mqtt/util/unique_fd.h"
+#include "util/unique_fd.h"
 
 namespace gpio2mqtt::service {
 

@@ -3,7 +3,7 @@
 // paho.mqtt.c 1.3 leaves Nagle on and has no hook to change its socket. With it on, a small
 // write waits while an earlier one is unacknowledged, and a broker that has nothing to answer
 // (QoS 0) acknowledges only after its delayed-ACK timer, up to 40 ms on Linux: an edge's event,
-// written right after its state, arrived 40 ms late (measured by bench/, issue 6).
+// written right after its state, arrived 40 ms late (measured by bench/).
 #pragma once
 
 namespace gpio2mqtt {

@@ -36,7 +36,6 @@ class LineSet : public bridge::LinePort {
 
   // Whether a kernel chip in use is the device /dev/`device_name` (e.g. "gpiochip0").
   bool uses_device(const std::string& device_name) const;
-  bool uses_kernel_chips() const;
 
   bool read(std::size_t line) override;
   void write(std::size_t line, bool active) override;
@@ -79,10 +78,5 @@ class LineSet : public bridge::LinePort {
   std::vector<gpio::EdgeEvent> scratch_;
   std::uint64_t kernel_dropped_ = 0;
 };
-
-// Opens the chip a config entry names: by path, or the one whose label matches.
-std::unique_ptr<gpio::Chip> open_hardware_chip(const config::ChipConfig& chip, gpio::ChipProvider& provider);
-// Up to five of `names` closest to `wanted` (edit distance), comma-separated, for messages.
-std::string closest_names(const std::string& wanted, const std::vector<std::string>& names);
 
 }  // namespace gpio2mqtt::service

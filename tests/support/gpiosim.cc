@@ -14,7 +14,7 @@
 #include <system_error>
 #include <thread>
 
-#include "gpio2mqtt/util/unique_fd.h"
+#include "util/unique_fd.h"
 
 namespace gpio2mqtt::kernel_test {
 namespace {

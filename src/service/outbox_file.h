@@ -6,7 +6,7 @@
 #include <string>
 
 #include "gpio2mqtt/bridge/outbox.h"
-#include "gpio2mqtt/util/unique_fd.h"
+#include "util/unique_fd.h"
 
 namespace gpio2mqtt::service {
 
@@ -21,9 +21,9 @@ class OutboxFile : public bridge::OutboxStore {
   // Creates the directory if missing; throws std::runtime_error when the file cannot be opened.
   explicit OutboxFile(std::string directory);
 
-  std::vector<bridge::Message> load() override;
-  void append(const bridge::Message& message) override;
-  void replace(const std::deque<bridge::Message>& queue) override;
+  std::vector<Message> load() override;
+  void append(const Message& message) override;
+  void replace(const std::deque<Message>& queue) override;
 
   const std::string& path() const { return path_; }
   // Writes that failed (logged at powers of two); the queue carries on in memory.

@@ -21,19 +21,19 @@ class HeldQueue {
 
   // Queues at the end; returns true when the queue was full and the oldest waiting event (never
   // a line's newest state) was dropped.
-  bool push(bridge::Message message);
+  bool push(Message message);
   bool empty() const { return live_ == 0; }
   std::size_t size() const { return live_; }
   // The oldest message still meant to go (not superseded); only when !empty().
-  const bridge::Message& front();
+  const Message& front();
   void pop();
   // Every message still meant to go, oldest first; leaves the queue empty.
-  std::vector<bridge::Message> take_all();
+  std::vector<Message> take_all();
   std::uint64_t superseded() const { return superseded_; }
 
  private:
   struct Held {
-    bridge::Message message;
+    Message message;
     std::uint64_t serial;
   };
   bool is_superseded(const Held& held) const;

@@ -1,0 +1,36 @@
+// The members of the typed configuration (config.h); the loaders fill it, in loader.cc and beside.
+#include "gpio2mqtt/config/config.h"
+
+namespace gpio2mqtt::config {
+
+std::string Location::str() const { return file + ":" + std::to_string(line) + ":" + std::to_string(column); }
+
+bool MqttConfig::broker_is_local(const std::string& hostname) const {
+  std::string host = server.substr(server.find("://") + 3);
+  host = host.substr(0, host.rfind(':'));
+  if (!host.empty() && host.front() == '[') host = host.substr(1, host.size() - 2);
+  return host == "localhost" || host.rfind("127.", 0) == 0 || host == "::1" || host == hostname;
+}
+
+const ChipConfig* Config::find_chip(const std::string& name) const {
+  for (const auto& chip : chips)
+    if (chip.name == name) return &chip;
+  return nullptr;
+}
+
+std::string LineConfig::line_spec() const { return offset ? "offset " + std::to_string(*offset) : "line " + line; }
+
+bool ChipConfig::same_settings(const ChipConfig& other) const {
+  ChipConfig a = *this, b = other;
+  a.where = b.where = {};
+  return a == b;
+}
+
+bool LineConfig::same_settings(const LineConfig& other) const {
+  LineConfig a = *this, b = other;
+  a.where = b.where = a.line_where = b.line_where = {};
+  a.entity = b.entity = {};  // how Home Assistant shows it: renaming an entity must not click a relay
+  return a == b;
+}
+
+}  // namespace gpio2mqtt::config
