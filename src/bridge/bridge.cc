@@ -18,7 +18,7 @@ LineTopics make_topics(const std::string& base_topic, const std::string& line_na
 }
 
 Bridge::Bridge(const config::Config& config, Publisher& publisher, LinePort& lines, OutboxStore* store)
-    : config_(&config), publisher_(publisher), port_(lines), outbox_(config.mqtt.queue_limit, store) {
+    : config_(&config), publisher_(publisher), port_(lines), outbox_(config.mqtt.buffer, store) {
   build(config);
   if (outbox_.restored()) spdlog::info("{} events queued by the previous run go out at connect", outbox_.restored());
   counters_.events_dropped += outbox_.dropped();  // more were kept than mqtt.buffer allows now
@@ -71,7 +71,7 @@ bool Bridge::send(Message message, bool queue_if_down) {
     std::uint64_t dropped = ++counters_.events_dropped;
     if ((dropped & (dropped - 1)) == 0)
       spdlog::warn("broker unreachable: {} queued events dropped so far (queue limit {})", dropped,
-                   config_->mqtt.queue_limit);
+                   config_->mqtt.buffer);
   }
   return false;
 }
@@ -139,16 +139,19 @@ std::optional<MonoTime> Bridge::next_deadline() const {
   return next;
 }
 
-void Bridge::drive(std::size_t index, bool active) {
+std::string Bridge::drive(std::size_t index, bool active) {
   Line& line = lines_[index];
+  std::string error;
   try {
     port_.write(index, active);
     line.level = active;
   } catch (const std::exception& e) {
     ++counters_.line_errors;
-    spdlog::error("line {}: cannot set it {}: {}", line.config->name, state_word(active), e.what());
+    error = "line '" + line.config->name + "': cannot set it " + state_word(active) + ": " + e.what();
+    spdlog::error("{}", error);
   }
   publish_state(line);
+  return error;
 }
 
 std::string Bridge::apply(std::size_t index, const Command& command, MonoTime now) {
@@ -163,9 +166,9 @@ std::string Bridge::apply(std::size_t index, const Command& command, MonoTime no
     line.pulse_end = now + *command.pulse;
     line.pulse_revert = revert_to;
   }
-  drive(index, target);
+  std::string error = drive(index, target);
   ++counters_.commands_applied;
-  return "";
+  return error;
 }
 
 void Bridge::reject(std::string_view topic, std::string_view payload, const std::string& why) {

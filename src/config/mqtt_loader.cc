@@ -143,7 +143,7 @@ MqttConfig load_mqtt(const YamlReader& r, const YAML::Node& node, const std::str
   }
   if (node["base_topic"]) m.base_topic = topic(r, node["base_topic"], "mqtt.base_topic", hostname);
   if (node["qos"]) m.qos = static_cast<int>(r.integer(node["qos"], "mqtt.qos", 0, 2));
-  if (node["buffer"]) m.queue_limit = static_cast<std::size_t>(r.integer(node["buffer"], "mqtt.buffer", 1, 10'000'000));
+  if (node["buffer"]) m.buffer = static_cast<std::size_t>(r.integer(node["buffer"], "mqtt.buffer", 1, 10'000'000));
   if (node["persistence"]) {
     // Only the form is checked: systemd creates the StateDirectory when the service starts.
     m.persistence = r.string(node["persistence"], "mqtt.persistence");

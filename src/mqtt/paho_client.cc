@@ -109,7 +109,7 @@ class PahoClient : public Client {
         client_(config.server, config.client_id,
                 ::mqtt::create_options(
                     config.version == 5 ? MQTTVERSION_5 : MQTTVERSION_3_1_1,
-                    static_cast<int>(std::min<std::size_t>(std::max<std::size_t>(config.queue_limit, 100), 1'000'000))),
+                    static_cast<int>(std::min<std::size_t>(std::max<std::size_t>(config.buffer, 100), 1'000'000))),
                 nullptr),
         listener_(queue_) {
     // Handlers are set before connect(): paho refuses changes while a connect is in progress.
@@ -193,7 +193,7 @@ class PahoClient : public Client {
       ++held_dropped_;
       if ((held_dropped_ & (held_dropped_ - 1)) == 0)  // logged at powers of two
         spdlog::warn("the broker acknowledges slower than edges come: {} messages dropped so far (mqtt.buffer {})",
-                     held_dropped_, config_.queue_limit);
+                     held_dropped_, config_.buffer);
     }
     pump();
     return true;
@@ -327,7 +327,7 @@ class PahoClient : public Client {
   std::size_t payload_cap_;
   EventQueue queue_;
   std::atomic<bool> holding_{false};
-  HeldQueue held_{config_.queue_limit};           // beyond kWindow, not handed to paho yet; superseded states skipped
+  HeldQueue held_{config_.buffer};           // beyond kWindow, not handed to paho yet; superseded states skipped
   std::uint64_t held_dropped_ = 0;                // the oldest held, dropped beyond mqtt.buffer
   DeliveryListener delivered_{queue_, holding_};  // outlives client_, which calls it
   std::mutex read_back_mutex_;                    // before client_, whose thread reads what it guards

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <system_error>
 
+#include "gpio2mqtt/exit_codes.h"
 #include "util/text.h"
 
 namespace gpio2mqtt::service {
@@ -52,6 +53,7 @@ Service::Service(config::Config config, LineSet& lines, ServiceParts parts)
     : config_(std::make_unique<config::Config>(std::move(config))),
       lines_(lines),
       parts_(std::move(parts)),
+      loop_(*parts_.clock),
       outbox_file_(config_->mqtt.persistence.empty() ? nullptr
                                                      : std::make_unique<OutboxFile>(config_->mqtt.persistence)),
       bridge_(*config_, publisher_, lines, outbox_file_.get()),
@@ -59,25 +61,15 @@ Service::Service(config::Config config, LineSet& lines, ServiceParts parts)
   sigset_t set = service_signals();
   signal_fd_.reset(signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC));
   if (!signal_fd_.valid()) throw std::system_error(errno, std::generic_category(), "signalfd");
-  loop_.add(signal_fd_.get(), "signals", [this] { on_signal(); });
-  loop_.add(bridge_timer_.fd(), "timers", [this] {
-    bridge_timer_.acknowledge();
-    bridge_.on_time(monotonic_now());
-  });
-  loop_.add(reconnect_timer_.fd(), "reconnect", [this] {
-    reconnect_timer_.acknowledge();
+  signal_watch_ = loop_.watch(signal_fd_.get(), "signals", [this] { on_signal(); });
+  bridge_timer_ = loop_.timer("timers", [this] { bridge_.on_time(loop_.now()); });
+  reconnect_timer_ = loop_.timer("reconnect", [this] {
     spdlog::info("connecting to {}", config_->mqtt.server);
     client_->connect();
   });
-  loop_.add(gpio_retry_timer_.fd(), "gpio retry", [this] {
-    gpio_retry_timer_.acknowledge();
-    reopen_lines();
-  });
-  loop_.add(status_timer_.fd(), "status", [this] {
-    status_timer_.acknowledge();
-    status_timer_armed_ = false;
-    report_status();
-  });
+  gpio_retry_timer_ = loop_.timer("gpio retry", [this] { reopen_lines(); });
+  status_timer_ = loop_.timer("status", [this] { report_status(); });
+  watchdog_timer_ = loop_.timer("watchdog", [this] { systemd_.notify("WATCHDOG=1"); });
   watch_gpio();
   watch_devices();
   use_client(parts_.make_client(config_->mqtt));
@@ -86,54 +78,60 @@ Service::Service(config::Config config, LineSet& lines, ServiceParts parts)
 Service::~Service() = default;
 
 void Service::watch_gpio() {
-  for (int fd : gpio_fds_) loop_.remove(fd);
-  gpio_fds_ = lines_.event_fds();
-  for (int fd : gpio_fds_) loop_.add(fd, "gpio events", [this, fd] { on_gpio(fd); });
+  // All anew: a number still listed may belong to a new request now, and epoll forgot the old one.
+  gpio_watches_.clear();
+  for (int fd : lines_.event_fds())
+    gpio_watches_.emplace(fd, loop_.watch(fd, "gpio events", [this, fd] { on_gpio(fd); }));
 }
 
 void Service::use_client(std::unique_ptr<mqtt::Client> client) {
-  if (client_) loop_.remove(client_->event_fd());
   client_owner_ = std::move(client);
   client_ = client_owner_.get();
-  loop_.add(client_->event_fd(), "mqtt", [this] { on_mqtt_events(); });
+  client_watch_ = loop_.watch(client_->event_fd(), "mqtt", [this] { on_mqtt_events(); });
 }
 
 void Service::open_dbus() {
-  if (dbus_) loop_.remove(dbus_->fd());
   dbus_.reset();
   dbus_ = dbus::open_endpoint(config_->dbus, *this);
-  if (dbus_) loop_.add(dbus_->fd(), "D-Bus", [this] { dbus_->process(); });
+  dbus_watch_ = dbus_ ? loop_.watch(dbus_->fd(), "D-Bus", [this] { dbus_->process(); }) : FdWatch();
 }
 
 int Service::run() {
+  start();
+  int code = kExitOk;
+  try {
+    while (!stopping_) run_once(-1);
+  } catch (const std::exception& e) {  // epoll itself failed: nothing will wake us any more
+    spdlog::critical("event loop: {}; stopping", e.what());
+    code = kExitFailure;
+  }
+  stop();
+  return code;
+}
+
+void Service::start() {
   bridge_.start();
   open_dbus();
   // Ready once the lines are ours: a board that boots without network must still come up.
   systemd_.notify("READY=1");
-  if (auto interval = systemd_.watchdog_interval()) {
-    loop_.add(watchdog_timer_.fd(), "watchdog", [this, interval] {
-      watchdog_timer_.acknowledge();
-      systemd_.notify("WATCHDOG=1");  // from the loop itself: a stuck loop stops the pings
-      watchdog_timer_.arm_at(monotonic_now() + *interval);
-    });
-    watchdog_timer_.arm_at(monotonic_now() + *interval);
-  }
+  // From the loop itself: a stuck loop stops the pings.
+  if (auto interval = systemd_.watchdog_interval()) watchdog_timer_.repeat_every(*interval);
   spdlog::info("serving {} lines; connecting to {} as {}", config_->lines.size(), config_->mqtt.server,
                config_->mqtt.client_id);
   report_status();
   client_->connect();
-  while (!stopping_) {
-    int timeout = -1;
-    if (dbus_) {
-      dbus_->process();  // also sends what handlers queued, before we sleep
-      loop_.set_events(dbus_->fd(), dbus_->poll_events());
-      timeout = dbus_->timeout_ms();
-    }
-    loop_.run_once(timeout);
-    after_each_wakeup();
+}
+
+std::size_t Service::run_once(int timeout_ms) {
+  if (dbus_) {
+    dbus_->process();  // also sends what handlers queued, before we sleep
+    dbus_watch_.set_events(dbus_->poll_events());
+    int dbus_timeout = dbus_->timeout_ms();
+    if (timeout_ms < 0 || (dbus_timeout >= 0 && dbus_timeout < timeout_ms)) timeout_ms = dbus_timeout;
   }
-  stop();
-  return 0;
+  std::size_t ran = loop_.run_once(timeout_ms);
+  after_each_wakeup();
+  return ran;
 }
 
 void Service::after_each_wakeup() {
@@ -144,10 +142,7 @@ void Service::after_each_wakeup() {
   bool changed = now.edges_published != reported_.edges_published ||
                  now.commands_applied != reported_.commands_applied ||
                  now.commands_rejected != reported_.commands_rejected || now.events_dropped != reported_.events_dropped;
-  if (changed && !status_timer_armed_) {
-    status_timer_.arm_at(monotonic_now() + kCounterReportPeriod);
-    status_timer_armed_ = true;
-  }
+  if (changed && !status_timer_.armed()) status_timer_.arm_after(kCounterReportPeriod);
 }
 
 void Service::on_signal() {
@@ -170,21 +165,18 @@ void Service::on_gpio(int fd) {
   } catch (const gpio::GpioError& e) {
     return on_gpio_failure(fd, e.what());
   }
-  MonoTime now = monotonic_now();
+  MonoTime now = loop_.now();
   for (const auto& [line, event] : edges_) bridge_.on_edge(line, event, now);
 }
 
 void Service::on_gpio_failure(int fd, const std::string& why) {
   // The fd stays readable once its chip is gone: watching it further would spin the loop.
-  if (fd >= 0) {
-    loop_.remove(fd);
-    gpio_fds_.erase(std::remove(gpio_fds_.begin(), gpio_fds_.end(), fd), gpio_fds_.end());
-  }
-  if (!gpio_problem_.empty()) return;  // a retry is already planned
+  if (fd >= 0) gpio_watches_.erase(fd);  // its own handler may be running: the loop allows it
+  if (!gpio_problem_.empty()) return;    // a retry is already planned
   auto delay = gpio_backoff_.next();
   gpio_problem_ = why;
   spdlog::error("GPIO: {}; opening the lines again in {} s", why, delay.count());
-  gpio_retry_timer_.arm_at(monotonic_now() + delay);
+  gpio_retry_timer_.arm_after(delay);
   report_status();
 }
 
@@ -198,7 +190,7 @@ void Service::watch_devices() {
     device_watch_.reset();
     return;
   }
-  loop_.add(device_watch_.get(), "/dev watch", [this] { on_device_events(); });
+  device_events_ = loop_.watch(device_watch_.get(), "/dev watch", [this] { on_device_events(); });
 }
 
 void Service::on_device_events() {
@@ -224,7 +216,7 @@ void Service::reopen_lines() {
     auto delay = gpio_backoff_.next();
     gpio_problem_ = e.what();
     spdlog::error("GPIO: cannot open the lines again: {}; retrying in {} s", e.what(), delay.count());
-    gpio_retry_timer_.arm_at(monotonic_now() + delay);
+    gpio_retry_timer_.arm_after(delay);
     watch_gpio();  // whatever did open
     report_status();
     return;
@@ -239,7 +231,7 @@ void Service::reopen_lines() {
 
 void Service::on_mqtt_events() {
   for (auto& event : client_->take_events()) {
-    MonoTime now = monotonic_now();
+    MonoTime now = loop_.now();
     switch (event.kind) {
       case mqtt::Event::Kind::kConnected:
         spdlog::info("connected to {} ({})", config_->mqtt.server, event.text);
@@ -286,24 +278,24 @@ void Service::warn_about_the_connection() {
 
 void Service::on_connection_down(const std::string& why) {
   bool was_connected = bridge_.connected();
-  if (was_connected) bridge_.on_disconnected(monotonic_now(), client_->take_unacknowledged());
+  if (was_connected) bridge_.on_disconnected(loop_.now(), client_->take_unacknowledged());
   auto delay = backoff_.next();
   spdlog::warn("broker {} unreachable, retrying in {} s: {}", config_->mqtt.server, delay.count(), why);
   connection_problem_ = "retrying in " + std::to_string(delay.count()) + " s: " + why;
-  reconnect_timer_.arm_at(monotonic_now() + delay);
+  reconnect_timer_.arm_after(delay);
   report_status();
   if (was_connected && dbus_) dbus_->properties_changed({"Connected"});
 }
 
 void Service::stop() {
   systemd_.notify("STOPPING=1");
-  bridge_.on_stop(monotonic_now());
+  bridge_.on_stop(loop_.now());
   const auto& status = config_->mqtt.status;
   client_->shutdown(Message{status.topic, status.offline, 1, true}, kStopBudget);
   bridge_.on_stopped(client_->take_unacknowledged());  // with mqtt.persistence, for the next run
   const auto& counters = bridge_.counters();
-  spdlog::info("stopped: {} edges published, {} commands applied, {} rejected", counters.edges_published,
-               counters.commands_applied, counters.commands_rejected);
+  spdlog::info("stopped: {} edges published, {} commands applied, {} rejected, {} internal errors",
+               counters.edges_published, counters.commands_applied, counters.commands_rejected, loop_.handler_errors());
 }
 
 }  // namespace gpio2mqtt::service

@@ -34,6 +34,7 @@ void Service::report_status() {
   if (!gpio_problem_.empty()) text += "; GPIO failing: " + gpio_problem_;
   if (counters.events_dropped) text += ", " + std::to_string(counters.events_dropped) + " queued events dropped";
   if (!last_error_.empty()) text += "; reload failed: " + last_error_;
+  if (auto errors = loop_.handler_errors()) text += "; " + plural(errors, "internal error") + " (see the log)";
   systemd_.status(text);
   if (dbus_ && (counters.edges_published != reported_.edges_published ||
                 counters.commands_applied != reported_.commands_applied ||
@@ -62,10 +63,8 @@ std::optional<dbus::CallError> Service::set_line(const std::string& name, bool a
   if (!index) return dbus::CallError{"UnknownLine", "no line '" + name + "' is configured"};
   if (bridge_.line_config(*index).direction != gpio::Direction::kOutput)
     return dbus::CallError{"NotAnOutput", "line '" + name + "' is an input"};
-  auto errors_before = bridge_.counters().line_errors;
-  bridge_.apply(*index, bridge::Command{bridge::Command::Kind::kSet, active, std::nullopt}, monotonic_now());
-  if (bridge_.counters().line_errors != errors_before)
-    return dbus::CallError{"LineFailed", "line '" + name + "' could not be set; see the log"};
+  auto error = bridge_.apply(*index, bridge::Command{bridge::Command::Kind::kSet, active, std::nullopt}, loop_.now());
+  if (!error.empty()) return dbus::CallError{"LineFailed", error};
   spdlog::info("D-Bus: line {} set {}", name, bridge::state_word(active));
   return std::nullopt;
 }
@@ -95,12 +94,12 @@ std::optional<dbus::CallError> Service::reload() {
   config::StatusConfig old_status = config_->mqtt.status;
   // The outbox is sized and stored once, at start: those two keys alone need no new connection.
   auto connection_part = [](config::MqttConfig mqtt) {
-    mqtt.queue_limit = 0;
+    mqtt.buffer = 0;
     mqtt.persistence.clear();
     return mqtt;
   };
   bool mqtt_changed = !(connection_part(next->mqtt) == connection_part(config_->mqtt));
-  if (next->mqtt.queue_limit != config_->mqtt.queue_limit || next->mqtt.persistence != config_->mqtt.persistence)
+  if (next->mqtt.buffer != config_->mqtt.buffer || next->mqtt.persistence != config_->mqtt.persistence)
     spdlog::warn("reload: mqtt.buffer and mqtt.persistence take effect at the next start");
   bool dbus_changed = next->dbus != config_->dbus;
   // Subscribed before reconfigure() publishes the new lines' states: paho and the broker keep

@@ -10,4 +10,16 @@ MonoTime monotonic_now() {
   return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
 }
 
+namespace {
+class MonotonicClock : public Clock {
+ public:
+  MonoTime now() const override { return monotonic_now(); }
+};
+}  // namespace
+
+const Clock& monotonic_clock() {
+  static const MonotonicClock clock;
+  return clock;
+}
+
 }  // namespace gpio2mqtt

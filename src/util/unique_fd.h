@@ -1,4 +1,6 @@
-// Owns one file descriptor: every fd in the daemon has exactly one UniqueFd.
+// Owns one file descriptor. Every fd the daemon opens itself has exactly one UniqueFd; an fd a
+// library opens (a libgpiod request, the sd-bus connection) is owned by that library's handle.
+// Others borrow it as a plain int (the rules: service/event_loop.h).
 #pragma once
 
 #include <unistd.h>

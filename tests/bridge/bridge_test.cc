@@ -289,6 +289,16 @@ TEST_F(ABridge, CountsALineThatFailsAndCarriesOn) {
   EXPECT_EQ(publisher_.payloads_on("pi/relay/state"), std::vector<std::string>{"OFF"});  // the truth
 }
 
+TEST_F(ABridge, SaysWhyWhenApplyingACommandToAFailingLine) {
+  lines_.fail = true;
+  auto error = bridge_->apply(kRelay, Command{Command::Kind::kSet, true, std::nullopt}, 1s);
+  EXPECT_EQ(error, "line 'relay': cannot set it ON: chip gone");
+  EXPECT_EQ(bridge_->apply(kRelay, Command{Command::Kind::kToggle, false, std::nullopt}, 1s),
+            "line 'relay': cannot set it ON: chip gone");
+  lines_.fail = false;
+  EXPECT_EQ(bridge_->apply(kRelay, Command{Command::Kind::kSet, true, std::nullopt}, 2s), "");
+}
+
 TEST_F(ABridge, LeavesDebounceToTheKernelWhenItDebounces) {
   lines_.kernel_debounce = true;
   make(demo_config());

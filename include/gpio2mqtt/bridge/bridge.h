@@ -133,7 +133,8 @@ class Bridge {
   void announce();
   void publish_event(Line& line, const Debouncer::Report& report);
   bool send(Message message, bool queue_if_down);
-  void drive(std::size_t index, bool active);
+  // Returns an error text, empty on success; the state is published either way.
+  std::string drive(std::size_t index, bool active);
   void apply_disconnect_levels();
   void requeue(std::vector<Message> unacknowledged);
   void reject(std::string_view topic, std::string_view payload, const std::string& why);

@@ -47,7 +47,7 @@ struct MqttConfig {
   std::string base_topic = "raspberry";
   int qos = 1;
   StatusConfig status;
-  std::size_t queue_limit = 10000;  // messages kept while the broker is unreachable
+  std::size_t buffer = 10000;  // messages kept while the broker is unreachable
   std::string persistence;          // a directory where they survive a restart; empty: memory only
   std::string username;
   std::string password;         // a secret: never logged, printed or exported

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -11,6 +12,7 @@
 #include "gpio2mqtt/config/config.h"
 #include "gpio2mqtt/dbus/endpoint.h"
 #include "gpio2mqtt/mqtt/client.h"
+#include "gpio2mqtt/util/clock.h"
 #include "service/event_loop.h"
 #include "service/line_set.h"
 #include "service/outbox_file.h"
@@ -41,19 +43,31 @@ class ClientPublisher : public bridge::Publisher {
   mqtt::Client*& client_;
 };
 
-// How the service gets what it cannot make itself; tests pass fakes or the real thing.
+// How the service gets what it cannot make itself: main passes the real things, tests fakes
+// (a recording client, a config in memory, a clock they step).
 struct ServiceParts {
   std::function<std::unique_ptr<mqtt::Client>(const config::MqttConfig&)> make_client;
   // Re-reads the configuration file (throws config::ConfigError).
   std::function<config::Config()> load_config;
+  // What timers and the bridge are told the time is; borrowed, so it outlives the service.
+  const Clock* clock = &monotonic_clock();
 };
 
 class Service : public dbus::DaemonControl {
  public:
   Service(config::Config config, LineSet& lines, ServiceParts parts);
   ~Service() override;
-  // Runs until SIGTERM or SIGINT, then stops cleanly within 5 s; returns the exit code.
+  // Runs until SIGTERM or SIGINT, then stops cleanly within 5 s; returns the exit code: kExitOk,
+  // or kExitFailure when the loop itself failed (the outputs still go to their on_disconnect
+  // levels and the Off status is still published).
   int run();
+  // run() in steps, for a caller that drives the loop itself: start(), then run_once() until
+  // stopping(), then stop(). run_once() waits up to `timeout_ms` (-1: until something happens)
+  // and returns how many handlers ran.
+  void start();
+  std::size_t run_once(int timeout_ms);
+  bool stopping() const { return stopping_; }
+  void stop();
 
   // dbus::DaemonControl
   bool connected() const override { return bridge_.connected(); }
@@ -84,36 +98,38 @@ class Service : public dbus::DaemonControl {
   void open_dbus();
   void after_each_wakeup();
   void report_status();
-  void stop();
 
   std::unique_ptr<config::Config> config_;
   LineSet& lines_;
   ServiceParts parts_;
+  EventLoop loop_;                           // before every registration, which it outlives
   std::unique_ptr<OutboxFile> outbox_file_;  // mqtt.persistence; before bridge_, which uses it
   std::unique_ptr<mqtt::Client> client_owner_;
   mqtt::Client* client_ = nullptr;
   ClientPublisher publisher_{client_};
   bridge::Bridge bridge_;
-  EventLoop loop_;
   UniqueFd signal_fd_;
   UniqueFd device_watch_;
+  Backoff backoff_;
+  Backoff gpio_backoff_;
+  SystemdNotifier systemd_;
+  std::unique_ptr<dbus::Endpoint> dbus_;
+  // Registrations, after the fds they watch: they go first.
+  FdWatch signal_watch_;
+  FdWatch device_events_;
+  FdWatch client_watch_;
+  FdWatch dbus_watch_;
+  std::map<int, FdWatch> gpio_watches_;  // by fd: a failing chip's are dropped one by one
   Timer bridge_timer_;
   Timer reconnect_timer_;
   Timer watchdog_timer_;
   Timer status_timer_;
   Timer gpio_retry_timer_;
-  Backoff backoff_;
-  Backoff gpio_backoff_;
-  SystemdNotifier systemd_;
-  std::unique_ptr<dbus::Endpoint> dbus_;
-  std::vector<int> gpio_fds_;
   std::vector<std::pair<std::size_t, gpio::EdgeEvent>> edges_;
   std::string last_error_;
   std::string connection_problem_;
   std::string gpio_problem_;
-  MonoTime reconnect_at_{0};
   bridge::Counters reported_{};
-  bool status_timer_armed_ = false;
   bool warned_plain_remote_ = false;
   bool stopping_ = false;
   std::uint64_t started_at_us_ = 0;

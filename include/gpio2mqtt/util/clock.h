@@ -12,4 +12,14 @@ using MonoTime = std::chrono::nanoseconds;
 
 MonoTime monotonic_now();
 
+// Where the event loop reads the time for its timers, so that a test can step it.
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  virtual MonoTime now() const = 0;
+};
+
+// CLOCK_MONOTONIC, shared by everything that does not pass another clock.
+const Clock& monotonic_clock();
+
 }  // namespace gpio2mqtt
