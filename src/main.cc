@@ -35,7 +35,7 @@ Exit codes: 0 stopped cleanly, 1 runtime failure, 64 bad usage, 69 GPIO unavaila
 // The config with what only this machine knows filled in: the Home Assistant device id.
 gpio2mqtt::config::Config load(const std::string& path) {
   using namespace gpio2mqtt;
-  config::Config config = config::load_config_file(path, host_name());
+  config::Config config = config::load_config_file(path, {host_name(), machine_id()});
   auto& ha = config.homeassistant;
   if (ha.device_id.empty()) {
     std::string warning;

@@ -42,9 +42,15 @@ std::string joined(const std::vector<std::string_view>& names) {
 }  // namespace
 
 HomeAssistantConfig load_homeassistant(const YamlReader& r, const YAML::Node& node, const YAML::Node& mqtt,
-                                       const std::string& hostname) {
+                                       const Host& host) {
   HomeAssistantConfig ha;
-  ha.device_name = hostname;
+  ha.device_name = host.name;
+  // {hostname} and {machine_id}, as in the mqtt section; any other placeholder is a mistake.
+  auto expand = [&](const YAML::Node& value, const std::string& what) {
+    auto expanded = expand_placeholders(r.string(value, what), host.name, host.machine_id);
+    if (!expanded.unknown.empty()) r.fail(value, what + ": unknown placeholder '" + expanded.unknown + "'");
+    return expanded.text;
+  };
   // As written: "gpio2mqtt-{hostname}" stays the same when the host is renamed.
   ha.device_id_seed = mqtt && mqtt.IsMap() && mqtt["client_id"] && mqtt["client_id"].IsScalar()
                           ? mqtt["client_id"].Scalar()
@@ -54,7 +60,7 @@ HomeAssistantConfig load_homeassistant(const YamlReader& r, const YAML::Node& no
                {"discovery", "prefix", "status_topic", "device_name", "device_id", "announce_delay"});
   if (node["discovery"]) ha.discovery = r.boolean(node["discovery"], "homeassistant.discovery");
   auto topic = [&](const char* key) {
-    std::string value = expand_hostname(r.string(node[key], std::string("homeassistant.") + key), hostname);
+    std::string value = expand(node[key], std::string("homeassistant.") + key);
     if (!is_valid_publish_topic(value))
       r.fail(node[key], std::string("homeassistant.") + key + ": '" + value +
                             "' is not a usable topic (no '+', '#', NUL or empty levels)");
@@ -62,8 +68,10 @@ HomeAssistantConfig load_homeassistant(const YamlReader& r, const YAML::Node& no
   };
   if (node["prefix"]) ha.prefix = topic("prefix");
   if (node["status_topic"]) ha.status_topic = topic("status_topic");
-  if (node["device_name"])
-    ha.device_name = expand_hostname(text(r, node["device_name"], "homeassistant.device_name"), hostname);
+  if (node["device_name"]) {
+    text(r, node["device_name"], "homeassistant.device_name");  // its form, placeholders and all
+    ha.device_name = expand(node["device_name"], "homeassistant.device_name");
+  }
   if (node["device_id"]) {
     ha.device_id = r.string(node["device_id"], "homeassistant.device_id");
     if (!is_discovery_id(ha.device_id))

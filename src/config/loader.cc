@@ -10,6 +10,9 @@
 #include "yaml_reader.h"
 
 namespace gpio2mqtt::config {
+
+ConfigError::ConfigError(Location where, const std::string& message)
+    : std::runtime_error(where.str() + ": " + printable_text(message)), where_(std::move(where)) {}
 namespace {
 
 ChipConfig load_chip(const YamlReader& r, const YAML::Node& key, const YAML::Node& node) {
@@ -61,12 +64,12 @@ ChipConfig load_chip(const YamlReader& r, const YAML::Node& key, const YAML::Nod
 
 LineConfig load_line(const YamlReader& r, const YAML::Node& key, const YAML::Node& node,
                      const std::vector<ChipConfig>& chips);
-MqttConfig load_mqtt(const YamlReader& r, const YAML::Node& node, const std::string& hostname);
+MqttConfig load_mqtt(const YamlReader& r, const YAML::Node& node, const Host& host);
 HomeAssistantConfig load_homeassistant(const YamlReader& r, const YAML::Node& node, const YAML::Node& mqtt,
-                                       const std::string& hostname);
+                                       const Host& host);
 void check_entities(Config& config);
 
-Config parse_config(const std::string& text, const std::string& file, const std::string& hostname) {
+Config parse_config(const std::string& text, const std::string& file, const Host& host) {
   YamlReader r(file);
   YAML::Node root;
   try {
@@ -79,8 +82,8 @@ Config parse_config(const std::string& text, const std::string& file, const std:
   config.file = file;
   try {
     r.expect_map(root, "top level", {"mqtt", "dbus", "chips", "lines", "homeassistant"});
-    config.mqtt = load_mqtt(r, root["mqtt"], hostname);
-    config.homeassistant = load_homeassistant(r, root["homeassistant"], root["mqtt"], hostname);
+    config.mqtt = load_mqtt(r, root["mqtt"], host);
+    config.homeassistant = load_homeassistant(r, root["homeassistant"], root["mqtt"], host);
     if (root["dbus"])
       config.dbus = r.choice<Bus>(root["dbus"], "dbus",
                                   {{"system", Bus::kSystem}, {"session", Bus::kSession}, {"off", Bus::kOff}});
@@ -103,14 +106,14 @@ Config parse_config(const std::string& text, const std::string& file, const std:
   return config;
 }
 
-Config load_config_file(const std::string& path, const std::string& hostname) {
+Config load_config_file(const std::string& path, const Host& host) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw ConfigError({path, 0, 0}, "cannot open the config file");
   std::ostringstream text;
   text << in.rdbuf();
   constexpr std::size_t kMaxConfigBytes = 1 << 20;
   if (text.str().size() > kMaxConfigBytes) throw ConfigError({path, 1, 1}, "the config file is larger than 1 MiB");
-  Config config = parse_config(text.str(), path, hostname);
+  Config config = parse_config(text.str(), path, host);
   struct stat st {};
   if (config.mqtt.password_source == "inline" && stat(path.c_str(), &st) == 0 && (st.st_mode & S_IROTH))
     config.warnings.push_back(path +

@@ -141,7 +141,8 @@ void Service::after_each_wakeup() {
   const auto& now = bridge_.counters();
   bool changed = now.edges_published != reported_.edges_published ||
                  now.commands_applied != reported_.commands_applied ||
-                 now.commands_rejected != reported_.commands_rejected || now.events_dropped != reported_.events_dropped;
+                 now.commands_rejected != reported_.commands_rejected ||
+                 now.events_dropped != reported_.events_dropped || now.publishes_refused != reported_.publishes_refused;
   if (changed && !status_timer_.armed()) status_timer_.arm_after(kCounterReportPeriod);
 }
 
@@ -238,6 +239,8 @@ void Service::on_mqtt_events() {
         warn_about_the_connection();
         backoff_.reset();
         reconnect_timer_.disarm();
+        takeover_.on_connected(now);
+        if (!connection_problem_.empty() && dbus_) dbus_->properties_changed({"LastError"});
         connection_problem_.clear();
         // Subscribed on every connect: with a clean session the broker forgot them.
         client_->subscribe(bridge_.subscriptions(), config_->mqtt.qos);
@@ -248,10 +251,13 @@ void Service::on_mqtt_events() {
         break;
       case mqtt::Event::Kind::kConnectFailed:
       case mqtt::Event::Kind::kConnectionLost:
-        on_connection_down(event.text);
+        on_connection_down(event);
         break;
       case mqtt::Event::Kind::kMessage:
         bridge_.on_message(event.topic, event.payload, event.retained, now);
+        break;
+      case mqtt::Event::Kind::kPublishRefused:
+        bridge_.on_publish_refused(event.topic, event.text);
         break;
     }
   }
@@ -276,15 +282,35 @@ void Service::warn_about_the_connection() {
   }
 }
 
-void Service::on_connection_down(const std::string& why) {
+void Service::on_connection_down(const mqtt::Event& event) {
   bool was_connected = bridge_.connected();
   if (was_connected) bridge_.on_disconnected(loop_.now(), client_->take_unacknowledged());
-  auto delay = backoff_.next();
-  spdlog::warn("broker {} unreachable, retrying in {} s: {}", config_->mqtt.server, delay.count(), why);
-  connection_problem_ = "retrying in " + std::to_string(delay.count()) + " s: " + why;
+  bool lost = event.kind == mqtt::Event::Kind::kConnectionLost;
+  const auto& mqtt = config_->mqtt;
+  std::chrono::seconds delay;
+  if (auto wait = lost ? takeover_.on_lost(loop_.now(), event.taken_over) : std::nullopt) {
+    delay = *wait;
+    std::string why = takeover_.inferred()
+                          ? "connections to " + mqtt.server + " keep dropping right after they are made"
+                          : event.text;
+    spdlog::error(
+        "client id '{}' is taken over: {}. Another client (a second gpio2mqtt?) connects with the same "
+        "client id, and the broker drops one when the other connects; give each its own mqtt.client_id. "
+        "Keeping away for {} s instead of taking it back",
+        mqtt.client_id, why, delay.count());
+    connection_problem_ = "client id '" + mqtt.client_id + "' taken over by another client; connecting to " +
+                          mqtt.server + " again in " + std::to_string(delay.count()) + " s";
+  } else {
+    delay = backoff_.next();
+    std::string what = (lost ? "lost the connection to " : "cannot connect to ") + mqtt.server;
+    spdlog::warn("{}: {}; retrying in {} s", what, event.text, delay.count());
+    connection_problem_ = what + ", retrying in " + std::to_string(delay.count()) + " s: " + event.text;
+  }
   reconnect_timer_.arm_after(delay);
   report_status();
-  if (was_connected && dbus_) dbus_->properties_changed({"Connected"});
+  if (dbus_)
+    dbus_->properties_changed(was_connected ? std::vector<std::string>{"Connected", "LastError"}
+                                            : std::vector<std::string>{"LastError"});
 }
 
 void Service::stop() {

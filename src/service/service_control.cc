@@ -28,11 +28,12 @@ void Service::report_status() {
   if (bridge_.connected())
     text = "connected to " + config_->mqtt.server + ", " + plural(config_->lines.size() - outputs, "input") + ", " +
            plural(outputs, "output") + ", " + std::to_string(counters.edges_published) + " edges published";
-  else if (!connection_problem_.empty())
-    text = "broker " + config_->mqtt.server + " unreachable, " + connection_problem_;
+  else if (!connection_problem_.empty()) text = connection_problem_;
   else text = "connecting to " + config_->mqtt.server;
   if (!gpio_problem_.empty()) text += "; GPIO failing: " + gpio_problem_;
   if (counters.events_dropped) text += ", " + std::to_string(counters.events_dropped) + " queued events dropped";
+  if (counters.publishes_refused)
+    text += ", " + std::to_string(counters.publishes_refused) + " publishes refused by the broker";
   if (!last_error_.empty()) text += "; reload failed: " + last_error_;
   if (auto errors = loop_.handler_errors()) text += "; " + plural(errors, "internal error") + " (see the log)";
   systemd_.status(text);
@@ -105,7 +106,8 @@ std::optional<dbus::CallError> Service::reload() {
   // Subscribed before reconfigure() publishes the new lines' states: paho and the broker keep
   // the order, so a command sent by someone who saw a new state is not missed.
   bool same_connection = !mqtt_changed && bridge_.connected();
-  if (same_connection) client_->subscribe(minus(new_topics, old_topics), config_->mqtt.qos);
+  if (auto added = minus(new_topics, old_topics); same_connection && !added.empty())
+    client_->subscribe(added, config_->mqtt.qos);
   bridge_.reconfigure(*next);
   std::swap(config_, next);  // the old config lives until here: the bridge pointed into it
   next.reset();
@@ -119,8 +121,8 @@ std::optional<dbus::CallError> Service::reload() {
     backoff_.reset();
     reconnect_timer_.disarm();
     client_->connect();
-  } else if (same_connection) {
-    client_->unsubscribe(minus(old_topics, new_topics));
+  } else if (auto gone = minus(old_topics, new_topics); same_connection && !gone.empty()) {
+    client_->unsubscribe(gone);
   }
   if (dbus_changed) open_dbus();
   bool had_error = !last_error_.empty();

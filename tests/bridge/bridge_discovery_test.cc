@@ -52,10 +52,8 @@ TEST_F(ABridgeWithDiscovery, AnnouncesAfterTheOnlineStatusAndBeforeTheStates) {
 }
 
 TEST_F(ABridgeWithDiscovery, ListensToHomeAssistantsStatus) {
-  EXPECT_EQ(bridge_->subscriptions(),
-            (std::vector<std::string>{"homeassistant/status", "pi/button/get", "pi/relay/get", "pi/relay/set"}));
-  EXPECT_EQ(command_topics(ha_config(kDemoLines, false)),
-            (std::vector<std::string>{"pi/button/get", "pi/relay/get", "pi/relay/set"}));
+  EXPECT_EQ(bridge_->subscriptions(), (std::vector<std::string>{"pi/+/get", "pi/+/set", "homeassistant/status"}));
+  EXPECT_EQ(command_topics(ha_config(kDemoLines, false)), (std::vector<std::string>{"pi/+/get", "pi/+/set"}));
 }
 
 TEST_F(ABridgeWithDiscovery, AnnouncesAgainWithinTheDelayWhenHomeAssistantComesOnline) {
@@ -112,7 +110,7 @@ TEST_F(ABridgeWithDiscovery, RemovesTheDeviceWhenAReloadTurnsDiscoveryOff) {
   auto next = ha_config(kDemoLines, false);
   bridge_->reconfigure(next);
   EXPECT_EQ(publisher_.payloads_on(kDevice), std::vector<std::string>{""});
-  EXPECT_EQ(bridge_->subscriptions(), (std::vector<std::string>{"pi/button/get", "pi/relay/get", "pi/relay/set"}));
+  EXPECT_EQ(bridge_->subscriptions(), (std::vector<std::string>{"pi/+/get", "pi/+/set"}));
 }
 
 TEST_F(ABridgeWithDiscovery, RemovesWhatAReloadWhileDisconnectedTookAwayAtTheNextConnect) {

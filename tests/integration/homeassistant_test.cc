@@ -138,7 +138,7 @@ TEST_F(ADaemonWithDiscovery, IsAnnouncedAgainAfterTheBrokerRestarts) {
   ASSERT_TRUE(knows_exactly(*ha_, {"button", "relay"}));
   ha_.reset();
   broker_->kill();  // no persistence: the retained discovery is gone with it
-  ASSERT_TRUE(eventually([&] { return daemon_->log().find("unreachable") != std::string::npos; }, 10s));
+  ASSERT_TRUE(eventually([&] { return daemon_->log().find("lost the connection") != std::string::npos; }, 10s));
   broker_->start();
   ha_ = std::make_unique<FakeHomeAssistant>(broker_->url(), "homeassistant-again");
   ASSERT_TRUE(knows_exactly(*ha_, {"button", "relay"}, 20s)) << daemon_->log();

@@ -17,6 +17,7 @@
 #include "service/line_set.h"
 #include "service/outbox_file.h"
 #include "service/systemd.h"
+#include "service/takeover_guard.h"
 
 namespace gpio2mqtt::service {
 
@@ -74,7 +75,8 @@ class Service : public dbus::DaemonControl {
   std::string broker() const override { return config_->mqtt.server; }
   std::uint64_t started_at_us() const override { return started_at_us_; }
   bridge::Counters counters() const override { return bridge_.counters(); }
-  std::string last_error() const override { return last_error_; }
+  // A failed reload, else why the broker connection is down.
+  std::string last_error() const override { return last_error_.empty() ? connection_problem_ : last_error_; }
   std::vector<dbus::LineView> lines() const override;
   std::optional<bool> get_line(const std::string& name) const override;
   std::optional<dbus::CallError> set_line(const std::string& name, bool active) override;
@@ -91,7 +93,7 @@ class Service : public dbus::DaemonControl {
   // on a request fd when its chip goes away, so a removed device is noticed here instead.
   void watch_devices();
   void on_device_events();
-  void on_connection_down(const std::string& why);
+  void on_connection_down(const mqtt::Event& event);
   void warn_about_the_connection();
   void watch_gpio();
   void use_client(std::unique_ptr<mqtt::Client> client);
@@ -112,6 +114,7 @@ class Service : public dbus::DaemonControl {
   UniqueFd device_watch_;
   Backoff backoff_;
   Backoff gpio_backoff_;
+  TakeoverGuard takeover_;
   SystemdNotifier systemd_;
   std::unique_ptr<dbus::Endpoint> dbus_;
   // Registrations, after the fds they watch: they go first.
@@ -127,7 +130,7 @@ class Service : public dbus::DaemonControl {
   Timer gpio_retry_timer_;
   std::vector<std::pair<std::size_t, gpio::EdgeEvent>> edges_;
   std::string last_error_;
-  std::string connection_problem_;
+  std::string connection_problem_;  // "cannot connect to <server>, retrying in 2 s: <why>"
   std::string gpio_problem_;
   bridge::Counters reported_{};
   bool warned_plain_remote_ = false;
