@@ -28,9 +28,9 @@ void Service::report_status() {
   if (bridge_.connected())
     text = "connected to " + config_->mqtt.server + ", " + plural(config_->lines.size() - outputs, "input") + ", " +
            plural(outputs, "output") + ", " + std::to_string(counters.edges_published) + " edges published";
-  else if (!connection_problem_.empty()) text = connection_problem_;
+  else if (!connection_.problem().empty()) text = connection_.problem();
   else text = "connecting to " + config_->mqtt.server;
-  if (!gpio_problem_.empty()) text += "; GPIO failing: " + gpio_problem_;
+  if (!gpio_.problem().empty()) text += "; GPIO failing: " + gpio_.problem();
   if (counters.events_dropped) text += ", " + std::to_string(counters.events_dropped) + " queued events dropped";
   if (counters.publishes_refused)
     text += ", " + std::to_string(counters.publishes_refused) + " publishes refused by the broker";
@@ -111,15 +111,13 @@ std::optional<dbus::CallError> Service::reload() {
   bridge_.reconfigure(*next);
   std::swap(config_, next);  // the old config lives until here: the bridge pointed into it
   next.reset();
-  watch_gpio();
-  watch_devices();
+  gpio_.watch(*config_);
   if (mqtt_changed) {
     spdlog::info("reload: the mqtt section changed: reconnecting to {}", config_->mqtt.server);
     bridge_.on_client_replaced();
     client_->shutdown(Message{old_status.topic, old_status.offline, 1, true}, std::chrono::seconds(2));
     use_client(parts_.make_client(config_->mqtt));
-    backoff_.reset();
-    reconnect_timer_.disarm();
+    connection_.start_over();
     client_->connect();
   } else if (auto gone = minus(old_topics, new_topics); same_connection && !gone.empty()) {
     client_->unsubscribe(gone);

@@ -5,9 +5,11 @@
 
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <regex>
 
 #include "fake_mqtt_client.h"
@@ -55,12 +57,17 @@ class AService : public ::testing::Test {
   AService() : chip_(chips_.add("gpiochip-inproc", {"GPIO17", "GPIO22", "GPIO27", "GPIO5"}, {{"GPIO27", "GPIO22"}})) {}
 
   void SetUp() override {
+    char dir[] = "/tmp/gpio2mqtt-service-test.XXXXXX";
+    ASSERT_NE(mkdtemp(dir), nullptr);
+    dev_dir_ = dir;
+    std::ofstream(dev_dir_ + "/gpiochip-inproc").put('\n');  // the chip's node, for the /dev watch
     pthread_sigmask(SIG_SETMASK, nullptr, &old_mask_);
     block_service_signals();  // as main does: raise() then reaches the service's signalfd
   }
   void TearDown() override {
     service_.reset();
     lines_.reset();
+    if (!dev_dir_.empty()) std::filesystem::remove_all(dev_dir_);
     sigset_t set;
     sigemptyset(&set);
     for (int signo : {SIGTERM, SIGINT, SIGHUP}) sigaddset(&set, signo);
@@ -85,7 +92,7 @@ class AService : public ::testing::Test {
                          ++reloads_;
                          return parse(next_config_);
                        },
-                       &clock_};
+                       &clock_, dev_dir_};
     service_ = std::make_unique<Service>(std::move(config), *lines_, std::move(parts));
   }
   void start(const std::string& yaml = kMqtt + kLines) {
@@ -128,6 +135,7 @@ class AService : public ::testing::Test {
   std::vector<config::MqttConfig> client_configs_;
   std::string next_config_;
   int reloads_ = 0;
+  std::string dev_dir_;  // where the chip node is, for the /dev watch
   sigset_t old_mask_{};
 };
 
@@ -308,6 +316,22 @@ TEST_F(AService, OpensTheLinesAgainWithBackoffAfterTheirChipFailed) {
   chips_.plug("gpiochip-inproc");
   advance(1s);
   EXPECT_EQ(chips_.opened.size(), opens + 4);
+}
+
+TEST_F(AService, OpensTheLinesAgainAsSoonAsTheirChipNodeChangesOwnerOrMode) {
+  start();
+  connect();
+  ASSERT_FALSE(service_->set_line("relay", true));
+  settle();
+  chips_.unplug("gpiochip-inproc");
+  settle();
+  std::size_t opens = chips_.opened.size();
+  chips_.plug("gpiochip-inproc");
+  // udev gives the new node its group a moment after it appears: that is when it can be opened.
+  ASSERT_EQ(chmod((dev_dir_ + "/gpiochip-inproc").c_str(), 0660), 0);
+  settle();  // no time passes: the retry timer is not what opened it
+  EXPECT_EQ(chips_.opened.size(), opens + 1);
+  EXPECT_TRUE(chip_.physical_level(kGpio27));
 }
 
 TEST_F(AService, SaysWhyWhenAnOutputCannotBeSet) {
