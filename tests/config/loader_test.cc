@@ -4,6 +4,8 @@
 
 #include <fstream>
 
+#include "config_errors.h"
+
 namespace gpio2mqtt::config {
 namespace {
 
@@ -41,18 +43,7 @@ lines:
     on_disconnect: off               # level while the broker is lost and after a stop; keep = leave it
 )";
 
-// The error for `text`, as "line:col: message" (the file name is checked once, below).
-std::string error_of(const std::string& text) {
-  try {
-    parse_config(text, "c.yaml", "pi");
-  } catch (const ConfigError& e) {
-    std::string what = e.what();
-    EXPECT_EQ(what.rfind("c.yaml:", 0), 0u) << what;
-    return what.substr(7);
-  }
-  ADD_FAILURE() << "accepted:\n" << text;
-  return "";
-}
+std::string error_of(const std::string& text) { return testing::config_error_of(text); }
 
 const std::string kChips = "chips:\n  main: {simulated: {lines: [A, B, C]}}\n";
 

@@ -17,6 +17,7 @@
 #include "gpio2mqtt/exit_codes.h"
 #include "manual_clock.h"
 #include "notify_socket.h"
+#include "payloads.h"
 #include "pluggable_chips.h"
 #include "process.h"
 
@@ -25,9 +26,9 @@ namespace {
 
 using namespace std::chrono_literals;
 using testing::FakeMqttClient;
+using testing::kOff;
+using testing::kOn;
 
-const std::string kOn = R"({"status":"On"})";
-const std::string kOff = R"({"status":"Off"})";
 constexpr unsigned kGpio5 = 3, kGpio27 = 2;  // offsets on the chip below
 
 const std::string kMqtt = R"(mqtt:
