@@ -59,6 +59,8 @@ void reject(const YamlReader& r, const YAML::Node& node, const char* key, const 
 
 }  // namespace
 
+LineEntityConfig load_line_entity(const YamlReader& r, const YAML::Node& node, const LineConfig& line);
+
 LineConfig load_line(const YamlReader& r, const YAML::Node& key, const YAML::Node& node,
                      const std::vector<ChipConfig>& chips) {
   LineConfig line;
@@ -69,9 +71,9 @@ LineConfig load_line(const YamlReader& r, const YAML::Node& key, const YAML::Nod
     r.fail(key, what +
                     ": a line name is one topic level and part of ids that must be ASCII: use ASCII letters "
                     "(a-z, A-Z), digits, '_', '-' or '.'");
-  r.expect_map(
-      node, what,
-      {"chip", "line", "direction", "edge", "bias", "active_low", "debounce", "initial", "on_disconnect", "drive"});
+  r.expect_map(node, what,
+               {"chip", "line", "direction", "edge", "bias", "active_low", "debounce", "initial", "on_disconnect",
+                "drive", "homeassistant"});
   if (!node["line"]) r.fail(key, what + ": 'line:' is required (a line name like GPIO17, or an offset)");
   line.line_where = r.at(node["line"]);
   std::string spec = r.string(node["line"], what + ".line");
@@ -121,6 +123,7 @@ LineConfig load_line(const YamlReader& r, const YAML::Node& key, const YAML::Nod
                                  : OnDisconnect::kOff;
     }
   }
+  if (node["homeassistant"]) line.entity = load_line_entity(r, node["homeassistant"], line);
   return line;
 }
 

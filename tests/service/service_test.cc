@@ -393,5 +393,21 @@ TEST_F(AService, CountsAHandlerThatThrewAndSaysSoInItsStatus) {
   std::filesystem::remove_all(dir);
 }
 
+TEST_F(AService, ReadsBackItsDiscoveryAndAnswersHomeAssistantsBirthWithinTheDelay) {
+  const std::string device = "homeassistant/device/inproc/config";
+  start(kMqtt + kLines + "homeassistant: {discovery: true, device_id: inproc, announce_delay: 2s}\n");
+  connect();
+  ASSERT_EQ(client().subscribed_retained.size(), 1u);  // before the announcement, with room for it
+  EXPECT_EQ(client().subscribed_retained[0].topics, std::vector<std::string>{device});
+  EXPECT_GE(client().read_back_cap, client().published.at(1).payload.size());
+  EXPECT_EQ(client().payloads_on(device).size(), 1u);
+  std::size_t from = sent();
+  client().deliver("homeassistant/status", "online");
+  settle();
+  advance(2s);
+  EXPECT_EQ(client().payloads_on(device, from).size(), 1u);
+  EXPECT_EQ(client().payloads_on("pi/relay/state", from), std::vector<std::string>{"OFF"});
+}
+
 }  // namespace
 }  // namespace gpio2mqtt::service
