@@ -6,6 +6,7 @@
 #   out: C<TAB>code (connected) | M<TAB>retain<TAB>topic<TAB>payload | A<TAB>what (acknowledged)
 # Usage: paho_tutorial_client.py HOST PORT 5|3.1.1 tcp|websockets CLIENT_ID FIFO
 import sys
+import threading
 
 import paho.mqtt.client as mqtt
 
@@ -13,8 +14,16 @@ host, port, version, transport, client_id, fifo = sys.argv[1:7]
 subscriptions = []
 
 
+# Callbacks run on paho's network thread and acknowledgements on the main one: one write per line
+# under a lock, or two lines can interleave (print writes the text and its newline apart).
+_say_lock = threading.Lock()
+
+
 def say(*fields):
-    print("\t".join(str(f) for f in fields), flush=True)
+    line = "\t".join(str(f) for f in fields) + "\n"
+    with _say_lock:
+        sys.stdout.write(line)
+        sys.stdout.flush()
 
 
 def on_connect(client, userdata, flags, rc, properties=None):
