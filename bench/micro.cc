@@ -48,7 +48,7 @@ struct ConnectedBridge {
   bridge::Bridge bridge{config, publisher, lines};
   ConnectedBridge() {
     bridge.start();
-    bridge.on_connected(MonoTime(0));
+    bridge.on_connected(MonoTime{});
   }
 };
 
@@ -95,7 +95,7 @@ void OnEdge(benchmark::State& state) {
   for (auto _ : state) {
     event.rising = !event.rising;
     event.timestamp_ns += 1000;
-    b.bridge.on_edge(3, event, MonoTime(event.timestamp_ns));
+    b.bridge.on_edge(3, event, from_kernel_ns(event.timestamp_ns));
   }
   benchmark::DoNotOptimize(b.publisher.bytes);
 }

@@ -95,7 +95,7 @@ void Bridge::publish_event(Line& line, const Debouncer::Report& report) {
   if (edge == Edge::kRising && !report.active) return;
   if (edge == Edge::kFalling && report.active) return;
   // The kernel's numbers are those of the last edge seen: the one that made the reported level.
-  EdgeReport event{report.active, static_cast<std::uint64_t>(report.timestamp.count()), ++line.seq,
+  EdgeReport event{report.active, static_cast<std::uint64_t>(report.timestamp.time_since_epoch().count()), ++line.seq,
                    line.kernel_line_seqno, line.kernel_global_seqno};
   send({line.topics.event, format_event(event), config_->mqtt.qos, false}, true);
   ++counters_.edges_published;
@@ -106,7 +106,8 @@ void Bridge::on_edge(std::size_t index, const gpio::EdgeEvent& event, MonoTime) 
   if (line.config->direction != Direction::kInput) return;
   line.kernel_line_seqno = event.line_seqno;
   line.kernel_global_seqno = event.global_seqno;
-  if (auto report = line.debounce.on_edge(event.rising, MonoTime(event.timestamp_ns))) publish_event(line, *report);
+  if (auto report = line.debounce.on_edge(event.rising, from_kernel_ns(event.timestamp_ns)))
+    publish_event(line, *report);
 }
 
 void Bridge::on_time(MonoTime now) {

@@ -124,7 +124,7 @@ class SimulatedRequest : public LineRequest {
     SimLine& line = state_->lines[offset];
     if (pending_.size() >= kQueueLimit) pending_.pop_front();  // like the kernel: oldest lost
     pending_.push_back({offset, physical_now != line.settings.active_low,
-                        static_cast<std::uint64_t>(monotonic_now().count()), ++line_seqno_[offset]});
+                        static_cast<std::uint64_t>(monotonic_now().time_since_epoch().count()), ++line_seqno_[offset]});
     std::uint64_t one = 1;
     [[maybe_unused]] auto written = write(event_fd_.get(), &one, sizeof one);
   }

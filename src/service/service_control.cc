@@ -71,7 +71,7 @@ std::optional<dbus::CallError> Service::set_line(const std::string& name, bool a
 }
 
 std::optional<dbus::CallError> Service::reload() {
-  systemd_.notify("RELOADING=1\nMONOTONIC_USEC=" + std::to_string(monotonic_now().count() / 1000));
+  systemd_.notify("RELOADING=1\nMONOTONIC_USEC=" + std::to_string(monotonic_now().time_since_epoch().count() / 1000));
   auto failed = [&](const std::string& message) {
     last_error_ = message;
     spdlog::error("reload failed, keeping the running configuration: {}", message);

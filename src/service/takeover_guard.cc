@@ -5,7 +5,7 @@
 namespace gpio2mqtt::service {
 
 std::optional<std::chrono::seconds> TakeoverGuard::on_lost(MonoTime now, bool broker_said_so) {
-  auto lived = connected_at_ ? now - *connected_at_ : MonoTime(0);
+  Nanos lived = connected_at_ ? now - *connected_at_ : Nanos(0);
   connected_at_.reset();
   if (lived >= kSettled) wait_ = kFirstWait;
   short_lived_ = lived < kShortLived ? short_lived_ + 1 : 0;

@@ -44,7 +44,7 @@ class ABridgeWithDiscovery : public ::testing::Test {
 };
 
 TEST_F(ABridgeWithDiscovery, AnnouncesAfterTheOnlineStatusAndBeforeTheStates) {
-  bridge_->on_connected(0s);
+  bridge_->on_connected(MonoTime(0s));
   EXPECT_EQ(topics_of(publisher_.sent),
             (std::vector<std::string>{"pi/status", kDevice, "pi/button/state", "pi/relay/state"}));
   EXPECT_TRUE(publisher_.sent[1].retain);
@@ -57,14 +57,14 @@ TEST_F(ABridgeWithDiscovery, ListensToHomeAssistantsStatus) {
 }
 
 TEST_F(ABridgeWithDiscovery, AnnouncesAgainWithinTheDelayWhenHomeAssistantComesOnline) {
-  bridge_->on_connected(0s);
+  bridge_->on_connected(MonoTime(0s));
   publisher_.take();
-  bridge_->on_message("homeassistant/status", "offline", false, 10s);
+  bridge_->on_message("homeassistant/status", "offline", false, MonoTime(10s));
   EXPECT_FALSE(bridge_->next_deadline());
-  bridge_->on_message("homeassistant/status", "online", false, 10s);
+  bridge_->on_message("homeassistant/status", "online", false, MonoTime(10s));
   auto due = bridge_->next_deadline();
   ASSERT_TRUE(due);
-  EXPECT_LE(*due, 13s);
+  EXPECT_LE(*due, MonoTime(13s));
   bridge_->on_time(*due);
   EXPECT_EQ(topics_of(publisher_.take()), (std::vector<std::string>{kDevice, "pi/button/state", "pi/relay/state"}));
   EXPECT_FALSE(bridge_->next_deadline());
@@ -72,13 +72,13 @@ TEST_F(ABridgeWithDiscovery, AnnouncesAgainWithinTheDelayWhenHomeAssistantComesO
 }
 
 TEST_F(ABridgeWithDiscovery, IgnoresARetainedBirth) {
-  bridge_->on_connected(0s);
-  bridge_->on_message("homeassistant/status", "online", true, 10s);
+  bridge_->on_connected(MonoTime(0s));
+  bridge_->on_message("homeassistant/status", "online", true, MonoTime(10s));
   EXPECT_FALSE(bridge_->next_deadline());
 }
 
 TEST_F(ABridgeWithDiscovery, RemovesTheComponentsOfRemovedRenamedAndHiddenLinesOnReload) {
-  bridge_->on_connected(0s);
+  bridge_->on_connected(MonoTime(0s));
   publisher_.take();
   auto next = ha_config("  door: {line: A}\n  relay: {line: B, direction: output, homeassistant: false}\n");
   bridge_->reconfigure(next);
@@ -93,8 +93,8 @@ TEST_F(ABridgeWithDiscovery, RemovesTheComponentsOfRemovedRenamedAndHiddenLinesO
 }
 
 TEST_F(ABridgeWithDiscovery, KeepsAnOutputAsItIsWhenAReloadOnlyRenamesItsEntity) {
-  bridge_->on_connected(0s);
-  bridge_->on_message("pi/relay/set", "ON", false, 1s);
+  bridge_->on_connected(MonoTime(0s));
+  bridge_->on_message("pi/relay/set", "ON", false, MonoTime(1s));
   lines_.writes.clear();
   publisher_.take();
   auto next = ha_config("  button: {line: A}\n  relay: {line: B, direction: output, homeassistant: {name: Lamp}}\n");
@@ -105,7 +105,7 @@ TEST_F(ABridgeWithDiscovery, KeepsAnOutputAsItIsWhenAReloadOnlyRenamesItsEntity)
 }
 
 TEST_F(ABridgeWithDiscovery, RemovesTheDeviceWhenAReloadTurnsDiscoveryOff) {
-  bridge_->on_connected(0s);
+  bridge_->on_connected(MonoTime(0s));
   publisher_.take();
   auto next = ha_config(kDemoLines, false);
   bridge_->reconfigure(next);
@@ -114,13 +114,13 @@ TEST_F(ABridgeWithDiscovery, RemovesTheDeviceWhenAReloadTurnsDiscoveryOff) {
 }
 
 TEST_F(ABridgeWithDiscovery, RemovesWhatAReloadWhileDisconnectedTookAwayAtTheNextConnect) {
-  bridge_->on_connected(0s);
-  bridge_->on_disconnected(1s);
+  bridge_->on_connected(MonoTime(0s));
+  bridge_->on_disconnected(MonoTime(1s));
   publisher_.take();
   auto next = ha_config("  relay: {line: B, direction: output}\n");
   bridge_->reconfigure(next);
   EXPECT_TRUE(publisher_.sent.empty());
-  bridge_->on_connected(2s);
+  bridge_->on_connected(MonoTime(2s));
   auto device = publisher_.payloads_on(kDevice);
   ASSERT_EQ(device.size(), 2u);
   EXPECT_EQ((*parse_json(device[0]))["cmps"]["button"].object.size(), 1u);
@@ -132,9 +132,9 @@ TEST_F(ABridgeWithDiscovery, ReadsBackItsRetainedPayloadAndRemovesWhatLinesRemov
   // A previous run announced a lamp too, and a door that is a removal already.
   auto previous = ha_config(kDemoLines + "  lamp: {line: C, direction: output}\n");
   auto retained = device_payload(previous, {{"door", "binary_sensor"}});
-  bridge_->on_connected(0s);
+  bridge_->on_connected(MonoTime(0s));
   publisher_.take();
-  bridge_->on_message(kDevice, retained, true, 1s);
+  bridge_->on_message(kDevice, retained, true, MonoTime(1s));
   auto device = publisher_.payloads_on(kDevice);
   ASSERT_EQ(device.size(), 2u);
   auto first = *parse_json(device[0]);
@@ -144,15 +144,15 @@ TEST_F(ABridgeWithDiscovery, ReadsBackItsRetainedPayloadAndRemovesWhatLinesRemov
   EXPECT_FALSE((*parse_json(device[1]))["cmps"].has("lamp"));
   // Only the first message since connect is the replay: our own echoes that follow are not.
   publisher_.take();
-  bridge_->on_message(kDevice, retained, true, 2s);
+  bridge_->on_message(kDevice, retained, true, MonoTime(2s));
   EXPECT_TRUE(publisher_.sent.empty());
 }
 
 TEST_F(ABridgeWithDiscovery, LeavesARetainedPayloadWithNothingStaleAsItIs) {
-  bridge_->on_connected(0s);
+  bridge_->on_connected(MonoTime(0s));
   publisher_.take();
-  bridge_->on_message(kDevice, device_payload(config_), true, 1s);
-  bridge_->on_message(kDevice, "not json", false, 1s);
+  bridge_->on_message(kDevice, device_payload(config_), true, MonoTime(1s));
+  bridge_->on_message(kDevice, "not json", false, MonoTime(1s));
   EXPECT_TRUE(publisher_.sent.empty());
 }
 
@@ -162,10 +162,10 @@ TEST(ABridgeWithoutDiscovery, AnnouncesNothingAndTakesTheStatusTopicForAStrayMes
   FakeLines lines;
   Bridge bridge(config, publisher, lines);
   bridge.start();
-  bridge.on_connected(0s);
+  bridge.on_connected(MonoTime(0s));
   EXPECT_TRUE(publisher.payloads_on(kDevice).empty());
   EXPECT_TRUE(bridge.retained_subscriptions().empty());
-  bridge.on_message("homeassistant/status", "online", false, 1s);
+  bridge.on_message("homeassistant/status", "online", false, MonoTime(1s));
   EXPECT_FALSE(bridge.next_deadline());
 }
 

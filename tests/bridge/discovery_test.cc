@@ -204,22 +204,22 @@ TEST(TheAnnouncer, MovesTheDeviceWhenItsIdChanges) {
 TEST(TheAnnouncer, AnswersHomeAssistantsBirthWithinTheDelayAndIgnoresItsWill) {
   auto config = ha_config(kDemoLines, "", ", announce_delay: 2s");
   Announcer announcer;
-  announcer.on_status("offline", config.homeassistant, 10s);
+  announcer.on_status("offline", config.homeassistant, MonoTime(10s));
   EXPECT_FALSE(announcer.deadline());
-  announcer.on_status("online", config.homeassistant, 10s);
+  announcer.on_status("online", config.homeassistant, MonoTime(10s));
   ASSERT_TRUE(announcer.deadline());
-  EXPECT_GE(*announcer.deadline(), 10s);
-  EXPECT_LE(*announcer.deadline(), 12s);
+  EXPECT_GE(*announcer.deadline(), MonoTime(10s));
+  EXPECT_LE(*announcer.deadline(), MonoTime(12s));
   EXPECT_FALSE(announcer.take_due(*announcer.deadline() - 1ns));
-  EXPECT_TRUE(announcer.take_due(12s));
-  EXPECT_FALSE(announcer.take_due(12s));  // once
+  EXPECT_TRUE(announcer.take_due(MonoTime(12s)));
+  EXPECT_FALSE(announcer.take_due(MonoTime(12s)));  // once
 }
 
 TEST(TheAnnouncer, AnswersAFloodOfBirthsAtMostOncePerDelay) {
   auto config = ha_config(kDemoLines, "", ", announce_delay: 2s");
   Announcer announcer;
   int announcements = 0;
-  for (MonoTime now = 0s; now < 20s; now += 10ms) {
+  for (MonoTime now = MonoTime(0s); now < MonoTime(20s); now += 10ms) {
     announcer.on_status("online", config.homeassistant, now);
     announcements += announcer.take_due(now);
   }
@@ -232,7 +232,7 @@ TEST(TheAnnouncer, SpreadsItsAnswersOverTheDelay) {
   std::set<MonoTime> deadlines;
   for (int i = 0; i < 20; ++i) {
     Announcer announcer;
-    announcer.on_status("online", config.homeassistant, 0s);
+    announcer.on_status("online", config.homeassistant, MonoTime(0s));
     deadlines.insert(*announcer.deadline());
   }
   EXPECT_GT(deadlines.size(), 10u);  // 20 draws of nanoseconds in 10 s: a repeat means no randomness

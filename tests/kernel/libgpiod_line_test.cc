@@ -57,10 +57,10 @@ TEST_F(ALibgpiodChip, ReportsRisingAndFallingEdgesWithMonotonicTimestamps) {
   ASSERT_EQ(request->event_fds().size(), v2 ? 1u : 2u);  // v1: one fd per input line; v2: per request
   const int fd = request->event_fds()[0];
 
-  auto before = static_cast<std::uint64_t>(monotonic_now().count());
+  auto before = static_cast<std::uint64_t>(monotonic_now().time_since_epoch().count());
   sim_->set_pull(0, true);
   auto rising = next_events(*request, fd);
-  auto after = static_cast<std::uint64_t>(monotonic_now().count());
+  auto after = static_cast<std::uint64_t>(monotonic_now().time_since_epoch().count());
   ASSERT_EQ(rising.size(), 1u);
   EXPECT_EQ(rising[0].offset, 0u);
   EXPECT_TRUE(rising[0].rising);
@@ -105,7 +105,7 @@ TEST_F(ALibgpiodChip, LetsTheKernelDebounceOnUapiV2) {
   s.debounce = std::chrono::milliseconds(300);
   auto request = chip_->request("g2m-test", {s});
   const int fd = request->event_fds().at(0);
-  auto before = static_cast<std::uint64_t>(monotonic_now().count());
+  auto before = static_cast<std::uint64_t>(monotonic_now().time_since_epoch().count());
   for (bool up : {true, false, true}) sim_->set_pull(0, up);  // a bouncing contact, well within 300 ms
   auto events = next_events(*request, fd);
   ASSERT_EQ(events.size(), 1u);  // reported once the line has been stable for the period

@@ -40,7 +40,7 @@ class Debouncer {
   Nanos period_;
   bool reported_;
   bool seen_;
-  MonoTime seen_at_{0};
+  MonoTime seen_at_{};
   std::optional<MonoTime> window_end_;
 };
 

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <optional>
 
 #include "gpio2mqtt/util/clock.h"
 
@@ -15,8 +16,7 @@ class RateLimit {
 
   // True when a command at `now` is within the limit (and takes its token).
   bool allow(MonoTime now) {
-    if (last_.count() != 0)
-      tokens_ = std::min(burst_, tokens_ + rate_ * std::chrono::duration<double>(now - last_).count());
+    if (last_) tokens_ = std::min(burst_, tokens_ + rate_ * std::chrono::duration<double>(now - *last_).count());
     last_ = now;
     if (tokens_ < 1) return false;
     tokens_ -= 1;
@@ -27,7 +27,7 @@ class RateLimit {
   double rate_;
   double burst_;
   double tokens_;
-  MonoTime last_{0};
+  std::optional<MonoTime> last_;  // the last command, none yet
 };
 
 }  // namespace gpio2mqtt::bridge

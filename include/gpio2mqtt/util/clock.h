@@ -1,4 +1,4 @@
-// Time in the daemon: CLOCK_MONOTONIC nanoseconds, the clock of kernel GPIO event timestamps.
+// Time in the daemon: CLOCK_MONOTONIC, the clock of the kernel's GPIO event timestamps.
 #pragma once
 
 #include <chrono>
@@ -6,9 +6,23 @@
 
 namespace gpio2mqtt {
 
+// A length of time.
 using Nanos = std::chrono::nanoseconds;
-// A point on CLOCK_MONOTONIC, as nanoseconds since boot. Pure logic takes it as an argument.
-using MonoTime = std::chrono::nanoseconds;
+
+// A point on CLOCK_MONOTONIC (nanoseconds since boot). Pure logic takes it as an argument. A type
+// of its own, not a duration, so that a length of time cannot pass for a point in time: points
+// subtract to a Nanos, and a Nanos added to a point is a point.
+struct MonotonicTime {
+  using duration = Nanos;
+  using rep = duration::rep;
+  using period = duration::period;
+  using time_point = std::chrono::time_point<MonotonicTime>;
+  static constexpr bool is_steady = true;
+};
+using MonoTime = MonotonicTime::time_point;
+
+// A kernel event timestamp (nanoseconds on CLOCK_MONOTONIC) as a point in time.
+inline MonoTime from_kernel_ns(std::uint64_t ns) { return MonoTime(Nanos(static_cast<Nanos::rep>(ns))); }
 
 MonoTime monotonic_now();
 
