@@ -12,11 +12,17 @@ using gpio::Direction;
 
 LineTopics make_topics(const std::string& base_topic, const std::string& line_name) {
   std::string prefix = base_topic + "/" + line_name + "/";
-  return {prefix + "state", prefix + "event", prefix + "set", prefix + "get"};
+  return {prefix + "state", prefix + "event", prefix + "set", prefix + "get",
+          prefix + "count", prefix + "total", prefix + "rate"};
 }
 
-Bridge::Bridge(const config::Config& config, Publisher& publisher, LinePort& lines, OutboxStore* store)
-    : config_(&config), publisher_(publisher), port_(lines), outbox_(config.mqtt.queue_limit, store) {
+Bridge::Bridge(const config::Config& config, Publisher& publisher, LinePort& lines, OutboxStore* store,
+               CounterStore* counter_store)
+    : config_(&config),
+      publisher_(publisher),
+      port_(lines),
+      outbox_(config.mqtt.queue_limit, store),
+      counter_store_(counter_store) {
   build(config);
   if (outbox_.restored()) spdlog::info("{} events queued by the previous run go out at connect", outbox_.restored());
   counters_.events_dropped += outbox_.dropped();  // more were kept than mqtt.buffer allows now
@@ -29,10 +35,9 @@ void Bridge::build(const config::Config& config) {
   for (std::size_t i = 0; i < config.lines.size(); ++i) {
     const auto& line_config = config.lines[i];
     Line line{&line_config, make_topics(config.mqtt.base_topic, line_config.name)};
-    if (line_config.direction == Direction::kOutput) {
-      line.level = line_config.initial;
+    if (line_config.direction == Direction::kOutput) line.level = line_config.initial;
+    if (line_config.direction == Direction::kOutput || line_config.mode == config::Mode::kCounter)
       commands_[line.topics.set] = {i, TopicKind::kSet};
-    }
     commands_[line.topics.get] = {i, TopicKind::kGet};
     lines_.push_back(std::move(line));
   }
@@ -52,6 +57,71 @@ void Bridge::adopt_level(std::size_t index) {
   Line& line = lines_[index];
   if (auto level = read_level(index)) line.level = *level;
   line.debounce = debouncer(index, line.level);
+  if (line.config->mode != config::Mode::kCounter) return;
+  if (line.counter) return line.counter->reset_level(line.level);
+  std::uint64_t count = counter_store_ ? counter_store_->load(line.config->name) : 0;
+  line.counter.emplace(counter_settings(index), count, line.level);
+}
+
+CounterSettings Bridge::counter_settings(std::size_t index) const {
+  const config::LineConfig& c = *lines_[index].config;
+  CounterSettings settings;
+  settings.debounce = port_.kernel_debounced(index) ? Nanos(0) : c.debounce;
+  settings.count_rising = c.edge != Edge::kFalling;
+  settings.count_falling = c.edge != Edge::kRising;
+  settings.pulses_per_unit = c.counter.pulses_per_unit;
+  settings.rate_timeout = c.counter.rate_timeout;
+  settings.publish_interval = c.counter.publish_interval;
+  settings.persist_every = c.counter.persist_every;
+  return settings;
+}
+
+void Bridge::publish_reading(const Line& line, const CounterReading& reading) {
+  // Retained plain numbers, not queued: every reading is published again on connect.
+  int qos = config_->mqtt.qos;
+  send({line.topics.count, std::to_string(reading.count), qos, true}, false);
+  send({line.topics.total, format_number(reading.total), qos, true}, false);
+  send({line.topics.rate, format_number(reading.rate), qos, true}, false);
+}
+
+void Bridge::store_count(const Line& line, std::uint64_t count) {
+  if (counter_store_) counter_store_->save(line.config->name, count);
+}
+
+void Bridge::counter_time(Line& line, MonoTime now) {
+  line.counter->on_time(now);
+  if (connected_)
+    if (auto reading = line.counter->take_reading(now)) publish_reading(line, *reading);
+  if (auto count = line.counter->take_persist(now)) store_count(line, *count);
+}
+
+void Bridge::on_counter_command(std::size_t index, std::string_view topic, std::string_view payload, MonoTime now) {
+  auto parsed = parse_counter_command(payload);
+  if (auto* error = std::get_if<std::string>(&parsed)) return reject(topic, payload, *error);
+  Line& line = lines_[index];
+  const auto& command = std::get<CounterCommand>(parsed);
+  if (command.reset) line.counter->set_count(0);
+  else line.counter->set_total(command.total);
+  ++counters_.commands_applied;
+  spdlog::info("line {}: counter set to {} pulses ({} {})", line.config->name, line.counter->count(),
+               format_number(line.counter->reading().total), line.config->counter.unit);
+  set_count(index, line.counter->count(), now);
+}
+
+std::optional<CounterReading> Bridge::counter_reading(std::size_t index) const {
+  const Line& line = lines_.at(index);
+  if (!line.counter) return std::nullopt;
+  return line.counter->reading();
+}
+
+std::string Bridge::set_count(std::size_t index, std::uint64_t count, MonoTime now) {
+  Line& line = lines_.at(index);
+  if (!line.counter) return "line '" + line.config->name + "' is not a counter";
+  line.counter->set_count(count);
+  // Stored at once: a user aligning the total with the meter must not see it undone by a power cut.
+  if (auto stored = line.counter->take_unpersisted()) store_count(line, *stored);
+  if (connected_) publish_reading(line, line.counter->take_reading_now(now));
+  return {};
 }
 
 void Bridge::start() {
@@ -95,6 +165,11 @@ void Bridge::publish_event(Line& line, const Debouncer::Report& report) {
 void Bridge::on_edge(std::size_t index, const gpio::EdgeEvent& event, MonoTime) {
   Line& line = lines_.at(index);
   if (line.config->direction != Direction::kInput) return;
+  if (line.counter) {
+    line.level = event.rising;
+    line.counter->on_edge(event.rising, MonoTime(event.timestamp_ns));
+    return;  // readings go out from on_time(), at most once per publish_interval
+  }
   line.kernel_line_seqno = event.line_seqno;
   line.kernel_global_seqno = event.global_seqno;
   if (auto report = line.debounce.on_edge(event.rising, MonoTime(event.timestamp_ns))) publish_event(line, *report);
@@ -104,6 +179,7 @@ void Bridge::on_time(MonoTime now) {
   for (std::size_t i = 0; i < lines_.size(); ++i) {
     Line& line = lines_[i];
     if (auto report = line.debounce.on_time(now)) publish_event(line, *report);
+    if (line.counter) counter_time(line, now);
     report_flood(line, now);
     if (line.pulse_end && *line.pulse_end <= now) {
       line.pulse_end.reset();
@@ -120,6 +196,11 @@ std::optional<MonoTime> Bridge::next_deadline() const {
   for (const Line& line : lines_) {
     consider(line.debounce.deadline());
     consider(line.pulse_end);
+    if (line.counter) {
+      consider(line.counter->deadline());
+      if (connected_) consider(line.counter->publish_deadline());
+      if (counter_store_) consider(line.counter->persist_deadline());
+    }
     if (line.flood_reported) consider(*line.flood_reported + kFloodReportPeriod);
   }
   return next;
@@ -194,15 +275,18 @@ void Bridge::on_message(std::string_view topic, std::string_view payload, bool r
   auto [index, kind] = it->second;
   if (!within_rate(lines_[index], now)) return;
   if (retained) return reject(topic, payload, "retained commands are never acted on (publish without retain)");
-  if (kind == TopicKind::kGet) return publish_state(lines_[index]);
+  Line& line = lines_[index];
+  if (kind == TopicKind::kGet && line.counter) return publish_reading(line, line.counter->take_reading_now(now));
+  if (kind == TopicKind::kGet) return publish_state(line);
   if (payload.size() > kMaxCommandPayload)
     return reject(topic, "", "payload over " + std::to_string(kMaxCommandPayload) + " bytes, dropped unread");
+  if (line.counter) return on_counter_command(index, topic, payload, now);
   auto parsed = parse_command(payload);
   if (auto* error = std::get_if<std::string>(&parsed)) return reject(topic, payload, *error);
   apply(index, std::get<Command>(parsed), now);
 }
 
-void Bridge::on_connected(MonoTime) {
+void Bridge::on_connected(MonoTime now) {
   connected_ = true;
   const auto& status = config_->mqtt.status;
   send({status.topic, status.online, 1, true}, false);
@@ -210,7 +294,10 @@ void Bridge::on_connected(MonoTime) {
     if (!send(outbox_.front(), false)) return;  // lost again: the rest waits for the next connect
     outbox_.pop();
   }
-  for (const Line& line : lines_) publish_state(line);
+  for (Line& line : lines_) {
+    if (line.counter) publish_reading(line, line.counter->take_reading_now(now));
+    else publish_state(line);
+  }
 }
 
 void Bridge::on_disconnected(MonoTime, std::vector<Message> unacknowledged) {
@@ -231,8 +318,14 @@ void Bridge::requeue(std::vector<Message> unacknowledged) {
   counters_.events_dropped += outbox_.push_front(std::move(unacknowledged));
 }
 
-void Bridge::on_stop(MonoTime) {
+void Bridge::on_stop(MonoTime now) {
   apply_disconnect_levels();  // still connected: the new states go out before the Off status
+  for (Line& line : lines_) {
+    if (!line.counter) continue;
+    line.counter->on_time(now);
+    if (connected_) publish_reading(line, line.counter->take_reading_now(now));
+    if (auto count = line.counter->take_unpersisted()) store_count(line, *count);
+  }
   connected_ = false;
 }
 
@@ -248,6 +341,13 @@ void Bridge::apply_disconnect_levels() {
 
 void Bridge::reconfigure(const config::Config& next) {
   std::vector<Line> old = std::move(lines_);
+  // A counter keeps its count by its name even when its settings changed; one that is gone is stored.
+  std::unordered_map<std::string, std::uint64_t> counts;
+  for (Line& line : old) {
+    if (!line.counter) continue;
+    counts[line.config->name] = line.counter->count();
+    if (auto count = line.counter->take_unpersisted()) store_count(line, *count);
+  }
   build(next);
   for (std::size_t i = 0; i < lines_.size(); ++i) {
     Line& line = lines_[i];
@@ -259,11 +359,19 @@ void Bridge::reconfigure(const config::Config& next) {
       line = std::move(*same);
       line.topics = std::move(topics);
       line.config = config;
-      if (config->direction == Direction::kInput) resync(i);  // its request may be new
+      if (config->direction == Direction::kInput) resync(i);              // its request may be new
+      if (line.counter) line.counter->set_settings(counter_settings(i));  // kernel debounce may be new
       continue;
     }
     adopt_level(i);
-    publish_state(line);
+    if (!line.counter) {
+      publish_state(line);
+      continue;
+    }
+    if (auto kept = counts.find(line.config->name); kept != counts.end()) {
+      line.counter->set_count(kept->second);
+      line.counter->take_unpersisted();  // stored above already
+    }  // its reading goes out at the next on_time(): a new counter has published nothing yet
   }
 }
 
@@ -273,6 +381,7 @@ void Bridge::resync(std::size_t index) {
   if (!level || *level == line.level) return;
   line.level = *level;
   line.debounce.reset(*level);
+  if (line.counter) return line.counter->reset_level(*level);  // a change unseen is no pulse
   publish_state(line);
 }
 
@@ -291,7 +400,8 @@ std::vector<std::string> command_topics(const config::Config& config) {
   std::vector<std::string> topics;
   for (const auto& line : config.lines) {
     LineTopics line_topics = make_topics(config.mqtt.base_topic, line.name);
-    if (line.direction == Direction::kOutput) topics.push_back(std::move(line_topics.set));
+    if (line.direction == Direction::kOutput || line.mode == config::Mode::kCounter)
+      topics.push_back(std::move(line_topics.set));
     topics.push_back(std::move(line_topics.get));
   }
   std::sort(topics.begin(), topics.end());

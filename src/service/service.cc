@@ -56,7 +56,9 @@ Service::Service(config::Config config, LineSet& lines, ServiceParts parts)
       loop_(*parts_.clock),
       outbox_file_(config_->mqtt.persistence.empty() ? nullptr
                                                      : std::make_unique<OutboxFile>(config_->mqtt.persistence)),
-      bridge_(*config_, publisher_, lines, outbox_file_.get()),
+      counter_file_(config_->state_directory.empty() ? nullptr
+                                                     : std::make_unique<CounterFile>(config_->state_directory)),
+      bridge_(*config_, publisher_, lines, outbox_file_.get(), counter_file_.get()),
       started_at_us_(realtime_us()) {
   sigset_t set = service_signals();
   signal_fd_.reset(signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC));

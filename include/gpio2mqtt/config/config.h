@@ -58,7 +58,6 @@ struct MqttConfig {
   bool broker_is_local(const std::string& hostname) const;
 };
 
-
 struct SimulatedChipConfig {
   std::vector<std::string> lines;                          // offset = index
   std::vector<std::pair<std::string, std::string>> wires;  // output -> input it drives
@@ -80,6 +79,18 @@ struct ChipConfig {
 
 enum class Edge { kRising, kFalling, kBoth };
 enum class OnDisconnect { kOff, kOn, kKeep };
+// What an input publishes: its level and edges (the default), or a count of its pulses.
+enum class Mode { kLevel, kCounter };
+
+// An input's `mode: counter` settings (see bridge/counter.h).
+struct CounterConfig {
+  double pulses_per_unit = 1000;  // S0 electricity meters: 1000 impulses per kWh
+  std::string unit = "kWh";
+  std::chrono::nanoseconds rate_timeout = std::chrono::minutes(5);  // the rate is 0 after this without pulses
+  std::chrono::nanoseconds publish_interval = std::chrono::seconds(1);
+  std::chrono::nanoseconds persist_every = std::chrono::seconds(60);
+  bool operator==(const CounterConfig&) const = default;
+};
 
 struct LineConfig {
   std::string name;  // the key under `lines:`, one topic level
@@ -94,8 +105,10 @@ struct LineConfig {
   std::chrono::nanoseconds debounce{0};
   bool initial = false;
   OnDisconnect on_disconnect = OnDisconnect::kKeep;
-  Location where;       // the line's own key
-  Location line_where;  // its `line:` value
+  Mode mode = Mode::kLevel;
+  CounterConfig counter;  // for mode kCounter
+  Location where;         // the line's own key
+  Location line_where;    // its `line:` value
   // "GPIO17" or "offset 3", for messages.
   std::string line_spec() const;
   bool operator==(const LineConfig&) const = default;
@@ -111,9 +124,14 @@ struct Config {
   Bus dbus = Bus::kSystem;
   std::vector<ChipConfig> chips;
   std::vector<LineConfig> lines;
+  // Where counters keep their totals: the `state_directory` key, else $STATE_DIRECTORY (systemd's
+  // StateDirectory=); empty when neither is set (then no counter may be configured).
+  std::string state_directory;
+  std::string state_directory_source;  // "state_directory" or "$STATE_DIRECTORY"
   // Things worth a warning at start-up that are not errors (e.g. a password others can read).
   std::vector<std::string> warnings;
   const ChipConfig* find_chip(const std::string& name) const;
+  bool has_counters() const;
 };
 
 }  // namespace gpio2mqtt::config

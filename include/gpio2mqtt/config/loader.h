@@ -22,5 +22,8 @@ class ConfigError : public std::runtime_error {
 Config load_config_file(const std::string& path, const std::string& hostname);
 // The same for text already read; `file` is the name used in messages.
 Config parse_config(const std::string& text, const std::string& file, const std::string& hostname);
+// Where counters keep their totals when the file does not say: `environment` ($STATE_DIRECTORY,
+// may be null). Throws ConfigError when counters are configured and neither names a directory.
+void resolve_state_directory(Config& config, const char* environment);
 
 }  // namespace gpio2mqtt::config
