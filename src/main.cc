@@ -89,15 +89,19 @@ int main(int argc, char** argv) {
   // Before paho starts its threads, so that only the loop's signalfd sees these signals.
   service::block_service_signals();
   try {
-    config::Config config = config::load_config_file(config_path, host_name());
+    auto load = [&] {
+      config::Config loaded = config::load_config_file(config_path, host_name());
+      config::require_state_directory(loaded);
+      return loaded;
+    };
+    config::Config config = load();
     for (const auto& warning : config.warnings) spdlog::warn("{}", warning);
     auto hardware = gpio::make_hardware_provider();
     service::LineSet lines(config, hardware.get(), "gpio2mqtt");
     auto make_client = [](const config::MqttConfig& mqtt) {
       return mqtt::make_paho_client(mqtt, bridge::kMaxCommandPayload);
     };
-    service::Service daemon(std::move(config), lines,
-                            {make_client, [&] { return config::load_config_file(config_path, host_name()); }});
+    service::Service daemon(std::move(config), lines, {make_client, load});
     return daemon.run();
   } catch (const config::ConfigError& e) {
     spdlog::critical("{}", e.what());

@@ -74,6 +74,11 @@ std::string describe(const Config& config) {
                     m.tls.insecure ? ", VERIFICATION OFF (insecure)" : ", broker certificate and host name verified");
   if (!config.state_directory.empty())
     out += fmt::format("state directory: {} (from {})\n", config.state_directory, config.state_directory_source);
+  else if (config.has_counters())
+    out +=
+        "state directory: $STATE_DIRECTORY, which systemd sets (StateDirectory=); without it the daemon refuses "
+        "to start: set state_directory:\n";
+  const std::string state_directory = config.state_directory.empty() ? "$STATE_DIRECTORY" : config.state_directory;
   out += "lines:\n";
   for (const LineConfig& line : config.lines) {
     auto topics = bridge::make_topics(m.base_topic, line.name);
@@ -90,7 +95,7 @@ std::string describe(const Config& config) {
           std::chrono::duration_cast<std::chrono::seconds>(c.rate_timeout).count(),
           std::chrono::duration_cast<std::chrono::milliseconds>(c.publish_interval).count());
       out += fmt::format("    takes {} (a total in {}, or reset); kept in {} every {} s and at every stop\n",
-                         topics.set, c.unit, bridge::counter_state_file(config.state_directory, line.name),
+                         topics.set, c.unit, bridge::counter_state_file(state_directory, line.name),
                          std::chrono::duration_cast<std::chrono::seconds>(c.persist_every).count());
     } else if (line.direction == gpio::Direction::kInput) {
       out +=

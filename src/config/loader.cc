@@ -111,7 +111,10 @@ void resolve_state_directory(Config& config, const char* environment) {
     config.state_directory = first.substr(0, first.find(':'));
     config.state_directory_source = "$STATE_DIRECTORY";
   }
-  if (!config.state_directory.empty() || !config.has_counters()) return;
+}
+
+void require_state_directory(const Config& config) {
+  if (!config.state_directory.empty()) return;
   for (const auto& line : config.lines)
     if (line.mode == Mode::kCounter)
       throw ConfigError(line.where, "line '" + line.name +

@@ -74,14 +74,22 @@ TEST(ACounterConfig, TakesTheStateDirectoryFromSystemdWhenTheFileDoesNotSayIt) {
 
 TEST(ACounterConfig, NeedsAStateDirectory) {
   Config config = parse("{line: A, mode: counter}", "");
+  resolve_state_directory(config, nullptr);
   try {
-    resolve_state_directory(config, nullptr);
+    require_state_directory(config);
     FAIL() << "no error";
   } catch (const ConfigError& e) {
     EXPECT_EQ(std::string(e.what()).rfind("c.yaml:4:3: line 'meter': a counter keeps its total", 0), 0u) << e.what();
   }
   Config plain = parse("{line: A}", "");
-  EXPECT_NO_THROW(resolve_state_directory(plain, nullptr));
+  EXPECT_NO_THROW(require_state_directory(plain));
+}
+
+TEST(ACounterConfig, IsDescribedWithoutAStateDirectoryAsSystemdWouldRunIt) {
+  Config config = parse("{line: A, mode: counter}", "");
+  std::string text = describe(config);
+  EXPECT_NE(text.find("state directory: $STATE_DIRECTORY, which systemd sets"), std::string::npos) << text;
+  EXPECT_NE(text.find("kept in $STATE_DIRECTORY/counter-meter.state"), std::string::npos) << text;
 }
 
 TEST(ACounterConfig, IsDescribedWithItsTopicsAndStateFile) {

@@ -163,5 +163,13 @@ TEST_F(ADaemonCountingPulses, TakesItsTotalFromASetCommandAndKeepsIt) {
   EXPECT_EQ(stored_count(), 0);
 }
 
+TEST_F(ADaemonCountingPulses, RefusesToStartACounterWithoutAStateDirectory) {
+  daemon_ = std::make_unique<Daemon>(dir_, config("", false));
+  EXPECT_EQ(daemon_->process().wait(10s), 78);
+  EXPECT_NE(daemon_->log().find("config.yaml:12:3: line 'meter': a counter keeps its total in a state directory"),
+            std::string::npos)
+      << daemon_->log();
+}
+
 }  // namespace
 }  // namespace gpio2mqtt::testing
