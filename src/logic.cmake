@@ -6,6 +6,7 @@
 set(GPIO2MQTT_SRC_DIR ${CMAKE_CURRENT_LIST_DIR})
 add_library(gpio2mqtt_logic STATIC
   ${GPIO2MQTT_SRC_DIR}/bridge/bridge.cc
+  ${GPIO2MQTT_SRC_DIR}/bridge/bridge_counters.cc
   ${GPIO2MQTT_SRC_DIR}/bridge/command.cc
   ${GPIO2MQTT_SRC_DIR}/bridge/counter.cc
   ${GPIO2MQTT_SRC_DIR}/bridge/debounce.cc
