@@ -68,9 +68,10 @@ void check_config(const Config& c, const std::string& text) {
   if (m.server.find("://") == std::string::npos) fail("mqtt.server without a scheme: " + m.server, text);
   if (m.client_id.empty() || m.client_id.size() > 256) fail("mqtt.client_id of a bad length", text);
   if (m.keepalive.count() < 1 || m.keepalive.count() > 65535) fail("mqtt.keepalive out of range", text);
-  if (m.version != 4 && m.version != 5) fail("mqtt.version neither 3.1.1 nor 5", text);
+  if (m.version != 4 && m.version != 5 && m.version != config::kAutoVersion)
+    fail("mqtt.version neither 3.1.1, 5 nor auto", text);
   if (m.qos < 0 || m.qos > 2) fail("mqtt.qos out of range", text);
-  if (m.queue_limit < 1) fail("mqtt.buffer of 0", text);
+  if (m.buffer < 1) fail("mqtt.buffer of 0", text);
   if (!is_valid_publish_topic(m.base_topic) || !is_valid_publish_topic(m.status.topic))
     fail("an unusable topic was accepted: '" + printable(m.base_topic) + "' / '" + printable(m.status.topic) + "'",
          text);

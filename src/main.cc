@@ -76,7 +76,7 @@ int main(int argc, char** argv) {
   }
   if (!check_path.empty()) {
     try {
-      config::Config config = config::load_config_file(check_path, host_name());
+      config::Config config = config::load_config_file(check_path, {host_name(), machine_id()});
       for (const auto& warning : config.warnings) std::cerr << "warning: " << warning << "\n";
       std::cout << config::describe(config);
       return kExitOk;
@@ -90,7 +90,7 @@ int main(int argc, char** argv) {
   service::block_service_signals();
   try {
     auto load = [&] {
-      config::Config loaded = config::load_config_file(config_path, host_name());
+      config::Config loaded = config::load_config_file(config_path, {host_name(), machine_id()});
       config::require_state_directory(loaded);
       return loaded;
     };

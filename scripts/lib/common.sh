@@ -8,6 +8,13 @@ GPIO2MQTT_BUILD_DEPS=(
   libsystemd-dev libyaml-cpp-dev libspdlog-dev libfmt-dev
 )
 GPIO2MQTT_TEST_DEPS=(libgtest-dev libgmock-dev mosquitto mosquitto-clients dbus-daemon gpiod libbenchmark-dev)
+# tests/integration/real_clients_test.cc: clients nobody on the project wrote (python3-paho-mqtt,
+# and MQTT.js and the aedes broker from npm, see ensure_npm_packages); nodejs from Debian unless a
+# node is already there (NodeSource's nodejs carries its own npm and conflicts with Debian's).
+GPIO2MQTT_CLIENT_TEST_DEPS=(python3-paho-mqtt)
+# npm packages, pinned, kept outside the tree (the tests look there too).
+GPIO2MQTT_NPM_CACHE=${GPIO2MQTT_NPM_CACHE:-/var/cache/gpio2mqtt-npm}
+GPIO2MQTT_NPM_PACKAGES=(mqtt@5.16.0 aedes@0.51.3)
 # bench/ (scripts/bench; scripts/test builds it too and runs its 2-second smoke): Google Benchmark.
 GPIO2MQTT_BENCH_DEPS=(libbenchmark-dev mosquitto)
 # fuzz/: the libFuzzer targets are built with clang, whose fuzzer and sanitizer runtimes these are.
@@ -33,6 +40,26 @@ ensure_packages() {
     "${sudo[@]}" apt-get update -qq
   fi
   "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# Installs node and npm if missing, then GPIO2MQTT_NPM_PACKAGES into GPIO2MQTT_NPM_CACHE unless
+# the pinned versions are there already.
+ensure_npm_packages() {
+  command -v node >/dev/null || ensure_packages nodejs
+  command -v npm >/dev/null || ensure_packages npm
+  local missing=() spec name have
+  for spec in "${GPIO2MQTT_NPM_PACKAGES[@]}"; do
+    name=${spec%@*}
+    have=$(node -p "require('$GPIO2MQTT_NPM_CACHE/node_modules/$name/package.json').version" 2>/dev/null || true)
+    [ "$name@$have" = "$spec" ] || missing+=("$spec")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "installing ${missing[*]} from npm into $GPIO2MQTT_NPM_CACHE"
+  local sudo=()
+  [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+  "${sudo[@]}" mkdir -p "$GPIO2MQTT_NPM_CACHE"
+  "${sudo[@]}" npm install --prefix "$GPIO2MQTT_NPM_CACHE" --no-audit --no-fund --loglevel=error \
+    "${GPIO2MQTT_NPM_PACKAGES[@]}" >/dev/null
 }
 
 # configure_and_build DIR [cmake args...]

@@ -21,7 +21,7 @@ Bridge::Bridge(const config::Config& config, Publisher& publisher, LinePort& lin
     : config_(&config),
       publisher_(publisher),
       port_(lines),
-      outbox_(config.mqtt.queue_limit, store),
+      outbox_(config.mqtt.buffer, store),
       counter_store_(counter_store) {
   build(config);
   if (outbox_.restored()) spdlog::info("{} events queued by the previous run go out at connect", outbox_.restored());
@@ -78,7 +78,7 @@ bool Bridge::send(Message message, bool queue_if_down) {
     std::uint64_t dropped = ++counters_.events_dropped;
     if ((dropped & (dropped - 1)) == 0)
       spdlog::warn("broker unreachable: {} queued events dropped so far (queue limit {})", dropped,
-                   config_->mqtt.queue_limit);
+                   config_->mqtt.buffer);
   }
   return false;
 }
@@ -177,15 +177,50 @@ std::string Bridge::apply(std::size_t index, const Command& command, MonoTime no
   return error;
 }
 
-void Bridge::reject(std::string_view topic, std::string_view payload, const std::string& why) {
+void Bridge::reject(Line& line, std::string_view topic, std::string_view payload, const std::string& why,
+                    MonoTime now) {
   ++counters_.commands_rejected;
+  if (!line.warnings.allow(now)) {  // a flood of them: summed up by report_flood()
+    if (!line.flood_reported) line.flood_reported = now;
+    ++line.flood_dropped;
+    return;
+  }
   // `why` quotes parts of the payload (a JSON key or value: bytes 0x7f-0xff pass the parser),
   // so it is escaped as well: invalid UTF-8 from the broker must not reach the journal raw.
   spdlog::warn("rejected command on {}: '{}': {}", printable(topic, 256), printable(payload), printable(why, 1024));
 }
 
-bool Bridge::within_rate(Line& line, MonoTime now) {
-  if (line.commands.allow(now)) return true;
+// Each topic is spoken about once: a retained get or a command for an input comes back at every
+// reconnect, and a stranger's topics are not worth more than one line each.
+constexpr std::size_t kMaxNoted = 256;
+
+void Bridge::note_once(std::string_view topic, const std::string& why) {
+  ++counters_.commands_rejected;
+  if (noted_.size() > kMaxNoted || !noted_.emplace(topic).second) return;
+  if (noted_.size() > kMaxNoted) spdlog::info("ignoring commands on more than {} topics; no more are named", kMaxNoted);
+  else spdlog::info("ignoring {} (said once per topic): {}", printable(topic, 256), printable(why, 512));
+}
+
+void Bridge::on_publish_refused(std::string_view topic, const std::string& why) {
+  ++counters_.publishes_refused;
+  if (topic.ends_with("/event") && counters_.edges_published > 0) --counters_.edges_published;
+  if (refused_topics_.size() < kMaxNoted && refused_topics_.emplace(topic).second)
+    spdlog::warn("the broker refused what we published to {}: {} (said once per topic)", printable(topic, 256),
+                 printable(why, 512));
+}
+
+std::string Bridge::why_not_a_command(std::string_view topic) const {
+  std::string_view base = config_->mqtt.base_topic;
+  if (topic.size() <= base.size() + 1 || topic.substr(0, base.size()) != base) return "not a command topic";
+  std::string_view rest = topic.substr(base.size() + 1);
+  std::string_view name = rest.substr(0, rest.find('/'));
+  auto line = find(name);
+  if (!line) return "no line '" + std::string(name) + "' is configured";
+  return "line '" + std::string(name) + "' is an input: it takes get, not set";
+}
+
+bool Bridge::within_rate(Line& line, RateLimit& limit, MonoTime now) {
+  if (limit.allow(now)) return true;
   ++counters_.commands_rejected;
   ++counters_.commands_rate_limited;
   if (!line.flood_reported) {  // the first drop at once; the rest summed up by report_flood()
@@ -210,19 +245,28 @@ void Bridge::report_flood(Line& line, MonoTime now) {
 
 void Bridge::on_message(std::string_view topic, std::string_view payload, bool retained, MonoTime now) {
   auto it = commands_.find(std::string(topic));
-  if (it == commands_.end()) return reject(topic, payload, "not a command topic of this bridge");
+  if (it == commands_.end()) return note_once(topic, why_not_a_command(topic));
   auto [index, kind] = it->second;
-  if (!within_rate(lines_[index], now)) return;
-  if (retained) return reject(topic, payload, "retained commands are never acted on (publish without retain)");
   Line& line = lines_[index];
-  if (kind == TopicKind::kGet && line.counter) return publish_reading(line, line.counter->take_reading_now(now));
-  if (kind == TopicKind::kGet) return publish_state(line);
+  if (kind == TopicKind::kGet) {
+    if (retained) return note_once(topic, "a retained get is never answered (publish it without retain)");
+    if (!within_rate(line, line.gets, now)) return;
+    if (line.counter) publish_reading(line, line.counter->take_reading_now(now));
+    else publish_state(line);
+    return;
+  }
+  if (retained)
+    return reject(line, topic, payload, "retained commands are never acted on (publish without retain)", now);
   if (payload.size() > kMaxCommandPayload)
-    return reject(topic, "", "payload over " + std::to_string(kMaxCommandPayload) + " bytes, dropped unread");
-  if (line.counter) return on_counter_command(index, topic, payload, now);
+    return reject(line, topic, "", "payload over " + std::to_string(kMaxCommandPayload) + " bytes, dropped unread",
+                  now);
+  if (line.counter) {
+    if (within_rate(line, line.sets, now)) on_counter_command(index, topic, payload, now);
+    return;
+  }
   auto parsed = parse_command(payload);
-  if (auto* error = std::get_if<std::string>(&parsed)) return reject(topic, payload, *error);
-  apply(index, std::get<Command>(parsed), now);
+  if (auto* error = std::get_if<std::string>(&parsed)) return reject(line, topic, payload, *error, now);
+  if (within_rate(line, line.sets, now)) apply(index, std::get<Command>(parsed), now);
 }
 
 void Bridge::on_connected(MonoTime now) {
@@ -259,6 +303,9 @@ void Bridge::requeue(std::vector<Message> unacknowledged) {
 
 void Bridge::on_stop(MonoTime now) {
   apply_disconnect_levels();  // still connected: the new states go out before the Off status
+  // An input wired to such an output changed with it, but its edge would arrive after we stop:
+  // its true level goes out now, else its retained state stays what it was.
+  resync_inputs();
   for (Line& line : lines_) {
     if (!line.counter) continue;
     line.counter->on_time(now);
@@ -336,15 +383,9 @@ std::optional<std::size_t> Bridge::find(std::string_view name) const {
 }
 
 std::vector<std::string> command_topics(const config::Config& config) {
-  std::vector<std::string> topics;
-  for (const auto& line : config.lines) {
-    LineTopics line_topics = make_topics(config.mqtt.base_topic, line.name);
-    if (line.direction == Direction::kOutput || line.mode == config::Mode::kCounter)
-      topics.push_back(std::move(line_topics.set));
-    topics.push_back(std::move(line_topics.get));
-  }
-  std::sort(topics.begin(), topics.end());
-  return topics;
+  if (config.lines.empty()) return {};
+  LineTopics any = make_topics(config.mqtt.base_topic, "+");
+  return {any.get, any.set};
 }
 
 std::vector<std::string> Bridge::subscriptions() const { return command_topics(*config_); }

@@ -40,9 +40,9 @@ void Bridge::counter_time(Line& line, MonoTime now) {
 }
 
 void Bridge::on_counter_command(std::size_t index, std::string_view topic, std::string_view payload, MonoTime now) {
-  auto parsed = parse_counter_command(payload);
-  if (auto* error = std::get_if<std::string>(&parsed)) return reject(topic, payload, *error);
   Line& line = lines_[index];
+  auto parsed = parse_counter_command(payload);
+  if (auto* error = std::get_if<std::string>(&parsed)) return reject(line, topic, payload, *error, now);
   const auto& command = std::get<CounterCommand>(parsed);
   if (command.reset) line.counter->set_count(0);
   else line.counter->set_total(command.total);

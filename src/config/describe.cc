@@ -57,7 +57,11 @@ std::string describe(const Config& config) {
   const MqttConfig& m = config.mqtt;
   std::string out = fmt::format("{}: valid\n", config.file);
   out += fmt::format("mqtt: {} as {}, MQTT {}, keepalive {} s, QoS {}, queue {} while disconnected\n", m.server,
-                     m.client_id, m.version == 5 ? "5" : "3.1.1", m.keepalive.count(), m.qos, m.queue_limit);
+                     m.client_id,
+                     m.version == 5   ? "5"
+                     : m.version == 4 ? "3.1.1"
+                                      : "auto (5, or 3.1.1 if refused)",
+                     m.keepalive.count(), m.qos, m.buffer);
   if (!m.persistence.empty())
     out += fmt::format("persistence: the queue survives restarts in {}/outbox\n", m.persistence);
   out += fmt::format("status: {} (online {}, will {})\n", m.status.topic, m.status.online, m.status.offline);

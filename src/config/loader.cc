@@ -11,6 +11,9 @@
 #include "yaml_reader.h"
 
 namespace gpio2mqtt::config {
+
+ConfigError::ConfigError(Location where, const std::string& message)
+    : std::runtime_error(where.str() + ": " + printable_text(message)), where_(std::move(where)) {}
 namespace {
 
 ChipConfig load_chip(const YamlReader& r, const YAML::Node& key, const YAML::Node& node) {
@@ -62,9 +65,9 @@ ChipConfig load_chip(const YamlReader& r, const YAML::Node& key, const YAML::Nod
 
 LineConfig load_line(const YamlReader& r, const YAML::Node& key, const YAML::Node& node,
                      const std::vector<ChipConfig>& chips);
-MqttConfig load_mqtt(const YamlReader& r, const YAML::Node& node, const std::string& hostname);
+MqttConfig load_mqtt(const YamlReader& r, const YAML::Node& node, const Host& host);
 
-Config parse_config(const std::string& text, const std::string& file, const std::string& hostname) {
+Config parse_config(const std::string& text, const std::string& file, const Host& host) {
   YamlReader r(file);
   YAML::Node root;
   try {
@@ -83,7 +86,7 @@ Config parse_config(const std::string& text, const std::string& file, const std:
         r.fail(root["state_directory"], "state_directory: expected an absolute directory");
       config.state_directory_source = "state_directory";
     }
-    config.mqtt = load_mqtt(r, root["mqtt"], hostname);
+    config.mqtt = load_mqtt(r, root["mqtt"], host);
     if (root["dbus"])
       config.dbus = r.choice<Bus>(root["dbus"], "dbus",
                                   {{"system", Bus::kSystem}, {"session", Bus::kSession}, {"off", Bus::kOff}});
@@ -122,14 +125,14 @@ void require_state_directory(const Config& config) {
                                         "(e.g. /var/lib/gpio2mqtt), or run under systemd with StateDirectory=");
 }
 
-Config load_config_file(const std::string& path, const std::string& hostname) {
+Config load_config_file(const std::string& path, const Host& host) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw ConfigError({path, 0, 0}, "cannot open the config file");
   std::ostringstream text;
   text << in.rdbuf();
   constexpr std::size_t kMaxConfigBytes = 1 << 20;
   if (text.str().size() > kMaxConfigBytes) throw ConfigError({path, 1, 1}, "the config file is larger than 1 MiB");
-  Config config = parse_config(text.str(), path, hostname);
+  Config config = parse_config(text.str(), path, host);
   resolve_state_directory(config, std::getenv("STATE_DIRECTORY"));
   struct stat st {};
   if (config.mqtt.password_source == "inline" && stat(path.c_str(), &st) == 0 && (st.st_mode & S_IROTH))

@@ -38,8 +38,19 @@ std::string normalize_server(const YamlReader& r, const YAML::Node& node) {
   return scheme + "://" + host + ":" + std::to_string(default_port) + rest.substr(host.size());
 }
 
-std::string topic(const YamlReader& r, const YAML::Node& node, const std::string& what, const std::string& hostname) {
-  std::string value = expand_hostname(r.string(node, what), hostname);
+// The value with {hostname} and {machine_id} replaced; any other {name} is a mistake (a literal
+// "{host}" in every topic helps nobody).
+std::string expand(const YamlReader& r, const YAML::Node& node, const std::string& what, const Host& host) {
+  auto expanded = expand_placeholders(r.string(node, what), host.name, host.machine_id);
+  if (!expanded.unknown.empty())
+    r.fail(node, what + ": unknown placeholder '" + expanded.unknown + "'" +
+                     (expanded.unknown == "{machine_id}" ? " (this machine has no /etc/machine-id)"
+                                                         : "; known: {hostname}, {machine_id}"));
+  return expanded.text;
+}
+
+std::string topic(const YamlReader& r, const YAML::Node& node, const std::string& what, const Host& host) {
+  std::string value = expand(r, node, what, host);
   if (!is_valid_publish_topic(value))
     r.fail(node, what + ": '" + value + "' is not a usable topic (no '+', '#', NUL or empty levels)");
   return value;
@@ -113,9 +124,11 @@ void load_tls(const YamlReader& r, const YAML::Node& node, MqttConfig& m) {
 
 }  // namespace
 
-MqttConfig load_mqtt(const YamlReader& r, const YAML::Node& node, const std::string& hostname) {
+MqttConfig load_mqtt(const YamlReader& r, const YAML::Node& node, const Host& host) {
   MqttConfig m;
-  m.client_id = "gpio2mqtt-" + hostname;
+  // Two Pis cloned from one image share the host name but not the machine id: with one client
+  // id they would take each other's connection forever.
+  m.client_id = "gpio2mqtt-" + host.name + (host.machine_id.empty() ? "" : "-" + host.machine_id.substr(0, 8));
   m.status.topic = m.base_topic + "/status";  // also without an mqtt: section (the will's topic)
   if (!node) return m;
   r.expect_map(node, "mqtt",
@@ -123,7 +136,7 @@ MqttConfig load_mqtt(const YamlReader& r, const YAML::Node& node, const std::str
                 "username", "password", "password_file", "tls"});
   if (node["server"]) m.server = normalize_server(r, node["server"]);
   if (node["client_id"]) {
-    m.client_id = expand_hostname(r.string(node["client_id"], "mqtt.client_id"), hostname);
+    m.client_id = expand(r, node["client_id"], "mqtt.client_id", host);
     if (m.client_id.empty() || m.client_id.size() > 256)
       r.fail(node["client_id"], "mqtt.client_id: expected 1 to 256 characters");
     if (!is_mqtt_utf8(m.client_id))  // else paho refuses it at start (exit 1), or the broker at connect
@@ -139,11 +152,12 @@ MqttConfig load_mqtt(const YamlReader& r, const YAML::Node& node, const std::str
     std::string v = r.string(node["version"], "mqtt.version");
     if (v == "5") m.version = 5;
     else if (v == "3.1.1" || v == "4") m.version = 4;
-    else r.fail(node["version"], "mqtt.version: '" + v + "' is not supported; expected 5 or 3.1.1");
+    else if (v == "auto") m.version = kAutoVersion;
+    else r.fail(node["version"], "mqtt.version: '" + v + "' is not supported; expected 5, 3.1.1 or auto");
   }
-  if (node["base_topic"]) m.base_topic = topic(r, node["base_topic"], "mqtt.base_topic", hostname);
+  if (node["base_topic"]) m.base_topic = topic(r, node["base_topic"], "mqtt.base_topic", host);
   if (node["qos"]) m.qos = static_cast<int>(r.integer(node["qos"], "mqtt.qos", 0, 2));
-  if (node["buffer"]) m.queue_limit = static_cast<std::size_t>(r.integer(node["buffer"], "mqtt.buffer", 1, 10'000'000));
+  if (node["buffer"]) m.buffer = static_cast<std::size_t>(r.integer(node["buffer"], "mqtt.buffer", 1, 10'000'000));
   if (node["persistence"]) {
     // Only the form is checked: systemd creates the StateDirectory when the service starts.
     m.persistence = r.string(node["persistence"], "mqtt.persistence");
@@ -153,7 +167,7 @@ MqttConfig load_mqtt(const YamlReader& r, const YAML::Node& node, const std::str
   m.status.topic = m.base_topic + "/status";
   if (const YAML::Node& s = node["status"]) {
     r.expect_map(s, "mqtt.status", {"topic", "online", "offline"});
-    if (s["topic"]) m.status.topic = topic(r, s["topic"], "mqtt.status.topic", hostname);
+    if (s["topic"]) m.status.topic = topic(r, s["topic"], "mqtt.status.topic", host);
     if (s["online"]) m.status.online = r.string(s["online"], "mqtt.status.online");
     if (s["offline"]) m.status.offline = r.string(s["offline"], "mqtt.status.offline");
   }

@@ -11,6 +11,7 @@
 #include <deque>
 #include <mutex>
 
+#include "mqtt/connect_failure.h"
 #include "mqtt/held_queue.h"
 #include "util/tcp.h"
 #include "util/unique_fd.h"
@@ -70,16 +71,42 @@ class EventQueue {
 
 class ConnectListener : public ::mqtt::iaction_listener {
  public:
-  explicit ConnectListener(EventQueue& queue) : queue_(queue) {}
+  ConnectListener(EventQueue& queue, const config::MqttConfig& config, const std::atomic<int>& version,
+                  std::atomic<bool>& fall_back)
+      : queue_(queue), config_(config), version_(version), fall_back_(fall_back) {}
+  // On paho's thread, which has nothing else to do while disconnected: the probe may take a while.
   void on_failure(const ::mqtt::token& token) override {
-    std::string reason = "connection refused or unreachable";
-    if (token.get_return_code() != 0) reason += " (code " + std::to_string(token.get_return_code()) + ")";
-    queue_.push({Event::Kind::kConnectFailed, reason});
+    try {
+      queue_.push({Event::Kind::kConnectFailed, explain(token.get_return_code())});
+    } catch (const std::exception& e) {
+      queue_.push({Event::Kind::kConnectFailed, std::string("connection failed: ") + e.what()});
+    }
   }
   void on_success(const ::mqtt::token&) override {}  // the connected handler reports it
 
  private:
+  std::string explain(int code) {
+    if (code > 0) {
+      auto failure = describe_refusal(config_, version_, code);
+      if (failure.kind == FailureKind::kVersionRefused && config_.version == config::kAutoVersion && version_ == 5) {
+        fall_back_ = true;
+        return "the broker refuses MQTT 5 (CONNACK code " + std::to_string(code) +
+               "); trying MQTT 3.1.1 next (mqtt.version: auto)";
+      }
+      return failure.text;
+    }
+    // Paho says -1 for everything before a CONNACK: find out what it was.
+    std::string why = probe_transport(config_, std::chrono::seconds(3));
+    if (!why.empty()) return why;
+    return "the broker closed the connection before answering (paho code " + std::to_string(code) +
+           "), though it accepts connections" + (config_.tls.enabled ? " and its certificate verifies" : "") +
+           ": is mqtt.server's scheme right (mqtt, mqtts, ws, wss)?";
+  }
+
   EventQueue& queue_;
+  const config::MqttConfig& config_;
+  const std::atomic<int>& version_;
+  std::atomic<bool>& fall_back_;
 };
 
 // Wakes the loop when a publish completes while messages are held back (PahoClient::publish()).
@@ -90,7 +117,7 @@ class DeliveryListener : public ::mqtt::iaction_listener {
     if (holding_) queue_.wake();
   }
   void on_failure(const ::mqtt::token&) override {
-    if (holding_) queue_.wake();
+    queue_.wake();  // maybe the broker refused it: PahoClient::forget_acknowledged() says so
   }
 
  private:
@@ -103,53 +130,14 @@ class PahoClient : public Client {
   PahoClient(const config::MqttConfig& config, std::size_t payload_cap)
       : config_(config),
         payload_cap_(payload_cap),
-        // paho refuses a publish (-12) while 100 wait for its send thread, even connected; a burst
-        // of edges (two messages each) is more. Take as many as the outbox keeps while disconnected.
-        client_(config.server, config.client_id,
-                ::mqtt::create_options(
-                    config.version == 5 ? MQTTVERSION_5 : MQTTVERSION_3_1_1,
-                    static_cast<int>(std::min<std::size_t>(std::max<std::size_t>(config.queue_limit, 100), 1'000'000))),
-                nullptr),
-        listener_(queue_) {
-    // Handlers are set before connect(): paho refuses changes while a connect is in progress.
-    client_.set_connected_handler([this](const std::string& cause) {
-      set_tcp_nodelay_everywhere();  // before the first publish: see util/tcp.h
-      queue_.push({Event::Kind::kConnected, cause});
-    });
-    client_.set_connection_lost_handler([this](const std::string& cause) {
-      queue_.push({Event::Kind::kConnectionLost, cause.empty() ? "connection lost" : cause});
-    });
-    client_.set_message_callback([this](::mqtt::const_message_ptr message) {
-      const auto& payload = message->get_payload();
-      Event event{Event::Kind::kMessage, {}, message->get_topic()};
-      event.payload = payload.substr(0, payload_cap_ + 1);
-      event.retained = message->is_retained();
-      queue_.push(std::move(event));
-    });
-    // The version is set first: it resets clean session / clean start (libraries.md §1).
-    auto builder = ::mqtt::connect_options_builder()
-                       .mqtt_version(config.version == 5 ? MQTTVERSION_5 : MQTTVERSION_3_1_1)
-                       .keep_alive_interval(config.keepalive)
-                       .connect_timeout(std::chrono::seconds(10))
-                       .will(::mqtt::will_options(config.status.topic, config.status.offline, 1, true));
-    if (config.version == 5) builder.clean_start(true);
-    else builder.clean_session(true);
-    if (!config.username.empty()) builder.user_name(config.username);
-    if (!config.password.empty()) builder.password(config.password);
-    if (config.tls.enabled) {
-      // paho 1.2 checks neither the chain nor the host name unless asked (libraries.md §1).
-      auto ssl =
-          ::mqtt::ssl_options_builder().enable_server_cert_auth(!config.tls.insecure).verify(!config.tls.insecure);
-      if (!config.tls.ca_file.empty()) ssl.trust_store(config.tls.ca_file);  // else the system's CAs
-      if (!config.tls.cert_file.empty()) ssl.key_store(config.tls.cert_file).private_key(config.tls.key_file);
-      builder.ssl(ssl.finalize());
-    }
-    options_ = builder.finalize();
+        version_(config.version == 4 ? 4 : 5),
+        listener_(queue_, config_, version_, fall_back_) {
+    build(version_);
   }
 
   ~PahoClient() override {
     try {
-      if (client_.is_connected()) client_.disconnect(0)->wait_for(std::chrono::seconds(1));
+      if (client_->is_connected()) client_->disconnect(0)->wait_for(std::chrono::seconds(1));
     } catch (const std::exception&) {
     }
   }
@@ -161,18 +149,24 @@ class PahoClient : public Client {
     // were the window's last, held messages waited for the next edge (seen at QoS 0 under load).
     auto events = queue_.take();
     if (!held_.empty()) pump();
+    else forget_done();
     return events;
   }
 
   void connect() override {
+    if (fall_back_.exchange(false)) {
+      spdlog::warn("the broker at {} speaks only MQTT 3.1.1: using 3.1.1 (set mqtt.version: 3.1.1 to skip trying 5)",
+                   config_.server);
+      build(4);
+    }
     try {
-      client_.connect(options_, nullptr, listener_);
+      client_->connect(options_, nullptr, listener_);
     } catch (const ::mqtt::exception& e) {
       queue_.push({Event::Kind::kConnectFailed, e.what()});
     }
   }
 
-  // Flow control (found by bench/, issue 6): paho.mqtt.c 1.3.12 scans its whole command queue
+  // Flow control (found by bench/): paho.mqtt.c 1.3.12 scans its whole command queue
   // for every message id it assigns, and with MQTT 5 its send thread sleeps up to 1 s once the
   // broker's receive maximum (mosquitto: 20) is in flight, as acknowledgements do not wake it
   // (fixed upstream in 1.4, paho.mqtt.c PR #1457); past 100 queued (our create_options: mqtt.buffer)
@@ -186,13 +180,13 @@ class PahoClient : public Client {
   bool publish(const Message& message) override {
     forget_done();
     if (held_.empty() && handed_over() < kWindow) return hand_over(message);
-    if (!client_.is_connected()) return false;
+    if (!client_->is_connected()) return false;
     holding_ = true;            // before pump(): an acknowledgement from now on wakes the loop
     if (held_.push(message)) {  // more edges than the broker takes, for long: bounded
       ++held_dropped_;
       if ((held_dropped_ & (held_dropped_ - 1)) == 0)  // logged at powers of two
         spdlog::warn("the broker acknowledges slower than edges come: {} messages dropped so far (mqtt.buffer {})",
-                     held_dropped_, config_.queue_limit);
+                     held_dropped_, config_.buffer);
     }
     pump();
     return true;
@@ -217,8 +211,8 @@ class PahoClient : public Client {
     ::mqtt::subscribe_options options(false, true, ::mqtt::subscribe_options::DONT_SEND_RETAINED);
     for (const auto& topic : topics) {
       try {
-        if (config_.version == 5) client_.subscribe(topic, qos, options);
-        else client_.subscribe(topic, qos);
+        if (version_ == 5) client_->subscribe(topic, qos, options);
+        else client_->subscribe(topic, qos);
       } catch (const ::mqtt::exception& e) {
         spdlog::warn("cannot subscribe to {}: {}", topic, e.what());
       }
@@ -228,7 +222,7 @@ class PahoClient : public Client {
   void unsubscribe(const std::vector<std::string>& topics) override {
     for (const auto& topic : topics) {
       try {
-        client_.unsubscribe(topic);
+        client_->unsubscribe(topic);
       } catch (const ::mqtt::exception& e) {
         spdlog::warn("cannot unsubscribe from {}: {}", topic, e.what());
       }
@@ -241,28 +235,91 @@ class PahoClient : public Client {
       return std::max(std::chrono::milliseconds(0), std::chrono::duration_cast<std::chrono::milliseconds>(
                                                         deadline - std::chrono::steady_clock::now()));
     };
-    if (client_.is_connected())  // what flow control held back goes before the Off
+    if (client_->is_connected())  // what flow control held back goes before the Off
       for (const auto& message : held_.take_all()) hand_over(message);
     try {
       // A clean DISCONNECT discards the will (and paho 1.2 cannot ask for it), so say Off ourselves.
-      if (last && client_.is_connected())
-        client_.publish(last->topic, last->payload.data(), last->payload.size(), last->qos, last->retain)
+      if (last && client_->is_connected())
+        client_->publish(last->topic, last->payload.data(), last->payload.size(), last->qos, last->retain)
             ->wait_for(remaining() * 2 / 3);
     } catch (const ::mqtt::exception& e) {
       spdlog::warn("could not publish {} before stopping: {}", last->topic, e.what());
     }
     try {
-      client_.disconnect(static_cast<int>(remaining().count() / 2))->wait_for(remaining());
+      client_->disconnect(static_cast<int>(remaining().count() / 2))->wait_for(remaining());
     } catch (const ::mqtt::exception&) {
       // Not connected: the call still stopped any reconnect attempt in progress.
     }
   }
 
  private:
+  // A paho client speaks one MQTT version for life: falling back to 3.1.1 makes a new one.
+  void build(int version) {
+    version_ = version;
+    int paho_version = version == 5 ? MQTTVERSION_5 : MQTTVERSION_3_1_1;
+    // paho refuses a publish (-12) while 100 wait for its send thread, even connected; a burst
+    // of edges (two messages each) is more. Take as many as the outbox keeps while disconnected.
+    int buffered = static_cast<int>(std::min<std::size_t>(std::max<std::size_t>(config_.buffer, 100), 1'000'000));
+    client_.reset();  // its callbacks point here: the old one goes first
+    client_ = std::make_unique<::mqtt::async_client>(config_.server, config_.client_id,
+                                                     ::mqtt::create_options(paho_version, buffered), nullptr);
+    if (version == 4)
+      spdlog::warn(
+          "MQTT 3.1.1: a command published with retain is delivered live without its retained flag, so it is "
+          "acted on (only replays are refused), and the broker cannot say why it closed the connection; "
+          "MQTT 5 protects against both");
+    // Handlers are set before connect(): paho refuses changes while a connect is in progress.
+    client_->set_connected_handler([this](const std::string& cause) {
+      set_tcp_nodelay_everywhere();  // before the first publish: see util/tcp.h
+      taken_over_ = false;
+      queue_.push({Event::Kind::kConnected, cause});
+    });
+    client_->set_connection_lost_handler([this](const std::string& cause) {
+      Event event{Event::Kind::kConnectionLost, cause.empty() ? "connection lost" : cause};
+      if (taken_over_.exchange(false)) {
+        event.text = "the broker gave our session to another client with the same client id '" + config_.client_id +
+                     "' (MQTT 5 reason: session taken over)";
+        event.taken_over = true;
+      }
+      queue_.push(std::move(event));
+    });
+    client_->set_disconnected_handler([this](const ::mqtt::properties&, ::mqtt::ReasonCode reason) {
+      if (reason == ::mqtt::ReasonCode::SESSION_TAKEN_OVER) taken_over_ = true;
+      else if (reason != ::mqtt::ReasonCode::SUCCESS)
+        spdlog::warn("the broker is closing the connection: reason code {}", static_cast<int>(reason));
+    });
+    client_->set_message_callback([this](::mqtt::const_message_ptr message) {
+      const auto& payload = message->get_payload();
+      Event event{Event::Kind::kMessage, {}, message->get_topic()};
+      event.payload = payload.substr(0, payload_cap_ + 1);
+      event.retained = message->is_retained();
+      queue_.push(std::move(event));
+    });
+    // The version is set first: it resets clean session / clean start.
+    auto builder = ::mqtt::connect_options_builder()
+                       .mqtt_version(paho_version)
+                       .keep_alive_interval(config_.keepalive)
+                       .connect_timeout(std::chrono::seconds(10))
+                       .will(::mqtt::will_options(config_.status.topic, config_.status.offline, 1, true));
+    if (version == 5) builder.clean_start(true);
+    else builder.clean_session(true);
+    if (!config_.username.empty()) builder.user_name(config_.username);
+    if (!config_.password.empty()) builder.password(config_.password);
+    if (config_.tls.enabled) {
+      // paho 1.2 checks neither the chain nor the host name unless asked.
+      auto ssl =
+          ::mqtt::ssl_options_builder().enable_server_cert_auth(!config_.tls.insecure).verify(!config_.tls.insecure);
+      if (!config_.tls.ca_file.empty()) ssl.trust_store(config_.tls.ca_file);  // else the system's CAs
+      if (!config_.tls.cert_file.empty()) ssl.key_store(config_.tls.cert_file).private_key(config_.tls.key_file);
+      builder.ssl(ssl.finalize());
+    }
+    options_ = builder.finalize();
+  }
+
   bool hand_over(const Message& message) {
     try {
-      auto token = client_.publish(message.topic, message.payload.data(), message.payload.size(), message.qos,
-                                   message.retain, nullptr, delivered_);
+      auto token = client_->publish(message.topic, message.payload.data(), message.payload.size(), message.qos,
+                                    message.retain, nullptr, delivered_);
       if (message.qos > 0) in_flight_.emplace_back(std::move(token), message);
       else unwritten_.push_back(std::move(token));
       return true;
@@ -292,21 +349,32 @@ class PahoClient : public Client {
 
   // Acknowledgements arrive roughly in order: dropping the finished ones at the front keeps
   // the list as short as what is really in flight.
+  // A publish the broker refused (an MQTT 5 PUBACK reason code >= 128) is done too: sending it
+  // again would be refused again. It is reported instead, and not counted as published.
   void forget_acknowledged() {
-    while (!in_flight_.empty() && in_flight_.front().first->is_complete() &&
-           in_flight_.front().first->get_return_code() == 0)
+    while (!in_flight_.empty() && in_flight_.front().first->is_complete()) {
+      const auto& [token, message] = in_flight_.front();
+      // Paho 1.3 completes such a publish as a success that carries the reason code.
+      int reason = version_ == 5 ? std::max(static_cast<int>(token->get_reason_code()), token->get_return_code()) : 0;
+      if (token->get_return_code() != 0 && reason < 128) break;  // lost with the connection: sent again
+      if (reason >= 128)
+        queue_.push({Event::Kind::kPublishRefused, describe_publish_refusal(config_, reason), message.topic});
       in_flight_.pop_front();
+    }
   }
 
   config::MqttConfig config_;
   std::size_t payload_cap_;
   EventQueue queue_;
   std::atomic<bool> holding_{false};
-  HeldQueue held_{config_.queue_limit};           // beyond kWindow, not handed to paho yet; superseded states skipped
+  HeldQueue held_{config_.buffer};                // beyond kWindow, not handed to paho yet; superseded states skipped
   std::uint64_t held_dropped_ = 0;                // the oldest held, dropped beyond mqtt.buffer
   DeliveryListener delivered_{queue_, holding_};  // outlives client_, which calls it
-  ::mqtt::async_client client_;
+  std::atomic<int> version_;                      // 5 or 4 (3.1.1): what client_ speaks
+  std::atomic<bool> fall_back_{false};            // auto: the broker refused 5, use 3.1.1 from the next connect
+  std::atomic<bool> taken_over_{false};           // the broker's DISCONNECT said so; the loss follows
   ConnectListener listener_;
+  std::unique_ptr<::mqtt::async_client> client_;
   ::mqtt::connect_options options_;
   std::deque<std::pair<::mqtt::delivery_token_ptr, Message>> in_flight_;
   std::deque<::mqtt::delivery_token_ptr> unwritten_;  // QoS 0 handed over, not written yet

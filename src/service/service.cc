@@ -2,7 +2,6 @@
 
 #include <signal.h>
 #include <spdlog/spdlog.h>
-#include <sys/inotify.h>
 #include <sys/signalfd.h>
 
 #include <algorithm>
@@ -43,12 +42,6 @@ void block_service_signals() {
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
 }
 
-std::chrono::seconds Backoff::next() {
-  auto delay = next_;
-  next_ = std::min(next_ * 2, std::chrono::seconds(60));
-  return delay;
-}
-
 Service::Service(config::Config config, LineSet& lines, ServiceParts parts)
     : config_(std::make_unique<config::Config>(std::move(config))),
       lines_(lines),
@@ -59,32 +52,30 @@ Service::Service(config::Config config, LineSet& lines, ServiceParts parts)
       counter_file_(config_->state_directory.empty() ? nullptr
                                                      : std::make_unique<CounterFile>(config_->state_directory)),
       bridge_(*config_, publisher_, lines, outbox_file_.get(), counter_file_.get()),
+      connection_(loop_,
+                  [this] {
+                    spdlog::info("connecting to {}", config_->mqtt.server);
+                    client_->connect();
+                  }),
+      gpio_(loop_, lines, parts_.device_dir,
+            {.edge = [this](std::size_t line,
+                            const gpio::EdgeEvent& event) { bridge_.on_edge(line, event, loop_.now()); },
+             .level = [this](std::size_t line) { return bridge_.level(line); },
+             .lines_back = [this] { bridge_.resync_inputs(); },
+             .problem_changed = [this] { report_status(); }}),
       started_at_us_(realtime_us()) {
   sigset_t set = service_signals();
   signal_fd_.reset(signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC));
   if (!signal_fd_.valid()) throw std::system_error(errno, std::generic_category(), "signalfd");
   signal_watch_ = loop_.watch(signal_fd_.get(), "signals", [this] { on_signal(); });
   bridge_timer_ = loop_.timer("timers", [this] { bridge_.on_time(loop_.now()); });
-  reconnect_timer_ = loop_.timer("reconnect", [this] {
-    spdlog::info("connecting to {}", config_->mqtt.server);
-    client_->connect();
-  });
-  gpio_retry_timer_ = loop_.timer("gpio retry", [this] { reopen_lines(); });
   status_timer_ = loop_.timer("status", [this] { report_status(); });
   watchdog_timer_ = loop_.timer("watchdog", [this] { systemd_.notify("WATCHDOG=1"); });
-  watch_gpio();
-  watch_devices();
+  gpio_.watch(*config_);
   use_client(parts_.make_client(config_->mqtt));
 }
 
 Service::~Service() = default;
-
-void Service::watch_gpio() {
-  // All anew: a number still listed may belong to a new request now, and epoll forgot the old one.
-  gpio_watches_.clear();
-  for (int fd : lines_.event_fds())
-    gpio_watches_.emplace(fd, loop_.watch(fd, "gpio events", [this, fd] { on_gpio(fd); }));
-}
 
 void Service::use_client(std::unique_ptr<mqtt::Client> client) {
   client_owner_ = std::move(client);
@@ -143,7 +134,8 @@ void Service::after_each_wakeup() {
   const auto& now = bridge_.counters();
   bool changed = now.edges_published != reported_.edges_published ||
                  now.commands_applied != reported_.commands_applied ||
-                 now.commands_rejected != reported_.commands_rejected || now.events_dropped != reported_.events_dropped;
+                 now.commands_rejected != reported_.commands_rejected ||
+                 now.events_dropped != reported_.events_dropped || now.publishes_refused != reported_.publishes_refused;
   if (changed && !status_timer_.armed()) status_timer_.arm_after(kCounterReportPeriod);
 }
 
@@ -160,77 +152,6 @@ void Service::on_signal() {
   }
 }
 
-void Service::on_gpio(int fd) {
-  edges_.clear();
-  try {
-    lines_.read_events(fd, edges_);
-  } catch (const gpio::GpioError& e) {
-    return on_gpio_failure(fd, e.what());
-  }
-  MonoTime now = loop_.now();
-  for (const auto& [line, event] : edges_) bridge_.on_edge(line, event, now);
-}
-
-void Service::on_gpio_failure(int fd, const std::string& why) {
-  // The fd stays readable once its chip is gone: watching it further would spin the loop.
-  if (fd >= 0) gpio_watches_.erase(fd);  // its own handler may be running: the loop allows it
-  if (!gpio_problem_.empty()) return;    // a retry is already planned
-  auto delay = gpio_backoff_.next();
-  gpio_problem_ = why;
-  spdlog::error("GPIO: {}; opening the lines again in {} s", why, delay.count());
-  gpio_retry_timer_.arm_after(delay);
-  report_status();
-}
-
-void Service::watch_devices() {
-  bool kernel_chips = std::any_of(config_->chips.begin(), config_->chips.end(),
-                                  [](const auto& chip) { return chip.kind != config::ChipConfig::Kind::kSimulated; });
-  if (!kernel_chips || device_watch_.valid()) return;
-  device_watch_.reset(inotify_init1(IN_NONBLOCK | IN_CLOEXEC));
-  if (!device_watch_.valid() || inotify_add_watch(device_watch_.get(), "/dev", IN_CREATE | IN_DELETE) < 0) {
-    spdlog::warn("cannot watch /dev for GPIO chips coming and going: {}", std::strerror(errno));
-    device_watch_.reset();
-    return;
-  }
-  device_events_ = loop_.watch(device_watch_.get(), "/dev watch", [this] { on_device_events(); });
-}
-
-void Service::on_device_events() {
-  alignas(inotify_event) char buffer[4096];
-  ssize_t length;
-  while ((length = read(device_watch_.get(), buffer, sizeof buffer)) > 0) {
-    for (char* at = buffer; at < buffer + length;) {
-      auto* event = reinterpret_cast<inotify_event*>(at);
-      at += sizeof(inotify_event) + event->len;
-      std::string name = event->len ? event->name : "";
-      if (name.rfind("gpiochip", 0) != 0) continue;
-      if ((event->mask & IN_DELETE) && lines_.uses_device(name)) on_gpio_failure(-1, "/dev/" + name + " was removed");
-      else if ((event->mask & IN_CREATE) && !gpio_problem_.empty())
-        reopen_lines();  // maybe ours is back: no need to wait for the backoff
-    }
-  }
-}
-
-void Service::reopen_lines() {
-  try {
-    lines_.reopen(*config_, [this](std::size_t line) { return bridge_.level(line); });
-  } catch (const std::exception& e) {
-    auto delay = gpio_backoff_.next();
-    gpio_problem_ = e.what();
-    spdlog::error("GPIO: cannot open the lines again: {}; retrying in {} s", e.what(), delay.count());
-    gpio_retry_timer_.arm_after(delay);
-    watch_gpio();  // whatever did open
-    report_status();
-    return;
-  }
-  spdlog::info("GPIO: the lines are back");
-  gpio_problem_.clear();
-  gpio_backoff_.reset();
-  watch_gpio();
-  bridge_.resync_inputs();
-  report_status();
-}
-
 void Service::on_mqtt_events() {
   for (auto& event : client_->take_events()) {
     MonoTime now = loop_.now();
@@ -238,9 +159,7 @@ void Service::on_mqtt_events() {
       case mqtt::Event::Kind::kConnected:
         spdlog::info("connected to {} ({})", config_->mqtt.server, event.text);
         warn_about_the_connection();
-        backoff_.reset();
-        reconnect_timer_.disarm();
-        connection_problem_.clear();
+        if (connection_.on_connected() && dbus_) dbus_->properties_changed({"LastError"});
         // Subscribed on every connect: with a clean session the broker forgot them.
         client_->subscribe(bridge_.subscriptions(), config_->mqtt.qos);
         bridge_.on_connected(now);
@@ -249,10 +168,13 @@ void Service::on_mqtt_events() {
         break;
       case mqtt::Event::Kind::kConnectFailed:
       case mqtt::Event::Kind::kConnectionLost:
-        on_connection_down(event.text);
+        on_connection_down(event);
         break;
       case mqtt::Event::Kind::kMessage:
         bridge_.on_message(event.topic, event.payload, event.retained, now);
+        break;
+      case mqtt::Event::Kind::kPublishRefused:
+        bridge_.on_publish_refused(event.topic, event.text);
         break;
     }
   }
@@ -277,15 +199,14 @@ void Service::warn_about_the_connection() {
   }
 }
 
-void Service::on_connection_down(const std::string& why) {
+void Service::on_connection_down(const mqtt::Event& event) {
   bool was_connected = bridge_.connected();
   if (was_connected) bridge_.on_disconnected(loop_.now(), client_->take_unacknowledged());
-  auto delay = backoff_.next();
-  spdlog::warn("broker {} unreachable, retrying in {} s: {}", config_->mqtt.server, delay.count(), why);
-  connection_problem_ = "retrying in " + std::to_string(delay.count()) + " s: " + why;
-  reconnect_timer_.arm_after(delay);
+  connection_.on_down(event, config_->mqtt);
   report_status();
-  if (was_connected && dbus_) dbus_->properties_changed({"Connected"});
+  if (dbus_)
+    dbus_->properties_changed(was_connected ? std::vector<std::string>{"Connected", "LastError"}
+                                            : std::vector<std::string>{"LastError"});
 }
 
 void Service::stop() {

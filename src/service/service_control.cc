@@ -28,11 +28,12 @@ void Service::report_status() {
   if (bridge_.connected())
     text = "connected to " + config_->mqtt.server + ", " + plural(config_->lines.size() - outputs, "input") + ", " +
            plural(outputs, "output") + ", " + std::to_string(counters.edges_published) + " edges published";
-  else if (!connection_problem_.empty())
-    text = "broker " + config_->mqtt.server + " unreachable, " + connection_problem_;
+  else if (!connection_.problem().empty()) text = connection_.problem();
   else text = "connecting to " + config_->mqtt.server;
-  if (!gpio_problem_.empty()) text += "; GPIO failing: " + gpio_problem_;
+  if (!gpio_.problem().empty()) text += "; GPIO failing: " + gpio_.problem();
   if (counters.events_dropped) text += ", " + std::to_string(counters.events_dropped) + " queued events dropped";
+  if (counters.publishes_refused)
+    text += ", " + std::to_string(counters.publishes_refused) + " publishes refused by the broker";
   if (!last_error_.empty()) text += "; reload failed: " + last_error_;
   if (auto errors = loop_.handler_errors()) text += "; " + plural(errors, "internal error") + " (see the log)";
   systemd_.status(text);
@@ -114,12 +115,12 @@ std::optional<dbus::CallError> Service::reload() {
   config::StatusConfig old_status = config_->mqtt.status;
   // The outbox is sized and stored once, at start: those two keys alone need no new connection.
   auto connection_part = [](config::MqttConfig mqtt) {
-    mqtt.queue_limit = 0;
+    mqtt.buffer = 0;
     mqtt.persistence.clear();
     return mqtt;
   };
   bool mqtt_changed = !(connection_part(next->mqtt) == connection_part(config_->mqtt));
-  if (next->mqtt.queue_limit != config_->mqtt.queue_limit || next->mqtt.persistence != config_->mqtt.persistence)
+  if (next->mqtt.buffer != config_->mqtt.buffer || next->mqtt.persistence != config_->mqtt.persistence)
     spdlog::warn("reload: mqtt.buffer and mqtt.persistence take effect at the next start");
   if (next->has_counters() && next->state_directory != config_->state_directory)
     spdlog::warn("reload: state_directory takes effect at the next start; counters stay in {}",
@@ -128,22 +129,21 @@ std::optional<dbus::CallError> Service::reload() {
   // Subscribed before reconfigure() publishes the new lines' states: paho and the broker keep
   // the order, so a command sent by someone who saw a new state is not missed.
   bool same_connection = !mqtt_changed && bridge_.connected();
-  if (same_connection) client_->subscribe(minus(new_topics, old_topics), config_->mqtt.qos);
+  if (auto added = minus(new_topics, old_topics); same_connection && !added.empty())
+    client_->subscribe(added, config_->mqtt.qos);
   bridge_.reconfigure(*next);
   std::swap(config_, next);  // the old config lives until here: the bridge pointed into it
   next.reset();
-  watch_gpio();
-  watch_devices();
+  gpio_.watch(*config_);
   if (mqtt_changed) {
     spdlog::info("reload: the mqtt section changed: reconnecting to {}", config_->mqtt.server);
     bridge_.on_client_replaced();
     client_->shutdown(Message{old_status.topic, old_status.offline, 1, true}, std::chrono::seconds(2));
     use_client(parts_.make_client(config_->mqtt));
-    backoff_.reset();
-    reconnect_timer_.disarm();
+    connection_.start_over();
     client_->connect();
-  } else if (same_connection) {
-    client_->unsubscribe(minus(old_topics, new_topics));
+  } else if (auto gone = minus(old_topics, new_topics); same_connection && !gone.empty()) {
+    client_->unsubscribe(gone);
   }
   if (dbus_changed) open_dbus();
   bool had_error = !last_error_.empty();

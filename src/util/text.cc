@@ -2,9 +2,11 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <fstream>
 
 namespace gpio2mqtt {
 
@@ -39,15 +41,23 @@ std::string ascii_lower(std::string_view text) {
   return out;
 }
 
-std::string expand_hostname(std::string_view text, std::string_view hostname) {
-  static constexpr std::string_view kToken = "{hostname}";
-  std::string out;
-  std::size_t from = 0;
-  for (std::size_t at; (at = text.find(kToken, from)) != std::string_view::npos; from = at + kToken.size()) {
-    out.append(text.substr(from, at - from));
-    out.append(hostname);
+Expanded expand_placeholders(std::string_view text, std::string_view hostname, std::string_view machine_id) {
+  Expanded out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    std::size_t end = text[i] == '{' ? text.find('}', i) : std::string_view::npos;
+    std::string_view name = end == std::string_view::npos ? std::string_view() : text.substr(i + 1, end - i - 1);
+    bool placeholder = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+    });
+    if (!placeholder) {
+      out.text += text[i];
+      continue;
+    }
+    if (name == "hostname") out.text += hostname;
+    else if (name == "machine_id" && !machine_id.empty()) out.text += machine_id.substr(0, 8);
+    else if (out.unknown.empty()) out.unknown = text.substr(i, end - i + 1);
+    i = end;
   }
-  out.append(text.substr(from));
   return out;
 }
 
@@ -62,27 +72,50 @@ bool is_safe_topic_level(std::string_view name) {
 // Well-formed UTF-8 without control characters (U+0000..U+001F, U+007F..U+009F): MQTT 5 section
 // 1.5.4 and 3.1.1 section 1.5.3. Brokers close the connection on anything else (mosquitto:
 // "Malformed UTF-8"), so a topic that is not is refused in the config rather than at every connect.
-bool is_mqtt_utf8(std::string_view text) {
-  for (std::size_t i = 0; i < text.size();) {
-    auto lead = static_cast<unsigned char>(text[i]);
-    std::size_t length = lead < 0x80           ? 1
-                         : (lead >> 5) == 0x6  ? 2
-                         : (lead >> 4) == 0xe  ? 3
-                         : (lead >> 3) == 0x1e ? 4
-                                               : 0;
-    if (length == 0 || text.size() - i < length) return false;
-    char32_t code = length == 1 ? lead : lead & (0x7f >> length);
-    for (std::size_t k = 1; k < length; ++k) {
-      auto next = static_cast<unsigned char>(text[i + k]);
-      if ((next & 0xc0) != 0x80) return false;
-      code = (code << 6) | (next & 0x3f);
-    }
-    static constexpr char32_t kShortest[] = {0, 0, 0x80, 0x800, 0x10000};  // no overlong forms
-    if (code < kShortest[length] || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return false;
-    if (code <= 0x1f || (code >= 0x7f && code <= 0x9f)) return false;
-    i += length;
+namespace {
+
+// The length of the well-formed UTF-8 character at text[i] that is not a control character,
+// or 0 (a control character, a stray byte, an overlong or cut-off sequence).
+std::size_t text_character_at(std::string_view text, std::size_t i) {
+  auto lead = static_cast<unsigned char>(text[i]);
+  std::size_t length = lead < 0x80 ? 1 : (lead >> 5) == 0x6 ? 2 : (lead >> 4) == 0xe ? 3 : (lead >> 3) == 0x1e ? 4 : 0;
+  if (length == 0 || text.size() - i < length) return 0;
+  char32_t code = length == 1 ? lead : lead & (0x7f >> length);
+  for (std::size_t k = 1; k < length; ++k) {
+    auto next = static_cast<unsigned char>(text[i + k]);
+    if ((next & 0xc0) != 0x80) return 0;
+    code = (code << 6) | (next & 0x3f);
   }
+  static constexpr char32_t kShortest[] = {0, 0, 0x80, 0x800, 0x10000};  // no overlong forms
+  if (code < kShortest[length] || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return 0;
+  if (code <= 0x1f || (code >= 0x7f && code <= 0x9f)) return 0;
+  return length;
+}
+
+}  // namespace
+
+bool is_mqtt_utf8(std::string_view text) {
+  for (std::size_t i = 0, length; i < text.size(); i += length)
+    if ((length = text_character_at(text, i)) == 0) return false;
   return true;
+}
+
+std::string printable_text(std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (std::size_t i = 0, length; i < text.size(); i += length) {
+    length = text_character_at(text, i);
+    if (length && text[i] != '\\') {
+      out.append(text.substr(i, length));
+      continue;
+    }
+    auto c = static_cast<unsigned char>(text[i]);
+    out += "\\x";
+    out += kHex[c >> 4];
+    out += kHex[c & 15];
+    length = 1;
+  }
+  return out;
 }
 
 bool is_valid_publish_topic(std::string_view topic) {
@@ -90,6 +123,15 @@ bool is_valid_publish_topic(std::string_view topic) {
   if (topic.front() == '/' || topic.back() == '/') return false;
   if (topic.find("//") != std::string_view::npos) return false;
   return topic.find_first_of(std::string_view("+#\0", 3)) == std::string_view::npos && is_mqtt_utf8(topic);
+}
+
+std::string machine_id() {
+  for (const char* path : {"/etc/machine-id", "/var/lib/dbus/machine-id"}) {
+    std::ifstream in(path);
+    std::string id;
+    if (in >> id && id.size() == 32 && id.find_first_not_of("0123456789abcdef") == std::string::npos) return id;
+  }
+  return "";
 }
 
 std::string host_name() {

@@ -14,8 +14,13 @@ std::optional<std::chrono::nanoseconds> parse_duration(std::string_view text);
 // Lower-cases ASCII letters.
 std::string ascii_lower(std::string_view text);
 
-// Replaces every "{hostname}" with `hostname`.
-std::string expand_hostname(std::string_view text, std::string_view hostname);
+// `text` with every {hostname} and {machine_id} (its first 8 hex digits) replaced. Any other
+// {name} (letters, digits, '_'), or {machine_id} when `machine_id` is empty, is left in `unknown`.
+struct Expanded {
+  std::string text;
+  std::string unknown;  // the first unknown placeholder, braces included
+};
+Expanded expand_placeholders(std::string_view text, std::string_view hostname, std::string_view machine_id);
 
 // A name usable as one MQTT topic level: letters, digits, '_', '-', '.'; not empty.
 bool is_safe_topic_level(std::string_view name);
@@ -24,12 +29,18 @@ bool is_safe_topic_level(std::string_view name);
 // identifiers, user names). Brokers close the connection on anything else.
 bool is_mqtt_utf8(std::string_view text);
 
+// `text` with control characters, backslashes and bytes that are not well-formed UTF-8 escaped
+// as \xNN, and everything else (küche too) kept: for messages that quote what a user wrote.
+std::string printable_text(std::string_view text);
+
 // A topic to publish to: no '+', '#', NUL, no empty level, not empty; well-formed UTF-8 without
 // control characters.
 bool is_valid_publish_topic(std::string_view topic);
 
 // The machine's host name (gethostname), "localhost" if it cannot be read.
 std::string host_name();
+// /etc/machine-id (32 hex digits), empty if there is none.
+std::string machine_id();
 
 }  // namespace gpio2mqtt
 

@@ -123,11 +123,6 @@ TEST_F(ABridgeWithACounter, RefusesOtherCommandsAndRetainedOnes) {
   EXPECT_EQ(bridge_->counter_reading(kMeter)->count, 1000u);
 }
 
-TEST_F(ABridgeWithACounter, SubscribesToItsSetTopic) {
-  auto topics = bridge_->subscriptions();
-  EXPECT_NE(std::find(topics.begin(), topics.end(), "pi/meter/set"), topics.end());
-}
-
 TEST_F(ABridgeWithACounter, KeepsTheCountOverAReloadThatChangesItsSettings) {
   pulse(1s);
   pulse(2s);

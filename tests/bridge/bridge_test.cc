@@ -178,8 +178,58 @@ TEST_F(ABridge, RepublishesAStateOnGet) {
             (std::vector<Message>{{"pi/button/state", "OFF", 1, true}, {"pi/relay/state", "OFF", 1, true}}));
 }
 
-TEST_F(ABridge, SubscribesToSetForOutputsAndGetForAll) {
-  EXPECT_EQ(bridge_->subscriptions(), (std::vector<std::string>{"pi/button/get", "pi/relay/get", "pi/relay/set"}));
+TEST_F(ABridge, SubscribesToEveryLinesSetAndGetUnderItsBaseTopic) {
+  EXPECT_EQ(bridge_->subscriptions(), (std::vector<std::string>{"pi/+/get", "pi/+/set"}));
+}
+
+// What the log says while `body` runs.
+template <typename F>
+std::string logged_by(F&& body) {
+  std::ostringstream log;
+  auto previous = spdlog::default_logger();
+  spdlog::set_default_logger(
+      std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::ostream_sink_st>(log)));
+  body();
+  spdlog::set_default_logger(previous);
+  return log.str();
+}
+
+std::size_t occurrences(const std::string& text, const std::string& needle) {
+  std::size_t n = 0;
+  for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+  return n;
+}
+
+TEST_F(ABridge, SaysOncePerTopicThatItIgnoresASetForAnInputOrAnUnknownLineAndARetainedGet) {
+  auto log = logged_by([&] {
+    for (int reconnect = 0; reconnect < 3; ++reconnect) {
+      bridge_->on_message("pi/button/set", "ON", false, 1s);
+      bridge_->on_message("pi/garage/set", "ON", false, 1s);
+      bridge_->on_message("pi/relay/get", "", true, 1s);
+    }
+  });
+  EXPECT_EQ(occurrences(log,
+                        "ignoring pi/button/set (said once per topic): line 'button' is an input: it takes get, "
+                        "not set"),
+            1u)
+      << log;
+  EXPECT_EQ(occurrences(log, "ignoring pi/garage/set (said once per topic): no line 'garage' is configured"), 1u);
+  EXPECT_EQ(occurrences(log, "ignoring pi/relay/get (said once per topic): a retained get is never answered"), 1u);
+  EXPECT_TRUE(publisher_.take().empty());
+  EXPECT_TRUE(lines_.writes.empty());
+  EXPECT_EQ(bridge_->counters().commands_rejected, 9u);
+}
+
+TEST_F(ABridge, StillAnswersAndObeysALineWhoseCommandsAreFloodedWithGarbageOrGets) {
+  for (int i = 0; i < 100; ++i) {
+    command("garbage", 1s);
+    command("ON", 1s, /*retained=*/true);
+    bridge_->on_message("pi/relay/get", "", false, 1s);
+  }
+  publisher_.take();
+  command("ON", 1s);  // the sets' own budget is untouched
+  EXPECT_EQ(lines_.writes, (std::vector<std::pair<std::size_t, bool>>{{kRelay, true}}));
+  EXPECT_EQ(bridge_->counters().commands_rejected, 200u + (100u - static_cast<std::size_t>(kCommandBurst)));
 }
 
 TEST_F(ABridge, QueuesEventsWhileDisconnectedAndDeliversThemInOrder) {
@@ -253,6 +303,20 @@ TEST_F(ABridge, PublishesTheSafeLevelBeforeStopping) {
   publisher_.take();
   bridge_->on_stop(3s);
   EXPECT_EQ(publisher_.take(), (std::vector<Message>{{"pi/relay/state", "OFF", 1, true}}));
+}
+
+TEST_F(ABridge, PublishesTheTrueLevelOfAnInputWiredToAnOutputItSwitchesOffAtStop) {
+  command("ON");
+  lines_.levels[kButton] = true;  // the wire: the button follows the relay
+  bridge_->on_edge(kButton, edge(true, 1s), 1s);
+  bridge_->on_time(2s);
+  publisher_.take();
+  lines_.on_write = [&](std::size_t line, bool active) {
+    if (line == kRelay) lines_.levels[kButton] = active;
+  };
+  bridge_->on_stop(3s);  // no edge will be read any more: the level is
+  EXPECT_EQ(publisher_.take(),
+            (std::vector<Message>{{"pi/relay/state", "OFF", 1, true}, {"pi/button/state", "OFF", 1, true}}));
 }
 
 TEST_F(ABridge, DropsAFloodOfCommandsBeyondTheRateLimit) {

@@ -1,6 +1,7 @@
 // Recording fakes for the bridge's ports.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <stdexcept>
 #include <vector>
@@ -32,7 +33,8 @@ class FakeLines : public LinePort {
   std::map<std::size_t, bool> levels;
   std::vector<std::pair<std::size_t, bool>> writes;
   bool fail = false;
-  bool kernel_debounce = false;  // as a libgpiod 2.x chip: the kernel debounces every input
+  bool kernel_debounce = false;                     // as a libgpiod 2.x chip: the kernel debounces every input
+  std::function<void(std::size_t, bool)> on_write;  // e.g. an input wired to the output
   bool kernel_debounced(std::size_t) const override { return kernel_debounce; }
   bool read(std::size_t line) override {
     if (fail) throw std::runtime_error("chip gone");
@@ -42,6 +44,7 @@ class FakeLines : public LinePort {
     if (fail) throw std::runtime_error("chip gone");
     writes.emplace_back(line, active);
     levels[line] = active;
+    if (on_write) on_write(line, active);
   }
 };
 

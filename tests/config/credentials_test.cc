@@ -152,7 +152,7 @@ TEST(TheSecurityExample, LoadsWithItsFilesInPlace) {
 )" + kRest,
                           "c.yaml", "pi");
   EXPECT_EQ(c.mqtt.password, "secret");
-  EXPECT_EQ(c.mqtt.queue_limit, 10000u);
+  EXPECT_EQ(c.mqtt.buffer, 10000u);
   EXPECT_EQ(c.mqtt.persistence, "/var/lib/gpio2mqtt");
   EXPECT_NE(describe(c).find("persistence: the queue survives restarts in /var/lib/gpio2mqtt/outbox"),
             std::string::npos);

@@ -87,6 +87,39 @@ TEST(TheConfigLoader, ExpandsTheHostnameInTopicsAndAddsADefaultPort) {
   EXPECT_EQ(c.lines[0].offset, 2u);
 }
 
+TEST(TheConfigLoader, MakesTheDefaultClientIdUniquePerMachine) {
+  // Two Pis cloned from one image keep the host name but get their own /etc/machine-id.
+  Config c = parse_config(kChips + "lines: {x: {line: 2}}\n", "c.yaml",
+                          Host("raspberrypi", "3d1219c7c4c5404aaa1f6d2a48adfda4"));
+  EXPECT_EQ(c.mqtt.client_id, "gpio2mqtt-raspberrypi-3d1219c7");
+  EXPECT_EQ(parse_config(kChips + "lines: {x: {line: 2}}\n", "c.yaml", "pi").mqtt.client_id, "gpio2mqtt-pi");
+}
+
+TEST(TheConfigLoader, AcceptsAutoAsTheMqttVersion) {
+  EXPECT_EQ(parse_config("mqtt: {version: auto}\n" + kChips + "lines: {x: {line: 2}}\n", "c.yaml", "pi").mqtt.version,
+            kAutoVersion);
+}
+
+TEST(TheConfigLoader, RefusesAnUnknownPlaceholderWithItsPlace) {
+  EXPECT_EQ(error_of("mqtt:\n  client_id: gpio2mqtt-{host}\n" + kChips + "lines: {}\n"),
+            "2:14: mqtt.client_id: unknown placeholder '{host}'; known: {hostname}, {machine_id}");
+  EXPECT_EQ(error_of("mqtt: {base_topic: 'home/{HOSTNAME}'}\n" + kChips + "lines: {}\n"),
+            "1:20: mqtt.base_topic: unknown placeholder '{HOSTNAME}'; known: {hostname}, {machine_id}");
+  EXPECT_EQ(error_of("mqtt: {status: {topic: '{hostname}/{x}/status'}}\n" + kChips + "lines: {}\n"),
+            "1:24: mqtt.status.topic: unknown placeholder '{x}'; known: {hostname}, {machine_id}");
+}
+
+TEST(TheConfigLoader, StatesTheAsciiRuleForLineNames) {
+  EXPECT_EQ(error_of(kChips + "lines:\n  küche_licht: {line: A}\n"),
+            "4:3: line 'küche_licht': a line name is one topic level and part of ids that must be ASCII: use ASCII "
+            "letters (a-z, A-Z), digits, '_', '-' or '.'");
+}
+
+TEST(TheConfigLoader, EscapesWhatIsNotTextWhenItQuotesTheFile) {
+  EXPECT_EQ(error_of("mqtt: {qos: \"\\e[31mhigh\\xff\"}\n" + kChips + "lines: {}\n"),
+            "1:13: mqtt.qos: expected a whole number, got '\\x1b[31mhighÿ'");
+}
+
 TEST(TheConfigLoader, NamesTheFileLineAndColumnOfEachMistake) {
   EXPECT_EQ(error_of(kChips + "lines:\n  a: {line: A, colour: red}\n"),
             "4:16: line 'a': unknown key 'colour'; expected one of: chip, line, direction, edge, bias, active_low, "
@@ -110,7 +143,8 @@ TEST(TheConfigLoader, NamesTheFileLineAndColumnOfEachMistake) {
   EXPECT_EQ(error_of("mqtt: {status: {topic: 'a/#'}}\n" + kChips + "lines: {}\n"),
             "1:24: mqtt.status.topic: 'a/#' is not a usable topic (no '+', '#', NUL or empty levels)");
   EXPECT_EQ(error_of(kChips + "lines:\n  'a+': {line: A}\n"),
-            "4:3: line 'a+': a line name is a topic level: use letters, digits, '_', '-' or '.'");
+            "4:3: line 'a+': a line name is one topic level and part of ids that must be ASCII: use ASCII letters "
+            "(a-z, A-Z), digits, '_', '-' or '.'");
   EXPECT_EQ(error_of(kChips + "lines:\n  a: {line: A, debounce: 10}\n"),
             "4:26: line 'a'.debounce: '10' is not a duration; expected a number and a unit, e.g. 10ms, 1.5s, 2m");
   EXPECT_EQ(error_of("mqtt: {keepalive: soon}\n" + kChips + "lines: {}\n"),
@@ -121,7 +155,7 @@ TEST(TheConfigLoader, NamesTheFileLineAndColumnOfEachMistake) {
             "4:22: line 'a': no chip 'other'; configured chips: main");
   EXPECT_EQ(error_of(kChips + "lines:\n  a: {line: 7}\n"), "4:13: line 'a': chip 'main' has 3 lines (offsets 0..2)");
   EXPECT_EQ(error_of("mqtt: {version: 4.0}\n" + kChips + "lines: {}\n"),
-            "1:17: mqtt.version: '4.0' is not supported; expected 5 or 3.1.1");
+            "1:17: mqtt.version: '4.0' is not supported; expected 5, 3.1.1 or auto");
   EXPECT_EQ(error_of("mqtt: {server: 'http://x'}\n" + kChips + "lines: {}\n"),
             "1:16: mqtt.server: unknown scheme 'http'; expected mqtt, mqtts, tcp, ssl, ws or wss");
   EXPECT_EQ(error_of("mqtt: {server: 'mqtt://x:99999'}\n" + kChips + "lines: {}\n"),

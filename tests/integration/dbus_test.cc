@@ -136,6 +136,22 @@ TEST_F(ADaemonOnDbus, SignalsWhenTheBrokerIsLost) {
   connection_->leaveEventLoop();
 }
 
+TEST_F(ADaemonOnDbus, SaysWhyTheBrokerConnectionIsDownInLastErrorAndClearsItOnceBack) {
+  start_on_bus();
+  EXPECT_EQ(property<std::string>("LastError"), "");
+  broker_->kill();
+  std::string refused = "cannot connect to " + broker_->url() + ", retrying in ";
+  ASSERT_TRUE(eventually(
+      [&] {
+        auto error = property<std::string>("LastError");
+        return error.find(refused) == 0 && error.find(": connection refused by 127.0.0.1 port") != std::string::npos;
+      },
+      10s))
+      << property<std::string>("LastError");
+  broker_->start();
+  EXPECT_TRUE(eventually([&] { return property<std::string>("LastError").empty(); }, 20s));
+}
+
 TEST_F(ADaemonOnDbus, ReloadsOnRequestAndReportsAnInvalidConfig) {
   start_on_bus();
   write_file(daemon_->config_path(),

@@ -24,7 +24,7 @@ class ADaemonWithPersistence : public ADaemonDrivenThroughItsControlSocket {
   void queue_while_down_then_end_with(int signal, int edges) {
     start(persistent_config());
     broker_->kill();
-    ASSERT_TRUE(eventually([&] { return daemon_->log().find("unreachable") != std::string::npos; }, 10s));
+    ASSERT_TRUE(eventually([&] { return daemon_->log().find("lost the connection to") != std::string::npos; }, 10s));
     toggle(edges);
     ASSERT_TRUE(eventually([&] { return stored_records() >= static_cast<std::size_t>(edges); }, 10s))
         << stored_records() << " of " << edges << " stored\n"

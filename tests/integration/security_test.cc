@@ -3,8 +3,10 @@
 #include <sys/stat.h>
 
 #include <cstdlib>
+#include <filesystem>
 
 #include "daemon_fixture.h"
+#include "notify_socket.h"
 
 namespace gpio2mqtt::testing {
 namespace {
@@ -32,10 +34,12 @@ class ADaemonOverTls : public ::testing::Test {
       chmod 644 server.key passwd ca.crt server.crt; } >setup.log 2>&1)";
     ASSERT_EQ(std::system(script.c_str()), 0) << "certificate set-up failed; see " << dir_ << "/setup.log";
     tls_port_ = free_port();
-    broker_ = std::make_unique<Mosquitto>(dir_, "listener " + std::to_string(tls_port_) + " 127.0.0.1\ncafile " + dir_ +
-                                                    "/ca.crt\ncertfile " + dir_ + "/server.crt\nkeyfile " + dir_ +
-                                                    "/server.key\nallow_anonymous false\npassword_file " + dir_ +
-                                                    "/passwd\n");
+    wss_port_ = free_port();
+    std::string tls = "cafile " + dir_ + "/ca.crt\ncertfile " + dir_ + "/server.crt\nkeyfile " + dir_ +
+                      "/server.key\nallow_anonymous false\npassword_file " + dir_ + "/passwd\n";
+    broker_ =
+        std::make_unique<Mosquitto>(dir_, "listener " + std::to_string(tls_port_) + " 127.0.0.1\n" + tls + "listener " +
+                                              std::to_string(wss_port_) + " 127.0.0.1\nprotocol websockets\n" + tls);
     observer_ = std::make_unique<MqttTestClient>(broker_->url(), "observer");  // on the plain listener
     observer_->subscribe("raspberry/#");
   }
@@ -59,6 +63,7 @@ class ADaemonOverTls : public ::testing::Test {
 
   std::string dir_;
   int tls_port_ = 0;
+  int wss_port_ = 0;  // MQTT over WebSockets over TLS
   std::unique_ptr<Mosquitto> broker_;
   std::unique_ptr<MqttTestClient> observer_;
   std::unique_ptr<Daemon> daemon_;
@@ -74,15 +79,31 @@ TEST_F(ADaemonOverTls, ConnectsWithItsCaAndAPasswordFile) {
   EXPECT_EQ(daemon_->log().find("insecure"), std::string::npos);
 }
 
-TEST_F(ADaemonOverTls, RefusesABrokerTheSystemStoreDoesNotTrust) {
+TEST_F(ADaemonOverTls, ConnectsOverSecureWebSockets) {
+  std::string c = config("localhost", "{ca_file: " + dir_ + "/ca.crt}");
+  c.replace(c.find("mqtts://localhost:" + std::to_string(tls_port_)),
+            std::string("mqtts://localhost:").size() + std::to_string(tls_port_).size(),
+            "wss://localhost:" + std::to_string(wss_port_));
+  start(c);
+  ASSERT_TRUE(came_online());
+  std::size_t from = observer_->size();
+  observer_->publish("raspberry/relay/set", "ON");
+  EXPECT_TRUE(observer_->wait_for("raspberry/relay/state", "ON", from));
+}
+
+TEST_F(ADaemonOverTls, RefusesABrokerTheSystemStoreDoesNotTrustAndSaysWhy) {
   start(config("localhost", ""));
-  ASSERT_TRUE(logged("unreachable"));
+  ASSERT_TRUE(logged("cannot connect to mqtts://localhost:" + std::to_string(tls_port_) +
+                     ": TLS: the broker's certificate is not trusted: self-signed certificate in certificate chain; "
+                     "set mqtt.tls.ca_file to the CA that signed it"));
   EXPECT_FALSE(came_online(1s));
 }
 
-TEST_F(ADaemonOverTls, RefusesABrokerWhoseCertificateNamesAnotherHost) {
+TEST_F(ADaemonOverTls, RefusesABrokerWhoseCertificateNamesAnotherHostAndSaysSo) {
   start(config("127.0.0.1", "{ca_file: " + dir_ + "/ca.crt}"));  // the certificate says localhost
-  ASSERT_TRUE(logged("unreachable"));
+  ASSERT_TRUE(
+      logged("TLS: host name mismatch: the broker's certificate is for localhost, not '127.0.0.1'; "
+             "use one of those names in mqtt.server"));
   EXPECT_FALSE(came_online(1s));
 }
 
@@ -92,13 +113,30 @@ TEST_F(ADaemonOverTls, ConnectsUnverifiedOnlyWhenToldInsecureAndWarns) {
   EXPECT_TRUE(logged("TLS certificate verification is off"));
 }
 
-TEST_F(ADaemonOverTls, IsRefusedWithAWrongPasswordAndNeverLogsIt) {
+TEST_F(ADaemonOverTls, IsRefusedWithAWrongPasswordSaysSoEverywhereAndNeverLogsThePassword) {
   std::string wrong = dir_ + "/wrong-password";
   write_file(wrong, "n0t-the-passw0rd\n");
-  start(config("localhost", "{ca_file: " + dir_ + "/ca.crt}", wrong));
-  ASSERT_TRUE(logged("unreachable"));
+  NotifySocket systemd(dir_ + "/notify");
+  daemon_ = std::make_unique<Daemon>(dir_, config("localhost", "{ca_file: " + dir_ + "/ca.crt}", wrong),
+                                     std::vector<std::string>{systemd.env()});
+  std::string why =
+      "the broker refused the connection: not authorised (reason code 135); check mqtt.username "
+      "('pi') and the password (mqtt.password_file " +
+      wrong + "), and that the broker lets this user connect";
+  ASSERT_TRUE(logged(why));
+  EXPECT_TRUE(systemd.wait_for("STATUS=cannot connect to mqtts://localhost:" + std::to_string(tls_port_) +
+                               ", retrying in 1 s: " + why));
   EXPECT_FALSE(came_online(1s));
   EXPECT_EQ(daemon_->log().find("n0t-the-passw0rd"), std::string::npos);
+}
+
+TEST_F(ADaemonOverTls, NamesAWrongPasswordOnMqtt311Too) {
+  std::string wrong = dir_ + "/wrong-password";
+  write_file(wrong, "n0t-the-passw0rd\n");
+  std::string yaml = config("localhost", "{ca_file: " + dir_ + "/ca.crt}", wrong);
+  yaml.replace(yaml.find("version: 5"), 10, "version: 3.1.1");
+  start(yaml);
+  ASSERT_TRUE(logged("the broker refused the connection: not authorised (CONNACK code 5); check mqtt.username"));
 }
 
 TEST_F(ADaemonOverTls, KeepsThePasswordOutOfCheckConfig) {
@@ -107,6 +145,37 @@ TEST_F(ADaemonOverTls, KeepsThePasswordOutOfCheckConfig) {
   EXPECT_EQ(check.wait(10s), 0);
   EXPECT_NE(check.log().find("login: user pi, password from " + dir_ + "/password"), std::string::npos) << check.log();
   EXPECT_EQ(check.log().find(kPassword), std::string::npos);
+}
+
+// A broker whose ACL does not let us publish events acknowledges them with an MQTT 5 error
+// (PUBACK "not authorised"): that is said, and they are not counted as published.
+TEST(ABrokerAcl, RefusingOurEventsIsReportedAndNotCountedAsPublished) {
+  if (!Mosquitto::available()) GTEST_SKIP() << "needs mosquitto";
+  std::string dir = make_temp_dir("gpio2mqtt-acl");
+  chmod(dir.c_str(), 0755);  // mosquitto drops root for its own user before reading the file
+  write_file(dir + "/acl",
+             "topic readwrite raspberry/status\ntopic readwrite raspberry/+/state\ntopic readwrite raspberry/+/set\n"
+             "topic readwrite raspberry/+/get\ntopic read raspberry/+/event\n");
+  chmod((dir + "/acl").c_str(), 0644);
+  Mosquitto broker(dir, "", "acl_file " + dir + "/acl\n");
+  MqttTestClient observer(broker.url(), "observer");
+  observer.subscribe("raspberry/#");
+  NotifySocket systemd(dir + "/notify");
+  Daemon daemon(dir, demo_config(broker.url()), {systemd.env()});
+  ASSERT_TRUE(observer.wait_for("raspberry/status", kOn)) << daemon.log();
+  observer.publish("raspberry/relay/set", "ON");  // the wired button's edge makes an event
+  ASSERT_TRUE(observer.wait_for("raspberry/button/state", "ON"));
+  EXPECT_TRUE(eventually(
+      [&] {
+        return daemon.log().find(
+                   "the broker refused what we published to raspberry/button/event: not authorised "
+                   "(reason code 135): the broker's ACL does not let anonymous clients publish there") !=
+               std::string::npos;
+      },
+      10s))
+      << daemon.log();
+  EXPECT_TRUE(systemd.wait_for("1 output, 0 edges published, 1 publishes refused by the broker")) << daemon.log();
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -50,9 +50,11 @@ for line in Type=notify 'ExecStart=/usr/sbin/gpio2mqtt --config /etc/gpio2mqtt/c
     RestartPreventExitStatus=78 User=gpio2mqtt Group=gpio2mqtt SupplementaryGroups=gpio \
     DevicePolicy=closed 'DeviceAllow=char-gpiochip rw' StateDirectory=gpio2mqtt \
     ConfigurationDirectory=gpio2mqtt 'Documentation=man:gpio2mqtt(8) man:gpio2mqtt.yaml(5)' \
-    'RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6'; do
+    'RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6' 'After=network-online.target mosquitto.service'; do
   check "the unit says $line" unit_has "$line"
 done
+check "a local mosquitto is an ordering only, never a dependency" \
+  bash -c '! grep -E "^(Wants|Requires|BindsTo|Requisite)=.*mosquitto" "$1"' _ "$unit"
 
 log "package files: D-Bus policy"
 check "the policy is well-formed XML" xmllint --noout "$policy"

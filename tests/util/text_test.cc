@@ -22,10 +22,24 @@ TEST(ADuration, RejectsWhatIsNotOne) {
     EXPECT_FALSE(parse_duration(text)) << text;
 }
 
-TEST(AHostnameToken, IsExpandedEverywhere) {
-  EXPECT_EQ(expand_hostname("gpio2mqtt-{hostname}", "pi"), "gpio2mqtt-pi");
-  EXPECT_EQ(expand_hostname("{hostname}/{hostname}", "a"), "a/a");
-  EXPECT_EQ(expand_hostname("plain", "a"), "plain");
+TEST(Placeholders, AreExpandedEverywhere) {
+  EXPECT_EQ(expand_placeholders("gpio2mqtt-{hostname}", "pi", "").text, "gpio2mqtt-pi");
+  EXPECT_EQ(expand_placeholders("{hostname}/{hostname}", "a", "").text, "a/a");
+  EXPECT_EQ(expand_placeholders("{hostname}-{machine_id}", "pi", "3d1219c7c4c5404aaa1f6d2a48adfda4").text,
+            "pi-3d1219c7");
+  EXPECT_EQ(expand_placeholders("plain {} { x } {", "a", "").text, "plain {} { x } {");
+}
+
+TEST(Placeholders, NameTheFirstUnknownOne) {
+  EXPECT_EQ(expand_placeholders("home/{host}/{HOSTNAME}", "pi", "").unknown, "{host}");
+  EXPECT_EQ(expand_placeholders("{HOSTNAME}", "pi", "").unknown, "{HOSTNAME}");
+  EXPECT_EQ(expand_placeholders("{machine_id}", "pi", "").unknown, "{machine_id}");  // none here
+  EXPECT_EQ(expand_placeholders("{hostname}", "pi", "").unknown, "");
+}
+
+TEST(PrintableText, KeepsUtf8AndEscapesControlCharactersStrayBytesAndBackslashes) {
+  EXPECT_EQ(printable_text("küche_licht"), "küche_licht");
+  EXPECT_EQ(printable_text("a\x1b[2Jb\xff\\"), "a\\x1b[2Jb\\xff\\x5c");
 }
 
 TEST(ATopic, MustNotHoldWildcardsNulOrEmptyLevels) {

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "gpio2mqtt/bridge/command.h"
@@ -44,10 +45,13 @@ struct Counters {
   std::uint64_t events_dropped = 0;  // the outbox overflowed while disconnected
   std::uint64_t line_errors = 0;
   std::uint64_t commands_rate_limited = 0;  // also counted in commands_rejected
+  std::uint64_t publishes_refused = 0;      // by the broker (MQTT 5 PUBACK error, e.g. its ACL)
 };
 
-// Commands (set and get) each line takes: 10 a second on average, bursts of 20. A flood beyond
-// that is dropped and counted, so it can neither starve the loop nor wear out a relay.
+// Commands each line takes, sets and gets apart: 10 a second on average, bursts of 20. A flood
+// beyond that is dropped and counted, so it can neither starve the loop nor wear out a relay;
+// invalid or retained commands are refused without taking from it (a flood of garbage must not
+// keep out the valid ones), and warned about at most as often.
 inline constexpr double kCommandRate = 10;
 inline constexpr double kCommandBurst = 20;
 inline constexpr std::chrono::seconds kFloodReportPeriod{10};
@@ -57,7 +61,8 @@ struct LineTopics {
   std::string count, total, rate;  // a counter's
 };
 LineTopics make_topics(const std::string& base_topic, const std::string& line_name);
-// The command topics (set and get) of a config's lines, sorted: what a bridge subscribes to.
+// What a bridge subscribes to: every line's set and get under the base topic (wildcards, so that
+// a command for an input or an unknown line is heard, and answered with a note).
 std::vector<std::string> command_topics(const config::Config& config);
 
 class Bridge {
@@ -83,6 +88,9 @@ class Bridge {
   // After the last goodbye: the events the broker never acknowledged are queued again, so with
   // a store the next run sends them.
   void on_stopped(std::vector<Message> unacknowledged);
+  // The broker refused what we published to `topic` (`why`): not published after all, so an
+  // event is taken back from edges_published; said once per topic.
+  void on_publish_refused(std::string_view topic, const std::string& why);
   // Ends debounce periods and pulses that are due.
   void on_time(MonoTime now);
   std::optional<MonoTime> next_deadline() const;
@@ -125,8 +133,10 @@ class Bridge {
     std::uint64_t kernel_global_seqno = 0;
     std::optional<MonoTime> pulse_end{};
     bool pulse_revert = false;
-    RateLimit commands{kCommandRate, kCommandBurst};
-    std::uint64_t flood_dropped = 0;  // since the last report (the first drop is reported at once)
+    RateLimit sets{kCommandRate, kCommandBurst};
+    RateLimit gets{kCommandRate, kCommandBurst};
+    RateLimit warnings{kCommandRate, kCommandBurst};  // about refused commands
+    std::uint64_t flood_dropped = 0;                  // since the last report (the first drop is reported at once)
     std::optional<MonoTime> flood_reported{};
     std::optional<Counter> counter{};  // mode: counter, made once the level is known
   };
@@ -145,9 +155,12 @@ class Bridge {
   std::string drive(std::size_t index, bool active);
   void apply_disconnect_levels();
   void requeue(std::vector<Message> unacknowledged);
-  void reject(std::string_view topic, std::string_view payload, const std::string& why);
+  void reject(Line& line, std::string_view topic, std::string_view payload, const std::string& why, MonoTime now);
+  // Not a command of ours, or one never acted on: counted, and said once per topic (at info).
+  void note_once(std::string_view topic, const std::string& why);
+  std::string why_not_a_command(std::string_view topic) const;
   // False (and counted, and logged once per kFloodReportPeriod) when the line is flooded.
-  bool within_rate(Line& line, MonoTime now);
+  bool within_rate(Line& line, RateLimit& limit, MonoTime now);
   // Every kFloodReportPeriod while a line is flooded: how many commands were dropped.
   void report_flood(Line& line, MonoTime now);
 
@@ -164,6 +177,8 @@ class Bridge {
   LinePort& port_;
   std::vector<Line> lines_;
   std::unordered_map<std::string, std::pair<std::size_t, TopicKind>> commands_;
+  std::unordered_set<std::string> noted_;           // topics note_once() spoke about, at most kMaxNoted
+  std::unordered_set<std::string> refused_topics_;  // on_publish_refused() spoke about
   Outbox outbox_;
   CounterStore* counter_store_;
   Counters counters_;

@@ -39,16 +39,19 @@ struct TlsConfig {
   bool operator==(const TlsConfig&) const = default;
 };
 
+// mqtt.version: auto: MQTT 5, and 3.1.1 once the broker refuses 5.
+inline constexpr int kAutoVersion = 0;
+
 struct MqttConfig {
   std::string server = "mqtt://127.0.0.1:1883";
   std::string client_id;  // {hostname} expanded; default gpio2mqtt-<hostname>
   std::chrono::seconds keepalive{60};
-  int version = 5;  // 5, or 4 for 3.1.1
+  int version = 5;  // 5, 4 for 3.1.1, or kAutoVersion
   std::string base_topic = "raspberry";
   int qos = 1;
   StatusConfig status;
-  std::size_t queue_limit = 10000;  // messages kept while the broker is unreachable
-  std::string persistence;          // a directory where they survive a restart; empty: memory only
+  std::size_t buffer = 10000;  // messages kept while the broker is unreachable
+  std::string persistence;     // a directory where they survive a restart; empty: memory only
   std::string username;
   std::string password;         // a secret: never logged, printed or exported
   std::string password_source;  // "inline", or the file it was read from

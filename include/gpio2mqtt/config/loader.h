@@ -10,18 +10,27 @@ namespace gpio2mqtt::config {
 
 class ConfigError : public std::runtime_error {
  public:
-  ConfigError(Location where, const std::string& message)
-      : std::runtime_error(where.str() + ": " + message), where_(std::move(where)) {}
+  // The message quotes the file: what is not printable text is escaped, never passed on raw.
+  ConfigError(Location where, const std::string& message);
   const Location& where() const { return where_; }
 
  private:
   Location where_;
 };
 
-// Reads and validates `path`; `hostname` replaces {hostname} in client_id and topics.
-Config load_config_file(const std::string& path, const std::string& hostname);
+// This machine, for the {hostname} and {machine_id} placeholders in client_id and topics, and
+// for the default client id.
+struct Host {
+  Host(const char* name_) : name(name_) {}
+  Host(std::string name_, std::string machine_id_ = "") : name(std::move(name_)), machine_id(std::move(machine_id_)) {}
+  std::string name;
+  std::string machine_id;  // as in /etc/machine-id; empty when unknown
+};
+
+// Reads and validates `path`.
+Config load_config_file(const std::string& path, const Host& host);
 // The same for text already read; `file` is the name used in messages.
-Config parse_config(const std::string& text, const std::string& file, const std::string& hostname);
+Config parse_config(const std::string& text, const std::string& file, const Host& host);
 // Where counters keep their totals when the file does not say: `environment` ($STATE_DIRECTORY,
 // may be null; load_config_file passes it).
 void resolve_state_directory(Config& config, const char* environment);

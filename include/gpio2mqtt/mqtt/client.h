@@ -12,11 +12,14 @@
 namespace gpio2mqtt::mqtt {
 
 struct Event {
-  enum class Kind { kConnected, kConnectFailed, kConnectionLost, kMessage } kind;
+  // kPublishRefused: the broker acknowledged one of our publishes with an error (MQTT 5 PUBACK
+  // reason code >= 128, e.g. its ACL), so it was not published; `topic` is where it went.
+  enum class Kind { kConnected, kConnectFailed, kConnectionLost, kMessage, kPublishRefused } kind;
   std::string text{};  // the cause for connection events
   std::string topic{};
   std::string payload{};  // cut to just over the client's payload cap: larger is dropped unread
   bool retained = false;
+  bool taken_over = false;  // kConnectionLost: another client connected with our client id
 };
 
 class Client {

@@ -13,8 +13,10 @@
 #include "gpio2mqtt/dbus/endpoint.h"
 #include "gpio2mqtt/mqtt/client.h"
 #include "gpio2mqtt/util/clock.h"
+#include "service/connection_supervisor.h"
 #include "service/counter_file.h"
 #include "service/event_loop.h"
+#include "service/gpio_supervisor.h"
 #include "service/line_set.h"
 #include "service/outbox_file.h"
 #include "service/systemd.h"
@@ -24,16 +26,6 @@ namespace gpio2mqtt::service {
 // Blocks SIGTERM, SIGINT and SIGHUP in the calling thread; call it before any other thread
 // starts (paho's), so that they inherit the mask and the signals reach the loop's signalfd only.
 void block_service_signals();
-
-// Reconnect delays: 1 s, doubling to 60 s; back to 1 s after a successful connect.
-class Backoff {
- public:
-  std::chrono::seconds next();
-  void reset() { next_ = std::chrono::seconds(1); }
-
- private:
-  std::chrono::seconds next_{1};
-};
 
 class ClientPublisher : public bridge::Publisher {
  public:
@@ -52,6 +44,8 @@ struct ServiceParts {
   std::function<config::Config()> load_config;
   // What timers and the bridge are told the time is; borrowed, so it outlives the service.
   const Clock* clock = &monotonic_clock();
+  // Where GPIO chip nodes come and go (and udev gives them their group).
+  std::string device_dir = "/dev";
 };
 
 class Service : public dbus::DaemonControl {
@@ -75,7 +69,8 @@ class Service : public dbus::DaemonControl {
   std::string broker() const override { return config_->mqtt.server; }
   std::uint64_t started_at_us() const override { return started_at_us_; }
   bridge::Counters counters() const override { return bridge_.counters(); }
-  std::string last_error() const override { return last_error_; }
+  // A failed reload, else why the broker connection is down.
+  std::string last_error() const override { return last_error_.empty() ? connection_.problem() : last_error_; }
   std::vector<dbus::LineView> lines() const override;
   std::optional<bool> get_line(const std::string& name) const override;
   std::optional<dbus::CallError> set_line(const std::string& name, bool active) override;
@@ -86,17 +81,8 @@ class Service : public dbus::DaemonControl {
  private:
   void on_signal();
   void on_mqtt_events();
-  void on_gpio(int fd);
-  // A chip stopped answering (unplugged, driver gone): stop watching it and retry with backoff.
-  void on_gpio_failure(int fd, const std::string& why);
-  void reopen_lines();
-  // /dev/gpiochip* appearing and vanishing (inotify): Linux 6.1 does not wake an epoll waiter
-  // on a request fd when its chip goes away, so a removed device is noticed here instead.
-  void watch_devices();
-  void on_device_events();
-  void on_connection_down(const std::string& why);
+  void on_connection_down(const mqtt::Event& event);
   void warn_about_the_connection();
-  void watch_gpio();
   void use_client(std::unique_ptr<mqtt::Client> client);
   void open_dbus();
   void after_each_wakeup();
@@ -113,26 +99,18 @@ class Service : public dbus::DaemonControl {
   ClientPublisher publisher_{client_};
   bridge::Bridge bridge_;
   UniqueFd signal_fd_;
-  UniqueFd device_watch_;
-  Backoff backoff_;
-  Backoff gpio_backoff_;
   SystemdNotifier systemd_;
   std::unique_ptr<dbus::Endpoint> dbus_;
   // Registrations, after the fds they watch: they go first.
   FdWatch signal_watch_;
-  FdWatch device_events_;
   FdWatch client_watch_;
   FdWatch dbus_watch_;
-  std::map<int, FdWatch> gpio_watches_;  // by fd: a failing chip's are dropped one by one
   Timer bridge_timer_;
-  Timer reconnect_timer_;
   Timer watchdog_timer_;
   Timer status_timer_;
-  Timer gpio_retry_timer_;
-  std::vector<std::pair<std::size_t, gpio::EdgeEvent>> edges_;
+  ConnectionSupervisor connection_;
+  GpioSupervisor gpio_;
   std::string last_error_;
-  std::string connection_problem_;
-  std::string gpio_problem_;
   bridge::Counters reported_{};
   bool warned_plain_remote_ = false;
   bool stopping_ = false;
