@@ -1,8 +1,6 @@
 #include "scenario.h"
 
 #include <signal.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -14,10 +12,10 @@
 #include <stdexcept>
 #include <thread>
 
+#include "control_socket.h"
 #include "mosquitto.h"
 #include "probe.h"
 #include "process.h"
-#include "util/unique_fd.h"
 
 namespace gpio2mqtt::bench {
 namespace {
@@ -40,22 +38,9 @@ double us(std::uint64_t later, std::uint64_t earlier) {
   return static_cast<double>(static_cast<std::int64_t>(later - earlier)) / 1000.0;
 }
 
-UniqueFd connect_control(const std::string& path) {
-  UniqueFd fd(socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-  sockaddr_un address{};
-  address.sun_family = AF_UNIX;
-  std::strncpy(address.sun_path, path.c_str(), sizeof address.sun_path - 1);
-  if (connect(fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0)
-    throw std::runtime_error("cannot connect to the control socket " + path + ": " + std::strerror(errno));
-  return fd;
-}
-
 // Blocks while the daemon's socket queue is full: that is the flow control of "as fast as it goes".
-void send_pull(int fd, bool high) {
-  static const std::string kHigh = "pull IN 1", kLow = "pull IN 0";
-  const std::string& command = high ? kHigh : kLow;
-  while (send(fd, command.data(), command.size(), 0) < 0)
-    if (errno != EINTR) throw std::runtime_error(std::string("control socket: ") + std::strerror(errno));
+void send_pull(testing::ControlSocket& control, bool high) {
+  if (!control.pull("IN", high)) throw std::runtime_error(std::string("control socket: ") + std::strerror(errno));
 }
 
 }  // namespace
@@ -276,8 +261,8 @@ QosRun Scenario::run(int qos, int index) {
   std::string name = "gpio2mqtt-qos" + std::to_string(qos) + "-run" + std::to_string(index);
   std::string config = write_config(qos, name);
   RunningDaemon daemon(options_, *probe_, config, options_.dir + "/" + name + ".log");
-  UniqueFd control = connect_control(options_.dir + "/" + name + ".sock");
-  Toggle toggle = [fd = control.get()](bool high) { send_pull(fd, high); };
+  testing::ControlSocket control(options_.dir + "/" + name + ".sock");
+  Toggle toggle = [&control](bool high) { send_pull(control, high); };
   std::uint64_t seq_base = 0;
   bool level = false;
   for (double hz : options_.rates) {

@@ -79,6 +79,14 @@ void check_config(const Config& c, const std::string& text) {
     fail("a topic that is not well-formed UTF-8 without control characters was accepted: '" + printable(m.base_topic) +
              "' / '" + printable(m.status.topic) + "'",
          text);
+  const HomeAssistantConfig& ha = c.homeassistant;
+  if (!is_valid_publish_topic(ha.prefix) || !is_valid_publish_topic(ha.status_topic))
+    fail("an unusable Home Assistant topic was accepted: '" + printable(ha.prefix) + "' / '" +
+             printable(ha.status_topic) + "'",
+         text);
+  if (ha.device_id.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") !=
+      std::string::npos)
+    fail("a Home Assistant device_id with characters discovery topics refuse: '" + printable(ha.device_id) + "'", text);
   for (const ChipConfig& chip : c.chips) {
     check_location(chip.where, text);
     if (chip.kind == ChipConfig::Kind::kSimulated && chip.simulated.lines.empty())

@@ -4,23 +4,31 @@
 # fuzz/CMakeLists.txt builds the same library with clang and the fuzzing sanitizers.
 # Needs GPIO2MQTT_YAML_TARGET and spdlog found.
 set(GPIO2MQTT_SRC_DIR ${CMAKE_CURRENT_LIST_DIR})
+# The version goes into the Home Assistant discovery payload (bridge/discovery.cc) and --version.
+configure_file(${GPIO2MQTT_SRC_DIR}/version.h.in ${CMAKE_CURRENT_BINARY_DIR}/include/gpio2mqtt/version.h @ONLY)
 add_library(gpio2mqtt_logic STATIC
+  ${GPIO2MQTT_SRC_DIR}/bridge/announcer.cc
   ${GPIO2MQTT_SRC_DIR}/bridge/bridge.cc
   ${GPIO2MQTT_SRC_DIR}/bridge/bridge_counters.cc
   ${GPIO2MQTT_SRC_DIR}/bridge/command.cc
   ${GPIO2MQTT_SRC_DIR}/bridge/counter.cc
   ${GPIO2MQTT_SRC_DIR}/bridge/debounce.cc
+  ${GPIO2MQTT_SRC_DIR}/bridge/discovery.cc
   ${GPIO2MQTT_SRC_DIR}/bridge/outbox.cc
   ${GPIO2MQTT_SRC_DIR}/config/config.cc
   ${GPIO2MQTT_SRC_DIR}/config/describe.cc
+  ${GPIO2MQTT_SRC_DIR}/config/entity.cc
+  ${GPIO2MQTT_SRC_DIR}/config/homeassistant_loader.cc
   ${GPIO2MQTT_SRC_DIR}/config/line_loader.cc
   ${GPIO2MQTT_SRC_DIR}/config/loader.cc
   ${GPIO2MQTT_SRC_DIR}/config/mqtt_loader.cc
   ${GPIO2MQTT_SRC_DIR}/config/yaml_reader.cc
   ${GPIO2MQTT_SRC_DIR}/util/clock.cc
+  ${GPIO2MQTT_SRC_DIR}/util/json.cc
   ${GPIO2MQTT_SRC_DIR}/util/text.cc
 )
 # include/gpio2mqtt: the design (interfaces, typed config, bridge, the service's entry), included
 # as "gpio2mqtt/..."; src: the private headers beside their sources, included as "dir/file.h".
-target_include_directories(gpio2mqtt_logic PUBLIC ${GPIO2MQTT_SRC_DIR}/../include ${GPIO2MQTT_SRC_DIR})
+target_include_directories(gpio2mqtt_logic PUBLIC ${GPIO2MQTT_SRC_DIR}/../include ${GPIO2MQTT_SRC_DIR}
+  ${CMAKE_CURRENT_BINARY_DIR}/include)
 target_link_libraries(gpio2mqtt_logic PUBLIC ${GPIO2MQTT_YAML_TARGET} spdlog::spdlog)

@@ -14,6 +14,7 @@
 #include "gpio2mqtt/version.h"
 #include "mqtt/paho_client.h"
 #include "util/logging.h"
+#include "util/machine_id.h"
 #include "util/text.h"
 
 namespace {
@@ -30,6 +31,19 @@ Bridge Linux GPIO lines to MQTT.
 Exit codes: 0 stopped cleanly, 1 runtime failure, 64 bad usage, 69 GPIO unavailable
 (e.g. a line held by another program), 78 invalid configuration.
 )";
+
+// The config with what only this machine knows filled in: the Home Assistant device id.
+gpio2mqtt::config::Config load(const std::string& path) {
+  using namespace gpio2mqtt;
+  config::Config config = config::load_config_file(path, {host_name(), machine_id()});
+  auto& ha = config.homeassistant;
+  if (ha.device_id.empty()) {
+    std::string warning;
+    ha.device_id = derived_device_id(ha.device_id_seed, &warning);
+    if (ha.discovery && !warning.empty()) config.warnings.push_back(warning);
+  }
+  return config;
+}
 
 }  // namespace
 
@@ -76,7 +90,7 @@ int main(int argc, char** argv) {
   }
   if (!check_path.empty()) {
     try {
-      config::Config config = config::load_config_file(check_path, {host_name(), machine_id()});
+      config::Config config = load(check_path);
       for (const auto& warning : config.warnings) std::cerr << "warning: " << warning << "\n";
       std::cout << config::describe(config);
       return kExitOk;
@@ -89,19 +103,19 @@ int main(int argc, char** argv) {
   // Before paho starts its threads, so that only the loop's signalfd sees these signals.
   service::block_service_signals();
   try {
-    auto load = [&] {
-      config::Config loaded = config::load_config_file(config_path, {host_name(), machine_id()});
-      config::require_state_directory(loaded);
-      return loaded;
-    };
-    config::Config config = load();
+    config::Config config = load(config_path);
+    config::require_state_directory(config);
     for (const auto& warning : config.warnings) spdlog::warn("{}", warning);
     auto hardware = gpio::make_hardware_provider();
     service::LineSet lines(config, hardware.get(), "gpio2mqtt");
     auto make_client = [](const config::MqttConfig& mqtt) {
       return mqtt::make_paho_client(mqtt, bridge::kMaxCommandPayload);
     };
-    service::Service daemon(std::move(config), lines, {make_client, load});
+    service::Service daemon(std::move(config), lines, {make_client, [&] {
+                                                         config::Config next = load(config_path);
+                                                         config::require_state_directory(next);
+                                                         return next;
+                                                       }});
     return daemon.run();
   } catch (const config::ConfigError& e) {
     spdlog::critical("{}", e.what());

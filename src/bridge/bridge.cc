@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <utility>
+
 #include "util/text.h"
 
 namespace gpio2mqtt::bridge {
@@ -88,6 +90,13 @@ void Bridge::publish_state(const Line& line) {
   send({line.topics.state, state_word(line.level), config_->mqtt.qos, true}, false);
 }
 
+void Bridge::announce() {
+  if (!connected_) return;
+  for (auto& message : announcer_.sync(*config_))
+    if (!send(std::move(message), false)) return;  // lost: the next connect announces again
+  announcer_.confirm(*config_);
+}
+
 void Bridge::publish_event(Line& line, const Debouncer::Report& report) {
   line.level = report.active;
   publish_state(line);
@@ -115,6 +124,10 @@ void Bridge::on_edge(std::size_t index, const gpio::EdgeEvent& event, MonoTime) 
 }
 
 void Bridge::on_time(MonoTime now) {
+  if (announcer_.take_due(now)) {
+    announce();
+    for (const Line& line : lines_) publish_state(line);
+  }
   for (std::size_t i = 0; i < lines_.size(); ++i) {
     Line& line = lines_[i];
     if (auto report = line.debounce.on_time(now)) publish_event(line, *report);
@@ -132,6 +145,7 @@ std::optional<MonoTime> Bridge::next_deadline() const {
   auto consider = [&](std::optional<MonoTime> t) {
     if (t && (!next || *t < *next)) next = t;
   };
+  consider(announcer_.deadline());
   for (const Line& line : lines_) {
     consider(line.debounce.deadline());
     consider(line.pulse_end);
@@ -244,6 +258,21 @@ void Bridge::report_flood(Line& line, MonoTime now) {
 }
 
 void Bridge::on_message(std::string_view topic, std::string_view payload, bool retained, MonoTime now) {
+  const auto& ha = config_->homeassistant;
+  if (ha.discovery && topic == ha.status_topic) {
+    // A retained birth is old news: every connect announces anyway.
+    if (!retained) announcer_.on_status(payload, ha, now);
+    return;
+  }
+  if (ha.discovery && topic == device_topic(ha)) {
+    // The first is what was retained before we connected (the replay comes before our own echo,
+    // which MQTT 3.1.1 sends too): a previous run's announcement.
+    if (!std::exchange(read_back_, true) && announcer_.learn(payload, *config_)) {
+      spdlog::info("Home Assistant: removing components of lines no longer configured");
+      announce();
+    }
+    return;
+  }
   auto it = commands_.find(std::string(topic));
   if (it == commands_.end()) return note_once(topic, why_not_a_command(topic));
   auto [index, kind] = it->second;
@@ -273,6 +302,9 @@ void Bridge::on_connected(MonoTime now) {
   connected_ = true;
   const auto& status = config_->mqtt.status;
   send({status.topic, status.online, 1, true}, false);
+  announcer_.cancel();  // this announcement answers any birth seen before
+  read_back_ = false;
+  announce();
   while (connected_ && !outbox_.empty()) {
     if (!send(outbox_.front(), false)) return;  // lost again: the rest waits for the next connect
     outbox_.pop();
@@ -359,6 +391,7 @@ void Bridge::reconfigure(const config::Config& next) {
       line.counter->take_unpersisted();  // stored above already
     }  // its reading goes out at the next on_time(): a new counter has published nothing yet
   }
+  announce();  // components of removed, renamed or hidden lines go; new ones come
 }
 
 void Bridge::resync(std::size_t index) {
@@ -383,11 +416,20 @@ std::optional<std::size_t> Bridge::find(std::string_view name) const {
 }
 
 std::vector<std::string> command_topics(const config::Config& config) {
-  if (config.lines.empty()) return {};
-  LineTopics any = make_topics(config.mqtt.base_topic, "+");
-  return {any.get, any.set};
+  std::vector<std::string> topics;
+  if (!config.lines.empty()) {
+    LineTopics any = make_topics(config.mqtt.base_topic, "+");
+    topics = {any.get, any.set};
+  }
+  if (config.homeassistant.discovery) topics.push_back(config.homeassistant.status_topic);
+  return topics;
 }
 
 std::vector<std::string> Bridge::subscriptions() const { return command_topics(*config_); }
+
+std::vector<std::string> Bridge::retained_subscriptions() const {
+  if (!config_->homeassistant.discovery) return {};
+  return {device_topic(config_->homeassistant)};
+}
 
 }  // namespace gpio2mqtt::bridge

@@ -35,6 +35,7 @@ bool ChipConfig::same_settings(const ChipConfig& other) const {
 bool LineConfig::same_settings(const LineConfig& other) const {
   LineConfig a = *this, b = other;
   a.where = b.where = a.line_where = b.line_where = {};
+  a.entity = b.entity = {};  // how Home Assistant shows it: renaming an entity must not click a relay
   return a == b;
 }
 

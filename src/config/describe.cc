@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "gpio2mqtt/bridge/bridge.h"
+#include "gpio2mqtt/bridge/discovery.h"
 
 namespace gpio2mqtt::config {
 namespace {
@@ -116,6 +117,13 @@ std::string describe(const Config& config) {
       out += fmt::format("    takes {}, answers {}, publishes {} (retained)\n", topics.set, topics.get, topics.state);
     }
   }
+  const auto& ha = config.homeassistant;
+  if (ha.discovery)
+    out += fmt::format(
+        "homeassistant: discovery on; announced at every connect and at most {} s after {} says online:\n  {} "
+        "(retained)\n  {}\n",
+        ha.announce_delay.count(), ha.status_topic, bridge::device_topic(ha), bridge::device_payload(config));
+  else out += "homeassistant: discovery off\n";
   return out;
 }
 

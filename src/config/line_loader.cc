@@ -99,6 +99,8 @@ CounterConfig load_counter(const YamlReader& r, const YAML::Node& node, const st
 
 }  // namespace
 
+LineEntityConfig load_line_entity(const YamlReader& r, const YAML::Node& node, const LineConfig& line);
+
 LineConfig load_line(const YamlReader& r, const YAML::Node& key, const YAML::Node& node,
                      const std::vector<ChipConfig>& chips) {
   LineConfig line;
@@ -111,7 +113,8 @@ LineConfig load_line(const YamlReader& r, const YAML::Node& key, const YAML::Nod
                     "(a-z, A-Z), digits, '_', '-' or '.'");
   r.expect_map(node, what,
                {"chip", "line", "direction", "edge", "bias", "active_low", "debounce", "initial", "on_disconnect",
-                "drive", "mode", "pulses_per_unit", "unit", "rate_timeout", "publish_interval", "persist_every"});
+                "drive", "mode", "pulses_per_unit", "unit", "rate_timeout", "publish_interval", "persist_every",
+                "homeassistant"});
   if (!node["line"]) r.fail(key, what + ": 'line:' is required (a line name like GPIO17, or an offset)");
   line.line_where = r.at(node["line"]);
   std::string spec = r.string(node["line"], what + ".line");
@@ -172,6 +175,7 @@ LineConfig load_line(const YamlReader& r, const YAML::Node& key, const YAML::Nod
                                  : OnDisconnect::kOff;
     }
   }
+  if (node["homeassistant"]) line.entity = load_line_entity(r, node["homeassistant"], line);
   return line;
 }
 

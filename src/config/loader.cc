@@ -66,6 +66,9 @@ ChipConfig load_chip(const YamlReader& r, const YAML::Node& key, const YAML::Nod
 LineConfig load_line(const YamlReader& r, const YAML::Node& key, const YAML::Node& node,
                      const std::vector<ChipConfig>& chips);
 MqttConfig load_mqtt(const YamlReader& r, const YAML::Node& node, const Host& host);
+HomeAssistantConfig load_homeassistant(const YamlReader& r, const YAML::Node& node, const YAML::Node& mqtt,
+                                       const Host& host);
+void check_entities(Config& config);
 
 Config parse_config(const std::string& text, const std::string& file, const Host& host) {
   YamlReader r(file);
@@ -79,7 +82,7 @@ Config parse_config(const std::string& text, const std::string& file, const Host
   Config config;
   config.file = file;
   try {
-    r.expect_map(root, "top level", {"mqtt", "dbus", "chips", "lines", "state_directory"});
+    r.expect_map(root, "top level", {"mqtt", "dbus", "chips", "lines", "homeassistant", "state_directory"});
     if (root["state_directory"]) {
       config.state_directory = r.string(root["state_directory"], "state_directory");
       if (config.state_directory.empty() || config.state_directory.front() != '/')
@@ -87,6 +90,7 @@ Config parse_config(const std::string& text, const std::string& file, const Host
       config.state_directory_source = "state_directory";
     }
     config.mqtt = load_mqtt(r, root["mqtt"], host);
+    config.homeassistant = load_homeassistant(r, root["homeassistant"], root["mqtt"], host);
     if (root["dbus"])
       config.dbus = r.choice<Bus>(root["dbus"], "dbus",
                                   {{"system", Bus::kSystem}, {"session", Bus::kSession}, {"off", Bus::kOff}});
@@ -102,6 +106,7 @@ Config parse_config(const std::string& text, const std::string& file, const Host
                           "line '" + line.name + "': " + line.line_spec() + " is already used by another line");
       config.lines.push_back(std::move(line));
     }
+    check_entities(config);
   } catch (const YAML::Exception& e) {  // a conversion yaml-cpp itself refused
     throw ConfigError(r.at(e.mark), e.msg);
   }

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <deque>
 #include <mutex>
+#include <optional>
 
 #include "mqtt/connect_failure.h"
 #include "mqtt/held_queue.h"
@@ -208,7 +209,31 @@ class PahoClient : public Client {
     // v5: retain handling 2 keeps the broker from replaying retained commands at all, and
     // retain-as-published shows a live retained command as such, so it is refused too. (3.1.1
     // brokers clear the flag on live delivery; their replays still carry it and are refused.)
-    ::mqtt::subscribe_options options(false, true, ::mqtt::subscribe_options::DONT_SEND_RETAINED);
+    subscribe_with(topics, qos, ::mqtt::subscribe_options(false, true, ::mqtt::subscribe_options::DONT_SEND_RETAINED));
+  }
+
+  void subscribe_retained(const std::vector<std::string>& topics, int qos, std::size_t payload_cap) override {
+    {
+      std::lock_guard lock(read_back_mutex_);
+      read_back_topics_ = topics;
+      read_back_cap_ = payload_cap;
+    }
+    // Not no-local: a previous run published the retained message under the same client id, and
+    // the replay is the point. Our own messages echo back; the reader takes the first only.
+    subscribe_with(topics, qos,
+                   ::mqtt::subscribe_options(false, false, ::mqtt::subscribe_options::SEND_RETAINED_ON_SUBSCRIBE));
+  }
+
+  // The cap of messages on `topic` when it was subscribed with subscribe_retained(); called on
+  // paho's thread.
+  std::optional<std::size_t> read_back_cap(const std::string& topic) {
+    std::lock_guard lock(read_back_mutex_);
+    if (std::find(read_back_topics_.begin(), read_back_topics_.end(), topic) == read_back_topics_.end())
+      return std::nullopt;
+    return read_back_cap_;
+  }
+
+  void subscribe_with(const std::vector<std::string>& topics, int qos, const ::mqtt::subscribe_options& options) {
     for (const auto& topic : topics) {
       try {
         if (version_ == 5) client_->subscribe(topic, qos, options);
@@ -291,7 +316,7 @@ class PahoClient : public Client {
     client_->set_message_callback([this](::mqtt::const_message_ptr message) {
       const auto& payload = message->get_payload();
       Event event{Event::Kind::kMessage, {}, message->get_topic()};
-      event.payload = payload.substr(0, payload_cap_ + 1);
+      event.payload = payload.substr(0, read_back_cap(event.topic).value_or(payload_cap_) + 1);
       event.retained = message->is_retained();
       queue_.push(std::move(event));
     });
@@ -370,9 +395,12 @@ class PahoClient : public Client {
   HeldQueue held_{config_.buffer};                // beyond kWindow, not handed to paho yet; superseded states skipped
   std::uint64_t held_dropped_ = 0;                // the oldest held, dropped beyond mqtt.buffer
   DeliveryListener delivered_{queue_, holding_};  // outlives client_, which calls it
-  std::atomic<int> version_;                      // 5 or 4 (3.1.1): what client_ speaks
-  std::atomic<bool> fall_back_{false};            // auto: the broker refused 5, use 3.1.1 from the next connect
-  std::atomic<bool> taken_over_{false};           // the broker's DISCONNECT said so; the loss follows
+  std::mutex read_back_mutex_;                    // before client_, whose thread reads what it guards
+  std::vector<std::string> read_back_topics_;
+  std::size_t read_back_cap_ = 0;
+  std::atomic<int> version_;             // 5 or 4 (3.1.1): what client_ speaks
+  std::atomic<bool> fall_back_{false};   // auto: the broker refused 5, use 3.1.1 from the next connect
+  std::atomic<bool> taken_over_{false};  // the broker's DISCONNECT said so; the loss follows
   ConnectListener listener_;
   std::unique_ptr<::mqtt::async_client> client_;
   ::mqtt::connect_options options_;

@@ -31,11 +31,18 @@ void ConnectionSupervisor::on_down(const mqtt::Event& event, const config::MqttC
         mqtt.client_id, why, delay.count());
     problem_ = "client id '" + mqtt.client_id + "' taken over by another client; connecting to " + mqtt.server +
                " again in " + std::to_string(delay.count()) + " s";
+  } else if (lost) {
+    // Straight away once: a broker that just went away does not answer yet (that failure rules
+    // a takeover out), while one that dropped us for another client with our id answers at once.
+    delay = std::chrono::seconds(0);
+    spdlog::warn("lost the connection to {}: {}; connecting again now", mqtt.server, event.text);
+    problem_ = "lost the connection to " + mqtt.server + ", connecting again: " + event.text;
   } else {
+    takeover_.on_connect_failed();
     delay = backoff_.next();
-    std::string what = (lost ? "lost the connection to " : "cannot connect to ") + mqtt.server;
-    spdlog::warn("{}: {}; retrying in {} s", what, event.text, delay.count());
-    problem_ = what + ", retrying in " + std::to_string(delay.count()) + " s: " + event.text;
+    spdlog::warn("cannot connect to {}: {}; retrying in {} s", mqtt.server, event.text, delay.count());
+    problem_ =
+        "cannot connect to " + mqtt.server + ", retrying in " + std::to_string(delay.count()) + " s: " + event.text;
   }
   reconnect_timer_.arm_after(delay);
 }

@@ -162,6 +162,7 @@ void Service::on_mqtt_events() {
         if (connection_.on_connected() && dbus_) dbus_->properties_changed({"LastError"});
         // Subscribed on every connect: with a clean session the broker forgot them.
         client_->subscribe(bridge_.subscriptions(), config_->mqtt.qos);
+        client_->subscribe_retained(bridge_.retained_subscriptions(), config_->mqtt.qos, bridge::kMaxReadBackPayload);
         bridge_.on_connected(now);
         report_status();
         if (dbus_) dbus_->properties_changed({"Connected"});

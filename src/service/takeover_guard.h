@@ -1,7 +1,8 @@
 // Two clients with one client id make the broker drop each one when the other connects, and
-// both reconnecting at once keeps that going forever. This notices it (MQTT 5 says so; on 3.1.1
-// connections keep dropping right after they were made) and says how long to keep away, longer
-// each time, so that the other client can stay connected. Time is passed in.
+// both reconnecting at once keeps that going forever. This notices it (MQTT 5 says so; on 3.1.1,
+// and with brokers that do not say, connections keep dropping right after they were made while
+// every reconnect succeeds: a broker that restarts refuses one first) and says how long to keep
+// away, longer each time, so that the other client can stay connected. Time is passed in.
 #pragma once
 
 #include <chrono>
@@ -22,6 +23,8 @@ class TakeoverGuard {
   static constexpr std::chrono::seconds kSettled{600};
 
   void on_connected(MonoTime now) { connected_at_ = now; }
+  // A connect failed: the broker was away, so the short connections before were not a takeover.
+  void on_connect_failed() { short_lived_ = 0; }
   // The connection was lost; `broker_said_so`: MQTT 5's "session taken over". Returns how long
   // to wait before connecting again when this was a takeover, nullopt for an ordinary loss.
   std::optional<std::chrono::seconds> on_lost(MonoTime now, bool broker_said_so);

@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "config/describe.h"
+#include "config_errors.h"
 #include "gpio2mqtt/config/loader.h"
 
 namespace gpio2mqtt::config {
@@ -19,15 +20,7 @@ std::string temp_file(const std::string& name, const std::string& text, mode_t m
   return path;
 }
 
-std::string error_of(const std::string& text) {
-  try {
-    parse_config(text, "c.yaml", "pi");
-  } catch (const ConfigError& e) {
-    return std::string(e.what()).substr(7);
-  }
-  ADD_FAILURE() << "accepted:\n" << text;
-  return "";
-}
+std::string error_of(const std::string& text) { return testing::config_error_of(text); }
 
 TEST(MqttCredentials, ComeInlineOrFromAFileAndNeverShowInTheSummary) {
   Config inline_password = parse_config("mqtt: {username: pi, password: hunter2}\n" + kRest, "c.yaml", "pi");

@@ -4,6 +4,8 @@
 
 #include <fstream>
 
+#include "config_errors.h"
+
 namespace gpio2mqtt::config {
 namespace {
 
@@ -41,18 +43,7 @@ lines:
     on_disconnect: off               # level while the broker is lost and after a stop; keep = leave it
 )";
 
-// The error for `text`, as "line:col: message" (the file name is checked once, below).
-std::string error_of(const std::string& text) {
-  try {
-    parse_config(text, "c.yaml", "pi");
-  } catch (const ConfigError& e) {
-    std::string what = e.what();
-    EXPECT_EQ(what.rfind("c.yaml:", 0), 0u) << what;
-    return what.substr(7);
-  }
-  ADD_FAILURE() << "accepted:\n" << text;
-  return "";
-}
+std::string error_of(const std::string& text) { return testing::config_error_of(text); }
 
 const std::string kChips = "chips:\n  main: {simulated: {lines: [A, B, C]}}\n";
 
@@ -124,7 +115,7 @@ TEST(TheConfigLoader, NamesTheFileLineAndColumnOfEachMistake) {
   EXPECT_EQ(error_of(kChips + "lines:\n  a: {line: A, colour: red}\n"),
             "4:16: line 'a': unknown key 'colour'; expected one of: chip, line, direction, edge, bias, active_low, "
             "debounce, initial, on_disconnect, drive, mode, pulses_per_unit, unit, rate_timeout, publish_interval, "
-            "persist_every");
+            "persist_every, homeassistant");
   EXPECT_EQ(error_of("mqtt: {qos: high}\n" + kChips + "lines: {}\n"),
             "1:13: mqtt.qos: expected a whole number, got 'high'");
   EXPECT_EQ(error_of("mqtt: {qos: 3}\n" + kChips + "lines: {}\n"), "1:13: mqtt.qos: 3 is out of range 0..2");
@@ -166,7 +157,8 @@ TEST(TheConfigLoader, RejectsDuplicateKeysUnknownSectionsAndBrokenYaml) {
   EXPECT_EQ(error_of(kChips + "lines:\n  a: {line: A}\n  a: {line: B}\n"), "5:3: lines: key 'a' appears twice");
   EXPECT_EQ(error_of("mqtt: {qos: 1, qos: 0}\n" + kChips + "lines: {}\n"), "1:16: mqtt: key 'qos' appears twice");
   EXPECT_EQ(error_of(kChips + "lines: {}\nextra: 1\n"),
-            "4:1: top level: unknown key 'extra'; expected one of: mqtt, dbus, chips, lines, state_directory");
+            "4:1: top level: unknown key 'extra'; expected one of: mqtt, dbus, chips, lines, homeassistant, "
+            "state_directory");
   EXPECT_EQ(error_of("mqtt: [\n"), "2:1: invalid YAML: end of sequence flow not found");
   EXPECT_EQ(error_of("just text\n"), "1:1: expected a mapping with the keys mqtt, chips and lines");
   EXPECT_EQ(error_of(kChips), "1:1: top level: a 'lines' section is required");

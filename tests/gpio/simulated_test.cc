@@ -9,6 +9,7 @@
 #include <cstring>
 #include <fstream>
 
+#include "control_socket.h"
 #include "gpio2mqtt/util/clock.h"
 #include "util/unique_fd.h"
 
@@ -130,21 +131,6 @@ std::string socket_path() {
          ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".sock";
 }
 
-sockaddr_un address_of(const std::string& path) {
-  sockaddr_un address{};
-  address.sun_family = AF_UNIX;
-  std::strncpy(address.sun_path, path.c_str(), sizeof address.sun_path - 1);
-  return address;
-}
-
-void send_command(const std::string& path, const std::string& text) {
-  UniqueFd fd(socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-  sockaddr_un address = address_of(path);
-  ASSERT_EQ(sendto(fd.get(), text.data(), text.size(), 0, reinterpret_cast<sockaddr*>(&address), sizeof address),
-            static_cast<ssize_t>(text.size()))
-      << std::strerror(errno);
-}
-
 bool exists(const std::string& path) {
   struct stat st {};
   return lstat(path.c_str(), &st) == 0;
@@ -152,8 +138,15 @@ bool exists(const std::string& path) {
 
 class ASimulatedChipWithAControlSocket : public ::testing::Test {
  protected:
+  // Sends `command` to the chip's control socket as one datagram.
+  ::testing::AssertionResult send(const std::string& command) {
+    if (control_.send(command)) return ::testing::AssertionSuccess();
+    return ::testing::AssertionFailure() << "cannot send \"" << command << "\": " << std::strerror(errno);
+  }
+
   std::string path_ = socket_path();
   SimulatedChip chip_{"main", {"GPIO17", "GPIO22", "GPIO27"}, {{"GPIO27", "GPIO22"}}, path_};
+  testing::ControlSocket control_{path_};
 };
 
 TEST_F(ASimulatedChipWithAControlSocket, ListsItWithTheFirstRequestAndTurnsPullsIntoTimestampedEdges) {
@@ -163,9 +156,9 @@ TEST_F(ASimulatedChipWithAControlSocket, ListsItWithTheFirstRequestAndTurnsPulls
   int control = fds[1];
   EXPECT_FALSE(readable(control));
   auto before = static_cast<std::uint64_t>(monotonic_now().count());
-  send_command(path_, "pull GPIO22 1");
-  send_command(path_, "pull GPIO22 1\n");  // no change, no edge; a trailing newline is fine
-  send_command(path_, "pull 1 0");         // by offset
+  ASSERT_TRUE(send("pull GPIO22 1"));
+  ASSERT_TRUE(send("pull GPIO22 1\n"));  // no change, no edge; a trailing newline is fine
+  ASSERT_TRUE(send("pull 1 0"));         // by offset
   ASSERT_TRUE(readable(control));
   std::vector<EdgeEvent> events;
   request->read_events(control, events);
@@ -187,9 +180,9 @@ TEST_F(ASimulatedChipWithAControlSocket, IgnoresMalformedCommands) {
   int control = request->event_fds().at(1);
   for (const char* bad : {"", "pull", "pull GPIO22", "push GPIO22 1", "pull GPIO99 1", "pull GPIO22 2", "pull 7 1",
                           "pull GPIO22 1 now", "pull\xff GPIO22 1"})
-    send_command(path_, bad);
-  send_command(path_, std::string(300, 'x'));
-  send_command(path_, "pull GPIO22 1");
+    ASSERT_TRUE(send(bad));
+  ASSERT_TRUE(send(std::string(300, 'x')));
+  ASSERT_TRUE(send("pull GPIO22 1"));
   std::vector<EdgeEvent> events;
   request->read_events(control, events);
   ASSERT_EQ(events.size(), 1u);
@@ -201,14 +194,14 @@ TEST_F(ASimulatedChipWithAControlSocket, SignalsEdgesOfOtherRequestsOnTheirOwnFd
   auto second = chip_.request("second", {input(1)});
   ASSERT_EQ(first->event_fds().size(), 2u);
   ASSERT_EQ(second->event_fds().size(), 1u);
-  send_command(path_, "pull GPIO22 1");
+  ASSERT_TRUE(send("pull GPIO22 1"));
   std::vector<EdgeEvent> events;
   first->read_events(first->event_fds()[1], events);
   EXPECT_TRUE(events.empty());
   EXPECT_EQ(drain(*second).size(), 1u);
   first.reset();
   ASSERT_EQ(second->event_fds().size(), 2u);
-  send_command(path_, "pull GPIO22 0");
+  ASSERT_TRUE(send("pull GPIO22 0"));
   second->read_events(second->event_fds()[1], events);
   EXPECT_EQ(events.size(), 1u);
 }
@@ -229,7 +222,7 @@ TEST(ASimulatedChipsControlSocket, ReplacesAStaleSocketRefusesOtherFilesAndIsRem
   EXPECT_FALSE(exists(path));
   {  // a socket file left behind by a killed daemon
     UniqueFd fd(socket(AF_UNIX, SOCK_DGRAM, 0));
-    sockaddr_un address = address_of(path);
+    sockaddr_un address = testing::unix_address(path);
     ASSERT_EQ(bind(fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
   }
   {

@@ -90,7 +90,7 @@ class ADaemonUnderBrokerAbuse : public ADaemon {
     return demo_config(broker_->url(), "60s", version) + "  door: {line: GPIO17, direction: input}\n";
   }
   void start_abused(const std::string& version = "5") {
-    start(config(version));
+    ASSERT_NO_FATAL_FAILURE(start(config(version)));
     // The well-behaved client too has the states published on connect, so they are not
     // mistaken later for answers.
     for (std::string line : {"button", "relay", "door"})
@@ -173,7 +173,7 @@ class ADaemonUnderBrokerAbuse : public ADaemon {
   // Floods the relay's command topics and topics under the base topic that are not commands,
   // all at `qos` and at once, and checks the daemon through and after it.
   void flood(int qos) {
-    start_abused();
+    ASSERT_NO_FATAL_FAILURE(start_abused());
     std::size_t from = user_->size();
     auto started = Clock::now();
     std::vector<std::unique_ptr<Process>> hostiles;
@@ -199,7 +199,7 @@ class ADaemonUnderBrokerAbuse : public ADaemon {
     for (auto& h : hostiles) EXPECT_EQ(h->wait(0ms), 0) << h->log();
     // After it: a `get` published after the last flood message answers only once the daemon
     // went through the whole backlog (at QoS 1 the broker delivers to it in order).
-    expect_healthy("after the QoS " + std::to_string(qos) + " flood");
+    ASSERT_NO_FATAL_FAILURE(expect_healthy("after the QoS " + std::to_string(qos) + " flood"));
     // The relay itself, whose own budget the flood spent: answered once the budget refills.
     auto relay = ask("relay", 250ms);
     ASSERT_TRUE(relay) << "the flooded relay does not answer a get again";
@@ -254,7 +254,7 @@ TEST_F(ADaemonUnderBrokerAbuse, StaysResponsiveAndRateLimitsAFloodOfCommandsAtQo
 TEST_F(ADaemonUnderBrokerAbuse, StaysResponsiveAndRateLimitsAFloodOfCommandsAtQoS1) { flood(1); }
 
 TEST_F(ADaemonUnderBrokerAbuse, DropsOneMebibytePayloadsUnreadAndStaysSmall) {
-  start_abused();
+  ASSERT_NO_FATAL_FAILURE(start_abused());
   std::size_t from = user_->size();
   // A payload that would switch the relay on if it were read whole: a command, then blanks.
   std::string big = R"({"state":"ON"})" + std::string((1 << 20) - 14, ' ');
@@ -274,9 +274,9 @@ TEST_F(ADaemonUnderBrokerAbuse, DropsOneMebibytePayloadsUnreadAndStaysSmall) {
       },
       20s * kSlow));
   for (auto& h : hostiles) EXPECT_EQ(h->wait(0ms), 0) << h->log();
-  std::remove(file.c_str());  // the test directories are kept: not this MiB
+  std::remove(file.c_str());  // a failed test's directory is kept: not this MiB
   EXPECT_TRUE(logged("payload over 256 bytes, dropped unread", 12)) << daemon_->log();
-  expect_healthy("after 16 payloads of 1 MiB");
+  ASSERT_NO_FATAL_FAILURE(expect_healthy("after 16 payloads of 1 MiB"));
   EXPECT_EQ(count(daemon_->log(), "payload over 256 bytes, dropped unread"), 12u);
   EXPECT_TRUE(user_->payloads_on("raspberry/relay/state", from).empty()) << "the relay was driven";
   auto relay = ask("relay");
@@ -285,7 +285,7 @@ TEST_F(ADaemonUnderBrokerAbuse, DropsOneMebibytePayloadsUnreadAndStaysSmall) {
 }
 
 TEST_F(ADaemonUnderBrokerAbuse, NeverActsOnRetainedCommandsOverMqtt5) {
-  start_abused();
+  ASSERT_NO_FATAL_FAILURE(start_abused());
   std::size_t from = user_->size();
   // Retained, at both QoS, on both command topics: with MQTT 5 the live ones arrive flagged.
   for (int qos : {0, 1}) {
@@ -296,15 +296,15 @@ TEST_F(ADaemonUnderBrokerAbuse, NeverActsOnRetainedCommandsOverMqtt5) {
   EXPECT_TRUE(logged("retained commands are never acted on", 4)) << daemon_->log();  // the sets, every time
   EXPECT_TRUE(logged("ignoring raspberry/relay/get (said once per topic): a retained get is never answered", 1))
       << daemon_->log();
-  expect_healthy("after retained commands");
+  ASSERT_NO_FATAL_FAILURE(expect_healthy("after retained commands"));
   EXPECT_TRUE(user_->payloads_on("raspberry/relay/state", from).empty()) << "a retained command was acted on";
   // A daemon starting now is not replayed the one the broker keeps (retain handling 2).
   std::size_t refused = count(daemon_->log(), "retained commands are never acted on");
   daemon_.reset();
   ASSERT_TRUE(observer_->wait_for("raspberry/status", kOff, 0));
   std::size_t restarted = observer_->size(), user_restarted = user_->size();
-  daemon_ = std::make_unique<Daemon>(dir_, config());
-  ASSERT_TRUE(observer_->wait_for("raspberry/status", kOn, restarted));
+  start_daemon(config());
+  ASSERT_TRUE(came_online(restarted));
   // Its connect-time states first (the door's is the last), so the answer below is no older.
   ASSERT_TRUE(user_->wait_for("raspberry/door/state", "OFF", user_restarted));
   auto relay = ask("relay");
@@ -318,11 +318,11 @@ TEST_F(ADaemonUnderBrokerAbuse, RefusesTheReplayOfRetainedCommandsOverMqtt311) {
   // command is acted on), but the replay to a new subscription carries it: that one is refused.
   user_->publish("raspberry/relay/set", "ON", /*retain=*/true, 1);
   user_->publish("raspberry/relay/get", "x", /*retain=*/true, 0);
-  start_abused("3.1.1");
+  ASSERT_NO_FATAL_FAILURE(start_abused("3.1.1"));
   EXPECT_TRUE(logged("retained commands are never acted on", 1)) << daemon_->log();
   EXPECT_TRUE(logged("ignoring raspberry/relay/get (said once per topic): a retained get is never answered", 1))
       << daemon_->log();
-  expect_healthy("after replayed retained commands");
+  ASSERT_NO_FATAL_FAILURE(expect_healthy("after replayed retained commands"));
   auto relay = ask("relay");
   ASSERT_TRUE(relay);
   EXPECT_EQ(relay->state, "OFF");
@@ -330,7 +330,7 @@ TEST_F(ADaemonUnderBrokerAbuse, RefusesTheReplayOfRetainedCommandsOverMqtt311) {
 
 TEST_F(ADaemonUnderBrokerAbuse, RefusesInvalidUtf8AndNulBytesAndLogsThemEscaped) {
   using namespace std::string_literals;
-  start_abused();
+  ASSERT_NO_FATAL_FAILURE(start_abused());
   std::size_t from = user_->size();
   // MQTT does not ask payloads to be UTF-8, and mosquitto passes them on as they are: invalid
   // bytes, an overlong '/', a lone surrogate, NULs, both in JSON, and a newline.
@@ -351,7 +351,7 @@ TEST_F(ADaemonUnderBrokerAbuse, RefusesInvalidUtf8AndNulBytesAndLogsThemEscaped)
   for (const auto& payload : garbage) user_->publish("raspberry/relay/set", payload);
   user_->publish("raspberry/relay/get", "\xff\0\xfe"s);  // any payload asks
   EXPECT_TRUE(logged("rejected command on raspberry/relay/set", garbage.size())) << daemon_->log();
-  expect_healthy("after invalid UTF-8 and NUL payloads");
+  ASSERT_NO_FATAL_FAILURE(expect_healthy("after invalid UTF-8 and NUL payloads"));
   std::string log = daemon_->log();
   EXPECT_EQ(count(log, "rejected command on raspberry/relay/set"), garbage.size());
   EXPECT_EQ(log.find('\0'), std::string::npos) << "a NUL byte reached the log";
@@ -365,7 +365,7 @@ TEST_F(ADaemonUnderBrokerAbuse, RefusesInvalidUtf8AndNulBytesAndLogsThemEscaped)
 }
 
 TEST_F(ADaemonUnderBrokerAbuse, IgnoresOddTopicsThatAreNotItsCommands) {
-  start_abused();
+  ASSERT_NO_FATAL_FAILURE(start_abused());
   // What the broker takes. Not here, because nobody can send them: topics with '+' or '#' (paho
   // and mosquitto_pub refuse them before sending, and brokers must refuse a PUBLISH with them),
   // invalid UTF-8 or NUL in a topic (the same), and more than 200 levels (mosquitto disconnects
@@ -384,7 +384,7 @@ TEST_F(ADaemonUnderBrokerAbuse, IgnoresOddTopicsThatAreNotItsCommands) {
   };
   for (const auto& topic : topics)
     for (int qos : {0, 1}) user_->publish(topic, "ON", false, qos);
-  expect_healthy("after odd topics");
+  ASSERT_NO_FATAL_FAILURE(expect_healthy("after odd topics"));
   EXPECT_EQ(daemon_->log().find("rejected command"), std::string::npos) << daemon_->log();
   auto relay = ask("relay");
   ASSERT_TRUE(relay);

@@ -11,7 +11,7 @@ TEST_F(ADaemonDrivenThroughItsControlSocket, PublishesEveryEdgeOfABurstInOrderAt
 TEST_F(ADaemonDrivenThroughItsControlSocket, PublishesEveryEdgeOfABurstInOrderAtQoS0) { expect_every_event(0, 500); }
 
 TEST_F(ADaemonDrivenThroughItsControlSocket, RemovesItsSocketWhenItStops) {
-  start(config(1));
+  ASSERT_NO_FATAL_FAILURE(start(config(1)));
   EXPECT_EQ(access(socket_path().c_str(), F_OK), 0);
   daemon_->process().signal(SIGTERM);
   EXPECT_EQ(daemon_->process().wait(std::chrono::seconds(10)), 0);

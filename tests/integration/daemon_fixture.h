@@ -5,13 +5,12 @@
 #include <signal.h>
 
 #include <filesystem>
+#include <iostream>
 #include <memory>
 #include <optional>
 #include <string>
 
-#include "daemon.h"
-#include "mosquitto.h"
-#include "mqtt_client.h"
+#include "broker_and_daemon.h"
 
 namespace gpio2mqtt::testing {
 
@@ -34,48 +33,24 @@ lines:
 )";
 }
 
-inline const std::string kOn = R"({"status":"On"})";
-inline const std::string kOff = R"({"status":"Off"})";
-
-class ADaemon : public ::testing::Test {
+// The daemon on the demo's config, its broker, and an observer of everything under raspberry/.
+class ADaemon : public BrokerAndDaemon {
  protected:
+  ADaemon() : BrokerAndDaemon("gpio2mqtt-it", "raspberry") {}
   void SetUp() override {
-    if (!Mosquitto::available()) GTEST_SKIP() << "mosquitto is not installed (apt-get install mosquitto)";
-    dir_ = make_temp_dir("gpio2mqtt-it");
-    broker_ = std::make_unique<Mosquitto>(dir_);
-    observer_ = std::make_unique<MqttTestClient>(broker_->url(), "observer");
-    observer_->subscribe("raspberry/#");
+    BrokerAndDaemon::SetUp();
+    if (IsSkipped()) return;
+    start_broker();
+    observe("raspberry/#");
   }
-  void TearDown() override {
-    if (HasFailure() && daemon_) std::cerr << "--- gpio2mqtt log ---\n" << daemon_->log() << "---\n";
-    keep_dir_ = HasFailure();
-  }
-  // The processes go first (they write in dir_); the directory stays when the test failed.
-  ~ADaemon() override {
-    daemon_.reset();
-    observer_.reset();
-    broker_.reset();
-    if (!keep_dir_ && !dir_.empty()) std::filesystem::remove_all(dir_);
-  }
-  // Starts the daemon and waits until it is online and has published the relay's state.
+  // Starts the daemon and waits until it is online and has published the relay's state; callers
+  // wrap it in ASSERT_NO_FATAL_FAILURE, so that a test ends when it does not come up.
   void start(const std::string& config) {
-    daemon_ = std::make_unique<Daemon>(dir_, config);
-    ASSERT_TRUE(observer_->wait_for("raspberry/status", kOn, 0)) << daemon_->log();
+    start_daemon(config);
+    ASSERT_TRUE(came_online());
     ASSERT_TRUE(observer_->wait_for("raspberry/relay/state", "OFF"));
   }
   void start() { start(demo_config(broker_->url())); }
-  std::optional<std::size_t> expect(const std::string& topic, const std::string& payload, std::size_t from,
-                                    std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
-    auto at = observer_->wait_for(topic, payload, from, timeout);
-    EXPECT_TRUE(at) << "no " << topic << " " << payload << " after message " << from;
-    return at;
-  }
-
-  std::string dir_;
-  std::unique_ptr<Mosquitto> broker_;
-  std::unique_ptr<MqttTestClient> observer_;
-  std::unique_ptr<Daemon> daemon_;
-  bool keep_dir_ = true;
 };
 
 }  // namespace gpio2mqtt::testing

@@ -9,7 +9,7 @@ namespace {
 using namespace std::chrono_literals;
 
 TEST_F(ADaemon, PublishesOnRetainedAfterStart) {
-  start();
+  ASSERT_NO_FATAL_FAILURE(start());
   MqttTestClient late(broker_->url(), "late");
   late.subscribe("raspberry/status");
   auto at = late.wait_for("raspberry/status", kOn);
@@ -20,7 +20,7 @@ TEST_F(ADaemon, PublishesOnRetainedAfterStart) {
 }
 
 TEST_F(ADaemon, SwitchesTheRelayAndTheWiredButtonReportsTheEdge) {
-  start();
+  ASSERT_NO_FATAL_FAILURE(start());
   std::size_t from = observer_->size();
   observer_->publish("raspberry/relay/set", "ON");
   expect("raspberry/relay/state", "ON", from);
@@ -34,7 +34,7 @@ TEST_F(ADaemon, SwitchesTheRelayAndTheWiredButtonReportsTheEdge) {
 }
 
 TEST_F(ADaemon, TogglesPulsesAndAnswersGet) {
-  start();
+  ASSERT_NO_FATAL_FAILURE(start());
   std::size_t from = observer_->size();
   observer_->publish("raspberry/relay/set", "toggle");
   auto on = expect("raspberry/relay/state", "ON", from);
@@ -53,7 +53,7 @@ TEST_F(ADaemon, TogglesPulsesAndAnswersGet) {
 }
 
 TEST_F(ADaemon, IgnoresGarbageAndRetainedCommands) {
-  start();
+  ASSERT_NO_FATAL_FAILURE(start());
   std::size_t from = observer_->size();
   for (std::string garbage : {"", "onn", "{\"state\":", "\xff\xfe\x00", "{\"state\":\"ON\",\"pulse_ms\":-1}"})
     observer_->publish("raspberry/relay/set", garbage);
@@ -70,7 +70,7 @@ TEST_F(ADaemon, IgnoresGarbageAndRetainedCommands) {
 
 TEST_F(ADaemon, DoesNotReplayARetainedCommandAtStart) {
   observer_->publish("raspberry/relay/set", "ON", /*retain=*/true);
-  start();
+  ASSERT_NO_FATAL_FAILURE(start());
   std::size_t from = observer_->size();
   observer_->publish("raspberry/relay/get", "");
   ASSERT_TRUE(expect("raspberry/relay/state", "OFF", from));
@@ -78,7 +78,7 @@ TEST_F(ADaemon, DoesNotReplayARetainedCommandAtStart) {
 }
 
 TEST_F(ADaemon, SpeaksMqtt311TooAndSaysWhatItCannotProtectAgainstThere) {
-  start(demo_config(broker_->url(), "60s", "3.1.1"));
+  ASSERT_NO_FATAL_FAILURE(start(demo_config(broker_->url(), "60s", "3.1.1")));
   std::size_t from = observer_->size();
   observer_->publish("raspberry/relay/set", "1");
   expect("raspberry/button/state", "ON", from);
@@ -89,7 +89,7 @@ TEST_F(ADaemon, SpeaksMqtt311TooAndSaysWhatItCannotProtectAgainstThere) {
 }
 
 TEST_F(ADaemon, PublishesOffAndExitsCleanlyOnSigterm) {
-  start();
+  ASSERT_NO_FATAL_FAILURE(start());
   observer_->publish("raspberry/relay/set", "ON");
   ASSERT_TRUE(observer_->wait_for("raspberry/relay/state", "ON"));
   ASSERT_TRUE(observer_->wait_for("raspberry/button/state", "ON"));
@@ -110,7 +110,7 @@ TEST_F(ADaemon, PublishesOffAndExitsCleanlyOnSigterm) {
 }
 
 TEST_F(ADaemon, ExitsWithin5sOnSigtermWhenTheBrokerIsGone) {
-  start();
+  ASSERT_NO_FATAL_FAILURE(start());
   broker_->kill();
   ASSERT_TRUE(eventually([&] { return daemon_->log().find("lost the connection to") != std::string::npos; }, 10s));
   auto started = std::chrono::steady_clock::now();
@@ -120,7 +120,7 @@ TEST_F(ADaemon, ExitsWithin5sOnSigtermWhenTheBrokerIsGone) {
 }
 
 TEST_F(ADaemon, LeavesTheWillToTheBrokerWhenKilled) {
-  start();
+  ASSERT_NO_FATAL_FAILURE(start());
   std::size_t from = observer_->size();
   daemon_->process().signal(SIGKILL);  // the kernel closes the socket: the broker sees it at once
   ASSERT_TRUE(expect("raspberry/status", kOff, from));
@@ -133,7 +133,7 @@ TEST_F(ADaemon, LeavesTheWillToTheBrokerWhenKilled) {
 
 TEST_F(ADaemon, LeavesTheWillAfterOneAndAHalfKeepalivesWhenItFallsSilent) {
   // A Pi that loses power sends nothing, not even a FIN: a stopped process behaves the same.
-  start(demo_config(broker_->url(), "2s"));
+  ASSERT_NO_FATAL_FAILURE(start(demo_config(broker_->url(), "2s")));
   std::size_t from = observer_->size();
   auto silenced = std::chrono::steady_clock::now();
   daemon_->process().signal(SIGSTOP);
@@ -145,7 +145,7 @@ TEST_F(ADaemon, LeavesTheWillAfterOneAndAHalfKeepalivesWhenItFallsSilent) {
 }
 
 TEST_F(ADaemon, ReconnectsAfterTheBrokerRestartsAndDeliversWhatHappenedMeanwhile) {
-  start();
+  ASSERT_NO_FATAL_FAILURE(start());
   observer_->publish("raspberry/relay/set", "ON");
   ASSERT_TRUE(observer_->wait_for("raspberry/button/state", "ON"));
   broker_->kill();
@@ -169,7 +169,7 @@ TEST_F(ADaemon, ReconnectsAfterTheBrokerRestartsAndDeliversWhatHappenedMeanwhile
 }
 
 TEST_F(ADaemon, RefusesAnInvalidConfigWithExit78AndTheLocation) {
-  daemon_ = std::make_unique<Daemon>(dir_, "chips: {main: {simulated: {lines: [A]}}}\nlines:\n  x: {line: B}\n");
+  start_daemon("chips: {main: {simulated: {lines: [A]}}}\nlines:\n  x: {line: B}\n");
   EXPECT_EQ(daemon_->process().wait(10s), 78);
   EXPECT_NE(daemon_->log().find("config.yaml:3:13: line 'x': chip 'main' has no line 'B'"), std::string::npos)
       << daemon_->log();

@@ -35,10 +35,9 @@ class ADaemonOnDbus : public ADaemon {
     bus_ = std::make_unique<DbusDaemon>(dir_, policy_dir);
     std::string which = policy.empty() ? "session" : "system";
     std::string env = (policy.empty() ? "DBUS_SESSION_BUS_ADDRESS=" : "DBUS_SYSTEM_BUS_ADDRESS=") + bus_->address();
-    daemon_ = std::make_unique<Daemon>(
-        dir_, "dbus: " + which + "\nstate_directory: " + dir_ + "/state\n" + demo_config(broker_->url()) + more_lines,
-        std::vector<std::string>{env});
-    ASSERT_TRUE(observer_->wait_for("raspberry/status", kOn)) << daemon_->log();
+    start_daemon(
+        "dbus: " + which + "\nstate_directory: " + dir_ + "/state\n" + demo_config(broker_->url()) + more_lines, {env});
+    ASSERT_TRUE(came_online());
     connection_ = sdbus::createSessionBusConnectionWithAddress(bus_->address());
     proxy_ = daemon_proxy(*connection_);
   }
@@ -65,7 +64,7 @@ class ADaemonOnDbus : public ADaemon {
 };
 
 TEST_F(ADaemonOnDbus, ShowsItsStateAsProperties) {
-  start_on_bus();
+  ASSERT_NO_FATAL_FAILURE(start_on_bus());
   EXPECT_TRUE(property<bool>("Connected"));
   EXPECT_EQ(property<std::string>("Broker"), broker_->url());
   EXPECT_EQ(property<std::string>("Version"), GPIO2MQTT_VERSION);
@@ -82,7 +81,7 @@ TEST_F(ADaemonOnDbus, ShowsItsStateAsProperties) {
 }
 
 TEST_F(ADaemonOnDbus, SetsAnOutputAndPublishesItsState) {
-  start_on_bus();
+  ASSERT_NO_FATAL_FAILURE(start_on_bus());
   std::size_t from = observer_->size();
   proxy_->callMethod("SetLine").onInterface(kInterface).withArguments(std::string("relay"), true);
   expect("raspberry/relay/state", "ON", from);
@@ -95,7 +94,7 @@ TEST_F(ADaemonOnDbus, SetsAnOutputAndPublishesItsState) {
 }
 
 TEST_F(ADaemonOnDbus, RefusesToSetAnInputOrAnUnknownLine) {
-  start_on_bus();
+  ASSERT_NO_FATAL_FAILURE(start_on_bus());
   try {
     proxy_->callMethod("SetLine").onInterface(kInterface).withArguments(std::string("button"), true);
     FAIL() << "accepted";
@@ -112,7 +111,7 @@ TEST_F(ADaemonOnDbus, RefusesToSetAnInputOrAnUnknownLine) {
 }
 
 TEST_F(ADaemonOnDbus, SignalsWhenTheBrokerIsLost) {
-  start_on_bus();
+  ASSERT_NO_FATAL_FAILURE(start_on_bus());
   std::mutex mutex;
   std::vector<std::map<std::string, sdbus::Variant>> changes;
   proxy_->uponSignal("PropertiesChanged")
@@ -137,7 +136,7 @@ TEST_F(ADaemonOnDbus, SignalsWhenTheBrokerIsLost) {
 }
 
 TEST_F(ADaemonOnDbus, SaysWhyTheBrokerConnectionIsDownInLastErrorAndClearsItOnceBack) {
-  start_on_bus();
+  ASSERT_NO_FATAL_FAILURE(start_on_bus());
   EXPECT_EQ(property<std::string>("LastError"), "");
   broker_->kill();
   std::string refused = "cannot connect to " + broker_->url() + ", retrying in ";
@@ -153,7 +152,7 @@ TEST_F(ADaemonOnDbus, SaysWhyTheBrokerConnectionIsDownInLastErrorAndClearsItOnce
 }
 
 TEST_F(ADaemonOnDbus, ReloadsOnRequestAndReportsAnInvalidConfig) {
-  start_on_bus();
+  ASSERT_NO_FATAL_FAILURE(start_on_bus());
   write_file(daemon_->config_path(),
              "dbus: session\nchips: {main: {simulated: {lines: [A]}}}\nlines: {x: {line: B}}\n");
   try {
@@ -216,9 +215,8 @@ TEST_F(ADaemonOnDbus, LeavesTheNameToTheServiceUserAndRunsWithoutIt) {
   mkdir(policy_dir.c_str(), 0755);
   write_file(policy_dir + "/io.github.gpio2mqtt.conf", policy);
   bus_ = std::make_unique<DbusDaemon>(dir_, policy_dir);
-  daemon_ = std::make_unique<Daemon>(dir_, "dbus: system\n" + demo_config(broker_->url()),
-                                     std::vector<std::string>{"DBUS_SYSTEM_BUS_ADDRESS=" + bus_->address()});
-  ASSERT_TRUE(observer_->wait_for("raspberry/status", kOn)) << daemon_->log();  // runs on
+  start_daemon("dbus: system\n" + demo_config(broker_->url()), {"DBUS_SYSTEM_BUS_ADDRESS=" + bus_->address()});
+  ASSERT_TRUE(came_online());  // runs on
   EXPECT_NE(daemon_->log().find("D-Bus: running without it"), std::string::npos);
   EXPECT_NE(daemon_->log().find("AccessDenied"), std::string::npos) << daemon_->log();
 }

@@ -22,13 +22,12 @@ class ADaemonWithPersistence : public ADaemonDrivenThroughItsControlSocket {
   }
   // Queues `edges` events while the broker is down, then ends the daemon with `signal`.
   void queue_while_down_then_end_with(int signal, int edges) {
-    start(persistent_config());
+    ASSERT_NO_FATAL_FAILURE(start(persistent_config()));
     broker_->kill();
     ASSERT_TRUE(eventually([&] { return daemon_->log().find("lost the connection to") != std::string::npos; }, 10s));
-    toggle(edges);
+    ASSERT_NO_FATAL_FAILURE(toggle(edges));
     ASSERT_TRUE(eventually([&] { return stored_records() >= static_cast<std::size_t>(edges); }, 10s))
-        << stored_records() << " of " << edges << " stored\n"
-        << daemon_->log();
+        << stored_records() << " of " << edges << " stored";
     daemon_->process().signal(signal);
     daemon_->process().wait(10s);
   }
@@ -37,17 +36,10 @@ class ADaemonWithPersistence : public ADaemonDrivenThroughItsControlSocket {
     broker_->start();
     MqttTestClient events(broker_->url(), "events");
     events.subscribe("raspberry/button/event", 1);
-    daemon_ = std::make_unique<Daemon>(dir_, persistent_config());
+    start_daemon(persistent_config());
     ASSERT_TRUE(eventually([&] { return events.size() >= static_cast<std::size_t>(edges); }, 20s))
-        << events.size() << " of " << edges << " events\n"
-        << daemon_->log();
-    auto payloads = events.payloads_on("raspberry/button/event");
-    for (int i = 1; i <= edges; ++i) {
-      const std::string& payload = payloads[static_cast<std::size_t>(i - 1)];
-      std::string seq = "\"seq\":" + std::to_string(i);
-      EXPECT_TRUE(payload.find(seq + ",") != std::string::npos || payload.find(seq + "}") != std::string::npos)
-          << "event " << i << ": " << payload;
-    }
+        << events.size() << " of " << edges << " events";
+    ASSERT_NO_FATAL_FAILURE(expect_in_order(events.payloads_on("raspberry/button/event"), edges));
     EXPECT_NE(daemon_->log().find(std::to_string(edges) + " events queued by the previous run"), std::string::npos)
         << daemon_->log();
     ASSERT_TRUE(eventually([&] { return stored_records() == 0; }, 10s)) << "the store was not emptied once sent";

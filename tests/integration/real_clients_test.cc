@@ -7,7 +7,6 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
-#include <filesystem>
 #include <functional>
 
 #include "daemon_fixture.h"
@@ -23,38 +22,35 @@ std::size_t count(const std::string& text, const std::string& needle) {
   return n;
 }
 
-class RealClients : public ::testing::Test {
+class RealClients : public BrokerAndDaemon {
  protected:
+  RealClients() : BrokerAndDaemon("gpio2mqtt-clients", "raspberry") {}
+  // The daemon goes first, then the client, then the brokers.
+  ~RealClients() override {
+    daemon_.reset();
+    client_.reset();
+    broker_.reset();
+    aedes_.reset();
+  }
   void SetUp() override {
     if (auto missing = missing_real_clients(); !missing.empty()) {
       if (real_clients_required()) FAIL() << missing;
       GTEST_SKIP() << missing;
     }
-    if (!Mosquitto::available()) GTEST_SKIP() << "mosquitto is not installed";
-    dir_ = make_temp_dir("gpio2mqtt-clients");
+    BrokerAndDaemon::SetUp();
   }
   void TearDown() override {
-    if (HasFailure()) {
-      if (daemon_) std::cerr << "--- gpio2mqtt log ---\n" << daemon_->log() << "---\n";
-      if (client_) std::cerr << "--- " << client_->name() << " log ---\n" << client_->log() << "---\n";
-    }
-  }
-  ~RealClients() override {
-    daemon_.reset();
-    client_.reset();
-    mosquitto_.reset();
-    aedes_.reset();
-    if (!HasFailure() && !dir_.empty()) std::filesystem::remove_all(dir_);
+    BrokerAndDaemon::TearDown();
+    if (HasFailure() && client_) std::cerr << "--- " << client_->name() << " log ---\n" << client_->log() << "---\n";
   }
 
   // mosquitto with a WebSockets listener besides its MQTT one.
   void start_mosquitto() {
     ws_port_ = free_port();
-    mosquitto_ = std::make_unique<Mosquitto>(
-        dir_, "listener " + std::to_string(ws_port_) + " 127.0.0.1\nprotocol websockets\nallow_anonymous true\n");
+    start_broker("listener " + std::to_string(ws_port_) + " 127.0.0.1\nprotocol websockets\nallow_anonymous true\n");
     restart_broker_ = [this] {
-      mosquitto_->kill();
-      mosquitto_->start();
+      broker_->kill();
+      broker_->start();
     };
   }
   std::string ws_url() const { return "ws://127.0.0.1:" + std::to_string(ws_port_); }
@@ -65,9 +61,10 @@ class RealClients : public ::testing::Test {
       aedes_->start();
     };
   }
-  void start_daemon(const std::string& url, const std::string& version) {
+  // Stops the daemon if it runs, and starts it on the demo config against `url`.
+  void start_daemon_at(const std::string& url, const std::string& version) {
     daemon_.reset();
-    daemon_ = std::make_unique<Daemon>(dir_, demo_config(url, "60s", version));
+    start_daemon(demo_config(url, "60s", version));
   }
 
   // The cell: `client_` drives the daemon (already configured by `daemon_url`, `version`).
@@ -75,7 +72,7 @@ class RealClients : public ::testing::Test {
     auto& c = *client_;
     ASSERT_TRUE(c.connected(1));
     ASSERT_TRUE(c.subscribe("raspberry/#"));
-    start_daemon(daemon_url, version);
+    start_daemon_at(daemon_url, version);
     ASSERT_TRUE(c.wait_for("raspberry/status", kOn)) << "status On";
     ASSERT_TRUE(c.wait_for("raspberry/relay/state", "OFF")) << "the relay's first state";
 
@@ -95,7 +92,7 @@ class RealClients : public ::testing::Test {
     // acted on (the relay starts OFF and must stay so).
     ASSERT_TRUE(c.publish("raspberry/relay/set", "ON", true));
     from = c.size();
-    start_daemon(daemon_url, version);
+    start_daemon_at(daemon_url, version);
     ASSERT_TRUE(c.wait_for("raspberry/status", kOn, from)) << "status On again";
     std::size_t asked = c.size();
     ASSERT_TRUE(c.publish("raspberry/relay/get", ""));
@@ -136,37 +133,34 @@ class RealClients : public ::testing::Test {
     EXPECT_TRUE(c.unsubscribe("raspberry/#"));
   }
 
-  std::string dir_;
   int ws_port_ = 0;
-  std::unique_ptr<Mosquitto> mosquitto_;
   std::unique_ptr<Aedes> aedes_;
   std::function<void()> restart_broker_;
   std::unique_ptr<ScriptedClient> client_;
-  std::unique_ptr<Daemon> daemon_;
 };
 
 TEST_F(RealClients, PythonPahoTutorialClientAtMqtt5WithMosquitto) {
   start_mosquitto();
-  client_ = ScriptedClient::python_paho(dir_, mosquitto_->port(), "5");
-  exercise(mosquitto_->url(), "5");
+  client_ = ScriptedClient::python_paho(dir_, broker_->port(), "5");
+  exercise(broker_->url(), "5");
 }
 
 TEST_F(RealClients, PythonPahoTutorialClientAt311OverWebSocketsWithMosquitto) {
   start_mosquitto();
   client_ = ScriptedClient::python_paho(dir_, ws_port_, "3.1.1", "websockets");
-  exercise(mosquitto_->url(), "5");
+  exercise(broker_->url(), "5");
 }
 
 TEST_F(RealClients, MqttJsAtMqtt5OverTcpWithMosquitto) {
   start_mosquitto();
-  client_ = ScriptedClient::mqttjs(dir_, mosquitto_->url(), "5");
-  exercise(mosquitto_->url(), "5");
+  client_ = ScriptedClient::mqttjs(dir_, broker_->url(), "5");
+  exercise(broker_->url(), "5");
 }
 
 TEST_F(RealClients, MqttJsAt311OverTcpWithMosquitto) {
   start_mosquitto();
-  client_ = ScriptedClient::mqttjs(dir_, mosquitto_->url(), "3.1.1");
-  exercise(mosquitto_->url(), "5");
+  client_ = ScriptedClient::mqttjs(dir_, broker_->url(), "3.1.1");
+  exercise(broker_->url(), "5");
 }
 
 TEST_F(RealClients, MqttJsAtMqtt5OverWebSocketsWithTheDaemonOnWebSocketsToo) {
@@ -195,7 +189,7 @@ TEST_F(RealClients, PythonPahoWithAedesAndTheDaemonOnAuto) {
 
 TEST_F(RealClients, AedesRefusesMqtt5AndTheDaemonSaysWhatToSet) {
   start_aedes();
-  start_daemon(aedes_->url(), "5");
+  start_daemon_at(aedes_->url(), "5");
   EXPECT_TRUE(eventually(
       [&] {
         return daemon_->log().find("cannot connect to " + aedes_->url() +

@@ -15,13 +15,14 @@ using namespace std::chrono_literals;
 
 constexpr const char* kPassword = "c0rrect-h0rse";
 
-class ADaemonOverTls : public ::testing::Test {
+class ADaemonOverTls : public BrokerAndDaemon {
  protected:
+  ADaemonOverTls() : BrokerAndDaemon("gpio2mqtt-tls", "raspberry") {}
   void SetUp() override {
-    if (!Mosquitto::available() ||
-        std::system("command -v openssl >/dev/null && command -v mosquitto_passwd >/dev/null") != 0)
-      GTEST_SKIP() << "needs mosquitto, mosquitto_passwd and openssl";
-    dir_ = make_temp_dir("gpio2mqtt-tls");
+    BrokerAndDaemon::SetUp();
+    if (IsSkipped()) return;
+    if (std::system("command -v openssl >/dev/null && command -v mosquitto_passwd >/dev/null") != 0)
+      GTEST_SKIP() << "needs mosquitto_passwd and openssl";
     chmod(dir_.c_str(), 0755);  // mosquitto drops root for its own user before reading the files
     // A CA and a server certificate for the name "localhost" only (not 127.0.0.1).
     std::string script = "cd " + dir_ + R"( && {
@@ -37,14 +38,9 @@ class ADaemonOverTls : public ::testing::Test {
     wss_port_ = free_port();
     std::string tls = "cafile " + dir_ + "/ca.crt\ncertfile " + dir_ + "/server.crt\nkeyfile " + dir_ +
                       "/server.key\nallow_anonymous false\npassword_file " + dir_ + "/passwd\n";
-    broker_ =
-        std::make_unique<Mosquitto>(dir_, "listener " + std::to_string(tls_port_) + " 127.0.0.1\n" + tls + "listener " +
-                                              std::to_string(wss_port_) + " 127.0.0.1\nprotocol websockets\n" + tls);
-    observer_ = std::make_unique<MqttTestClient>(broker_->url(), "observer");  // on the plain listener
-    observer_->subscribe("raspberry/#");
-  }
-  void TearDown() override {
-    if (HasFailure() && daemon_) std::cerr << "--- gpio2mqtt log ---\n" << daemon_->log() << "---\n";
+    start_broker("listener " + std::to_string(tls_port_) + " 127.0.0.1\n" + tls + "listener " +
+                 std::to_string(wss_port_) + " 127.0.0.1\nprotocol websockets\n" + tls);
+    observe("raspberry/#");  // on the plain listener
   }
   // The demo config over TLS to `host`, with `tls` settings and the password file.
   std::string config(const std::string& host, const std::string& tls, const std::string& password_file = "") {
@@ -53,24 +49,16 @@ class ADaemonOverTls : public ::testing::Test {
         "  username: pi\n  password_file: " + (password_file.empty() ? dir_ + "/password" : password_file) + "\n";
     return c.replace(c.find("  base_topic:"), 0, login + (tls.empty() ? "" : "  tls: " + tls + "\n"));
   }
-  void start(const std::string& yaml) { daemon_ = std::make_unique<Daemon>(dir_, yaml); }
   bool logged(const std::string& text, std::chrono::milliseconds timeout = 10s) {
     return eventually([&] { return daemon_->log().find(text) != std::string::npos; }, timeout);
   }
-  bool came_online(std::chrono::milliseconds timeout = 10s) {
-    return observer_->wait_for("raspberry/status", kOn, 0, timeout).has_value();
-  }
 
-  std::string dir_;
   int tls_port_ = 0;
   int wss_port_ = 0;  // MQTT over WebSockets over TLS
-  std::unique_ptr<Mosquitto> broker_;
-  std::unique_ptr<MqttTestClient> observer_;
-  std::unique_ptr<Daemon> daemon_;
 };
 
 TEST_F(ADaemonOverTls, ConnectsWithItsCaAndAPasswordFile) {
-  start(config("localhost", "{ca_file: " + dir_ + "/ca.crt}"));
+  start_daemon(config("localhost", "{ca_file: " + dir_ + "/ca.crt}"));
   ASSERT_TRUE(came_online());
   std::size_t from = observer_->size();
   observer_->publish("raspberry/relay/set", "ON");
@@ -84,7 +72,7 @@ TEST_F(ADaemonOverTls, ConnectsOverSecureWebSockets) {
   c.replace(c.find("mqtts://localhost:" + std::to_string(tls_port_)),
             std::string("mqtts://localhost:").size() + std::to_string(tls_port_).size(),
             "wss://localhost:" + std::to_string(wss_port_));
-  start(c);
+  start_daemon(c);
   ASSERT_TRUE(came_online());
   std::size_t from = observer_->size();
   observer_->publish("raspberry/relay/set", "ON");
@@ -92,23 +80,23 @@ TEST_F(ADaemonOverTls, ConnectsOverSecureWebSockets) {
 }
 
 TEST_F(ADaemonOverTls, RefusesABrokerTheSystemStoreDoesNotTrustAndSaysWhy) {
-  start(config("localhost", ""));
+  start_daemon(config("localhost", ""));
   ASSERT_TRUE(logged("cannot connect to mqtts://localhost:" + std::to_string(tls_port_) +
                      ": TLS: the broker's certificate is not trusted: self-signed certificate in certificate chain; "
                      "set mqtt.tls.ca_file to the CA that signed it"));
-  EXPECT_FALSE(came_online(1s));
+  EXPECT_FALSE(came_online(0, 1s));
 }
 
 TEST_F(ADaemonOverTls, RefusesABrokerWhoseCertificateNamesAnotherHostAndSaysSo) {
-  start(config("127.0.0.1", "{ca_file: " + dir_ + "/ca.crt}"));  // the certificate says localhost
+  start_daemon(config("127.0.0.1", "{ca_file: " + dir_ + "/ca.crt}"));  // the certificate says localhost
   ASSERT_TRUE(
       logged("TLS: host name mismatch: the broker's certificate is for localhost, not '127.0.0.1'; "
              "use one of those names in mqtt.server"));
-  EXPECT_FALSE(came_online(1s));
+  EXPECT_FALSE(came_online(0, 1s));
 }
 
 TEST_F(ADaemonOverTls, ConnectsUnverifiedOnlyWhenToldInsecureAndWarns) {
-  start(config("127.0.0.1", "{insecure: true}"));
+  start_daemon(config("127.0.0.1", "{insecure: true}"));
   ASSERT_TRUE(came_online());
   EXPECT_TRUE(logged("TLS certificate verification is off"));
 }
@@ -117,8 +105,7 @@ TEST_F(ADaemonOverTls, IsRefusedWithAWrongPasswordSaysSoEverywhereAndNeverLogsTh
   std::string wrong = dir_ + "/wrong-password";
   write_file(wrong, "n0t-the-passw0rd\n");
   NotifySocket systemd(dir_ + "/notify");
-  daemon_ = std::make_unique<Daemon>(dir_, config("localhost", "{ca_file: " + dir_ + "/ca.crt}", wrong),
-                                     std::vector<std::string>{systemd.env()});
+  start_daemon(config("localhost", "{ca_file: " + dir_ + "/ca.crt}", wrong), {systemd.env()});
   std::string why =
       "the broker refused the connection: not authorised (reason code 135); check mqtt.username "
       "('pi') and the password (mqtt.password_file " +
@@ -126,7 +113,7 @@ TEST_F(ADaemonOverTls, IsRefusedWithAWrongPasswordSaysSoEverywhereAndNeverLogsTh
   ASSERT_TRUE(logged(why));
   EXPECT_TRUE(systemd.wait_for("STATUS=cannot connect to mqtts://localhost:" + std::to_string(tls_port_) +
                                ", retrying in 1 s: " + why));
-  EXPECT_FALSE(came_online(1s));
+  EXPECT_FALSE(came_online(0, 1s));
   EXPECT_EQ(daemon_->log().find("n0t-the-passw0rd"), std::string::npos);
 }
 
@@ -135,7 +122,7 @@ TEST_F(ADaemonOverTls, NamesAWrongPasswordOnMqtt311Too) {
   write_file(wrong, "n0t-the-passw0rd\n");
   std::string yaml = config("localhost", "{ca_file: " + dir_ + "/ca.crt}", wrong);
   yaml.replace(yaml.find("version: 5"), 10, "version: 3.1.1");
-  start(yaml);
+  start_daemon(yaml);
   ASSERT_TRUE(logged("the broker refused the connection: not authorised (CONNACK code 5); check mqtt.username"));
 }
 

@@ -3,6 +3,8 @@
 // so naming the client id, and stop fighting.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "daemon_fixture.h"
 #include "util/text.h"
 
@@ -21,7 +23,7 @@ class TwoDaemonsWithOneClientId : public ADaemon {
 
   void start_both(const std::string& version) {
     std::string config = demo_config(broker_->url(), "60s", version);
-    start(config);
+    ASSERT_NO_FATAL_FAILURE(start(config));
     twin_dir_ = dir_ + "/twin";
     std::filesystem::create_directories(twin_dir_);
     twin_ = std::make_unique<Daemon>(twin_dir_, config);
@@ -51,7 +53,7 @@ class TwoDaemonsWithOneClientId : public ADaemon {
 // mosquitto 2.0.11 closes the older connection without the MQTT 5 DISCONNECT "session taken
 // over" (checked with python3-paho-mqtt too), so even at MQTT 5 the takeover is inferred here.
 TEST_F(TwoDaemonsWithOneClientId, NoticeTheTakeoverNameTheClientIdAndStopFighting) {
-  start_both("5");
+  ASSERT_NO_FATAL_FAILURE(start_both("5"));
   std::string id = "gpio2mqtt-test-" + host_name();
   ASSERT_TRUE(either_logged("client id '" + id + "' is taken over: connections to " + broker_->url() +
                                 " keep dropping right after they are made",

@@ -4,27 +4,19 @@
 #include <signal.h>
 
 #include <algorithm>
-#include <iostream>
 #include <memory>
 
-#include "daemon.h"
+#include "broker_and_daemon.h"
 #include "gpio/hardware.h"
 #include "kernel_test.h"
-#include "mosquitto.h"
-#include "mqtt_client.h"
 
 namespace gpio2mqtt::kernel_test {
 namespace {
 
 using namespace std::chrono_literals;
-using testing::Daemon;
 using testing::eventually;
-using testing::Mosquitto;
-using testing::MqttTestClient;
+using testing::kOff;
 using testing::Received;
-
-const std::string kOn = R"({"status":"On"})";
-const std::string kOff = R"({"status":"Off"})";
 
 constexpr unsigned kButton = 0, kDoor = 1, kWindow = 2, kRelay = 3, kLamp = 4;
 
@@ -36,17 +28,19 @@ const char* kLines = R"(lines:
   lamp: {line: LAMP, direction: output, initial: off, on_disconnect: on}
 )";
 
-class ADaemonOnAKernelChip : public KernelTest {
+class ADaemonOnAKernelChip : public testing::BrokerAndDaemon {
  protected:
+  ADaemonOnAKernelChip() : BrokerAndDaemon("g2m-kernel", "kernel") {}
+  // The daemon lets go of the chip's lines before the chip goes.
+  ~ADaemonOnAKernelChip() override { daemon_.reset(); }
+
   void SetUp() override {
-    KernelTest::SetUp();
+    if (auto why = why_no_gpiosim(); !why.empty()) GTEST_SKIP() << why;
+    BrokerAndDaemon::SetUp();
     if (IsSkipped()) return;
-    if (!Mosquitto::available()) GTEST_SKIP() << "mosquitto is not installed (apt-get install mosquitto)";
     sim_ = build_sim(unique_label("e2e"));
-    dir_ = testing::make_temp_dir("g2m-kernel");
-    broker_ = std::make_unique<Mosquitto>(dir_);
-    observer_ = std::make_unique<MqttTestClient>(broker_->url(), "observer");
-    observer_->subscribe("kernel/#");
+    start_broker();
+    observe("kernel/#");
   }
 
   static std::unique_ptr<SimChip> build_sim(const std::string& label) {
@@ -61,10 +55,6 @@ class ADaemonOnAKernelChip : public KernelTest {
         .build();
   }
 
-  void TearDown() override {
-    if (HasFailure() && daemon_) std::cerr << "--- gpio2mqtt log ---\n" << daemon_->log() << "---\n";
-  }
-
   // A config for the test's broker with one chip `sim`, found by `chip_key` ("label: X", "path: Y").
   std::string config(const std::string& chip_key, const std::string& lines = kLines) const {
     return "mqtt:\n  server: " + broker_->url() +
@@ -76,8 +66,8 @@ class ADaemonOnAKernelChip : public KernelTest {
 
   // Starts the daemon on `yaml` and waits until it is online with every state published.
   void start(const std::string& yaml) {
-    daemon_ = std::make_unique<Daemon>(dir_, yaml);
-    ASSERT_TRUE(observer_->wait_for("kernel/status", kOn, 0, 20s)) << "not online";
+    start_daemon(yaml);
+    ASSERT_TRUE(came_online(0, 20s));
     for (std::string line : {"button", "door", "window", "relay", "lamp"}) {
       std::string topic = "kernel/" + line + "/state";
       ASSERT_TRUE(observer_->wait_for([&](const Received& r) { return r.topic == topic; })) << "no " << topic;
@@ -87,14 +77,8 @@ class ADaemonOnAKernelChip : public KernelTest {
 
   // Starts the daemon on `yaml` and returns its exit status (nullopt if it kept running).
   std::optional<int> exit_status_of(const std::string& yaml) {
-    daemon_ = std::make_unique<Daemon>(dir_, yaml);
+    start_daemon(yaml);
     return daemon_->process().wait(20s);
-  }
-
-  std::optional<std::size_t> expect(const std::string& topic, const std::string& payload, std::size_t from) {
-    auto at = observer_->wait_for(topic, payload, from);
-    EXPECT_TRUE(at) << "no " << topic << " " << payload << " after message " << from;
-    return at;
   }
 
   // Waits for an event of `line` with `edge` at message `from` or later; returns its index.
@@ -123,15 +107,11 @@ class ADaemonOnAKernelChip : public KernelTest {
   }
 
   std::unique_ptr<SimChip> sim_;
-  std::string dir_;
-  std::unique_ptr<Mosquitto> broker_;
-  std::unique_ptr<MqttTestClient> observer_;
-  std::unique_ptr<Daemon> daemon_;
 };
 
 TEST_F(ADaemonOnAKernelChip, DrivesInitialLevelsAndPublishesTheRealStatesAtStart) {
   sim_->set_pull(kButton, true);
-  start();
+  ASSERT_NO_FATAL_FAILURE(start());
   EXPECT_TRUE(sim_->value(kRelay));  // initial: on
   EXPECT_FALSE(sim_->value(kLamp));
   EXPECT_EQ(observer_->payloads_on("kernel/button/state"), std::vector<std::string>{"ON"});
@@ -141,7 +121,7 @@ TEST_F(ADaemonOnAKernelChip, DrivesInitialLevelsAndPublishesTheRealStatesAtStart
 }
 
 TEST_F(ADaemonOnAKernelChip, PublishesStateAndEventForBothEdges) {
-  start();
+  ASSERT_NO_FATAL_FAILURE(start());
   std::size_t from = observer_->size();
   sim_->set_pull(kButton, true);
   ASSERT_TRUE(expect("kernel/button/state", "ON", from));
@@ -155,22 +135,22 @@ TEST_F(ADaemonOnAKernelChip, PublishesStateAndEventForBothEdges) {
 }
 
 TEST_F(ADaemonOnAKernelChip, PublishesOnlyRisingEventsForARisingLineButEveryState) {
-  start();
+  ASSERT_NO_FATAL_FAILURE(start());
   std::size_t from = observer_->size();
   sim_->set_pull(kDoor, true);
   ASSERT_TRUE(event("door", "rising", from));
   sim_->set_pull(kDoor, false);
   ASSERT_TRUE(expect("kernel/door/state", "OFF", from));
-  settle();
+  ASSERT_NO_FATAL_FAILURE(settle());
   EXPECT_EQ(events_of("door", from), 1u);
 }
 
 TEST_F(ADaemonOnAKernelChip, PublishesOnlyFallingEventsForAFallingLineButEveryState) {
-  start();
+  ASSERT_NO_FATAL_FAILURE(start());
   std::size_t from = observer_->size();
   sim_->set_pull(kWindow, true);
   ASSERT_TRUE(expect("kernel/window/state", "ON", from));
-  settle();
+  ASSERT_NO_FATAL_FAILURE(settle());
   EXPECT_EQ(events_of("window", from), 0u);
   sim_->set_pull(kWindow, false);
   EXPECT_TRUE(event("window", "falling", from));
@@ -178,7 +158,7 @@ TEST_F(ADaemonOnAKernelChip, PublishesOnlyFallingEventsForAFallingLineButEverySt
 }
 
 TEST_F(ADaemonOnAKernelChip, SetsTheKernelLevelOnCommand) {
-  start();
+  ASSERT_NO_FATAL_FAILURE(start());
   std::size_t from = observer_->size();
   observer_->publish("kernel/relay/set", "OFF");
   ASSERT_TRUE(expect("kernel/relay/state", "OFF", from));
@@ -192,7 +172,7 @@ TEST_F(ADaemonOnAKernelChip, SetsTheKernelLevelOnCommand) {
 }
 
 TEST_F(ADaemonOnAKernelChip, AppliesOnDisconnectLevelsWhenTheBrokerGoes) {
-  start();
+  ASSERT_NO_FATAL_FAILURE(start());
   broker_->kill();
   EXPECT_TRUE(eventually([&] { return !sim_->value(kRelay) && sim_->value(kLamp); }, 10s))
       << "relay " << sim_->value(kRelay) << ", lamp " << sim_->value(kLamp);
@@ -203,7 +183,7 @@ TEST_F(ADaemonOnAKernelChip, AppliesOnDisconnectLevelsOnSigterm) {
   // "applied, then released" from "released only", so the pins are watched while the daemon stops.
   sim_->set_pull(kRelay, true);
   sim_->set_pull(kLamp, false);
-  start();
+  ASSERT_NO_FATAL_FAILURE(start());
   std::size_t from = observer_->size();
   daemon_->process().signal(SIGTERM);
   bool applied = false;  // no sleeping between looks: the daemon may hold the levels only briefly
@@ -223,7 +203,7 @@ TEST_F(ADaemonOnAKernelChip, AppliesOnDisconnectLevelsOnSigterm) {
 }
 
 TEST_F(ADaemonOnAKernelChip, OpensItsLinesAgainWhenTheChipComesBack) {
-  start(config());
+  ASSERT_NO_FATAL_FAILURE(start(config()));
   sim_->go_offline();  // unplugged: the request fds wake up with errors
   ASSERT_TRUE(eventually([&] { return daemon_->log().find("opening the lines again in") != std::string::npos; }, 20s));
   auto back = build_sim(sim_->label());

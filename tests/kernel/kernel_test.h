@@ -9,10 +9,14 @@
 #include <string>
 #include <vector>
 
+#include "assertions.h"
 #include "gpio2mqtt/gpio/gpio.h"
 #include "gpiosim.h"
 
 namespace gpio2mqtt::kernel_test {
+
+using testing::Contains;
+using testing::error_of;
 
 class KernelTest : public ::testing::Test {
  protected:
@@ -52,24 +56,6 @@ inline gpio::LineSettings output(unsigned offset, bool initial, bool active_low 
   s.active_low = active_low;
   s.drive = drive;
   return s;
-}
-
-// Whether `text` contains `part`, with both in the failure message.
-inline ::testing::AssertionResult Contains(const std::string& text, const std::string& part) {
-  if (text.find(part) != std::string::npos) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << "\"" << text << "\"\n  does not contain \"" << part << "\"";
-}
-
-// The message of the E that `call` throws; a test failure when it throws nothing.
-template <class E, class F>
-std::string error_of(F&& call) {
-  try {
-    call();
-  } catch (const E& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "nothing thrown";
-  return {};
 }
 
 // A label no other test process uses at the same time (uAPI v1 keeps 31 characters).

@@ -17,6 +17,7 @@
 #include "gpio2mqtt/exit_codes.h"
 #include "manual_clock.h"
 #include "notify_socket.h"
+#include "payloads.h"
 #include "pluggable_chips.h"
 #include "process.h"
 
@@ -25,9 +26,9 @@ namespace {
 
 using namespace std::chrono_literals;
 using testing::FakeMqttClient;
+using testing::kOff;
+using testing::kOn;
 
-const std::string kOn = R"({"status":"On"})";
-const std::string kOff = R"({"status":"Off"})";
 constexpr unsigned kGpio5 = 3, kGpio27 = 2;  // offsets on the chip below
 
 const std::string kMqtt = R"(mqtt:
@@ -155,7 +156,7 @@ TEST_F(AService, PublishesItsStatusAndEveryStateOnceConnected) {
   EXPECT_EQ(client().subscribed[0].qos, 1);
 }
 
-TEST_F(AService, RetriesAfterOneSecondDoublingToAMinuteAndFromOneSecondAgainAfterAConnect) {
+TEST_F(AService, RetriesAfterOneSecondDoublingToAMinuteAndAtOnceAfterALossThenFromOneSecond) {
   start();
   client().fail_connect();
   settle();
@@ -166,7 +167,11 @@ TEST_F(AService, RetriesAfterOneSecondDoublingToAMinuteAndFromOneSecondAgainAfte
   }
   EXPECT_EQ(time_to_next_connect(), Nanos(60s));
   connect();
+  int before = client().connects;
   client().drop_connection();
+  settle();
+  EXPECT_EQ(client().connects, before + 1);  // at once after a loss, without the clock moving
+  client().fail_connect();
   settle();
   EXPECT_EQ(time_to_next_connect(), Nanos(1s));
 }
@@ -386,6 +391,22 @@ TEST_F(AService, CountsAHandlerThatThrewAndSaysSoInItsStatus) {
     told = told || notification.text.find("; 1 internal error (see the log)") != std::string::npos;
   EXPECT_TRUE(told);
   std::filesystem::remove_all(dir);
+}
+
+TEST_F(AService, ReadsBackItsDiscoveryAndAnswersHomeAssistantsBirthWithinTheDelay) {
+  const std::string device = "homeassistant/device/inproc/config";
+  start(kMqtt + kLines + "homeassistant: {discovery: true, device_id: inproc, announce_delay: 2s}\n");
+  connect();
+  ASSERT_EQ(client().subscribed_retained.size(), 1u);  // before the announcement, with room for it
+  EXPECT_EQ(client().subscribed_retained[0].topics, std::vector<std::string>{device});
+  EXPECT_GE(client().read_back_cap, client().published.at(1).payload.size());
+  EXPECT_EQ(client().payloads_on(device).size(), 1u);
+  std::size_t from = sent();
+  client().deliver("homeassistant/status", "online");
+  settle();
+  advance(2s);
+  EXPECT_EQ(client().payloads_on(device, from).size(), 1u);
+  EXPECT_EQ(client().payloads_on("pi/relay/state", from), std::vector<std::string>{"OFF"});
 }
 
 }  // namespace

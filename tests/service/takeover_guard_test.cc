@@ -33,6 +33,17 @@ TEST(ATakeoverGuard, InfersATakeoverFromConnectionsDroppedRightAfterTheyWereMade
   EXPECT_TRUE(guard.inferred());
 }
 
+TEST(ATakeoverGuard, TakesShortConnectionsToARestartingBrokerForNoTakeover) {
+  TakeoverGuard guard;
+  MonoTime t(0s);
+  for (int i = 0; i < 3 * TakeoverGuard::kShortLivedInARow; ++i) {
+    guard.on_connected(t);
+    EXPECT_EQ(guard.on_lost(t + 1s, false), std::nullopt) << i;
+    guard.on_connect_failed();  // the broker was not back yet
+    t += 3s;
+  }
+}
+
 TEST(ATakeoverGuard, ForgetsShortConnectionsOnceOneLastedLonger) {
   TakeoverGuard guard;
   guard.on_connected(MonoTime(0s));

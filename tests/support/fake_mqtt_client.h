@@ -42,6 +42,8 @@ class FakeMqttClient : public mqtt::Client {
   bool connected = false;
   std::vector<Message> published;
   std::vector<Subscription> subscribed;
+  std::vector<Subscription> subscribed_retained;  // with their retained messages replayed
+  std::size_t read_back_cap = 0;                  // the cap subscribe_retained() was given
   std::vector<std::vector<std::string>> unsubscribed;
   std::vector<Shutdown> shutdowns;
   // The payloads published on `topic`, oldest first; from index `from` of published.
@@ -54,6 +56,10 @@ class FakeMqttClient : public mqtt::Client {
   bool publish(const Message& message) override;
   std::vector<Message> take_unacknowledged() override;
   void subscribe(const std::vector<std::string>& topics, int qos) override { subscribed.push_back({topics, qos}); }
+  void subscribe_retained(const std::vector<std::string>& topics, int qos, std::size_t payload_cap) override {
+    subscribed_retained.push_back({topics, qos});
+    read_back_cap = payload_cap;
+  }
   void unsubscribe(const std::vector<std::string>& topics) override { unsubscribed.push_back(topics); }
   void shutdown(const std::optional<Message>& last, std::chrono::milliseconds budget) override;
 

@@ -10,6 +10,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "gpio2mqtt/bridge/announcer.h"
 #include "gpio2mqtt/bridge/command.h"
 #include "gpio2mqtt/bridge/counter.h"
 #include "gpio2mqtt/bridge/debounce.h"
@@ -62,7 +63,8 @@ struct LineTopics {
 };
 LineTopics make_topics(const std::string& base_topic, const std::string& line_name);
 // What a bridge subscribes to: every line's set and get under the base topic (wildcards, so that
-// a command for an input or an unknown line is heard, and answered with a note).
+// a command for an input or an unknown line is heard, and answered with a note), and Home
+// Assistant's status topic when discovery is on.
 std::vector<std::string> command_topics(const config::Config& config);
 
 class Bridge {
@@ -76,7 +78,7 @@ class Bridge {
   void start();
   void on_edge(std::size_t line, const gpio::EdgeEvent& event, MonoTime now);
   void on_message(std::string_view topic, std::string_view payload, bool retained, MonoTime now);
-  // Publishes the online status, what queued up, and every line's state.
+  // Publishes the online status, the discovery payload, what queued up, and every line's state.
   void on_connected(MonoTime now);
   // Queues from now on; outputs go to their on_disconnect level. `unacknowledged` are the events
   // the broker never confirmed: they go back in front of the queue (QoS 1 allows duplicates,
@@ -106,6 +108,10 @@ class Bridge {
   void on_client_replaced() { connected_ = false; }
   // Topics to subscribe to after every connect.
   std::vector<std::string> subscriptions() const;
+  // Topics whose retained message the bridge reads back after every connect (subscribed before
+  // on_connected, messages up to kMaxReadBackPayload): its own discovery payload, to remove what
+  // lines removed meanwhile left there.
+  std::vector<std::string> retained_subscriptions() const;
   bool connected() const { return connected_; }
   const Counters& counters() const { return counters_; }
   std::size_t queued() const { return outbox_.size(); }
@@ -149,6 +155,8 @@ class Bridge {
   void counter_time(Line& line, MonoTime now);
   void on_counter_command(std::size_t index, std::string_view topic, std::string_view payload, MonoTime now);
   CounterSettings counter_settings(std::size_t index) const;
+  // The discovery payload(s) that make the broker hold this config's (bridge/announcer.h).
+  void announce();
   void publish_event(Line& line, const Debouncer::Report& report);
   bool send(Message message, bool queue_if_down);
   // Returns an error text, empty on success; the state is published either way.
@@ -180,7 +188,9 @@ class Bridge {
   std::unordered_set<std::string> noted_;           // topics note_once() spoke about, at most kMaxNoted
   std::unordered_set<std::string> refused_topics_;  // on_publish_refused() spoke about
   Outbox outbox_;
+  Announcer announcer_;
   CounterStore* counter_store_;
+  bool read_back_ = false;  // the first message on our discovery topic since connect was read
   Counters counters_;
   bool connected_ = false;
 };

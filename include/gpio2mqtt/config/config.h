@@ -81,6 +81,15 @@ struct ChipConfig {
 };
 
 enum class Edge { kRising, kFalling, kBoth };
+
+// A line's entity in Home Assistant (the line's `homeassistant:` key). Empty strings: not given.
+struct LineEntityConfig {
+  bool hidden = false;       // `homeassistant: false`: the line gets no component
+  std::string name;          // the entity's name; default the line's name
+  std::string device_class;  // checked against the line's platform by the loader
+  std::string icon;          // mdi:...
+  bool operator==(const LineEntityConfig&) const = default;
+};
 enum class OnDisconnect { kOff, kOn, kKeep };
 // What an input publishes: its level and edges (the default), or a count of its pulses.
 enum class Mode { kLevel, kCounter };
@@ -109,17 +118,33 @@ struct LineConfig {
   bool initial = false;
   OnDisconnect on_disconnect = OnDisconnect::kKeep;
   Mode mode = Mode::kLevel;
-  CounterConfig counter;  // for mode kCounter
-  Location where;         // the line's own key
-  Location line_where;    // its `line:` value
+  CounterConfig counter;    // for mode kCounter
+  LineEntityConfig entity;  // Home Assistant only: a change keeps the line's request
+  Location where;           // the line's own key
+  Location line_where;      // its `line:` value
   // "GPIO17" or "offset 3", for messages.
   std::string line_spec() const;
   bool operator==(const LineConfig&) const = default;
-  // Everything but where it was written: a reload keeps a line whose settings are the same.
+  // Everything but where it was written and how Home Assistant shows it: a reload keeps a line
+  // whose settings are the same.
   bool same_settings(const LineConfig& other) const;
 };
 
 enum class Bus { kSystem, kSession, kOff };
+
+// The `homeassistant:` section: MQTT discovery (see bridge/discovery.h).
+struct HomeAssistantConfig {
+  bool discovery = false;
+  std::string prefix = "homeassistant";
+  std::string status_topic = "homeassistant/status";  // Home Assistant's birth and will
+  std::string device_name;                            // default the host name
+  // <prefix>/device/<device_id>/config and the prefix of every unique_id. Empty: derived from the
+  // machine id and the unexpanded mqtt.client_id (see device_id_seed), so it survives host renames.
+  std::string device_id;
+  std::string device_id_seed;              // mqtt.client_id as written, before {hostname} is expanded
+  std::chrono::seconds announce_delay{5};  // at most this long after Home Assistant says online
+  bool operator==(const HomeAssistantConfig&) const = default;
+};
 
 struct Config {
   std::string file;
@@ -127,6 +152,7 @@ struct Config {
   Bus dbus = Bus::kSystem;
   std::vector<ChipConfig> chips;
   std::vector<LineConfig> lines;
+  HomeAssistantConfig homeassistant;
   // Where counters keep their totals: the `state_directory` key, else $STATE_DIRECTORY (systemd's
   // StateDirectory=); empty when neither is set (then no counter may be configured).
   std::string state_directory;

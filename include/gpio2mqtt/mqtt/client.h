@@ -35,7 +35,12 @@ class Client {
   // Messages with QoS >= 1 handed over since the last call whose delivery the broker has not
   // acknowledged, oldest first; call it when the connection is lost, to send them again.
   virtual std::vector<Message> take_unacknowledged() = 0;
+  // Subscriptions that replay nothing retained: commands.
   virtual void subscribe(const std::vector<std::string>& topics, int qos) = 0;
+  // Subscriptions that do replay what is retained (our own messages echo back too), whose
+  // messages are cut to `payload_cap` instead: for the bridge to read back what it left on the
+  // broker before (its discovery payload, longer than any command).
+  virtual void subscribe_retained(const std::vector<std::string>& topics, int qos, std::size_t payload_cap) = 0;
   virtual void unsubscribe(const std::vector<std::string>& topics) = 0;
   // A clean stop: publishes `last` (if connected) and waits for it, then disconnects, all within
   // `budget` even when the broker is gone.

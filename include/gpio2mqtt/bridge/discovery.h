@@ -1,0 +1,58 @@
+// Home Assistant MQTT discovery, device-based: one retained payload at
+// <prefix>/device/<device_id>/config describing the daemon as a device ("dev"), its origin ("o"),
+// its availability (the status will) and one component per line ("cmps"). Pure functions of the
+// config; bridge/announcer.h decides when they are published.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "gpio2mqtt/config/config.h"
+
+namespace gpio2mqtt::bridge {
+
+inline constexpr const char* kProjectUrl = "https://github.com/gpio2mqtt/gpio2mqtt";
+
+// A JSON object whose fields keep the order they were added in.
+class JsonObject {
+ public:
+  JsonObject& add(std::string_view key, std::string_view text);  // a string value
+  JsonObject& add(std::string_view key, const JsonObject& object);
+  JsonObject& add_raw(std::string_view key, std::string raw);  // a number, bool, array: as given
+  std::string str() const;
+
+ private:
+  std::vector<std::pair<std::string, std::string>> fields_;
+};
+
+std::string json_string(std::string_view text);
+
+// A component announced for a line: its id in "cmps" and its platform ("p").
+struct ComponentId {
+  std::string id;
+  std::string platform;
+  auto operator<=>(const ComponentId&) const = default;
+};
+
+// <prefix>/device/<device_id>/config
+std::string device_topic(const config::HomeAssistantConfig& ha);
+
+// The line's component, by its platform (config/entity.h); hidden lines have none. Each line mode
+// brings its own function here.
+std::optional<JsonObject> line_component(const config::Config& config, const config::LineConfig& line);
+
+// The components `config` announces, in line order.
+std::vector<ComponentId> announced_components(const config::Config& config);
+
+// The availability entry Home Assistant needs for the status will: a value_template when the
+// online/offline payloads are flat JSON objects (the key whose values differ), plain payloads else.
+JsonObject availability(const config::StatusConfig& status);
+
+// The whole device payload; `removed` are listed as bare {"p": platform}, which is how Home
+// Assistant is told to remove a component from a device.
+std::string device_payload(const config::Config& config, const std::vector<ComponentId>& removed = {});
+
+}  // namespace gpio2mqtt::bridge

@@ -1,0 +1,22 @@
+// How a line appears in Home Assistant: its platform, decided by the line's mode, and what that
+// platform accepts. The config loader checks `homeassistant:` keys against it; bridge/discovery
+// builds the component. A new line mode adds its platform here and its component there.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "gpio2mqtt/config/config.h"
+
+namespace gpio2mqtt::config {
+
+// "binary_sensor" for inputs, "switch" for outputs.
+std::string_view entity_platform(const LineConfig& line);
+// The device classes Home Assistant documents for `platform`; empty for an unknown platform.
+const std::vector<std::string_view>& device_classes(std::string_view platform);
+// The line's id in discovery (component id, part of its unique_id): [a-zA-Z0-9_-] only, so a
+// '.' in the line's name becomes '_'.
+std::string entity_object_id(const LineConfig& line);
+
+}  // namespace gpio2mqtt::config

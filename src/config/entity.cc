@@ -1,0 +1,54 @@
+#include "gpio2mqtt/config/entity.h"
+
+#include <algorithm>
+
+namespace gpio2mqtt::config {
+
+std::string_view entity_platform(const LineConfig& line) {
+  return line.direction == gpio::Direction::kOutput ? "switch" : "binary_sensor";
+}
+
+const std::vector<std::string_view>& device_classes(std::string_view platform) {
+  // Home Assistant's BinarySensorDeviceClass and SwitchDeviceClass.
+  static const std::vector<std::string_view> kBinarySensor{"battery",
+                                                           "battery_charging",
+                                                           "carbon_monoxide",
+                                                           "cold",
+                                                           "connectivity",
+                                                           "door",
+                                                           "garage_door",
+                                                           "gas",
+                                                           "heat",
+                                                           "light",
+                                                           "lock",
+                                                           "moisture",
+                                                           "motion",
+                                                           "moving",
+                                                           "occupancy",
+                                                           "opening",
+                                                           "plug",
+                                                           "power",
+                                                           "presence",
+                                                           "problem",
+                                                           "running",
+                                                           "safety",
+                                                           "smoke",
+                                                           "sound",
+                                                           "tamper",
+                                                           "update",
+                                                           "vibration",
+                                                           "window"};
+  static const std::vector<std::string_view> kSwitch{"outlet", "switch"};
+  static const std::vector<std::string_view> kNone;
+  if (platform == "binary_sensor") return kBinarySensor;
+  if (platform == "switch") return kSwitch;
+  return kNone;
+}
+
+std::string entity_object_id(const LineConfig& line) {
+  std::string id = line.name;
+  std::replace(id.begin(), id.end(), '.', '_');
+  return id;
+}
+
+}  // namespace gpio2mqtt::config

@@ -1,0 +1,247 @@
+#include "home_assistant.h"
+
+#include <algorithm>
+#include <regex>
+#include <set>
+#include <tuple>
+
+#include "util/json.h"
+
+namespace gpio2mqtt::testing {
+namespace {
+
+// What Home Assistant's discovery expands (homeassistant/components/mqtt/abbreviations.py): the
+// root and component keys, the device's and the origin's.
+const std::map<std::string, std::string> kAbbreviations{{"avty", "availability"},
+                                                        {"cmd_t", "command_topic"},
+                                                        {"dev", "device"},
+                                                        {"dev_cla", "device_class"},
+                                                        {"ic", "icon"},
+                                                        {"pl_on", "payload_on"},
+                                                        {"pl_off", "payload_off"},
+                                                        {"stat_t", "state_topic"},
+                                                        {"uniq_id", "unique_id"},
+                                                        {"val_tpl", "value_template"},
+                                                        {"t", "topic"},
+                                                        {"pl_avail", "payload_available"},
+                                                        {"pl_not_avail", "payload_not_available"},
+                                                        {"ret", "retain"},
+                                                        {"o", "origin"},
+                                                        {"cmps", "components"},
+                                                        {"p", "platform"}};
+const std::map<std::string, std::string> kDeviceAbbreviations{
+    {"ids", "identifiers"}, {"mf", "manufacturer"},  {"mdl", "model"},           {"sw", "sw_version"},
+    {"hw", "hw_version"},   {"sn", "serial_number"}, {"cu", "configuration_url"}};
+const std::map<std::string, std::string> kOriginAbbreviations{{"sw", "sw_version"}, {"url", "support_url"}};
+const std::set<std::string> kPlatforms{"binary_sensor", "switch"};
+// The options Home Assistant documents at each level (after expansion); it ignores any other key
+// silently, so a misspelt or wrongly abbreviated one would be lost without a word.
+const std::set<std::string> kRootKeys{"device", "origin",      "components",    "availability", "availability_mode",
+                                      "qos",    "state_topic", "command_topic", "encoding"};
+const std::set<std::string> kComponentKeys{"platform",
+                                           "name",
+                                           "unique_id",
+                                           "state_topic",
+                                           "command_topic",
+                                           "payload_on",
+                                           "payload_off",
+                                           "state_on",
+                                           "state_off",
+                                           "retain",
+                                           "optimistic",
+                                           "device_class",
+                                           "icon",
+                                           "availability",
+                                           "availability_mode",
+                                           "qos",
+                                           "value_template",
+                                           "enabled_by_default",
+                                           "entity_category",
+                                           "default_entity_id",
+                                           "json_attributes_topic",
+                                           "encoding",
+                                           "off_delay",
+                                           "expire_after"};
+const std::set<std::string> kDeviceKeys{"identifiers",   "connections",       "name",           "manufacturer",
+                                        "model",         "model_id",          "sw_version",     "hw_version",
+                                        "serial_number", "configuration_url", "suggested_area", "via_device"};
+const std::set<std::string> kOriginKeys{"name", "sw_version", "support_url"};
+const std::set<std::string> kAvailabilityKeys{"topic", "value_template", "payload_available", "payload_not_available"};
+
+std::vector<std::string> unknown_keys(const Json& object, const std::set<std::string>& known) {
+  std::vector<std::string> out;
+  for (const auto& [key, value] : object.object)
+    if (!known.count(key)) out.push_back(key);
+  return out;
+}
+
+Json expanded(const Json& object, const std::map<std::string, std::string>& abbreviations) {
+  Json out = object;
+  out.object.clear();
+  for (const auto& [key, value] : object.object) {
+    auto it = abbreviations.find(key);
+    out.object[it == abbreviations.end() ? key : it->second] = value;
+  }
+  return out;
+}
+
+}  // namespace
+
+FakeHomeAssistant::FakeHomeAssistant(const std::string& url, const std::string& client_id, std::string prefix)
+    : prefix_(std::move(prefix)), client_(url, client_id) {
+  client_.subscribe(prefix_ + "/#");
+}
+
+void FakeHomeAssistant::say(const std::string& status) { client_.publish(prefix_ + "/status", status); }
+
+const std::map<std::string, Entity>& FakeHomeAssistant::entities() {
+  auto messages = client_.messages();
+  for (; read_ < messages.size(); ++read_) read(messages[read_]);
+  return entities_;
+}
+
+std::vector<std::string> FakeHomeAssistant::devices() {
+  std::set<std::string> out;
+  for (const auto& [id, entity] : entities()) out.insert(entity.device);
+  return {out.begin(), out.end()};
+}
+
+std::optional<Entity> FakeHomeAssistant::find(const std::string& id) {
+  for (const auto& [unique_id, entity] : entities())
+    if (entity.id == id) return entity;
+  return std::nullopt;
+}
+
+void FakeHomeAssistant::read(const Received& message) {
+  static const std::regex kDeviceTopic("([A-Za-z0-9_-]+)/config");
+  std::string device_prefix = prefix_ + "/device/";
+  if (message.topic.rfind(device_prefix, 0) != 0) return;
+  std::smatch match;
+  std::string rest = message.topic.substr(device_prefix.size());
+  if (!std::regex_match(rest, match, kDeviceTopic)) {
+    errors_.push_back("not a discovery topic Home Assistant accepts: " + message.topic);
+    return;
+  }
+  ++discoveries_;
+  read_device(match[1], message.payload);
+}
+
+void FakeHomeAssistant::read_device(const std::string& device, const std::string& payload) {
+  auto error = [&](const std::string& what) { errors_.push_back(device + ": " + what + " in " + payload); };
+  if (payload.empty()) {  // the whole device goes
+    std::erase_if(entities_, [&](const auto& e) { return e.second.device == device; });
+    return;
+  }
+  auto json = parse_json(payload);
+  if (!json || !json->is_object()) return error("not a JSON object");
+  Json root = expanded(*json, kAbbreviations);
+  Json dev = expanded(root["device"], kDeviceAbbreviations);
+  Json origin = expanded(root["origin"], kOriginAbbreviations);
+  if (!dev.is_object() || dev["identifiers"].array.empty() || !dev["name"].is_string()) error("no device ids or name");
+  if (!origin.is_object() || !origin["name"].is_string()) error("no origin name");
+  if (!root["components"].is_object()) return error("no components");
+  for (const auto& [what, object, known] :
+       {std::tuple{"root", &root, &kRootKeys}, {"device", &dev, &kDeviceKeys}, {"origin", &origin, &kOriginKeys}})
+    for (const auto& key : unknown_keys(*object, *known)) error(std::string(what) + " key '" + key + "' is unknown");
+  for (const auto& component : root["components"].object) {
+    const std::string& id = component.first;  // named, not bound: lambdas below capture it
+    const Json& raw = component.second;
+    Json c = expanded(raw, kAbbreviations);
+    std::string platform = c["platform"].string;
+    if (!kPlatforms.count(platform)) {
+      error("unknown platform '" + platform + "' of " + id);
+      continue;
+    }
+    auto same = [&](const auto& e) { return e.second.device == device && e.second.id == id; };
+    if (c.object.size() == 1) {  // {"p": ...} alone: removed
+      std::erase_if(entities_, [&](const auto& e) { return same(e) && e.second.platform == platform; });
+      continue;
+    }
+    for (const auto& key : unknown_keys(c, kComponentKeys)) error(id + ": key '" + key + "' is unknown");
+    Entity entity;
+    entity.device = device;
+    entity.id = id;
+    entity.platform = platform;
+    entity.name = c["name"].string;
+    entity.unique_id = c["unique_id"].string;
+    entity.state_topic = c["state_topic"].is_string() ? c["state_topic"].string : root["state_topic"].string;
+    entity.command_topic = c["command_topic"].string;
+    entity.device_class = c["device_class"].string;
+    entity.icon = c["icon"].string;
+    if (c.has("payload_on")) entity.payload_on = c["payload_on"].string;
+    if (c.has("payload_off")) entity.payload_off = c["payload_off"].string;
+    if (entity.unique_id.empty()) error(id + " has no unique_id");
+    if (entity.state_topic.empty()) error(id + " has no state_topic");
+    if (platform == "switch" && entity.command_topic.empty()) error(id + " is a switch without command_topic");
+    if (c["retain"].boolean || root["retain"].boolean) error(id + " would retain its commands");
+    auto taken = std::find_if(entities_.begin(), entities_.end(),
+                              [&](const auto& e) { return e.first == entity.unique_id && !same(e); });
+    if (taken != entities_.end()) error(id + ": unique_id " + entity.unique_id + " is taken");
+    const Json& availability = c.has("availability") ? c["availability"] : root["availability"];
+    for (const Json& raw_entry : availability.array) {
+      Json a = expanded(raw_entry, kAbbreviations);
+      for (const auto& key : unknown_keys(a, kAvailabilityKeys))
+        error(id + ": availability key '" + key + "' is unknown");
+      Entity::Availability entry;
+      entry.topic = a["topic"].string;
+      entry.value_template = a["value_template"].string;
+      if (a.has("payload_available")) entry.payload_available = a["payload_available"].string;
+      if (a.has("payload_not_available")) entry.payload_not_available = a["payload_not_available"].string;
+      if (entry.topic.empty()) error(id + ": availability without a topic");
+      entity.availability.push_back(entry);
+    }
+    std::erase_if(entities_, same);  // an update, maybe of the platform
+    std::vector<std::string> topics{entity.state_topic};
+    for (const auto& a : entity.availability) topics.push_back(a.topic);
+    for (const auto& topic : topics)
+      if (!topic.empty() && std::find(subscribed_.begin(), subscribed_.end(), topic) == subscribed_.end()) {
+        subscribed_.push_back(topic);
+        client_.subscribe(topic);
+      }
+    entities_[entity.unique_id] = entity;
+  }
+}
+
+std::optional<std::string> FakeHomeAssistant::last_payload(const std::string& topic) {
+  auto payloads = client_.payloads_on(topic);
+  if (payloads.empty()) return std::nullopt;
+  return payloads.back();
+}
+
+std::optional<bool> FakeHomeAssistant::available(const Entity& entity) {
+  static const std::regex kTemplate(R"(\{\{\s*value_json\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\})");
+  bool all = true;
+  for (const auto& a : entity.availability) {
+    auto payload = last_payload(a.topic);
+    if (!payload) return std::nullopt;
+    std::string value = *payload;
+    if (!a.value_template.empty()) {
+      std::smatch match;
+      if (!std::regex_match(a.value_template, match, kTemplate)) {
+        errors_.push_back("a template this stand-in cannot render: " + a.value_template);
+        return std::nullopt;
+      }
+      auto json = parse_json(*payload);
+      // Home Assistant renders a missing key as an empty string: never available.
+      value = json && (*json)[match[1]].is_string() ? (*json)[match[1]].string : "";
+    }
+    if (value == a.payload_available) continue;
+    if (value != a.payload_not_available) return std::nullopt;  // Home Assistant ignores it
+    all = false;
+  }
+  return all;
+}
+
+std::optional<std::string> FakeHomeAssistant::state(const Entity& entity) {
+  auto payload = last_payload(entity.state_topic);
+  if (!payload) return std::nullopt;
+  if (*payload == entity.payload_on) return "on";
+  if (*payload == entity.payload_off) return "off";
+  return std::nullopt;
+}
+
+void FakeHomeAssistant::turn(const Entity& entity, bool on) {
+  client_.publish(entity.command_topic, on ? entity.payload_on : entity.payload_off, /*retain=*/false);
+}
+
+}  // namespace gpio2mqtt::testing
