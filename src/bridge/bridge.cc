@@ -126,7 +126,7 @@ void Bridge::on_edge(std::size_t index, const gpio::EdgeEvent& event, MonoTime) 
 void Bridge::on_time(MonoTime now) {
   if (announcer_.take_due(now)) {
     announce();
-    for (const Line& line : lines_) publish_state(line);
+    publish_states(now);
   }
   for (std::size_t i = 0; i < lines_.size(); ++i) {
     Line& line = lines_[i];
@@ -309,6 +309,10 @@ void Bridge::on_connected(MonoTime now) {
     if (!send(outbox_.front(), false)) return;  // lost again: the rest waits for the next connect
     outbox_.pop();
   }
+  publish_states(now);
+}
+
+void Bridge::publish_states(MonoTime now) {
   for (Line& line : lines_) {
     if (line.counter) publish_reading(line, line.counter->take_reading_now(now));
     else publish_state(line);

@@ -149,6 +149,8 @@ class Bridge {
   enum class TopicKind { kSet, kGet };
 
   void publish_state(const Line& line);
+  // Every line's state, a counter's reading: after a connect, after Home Assistant's birth.
+  void publish_states(MonoTime now);
   void publish_reading(const Line& line, const CounterReading& reading);
   void store_count(const Line& line, std::uint64_t count);
   // Counters: settles pulses, publishes and stores what is due.
