@@ -104,13 +104,18 @@ int main(int argc, char** argv) {
   service::block_service_signals();
   try {
     config::Config config = load(config_path);
+    config::require_state_directory(config);
     for (const auto& warning : config.warnings) spdlog::warn("{}", warning);
     auto hardware = gpio::make_hardware_provider();
     service::LineSet lines(config, hardware.get(), "gpio2mqtt");
     auto make_client = [](const config::MqttConfig& mqtt) {
       return mqtt::make_paho_client(mqtt, bridge::kMaxCommandPayload);
     };
-    service::Service daemon(std::move(config), lines, {make_client, [&] { return load(config_path); }});
+    service::Service daemon(std::move(config), lines, {make_client, [&] {
+                                                         config::Config next = load(config_path);
+                                                         config::require_state_directory(next);
+                                                         return next;
+                                                       }});
     return daemon.run();
   } catch (const config::ConfigError& e) {
     spdlog::critical("{}", e.what());

@@ -14,11 +14,17 @@ using gpio::Direction;
 
 LineTopics make_topics(const std::string& base_topic, const std::string& line_name) {
   std::string prefix = base_topic + "/" + line_name + "/";
-  return {prefix + "state", prefix + "event", prefix + "set", prefix + "get"};
+  return {prefix + "state", prefix + "event", prefix + "set", prefix + "get",
+          prefix + "count", prefix + "total", prefix + "rate"};
 }
 
-Bridge::Bridge(const config::Config& config, Publisher& publisher, LinePort& lines, OutboxStore* store)
-    : config_(&config), publisher_(publisher), port_(lines), outbox_(config.mqtt.buffer, store) {
+Bridge::Bridge(const config::Config& config, Publisher& publisher, LinePort& lines, OutboxStore* store,
+               CounterStore* counter_store)
+    : config_(&config),
+      publisher_(publisher),
+      port_(lines),
+      outbox_(config.mqtt.buffer, store),
+      counter_store_(counter_store) {
   build(config);
   if (outbox_.restored()) spdlog::info("{} events queued by the previous run go out at connect", outbox_.restored());
   counters_.events_dropped += outbox_.dropped();  // more were kept than mqtt.buffer allows now
@@ -31,10 +37,9 @@ void Bridge::build(const config::Config& config) {
   for (std::size_t i = 0; i < config.lines.size(); ++i) {
     const auto& line_config = config.lines[i];
     Line line{&line_config, make_topics(config.mqtt.base_topic, line_config.name)};
-    if (line_config.direction == Direction::kOutput) {
-      line.level = line_config.initial;
+    if (line_config.direction == Direction::kOutput) line.level = line_config.initial;
+    if (line_config.direction == Direction::kOutput || line_config.mode == config::Mode::kCounter)
       commands_[line.topics.set] = {i, TopicKind::kSet};
-    }
     commands_[line.topics.get] = {i, TopicKind::kGet};
     lines_.push_back(std::move(line));
   }
@@ -54,6 +59,10 @@ void Bridge::adopt_level(std::size_t index) {
   Line& line = lines_[index];
   if (auto level = read_level(index)) line.level = *level;
   line.debounce = debouncer(index, line.level);
+  if (line.config->mode != config::Mode::kCounter) return;
+  if (line.counter) return line.counter->reset_level(line.level);
+  std::uint64_t count = counter_store_ ? counter_store_->load(line.config->name) : 0;
+  line.counter.emplace(counter_settings(index), count, line.level);
 }
 
 void Bridge::start() {
@@ -104,6 +113,11 @@ void Bridge::publish_event(Line& line, const Debouncer::Report& report) {
 void Bridge::on_edge(std::size_t index, const gpio::EdgeEvent& event, MonoTime) {
   Line& line = lines_.at(index);
   if (line.config->direction != Direction::kInput) return;
+  if (line.counter) {
+    line.level = event.rising;
+    line.counter->on_edge(event.rising, from_kernel_ns(event.timestamp_ns));
+    return;  // readings go out from on_time(), at most once per publish_interval
+  }
   line.kernel_line_seqno = event.line_seqno;
   line.kernel_global_seqno = event.global_seqno;
   if (auto report = line.debounce.on_edge(event.rising, from_kernel_ns(event.timestamp_ns)))
@@ -113,11 +127,12 @@ void Bridge::on_edge(std::size_t index, const gpio::EdgeEvent& event, MonoTime) 
 void Bridge::on_time(MonoTime now) {
   if (announcer_.take_due(now)) {
     announce();
-    for (const Line& line : lines_) publish_state(line);
+    publish_states(now);
   }
   for (std::size_t i = 0; i < lines_.size(); ++i) {
     Line& line = lines_[i];
     if (auto report = line.debounce.on_time(now)) publish_event(line, *report);
+    if (line.counter) counter_time(line, now);
     report_flood(line, now);
     if (line.pulse_end && *line.pulse_end <= now) {
       line.pulse_end.reset();
@@ -135,6 +150,11 @@ std::optional<MonoTime> Bridge::next_deadline() const {
   for (const Line& line : lines_) {
     consider(line.debounce.deadline());
     consider(line.pulse_end);
+    if (line.counter) {
+      consider(line.counter->deadline());
+      if (connected_) consider(line.counter->publish_deadline());
+      if (counter_store_) consider(line.counter->persist_deadline());
+    }
     if (line.flood_reported) consider(*line.flood_reported + kFloodReportPeriod);
   }
   return next;
@@ -260,7 +280,9 @@ void Bridge::on_message(std::string_view topic, std::string_view payload, bool r
   Line& line = lines_[index];
   if (kind == TopicKind::kGet) {
     if (retained) return note_once(topic, "a retained get is never answered (publish it without retain)");
-    if (within_rate(line, line.gets, now)) publish_state(line);
+    if (!within_rate(line, line.gets, now)) return;
+    if (line.counter) publish_reading(line, line.counter->take_reading_now(now));
+    else publish_state(line);
     return;
   }
   if (retained)
@@ -268,12 +290,16 @@ void Bridge::on_message(std::string_view topic, std::string_view payload, bool r
   if (payload.size() > kMaxCommandPayload)
     return reject(line, topic, "", "payload over " + std::to_string(kMaxCommandPayload) + " bytes, dropped unread",
                   now);
+  if (line.counter) {
+    if (within_rate(line, line.sets, now)) on_counter_command(index, topic, payload, now);
+    return;
+  }
   auto parsed = parse_command(payload);
   if (auto* error = std::get_if<std::string>(&parsed)) return reject(line, topic, payload, *error, now);
   if (within_rate(line, line.sets, now)) apply(index, std::get<Command>(parsed), now);
 }
 
-void Bridge::on_connected(MonoTime) {
+void Bridge::on_connected(MonoTime now) {
   connected_ = true;
   const auto& status = config_->mqtt.status;
   send({status.topic, status.online, 1, true}, false);
@@ -284,7 +310,14 @@ void Bridge::on_connected(MonoTime) {
     if (!send(outbox_.front(), false)) return;  // lost again: the rest waits for the next connect
     outbox_.pop();
   }
-  for (const Line& line : lines_) publish_state(line);
+  publish_states(now);
+}
+
+void Bridge::publish_states(MonoTime now) {
+  for (Line& line : lines_) {
+    if (line.counter) publish_reading(line, line.counter->take_reading_now(now));
+    else publish_state(line);
+  }
 }
 
 void Bridge::on_disconnected(MonoTime, std::vector<Message> unacknowledged) {
@@ -305,11 +338,17 @@ void Bridge::requeue(std::vector<Message> unacknowledged) {
   counters_.events_dropped += outbox_.push_front(std::move(unacknowledged));
 }
 
-void Bridge::on_stop(MonoTime) {
+void Bridge::on_stop(MonoTime now) {
   apply_disconnect_levels();  // still connected: the new states go out before the Off status
   // An input wired to such an output changed with it, but its edge would arrive after we stop:
   // its true level goes out now, else its retained state stays what it was.
   resync_inputs();
+  for (Line& line : lines_) {
+    if (!line.counter) continue;
+    line.counter->on_time(now);
+    if (connected_) publish_reading(line, line.counter->take_reading_now(now));
+    if (auto count = line.counter->take_unpersisted()) store_count(line, *count);
+  }
   connected_ = false;
 }
 
@@ -325,6 +364,13 @@ void Bridge::apply_disconnect_levels() {
 
 void Bridge::reconfigure(const config::Config& next) {
   std::vector<Line> old = std::move(lines_);
+  // A counter keeps its count by its name even when its settings changed; one that is gone is stored.
+  std::unordered_map<std::string, std::uint64_t> counts;
+  for (Line& line : old) {
+    if (!line.counter) continue;
+    counts[line.config->name] = line.counter->count();
+    if (auto count = line.counter->take_unpersisted()) store_count(line, *count);
+  }
   build(next);
   for (std::size_t i = 0; i < lines_.size(); ++i) {
     Line& line = lines_[i];
@@ -336,11 +382,19 @@ void Bridge::reconfigure(const config::Config& next) {
       line = std::move(*same);
       line.topics = std::move(topics);
       line.config = config;
-      if (config->direction == Direction::kInput) resync(i);  // its request may be new
+      if (config->direction == Direction::kInput) resync(i);              // its request may be new
+      if (line.counter) line.counter->set_settings(counter_settings(i));  // kernel debounce may be new
       continue;
     }
     adopt_level(i);
-    publish_state(line);
+    if (!line.counter) {
+      publish_state(line);
+      continue;
+    }
+    if (auto kept = counts.find(line.config->name); kept != counts.end()) {
+      line.counter->set_count(kept->second);
+      line.counter->take_unpersisted();  // stored above already
+    }  // its reading goes out at the next on_time(): a new counter has published nothing yet
   }
   announce();  // components of removed, renamed or hidden lines go; new ones come
 }
@@ -351,6 +405,7 @@ void Bridge::resync(std::size_t index) {
   if (!level || *level == line.level) return;
   line.level = *level;
   line.debounce.reset(*level);
+  if (line.counter) return line.counter->reset_level(*level);  // a change unseen is no pulse
   publish_state(line);
 }
 

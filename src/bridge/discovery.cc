@@ -104,15 +104,73 @@ std::string device_topic(const config::HomeAssistantConfig& ha) {
   return ha.prefix + "/device/" + ha.device_id + "/config";
 }
 
-std::optional<JsonObject> line_component(const config::Config& config, const config::LineConfig& line) {
-  if (line.entity.hidden) return std::nullopt;
-  auto topics = make_topics(config.mqtt.base_topic, line.name);
-  auto platform = config::entity_platform(line);
+namespace {
+
+// A counter's unit as Home Assistant classes it, and the unit of its rate (the unit per hour).
+struct MeterUnits {
+  std::string_view device_class;       // of the total; empty: none
+  std::string_view rate_device_class;  // of the rate
+  std::string rate_unit;
+};
+
+MeterUnits meter_units(const config::LineConfig& line) {
+  const std::string& unit = line.counter.unit;
+  std::string device_class = line.entity.device_class;
+  if (device_class.empty()) {
+    if (unit == "Wh" || unit == "kWh" || unit == "MWh" || unit == "MJ" || unit == "GJ") device_class = "energy";
+    else if (unit == "L" || unit == "m³" || unit == "gal" || unit == "ft³") device_class = "water";
+  }
+  if (device_class == "energy") {
+    // kWh per hour is kW: the rate is the power.
+    if (unit == "Wh" || unit == "kWh" || unit == "MWh") return {"energy", "power", unit.substr(0, unit.size() - 1)};
+    return {"energy", "", unit + "/h"};
+  }
+  if (device_class == "water" || device_class == "gas") {
+    bool flow = unit == "L" || unit == "m³" || unit == "gal";  // L/h, m³/h, gal/h are flow units
+    return {device_class == "water" ? "water" : "gas", flow ? "volume_flow_rate" : "", unit + "/h"};
+  }
+  return {"", "", unit + "/h"};
+}
+
+JsonObject entity(const config::Config& config, const config::LineConfig& line, std::string_view platform,
+                  const std::string& id, const std::string& name, const std::string& state_topic) {
   JsonObject component;
   component.add("p", platform)
-      .add("name", line.entity.name.empty() ? line.name : line.entity.name)
-      .add("unique_id", config.homeassistant.device_id + "_" + config::entity_object_id(line))
-      .add("state_topic", topics.state);
+      .add("name", name)
+      .add("unique_id", config.homeassistant.device_id + "_" + id)
+      .add("state_topic", state_topic);
+  if (!line.entity.icon.empty()) component.add("icon", line.entity.icon);
+  return component;
+}
+
+// The total, a meter Home Assistant's energy dashboard takes (total_increasing: a decrease, as
+// after `reset`, is read as a new meter cycle), and the rate.
+std::vector<std::pair<ComponentId, JsonObject>> counter_components(const config::Config& config,
+                                                                   const config::LineConfig& line) {
+  auto topics = make_topics(config.mqtt.base_topic, line.name);
+  std::string id = config::entity_object_id(line);
+  std::string name = line.entity.name.empty() ? line.name : line.entity.name;
+  MeterUnits units = meter_units(line);
+  JsonObject total = entity(config, line, "sensor", id, name, topics.total);
+  total.add("unit_of_measurement", line.counter.unit).add("state_class", "total_increasing");
+  if (!units.device_class.empty()) total.add("device_class", units.device_class);
+  JsonObject rate = entity(config, line, "sensor", id + "_rate", name + " rate", topics.rate);
+  rate.add("unit_of_measurement", units.rate_unit).add("state_class", "measurement");
+  if (!units.rate_device_class.empty()) rate.add("device_class", units.rate_device_class);
+  return {{{id, "sensor"}, total}, {{id + "_rate", "sensor"}, rate}};
+}
+
+}  // namespace
+
+std::vector<std::pair<ComponentId, JsonObject>> line_components(const config::Config& config,
+                                                                const config::LineConfig& line) {
+  if (line.entity.hidden) return {};
+  if (line.mode == config::Mode::kCounter) return counter_components(config, line);
+  auto topics = make_topics(config.mqtt.base_topic, line.name);
+  auto platform = config::entity_platform(line);
+  std::string id = config::entity_object_id(line);
+  JsonObject component =
+      entity(config, line, platform, id, line.entity.name.empty() ? line.name : line.entity.name, topics.state);
   if (platform == "switch") {
     // Never retained: a retained command would switch the relay again at every reconnect, and the
     // bridge refuses retained commands anyway.
@@ -120,15 +178,13 @@ std::optional<JsonObject> line_component(const config::Config& config, const con
   }
   component.add("payload_on", state_word(true)).add("payload_off", state_word(false));
   if (!line.entity.device_class.empty()) component.add("device_class", line.entity.device_class);
-  if (!line.entity.icon.empty()) component.add("icon", line.entity.icon);
-  return component;
+  return {{{id, std::string(platform)}, component}};
 }
 
 std::vector<ComponentId> announced_components(const config::Config& config) {
   std::vector<ComponentId> out;
   for (const auto& line : config.lines)
-    if (!line.entity.hidden)
-      out.push_back({config::entity_object_id(line), std::string(config::entity_platform(line))});
+    for (auto& [id, component] : line_components(config, line)) out.push_back(id);
   return out;
 }
 
@@ -166,8 +222,8 @@ std::string device_payload(const config::Config& config, const std::vector<Compo
   };
   // A line that changed platform keeps its id: its old component goes first, the new one next time.
   for (const auto& line : config.lines)
-    if (auto component = line_component(config, line); component && !is_removed(config::entity_object_id(line)))
-      components.add(config::entity_object_id(line), *component);
+    for (auto& [id, component] : line_components(config, line))
+      if (!is_removed(id.id)) components.add(id.id, component);
   for (const auto& gone : removed) components.add(gone.id, JsonObject().add("p", gone.platform));
   return JsonObject()
       .add("dev", device)

@@ -18,6 +18,12 @@ const ChipConfig* Config::find_chip(const std::string& name) const {
   return nullptr;
 }
 
+bool Config::has_counters() const {
+  for (const auto& line : lines)
+    if (line.mode == Mode::kCounter) return true;
+  return false;
+}
+
 std::string LineConfig::line_spec() const { return offset ? "offset " + std::to_string(*offset) : "line " + line; }
 
 bool ChipConfig::same_settings(const ChipConfig& other) const {

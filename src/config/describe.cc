@@ -34,6 +34,10 @@ const char* drive_name(gpio::Drive drive) {
   return "?";
 }
 
+const char* edge_name(Edge edge) {
+  return edge == Edge::kRising ? "rising" : edge == Edge::kFalling ? "falling" : "both";
+}
+
 std::string chip_text(const Config& config, const LineConfig& line) {
   const ChipConfig* chip = config.find_chip(line.chip);
   if (!chip) return "any chip";
@@ -73,14 +77,35 @@ std::string describe(const Config& config) {
         fmt::format("tls: CA {}{}{}\n", m.tls.ca_file.empty() ? "the system store" : m.tls.ca_file,
                     m.tls.cert_file.empty() ? "" : ", client certificate " + m.tls.cert_file,
                     m.tls.insecure ? ", VERIFICATION OFF (insecure)" : ", broker certificate and host name verified");
+  if (!config.state_directory.empty())
+    out += fmt::format("state directory: {} (from {})\n", config.state_directory, config.state_directory_source);
+  else if (config.has_counters())
+    out +=
+        "state directory: $STATE_DIRECTORY, which systemd sets (StateDirectory=); without it the daemon refuses "
+        "to start: set state_directory:\n";
+  const std::string state_directory = config.state_directory.empty() ? "$STATE_DIRECTORY" : config.state_directory;
   out += "lines:\n";
   for (const LineConfig& line : config.lines) {
     auto topics = bridge::make_topics(m.base_topic, line.name);
     std::string where = fmt::format("{} on {}", line.line_spec(), chip_text(config, line));
-    if (line.direction == gpio::Direction::kInput) {
-      const char* edge = line.edge == Edge::kRising ? "rising" : line.edge == Edge::kFalling ? "falling" : "both";
-      out += fmt::format("  {}: input, {}; edge {}, bias {}{}, debounce {} us\n", line.name, where, edge,
-                         bias_name(line.bias), line.active_low ? ", active-low" : "", line.debounce.count() / 1000);
+    if (line.mode == Mode::kCounter) {
+      const CounterConfig& c = line.counter;
+      out +=
+          fmt::format("  {}: counter, {}; counts {} edges held {} us, {} pulses per {}, bias {}{}\n", line.name, where,
+                      edge_name(line.edge), line.debounce.count() / 1000, bridge::format_number(c.pulses_per_unit),
+                      c.unit, bias_name(line.bias), line.active_low ? ", active-low" : "");
+      out += fmt::format(
+          "    publishes {}, {} ({}) and {} ({}/h, 0 after {} s without pulses), retained, at most every {} ms\n",
+          topics.count, topics.total, c.unit, topics.rate, c.unit,
+          std::chrono::duration_cast<std::chrono::seconds>(c.rate_timeout).count(),
+          std::chrono::duration_cast<std::chrono::milliseconds>(c.publish_interval).count());
+      out += fmt::format("    takes {} (a total in {}, or reset); kept in {} every {} s and at every stop\n",
+                         topics.set, c.unit, bridge::counter_state_file(state_directory, line.name),
+                         std::chrono::duration_cast<std::chrono::seconds>(c.persist_every).count());
+    } else if (line.direction == gpio::Direction::kInput) {
+      out +=
+          fmt::format("  {}: input, {}; edge {}, bias {}{}, debounce {} us\n", line.name, where, edge_name(line.edge),
+                      bias_name(line.bias), line.active_low ? ", active-low" : "", line.debounce.count() / 1000);
       out += fmt::format("    publishes {} (retained) and {}; answers {}\n", topics.state, topics.event, topics.get);
     } else {
       const char* lost = line.on_disconnect == OnDisconnect::kKeep ? "keep"

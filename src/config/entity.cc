@@ -5,6 +5,7 @@
 namespace gpio2mqtt::config {
 
 std::string_view entity_platform(const LineConfig& line) {
+  if (line.mode == Mode::kCounter) return "sensor";
   return line.direction == gpio::Direction::kOutput ? "switch" : "binary_sensor";
 }
 
@@ -39,9 +40,12 @@ const std::vector<std::string_view>& device_classes(std::string_view platform) {
                                                            "vibration",
                                                            "window"};
   static const std::vector<std::string_view> kSwitch{"outlet", "switch"};
+  // A counter's total: the meters Home Assistant's energy dashboard takes.
+  static const std::vector<std::string_view> kSensor{"energy", "gas", "water"};
   static const std::vector<std::string_view> kNone;
   if (platform == "binary_sensor") return kBinarySensor;
   if (platform == "switch") return kSwitch;
+  if (platform == "sensor") return kSensor;
   return kNone;
 }
 

@@ -57,6 +57,46 @@ void reject(const YamlReader& r, const YAML::Node& node, const char* key, const 
   if (node[key]) r.fail(node[key], why);
 }
 
+constexpr std::initializer_list<const char*> kCounterKeys = {"pulses_per_unit", "unit", "rate_timeout",
+                                                             "publish_interval", "persist_every"};
+
+std::chrono::nanoseconds positive_duration(const YamlReader& r, const YAML::Node& node, const std::string& what,
+                                           std::chrono::hours max) {
+  auto value = r.duration(node, what);
+  if (value.count() <= 0 || value > max)
+    r.fail(node, what + ": expected more than 0 and at most " + std::to_string(max.count()) + "h");
+  return value;
+}
+
+CounterConfig load_counter(const YamlReader& r, const YAML::Node& node, const std::string& what) {
+  CounterConfig counter;
+  if (const auto& n = node["pulses_per_unit"]) {
+    std::string text = r.string(n, what + ".pulses_per_unit");
+    std::size_t used = 0;
+    double value = 0;
+    try {
+      value = std::stod(text, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used == 0 || used != text.size() || !(value > 0) || value > 1e9)
+      r.fail(n, what + ".pulses_per_unit: expected a number above 0 (e.g. 1000 for an S0 meter of 1000 imp/kWh)");
+    counter.pulses_per_unit = value;
+  }
+  if (const auto& n = node["unit"]) {
+    counter.unit = r.string(n, what + ".unit");
+    if (counter.unit.empty() || counter.unit.size() > 16)
+      r.fail(n, what + ".unit: expected 1 to 16 characters, e.g. kWh, m³, L");
+  }
+  if (const auto& n = node["rate_timeout"])
+    counter.rate_timeout = positive_duration(r, n, what + ".rate_timeout", std::chrono::hours(24));
+  if (const auto& n = node["publish_interval"])
+    counter.publish_interval = positive_duration(r, n, what + ".publish_interval", std::chrono::hours(1));
+  if (const auto& n = node["persist_every"])
+    counter.persist_every = positive_duration(r, n, what + ".persist_every", std::chrono::hours(24));
+  return counter;
+}
+
 }  // namespace
 
 LineEntityConfig load_line_entity(const YamlReader& r, const YAML::Node& node, const LineConfig& line);
@@ -73,7 +113,8 @@ LineConfig load_line(const YamlReader& r, const YAML::Node& key, const YAML::Nod
                     "(a-z, A-Z), digits, '_', '-' or '.'");
   r.expect_map(node, what,
                {"chip", "line", "direction", "edge", "bias", "active_low", "debounce", "initial", "on_disconnect",
-                "drive", "homeassistant"});
+                "drive", "mode", "pulses_per_unit", "unit", "rate_timeout", "publish_interval", "persist_every",
+                "homeassistant"});
   if (!node["line"]) r.fail(key, what + ": 'line:' is required (a line name like GPIO17, or an offset)");
   line.line_where = r.at(node["line"]);
   std::string spec = r.string(node["line"], what + ".line");
@@ -94,6 +135,17 @@ LineConfig load_line(const YamlReader& r, const YAML::Node& key, const YAML::Nod
                                 {"pull-up", Bias::kPullUp},
                                 {"pull-down", Bias::kPullDown}});
   if (node["active_low"]) line.active_low = r.boolean(node["active_low"], what + ".active_low");
+
+  if (node["mode"])
+    line.mode = r.choice<Mode>(node["mode"], what + ".mode", {{"level", Mode::kLevel}, {"counter", Mode::kCounter}});
+  if (line.mode == Mode::kCounter && line.direction != Direction::kInput)
+    r.fail(node["mode"], what + ": mode counter is for inputs");
+  if (line.mode != Mode::kCounter)
+    for (const char* name : kCounterKeys) reject(r, node, name, what + ": " + name + " is for inputs in mode: counter");
+  if (line.mode == Mode::kCounter) {
+    line.counter = load_counter(r, node, what);
+    if (!node["edge"]) line.edge = Edge::kFalling;  // an S0 output pulls the line low for each pulse
+  }
 
   if (line.direction == Direction::kInput) {
     reject(r, node, "initial", what + ": an input has no initial level (initial is for outputs)");

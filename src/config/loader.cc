@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -81,7 +82,13 @@ Config parse_config(const std::string& text, const std::string& file, const Host
   Config config;
   config.file = file;
   try {
-    r.expect_map(root, "top level", {"mqtt", "dbus", "chips", "lines", "homeassistant"});
+    r.expect_map(root, "top level", {"mqtt", "dbus", "chips", "lines", "homeassistant", "state_directory"});
+    if (root["state_directory"]) {
+      config.state_directory = r.string(root["state_directory"], "state_directory");
+      if (config.state_directory.empty() || config.state_directory.front() != '/')
+        r.fail(root["state_directory"], "state_directory: expected an absolute directory");
+      config.state_directory_source = "state_directory";
+    }
     config.mqtt = load_mqtt(r, root["mqtt"], host);
     config.homeassistant = load_homeassistant(r, root["homeassistant"], root["mqtt"], host);
     if (root["dbus"])
@@ -106,6 +113,23 @@ Config parse_config(const std::string& text, const std::string& file, const Host
   return config;
 }
 
+void resolve_state_directory(Config& config, const char* environment) {
+  if (config.state_directory.empty() && environment && *environment == '/') {
+    std::string first = environment;  // systemd lists several StateDirectory= entries with ':'
+    config.state_directory = first.substr(0, first.find(':'));
+    config.state_directory_source = "$STATE_DIRECTORY";
+  }
+}
+
+void require_state_directory(const Config& config) {
+  if (!config.state_directory.empty()) return;
+  for (const auto& line : config.lines)
+    if (line.mode == Mode::kCounter)
+      throw ConfigError(line.where, "line '" + line.name +
+                                        "': a counter keeps its total in a state directory: set state_directory: "
+                                        "(e.g. /var/lib/gpio2mqtt), or run under systemd with StateDirectory=");
+}
+
 Config load_config_file(const std::string& path, const Host& host) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw ConfigError({path, 0, 0}, "cannot open the config file");
@@ -114,6 +138,7 @@ Config load_config_file(const std::string& path, const Host& host) {
   constexpr std::size_t kMaxConfigBytes = 1 << 20;
   if (text.str().size() > kMaxConfigBytes) throw ConfigError({path, 1, 1}, "the config file is larger than 1 MiB");
   Config config = parse_config(text.str(), path, host);
+  resolve_state_directory(config, std::getenv("STATE_DIRECTORY"));
   struct stat st {};
   if (config.mqtt.password_source == "inline" && stat(path.c_str(), &st) == 0 && (st.st_mode & S_IROTH))
     config.warnings.push_back(path +

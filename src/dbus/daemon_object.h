@@ -45,6 +45,14 @@ class DaemonObject final : public Api::Adaptors {
   void SetLine(const std::string& name, const bool& active) override {
     if (auto error = control_.set_line(name, active)) Api::fail(*error);
   }
+  uint64_t GetCount(const std::string& name) override {
+    auto count = control_.get_count(name);
+    if (auto* error = std::get_if<CallError>(&count)) Api::fail(*error);
+    return std::get<std::uint64_t>(count);
+  }
+  void SetCount(const std::string& name, const uint64_t& count) override {
+    if (auto error = control_.set_count(name, count)) Api::fail(*error);
+  }
   void Reload() override {
     if (auto error = control_.reload()) Api::fail(*error);
   }

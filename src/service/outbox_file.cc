@@ -9,6 +9,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "util/write_all.h"
+
 namespace gpio2mqtt::service {
 namespace {
 
@@ -21,16 +23,6 @@ std::string record(const Message& message) {
   out += message.payload;
   out += '\n';
   return out;
-}
-
-bool write_all(int fd, std::string_view data) {
-  while (!data.empty()) {
-    ssize_t written = ::write(fd, data.data(), data.size());
-    if (written < 0 && errno == EINTR) continue;
-    if (written <= 0) return false;
-    data.remove_prefix(static_cast<std::size_t>(written));
-  }
-  return true;
 }
 
 // Reads one number followed by `end` at `at`; false when the text is not that.

@@ -49,7 +49,9 @@ Service::Service(config::Config config, LineSet& lines, ServiceParts parts)
       loop_(*parts_.clock),
       outbox_file_(config_->mqtt.persistence.empty() ? nullptr
                                                      : std::make_unique<OutboxFile>(config_->mqtt.persistence)),
-      bridge_(*config_, publisher_, lines, outbox_file_.get()),
+      counter_file_(config_->state_directory.empty() ? nullptr
+                                                     : std::make_unique<CounterFile>(config_->state_directory)),
+      bridge_(*config_, publisher_, lines, outbox_file_.get(), counter_file_.get()),
       connection_(loop_,
                   [this] {
                     spdlog::info("connecting to {}", config_->mqtt.server);

@@ -70,6 +70,22 @@ std::optional<dbus::CallError> Service::set_line(const std::string& name, bool a
   return std::nullopt;
 }
 
+std::variant<std::uint64_t, dbus::CallError> Service::get_count(const std::string& name) const {
+  auto index = bridge_.find(name);
+  if (!index) return dbus::CallError{"UnknownLine", "no line '" + name + "' is configured"};
+  auto reading = bridge_.counter_reading(*index);
+  if (!reading) return dbus::CallError{"NotACounter", "line '" + name + "' is not in mode: counter"};
+  return reading->count;
+}
+
+std::optional<dbus::CallError> Service::set_count(const std::string& name, std::uint64_t count) {
+  auto known = get_count(name);
+  if (auto* error = std::get_if<dbus::CallError>(&known)) return *error;
+  bridge_.set_count(*bridge_.find(name), count, loop_.now());
+  spdlog::info("D-Bus: counter {} set to {} pulses", name, count);
+  return std::nullopt;
+}
+
 std::optional<dbus::CallError> Service::reload() {
   systemd_.notify("RELOADING=1\nMONOTONIC_USEC=" + std::to_string(monotonic_now().time_since_epoch().count() / 1000));
   auto failed = [&](const std::string& message) {
@@ -83,6 +99,10 @@ std::optional<dbus::CallError> Service::reload() {
   std::unique_ptr<config::Config> next;
   try {
     next = std::make_unique<config::Config>(parts_.load_config());
+    if (next->has_counters() && !counter_file_)
+      return failed(
+          "counters need a state directory when the daemon starts (state_directory or $STATE_DIRECTORY): "
+          "restart it");
     lines_.reconcile(*next);
   } catch (const config::ConfigError& e) {
     return failed(e.what());
@@ -102,6 +122,9 @@ std::optional<dbus::CallError> Service::reload() {
   bool mqtt_changed = !(connection_part(next->mqtt) == connection_part(config_->mqtt));
   if (next->mqtt.buffer != config_->mqtt.buffer || next->mqtt.persistence != config_->mqtt.persistence)
     spdlog::warn("reload: mqtt.buffer and mqtt.persistence take effect at the next start");
+  if (next->has_counters() && next->state_directory != config_->state_directory)
+    spdlog::warn("reload: state_directory takes effect at the next start; counters stay in {}",
+                 config_->state_directory);
   bool dbus_changed = next->dbus != config_->dbus;
   // Subscribed before reconfigure() publishes the new lines' states: paho and the broker keep
   // the order, so a command sent by someone who saw a new state is not missed.

@@ -48,4 +48,15 @@ class FakeLines : public LinePort {
   }
 };
 
+class RecordingCounterStore : public CounterStore {
+ public:
+  std::map<std::string, std::uint64_t> counts;
+  std::vector<std::pair<std::string, std::uint64_t>> saves;
+  std::uint64_t load(const std::string& name) override { return counts[name]; }
+  void save(const std::string& name, std::uint64_t count) override {
+    saves.emplace_back(name, count);
+    counts[name] = count;
+  }
+};
+
 }  // namespace gpio2mqtt::bridge

@@ -23,8 +23,9 @@ class ADaemonOnDbus : public ADaemon {
     if (IsSkipped()) return;
     if (!DbusDaemon::available()) GTEST_SKIP() << "dbus-daemon is not installed (apt-get install dbus-daemon)";
   }
-  // Starts a bus (session, or system with `policy` as its only policy file) and the daemon on it.
-  void start_on_bus(const std::string& policy = "") {
+  // Starts a bus (session, or system with `policy` as its only policy file) and the daemon on it,
+  // with the demo's lines and `more_lines`.
+  void start_on_bus(const std::string& policy = "", const std::string& more_lines = "") {
     std::string policy_dir;
     if (!policy.empty()) {
       policy_dir = dir_ + "/policy";
@@ -34,7 +35,8 @@ class ADaemonOnDbus : public ADaemon {
     bus_ = std::make_unique<DbusDaemon>(dir_, policy_dir);
     std::string which = policy.empty() ? "session" : "system";
     std::string env = (policy.empty() ? "DBUS_SESSION_BUS_ADDRESS=" : "DBUS_SYSTEM_BUS_ADDRESS=") + bus_->address();
-    start_daemon("dbus: " + which + "\n" + demo_config(broker_->url()), {env});
+    start_daemon(
+        "dbus: " + which + "\nstate_directory: " + dir_ + "/state\n" + demo_config(broker_->url()) + more_lines, {env});
     ASSERT_TRUE(came_online());
     connection_ = sdbus::createSessionBusConnectionWithAddress(bus_->address());
     proxy_ = daemon_proxy(*connection_);
@@ -162,6 +164,23 @@ TEST_F(ADaemonOnDbus, ReloadsOnRequestAndReportsAnInvalidConfig) {
   }
   EXPECT_NE(property<std::string>("LastError").find("chip 'main' has no line 'B'"), std::string::npos);
   EXPECT_TRUE(property<bool>("Connected"));  // still running the old one
+}
+
+TEST_F(ADaemonOnDbus, ShowsAndSetsACountersCount) {
+  start_on_bus("", "  meter: {line: GPIO17, mode: counter}\n");
+  std::uint64_t count = 1;
+  proxy_->callMethod("GetCount").onInterface(kInterface).withArguments(std::string("meter")).storeResultsTo(count);
+  EXPECT_EQ(count, 0u);
+  proxy_->callMethod("SetCount").onInterface(kInterface).withArguments(std::string("meter"), std::uint64_t{4242});
+  EXPECT_TRUE(observer_->wait_for("raspberry/meter/total", "4.242"));
+  proxy_->callMethod("GetCount").onInterface(kInterface).withArguments(std::string("meter")).storeResultsTo(count);
+  EXPECT_EQ(count, 4242u);
+  try {
+    proxy_->callMethod("GetCount").onInterface(kInterface).withArguments(std::string("relay")).storeResultsTo(count);
+    ADD_FAILURE() << "an output has no count";
+  } catch (const sdbus::Error& e) {
+    EXPECT_EQ(e.getName(), "io.github.gpio2mqtt.Error.NotACounter");
+  }
 }
 
 std::string policy_owned_by(const std::string& user) {

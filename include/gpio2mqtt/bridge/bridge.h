@@ -12,6 +12,7 @@
 
 #include "gpio2mqtt/bridge/announcer.h"
 #include "gpio2mqtt/bridge/command.h"
+#include "gpio2mqtt/bridge/counter.h"
 #include "gpio2mqtt/bridge/debounce.h"
 #include "gpio2mqtt/bridge/outbox.h"
 #include "gpio2mqtt/bridge/rate_limit.h"
@@ -58,6 +59,7 @@ inline constexpr std::chrono::seconds kFloodReportPeriod{10};
 
 struct LineTopics {
   std::string state, event, set, get;
+  std::string count, total, rate;  // a counter's
 };
 LineTopics make_topics(const std::string& base_topic, const std::string& line_name);
 // What a bridge subscribes to: every line's set and get under the base topic (wildcards, so that
@@ -67,8 +69,10 @@ std::vector<std::string> command_topics(const config::Config& config);
 
 class Bridge {
  public:
-  // With a store (mqtt.persistence), events queued while disconnected survive a restart.
-  Bridge(const config::Config& config, Publisher& publisher, LinePort& lines, OutboxStore* store = nullptr);
+  // With a store (mqtt.persistence), events queued while disconnected survive a restart; with a
+  // counter store, counts do (a counter without one starts from 0).
+  Bridge(const config::Config& config, Publisher& publisher, LinePort& lines, OutboxStore* store = nullptr,
+         CounterStore* counter_store = nullptr);
 
   // Reads every line once the lines are requested; publishes nothing until connected.
   void start();
@@ -80,7 +84,8 @@ class Bridge {
   // the broker never confirmed: they go back in front of the queue (QoS 1 allows duplicates,
   // not losses); states are not, every state is published again on connect anyway.
   void on_disconnected(MonoTime now, std::vector<Message> unacknowledged = {});
-  // A clean stop: outputs go to their on_disconnect level and their states are published.
+  // A clean stop: outputs go to their on_disconnect level and their states are published;
+  // counters publish their last readings and are stored.
   void on_stop(MonoTime now);
   // After the last goodbye: the events the broker never acknowledged are queued again, so with
   // a store the next run sends them.
@@ -114,6 +119,10 @@ class Bridge {
   bool level(std::size_t line) const { return lines_.at(line).level; }
   // Drives an output as an MQTT command would; returns an error text, empty on success.
   std::string apply(std::size_t line, const Command& command, MonoTime now);
+  // A counter's reading (nullopt for a line in another mode).
+  std::optional<CounterReading> counter_reading(std::size_t line) const;
+  // Sets a counter's count, stores it and publishes it; returns an error text, empty on success.
+  std::string set_count(std::size_t line, std::uint64_t count, MonoTime now);
   // The index of the line named `name`, if configured.
   std::optional<std::size_t> find(std::string_view name) const;
   std::size_t size() const { return lines_.size(); }
@@ -135,10 +144,19 @@ class Bridge {
     RateLimit warnings{kCommandRate, kCommandBurst};  // about refused commands
     std::uint64_t flood_dropped = 0;                  // since the last report (the first drop is reported at once)
     std::optional<MonoTime> flood_reported{};
+    std::optional<Counter> counter{};  // mode: counter, made once the level is known
   };
   enum class TopicKind { kSet, kGet };
 
   void publish_state(const Line& line);
+  // Every line's state, a counter's reading: after a connect, after Home Assistant's birth.
+  void publish_states(MonoTime now);
+  void publish_reading(const Line& line, const CounterReading& reading);
+  void store_count(const Line& line, std::uint64_t count);
+  // Counters: settles pulses, publishes and stores what is due.
+  void counter_time(Line& line, MonoTime now);
+  void on_counter_command(std::size_t index, std::string_view topic, std::string_view payload, MonoTime now);
+  CounterSettings counter_settings(std::size_t index) const;
   // The discovery payload(s) that make the broker hold this config's (bridge/announcer.h).
   void announce();
   void publish_event(Line& line, const Debouncer::Report& report);
@@ -173,6 +191,7 @@ class Bridge {
   std::unordered_set<std::string> refused_topics_;  // on_publish_refused() spoke about
   Outbox outbox_;
   Announcer announcer_;
+  CounterStore* counter_store_;
   bool read_back_ = false;  // the first message on our discovery topic since connect was read
   Counters counters_;
   bool connected_ = false;

@@ -40,9 +40,11 @@ struct ComponentId {
 // <prefix>/device/<device_id>/config
 std::string device_topic(const config::HomeAssistantConfig& ha);
 
-// The line's component, by its platform (config/entity.h); hidden lines have none. Each line mode
-// brings its own function here.
-std::optional<JsonObject> line_component(const config::Config& config, const config::LineConfig& line);
+// The line's components, by its platform (config/entity.h), with their ids; hidden lines have
+// none. A level input or an output has one; a counter two sensors, its total (the line's id) and
+// its rate (`<id>_rate`). Each line mode brings its own function here.
+std::vector<std::pair<ComponentId, JsonObject>> line_components(const config::Config& config,
+                                                                const config::LineConfig& line);
 
 // The components `config` announces, in line order.
 std::vector<ComponentId> announced_components(const config::Config& config);

@@ -91,6 +91,18 @@ struct LineEntityConfig {
   bool operator==(const LineEntityConfig&) const = default;
 };
 enum class OnDisconnect { kOff, kOn, kKeep };
+// What an input publishes: its level and edges (the default), or a count of its pulses.
+enum class Mode { kLevel, kCounter };
+
+// An input's `mode: counter` settings (see bridge/counter.h).
+struct CounterConfig {
+  double pulses_per_unit = 1000;  // S0 electricity meters: 1000 impulses per kWh
+  std::string unit = "kWh";
+  std::chrono::nanoseconds rate_timeout = std::chrono::minutes(5);  // the rate is 0 after this without pulses
+  std::chrono::nanoseconds publish_interval = std::chrono::seconds(1);
+  std::chrono::nanoseconds persist_every = std::chrono::seconds(60);
+  bool operator==(const CounterConfig&) const = default;
+};
 
 struct LineConfig {
   std::string name;  // the key under `lines:`, one topic level
@@ -105,6 +117,8 @@ struct LineConfig {
   std::chrono::nanoseconds debounce{0};
   bool initial = false;
   OnDisconnect on_disconnect = OnDisconnect::kKeep;
+  Mode mode = Mode::kLevel;
+  CounterConfig counter;    // for mode kCounter
   LineEntityConfig entity;  // Home Assistant only: a change keeps the line's request
   Location where;           // the line's own key
   Location line_where;      // its `line:` value
@@ -139,9 +153,14 @@ struct Config {
   std::vector<ChipConfig> chips;
   std::vector<LineConfig> lines;
   HomeAssistantConfig homeassistant;
+  // Where counters keep their totals: the `state_directory` key, else $STATE_DIRECTORY (systemd's
+  // StateDirectory=); empty when neither is set (then no counter may be configured).
+  std::string state_directory;
+  std::string state_directory_source;  // "state_directory" or "$STATE_DIRECTORY"
   // Things worth a warning at start-up that are not errors (e.g. a password others can read).
   std::vector<std::string> warnings;
   const ChipConfig* find_chip(const std::string& name) const;
+  bool has_counters() const;
 };
 
 }  // namespace gpio2mqtt::config

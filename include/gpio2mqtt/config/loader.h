@@ -31,5 +31,12 @@ struct Host {
 Config load_config_file(const std::string& path, const Host& host);
 // The same for text already read; `file` is the name used in messages.
 Config parse_config(const std::string& text, const std::string& file, const Host& host);
+// Where counters keep their totals when the file does not say: `environment` ($STATE_DIRECTORY,
+// may be null; load_config_file passes it).
+void resolve_state_directory(Config& config, const char* environment);
+// Before the daemon starts or reloads: throws ConfigError at the first counter when counters are
+// configured and no state directory is known. (--check-config does not: outside systemd the
+// variable is missing while the service would have it.)
+void require_state_directory(const Config& config);
 
 }  // namespace gpio2mqtt::config

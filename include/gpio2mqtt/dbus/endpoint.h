@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "gpio2mqtt/bridge/bridge.h"
@@ -26,7 +27,7 @@ struct LineView {
 
 // A failed call, returned as a D-Bus error `io.github.gpio2mqtt.Error.<name>`.
 struct CallError {
-  std::string name;  // UnknownLine, NotAnOutput, LineFailed, InvalidConfig
+  std::string name;  // UnknownLine, NotAnOutput, NotACounter, LineFailed, InvalidConfig
   std::string message;
 };
 
@@ -43,6 +44,9 @@ class DaemonControl {
   virtual std::optional<bool> get_line(const std::string& name) const = 0;
   virtual std::optional<CallError> set_line(const std::string& name, bool active) = 0;
   virtual std::optional<CallError> reload() = 0;
+  // A counter's count in pulses, or why there is none.
+  virtual std::variant<std::uint64_t, CallError> get_count(const std::string& name) const = 0;
+  virtual std::optional<CallError> set_count(const std::string& name, std::uint64_t count) = 0;
 };
 
 class Endpoint {

@@ -14,6 +14,7 @@
 #include "gpio2mqtt/mqtt/client.h"
 #include "gpio2mqtt/util/clock.h"
 #include "service/connection_supervisor.h"
+#include "service/counter_file.h"
 #include "service/event_loop.h"
 #include "service/gpio_supervisor.h"
 #include "service/line_set.h"
@@ -74,6 +75,8 @@ class Service : public dbus::DaemonControl {
   std::optional<bool> get_line(const std::string& name) const override;
   std::optional<dbus::CallError> set_line(const std::string& name, bool active) override;
   std::optional<dbus::CallError> reload() override;
+  std::variant<std::uint64_t, dbus::CallError> get_count(const std::string& name) const override;
+  std::optional<dbus::CallError> set_count(const std::string& name, std::uint64_t count) override;
 
  private:
   void on_signal();
@@ -88,8 +91,9 @@ class Service : public dbus::DaemonControl {
   std::unique_ptr<config::Config> config_;
   LineSet& lines_;
   ServiceParts parts_;
-  EventLoop loop_;                           // before every registration, which it outlives
-  std::unique_ptr<OutboxFile> outbox_file_;  // mqtt.persistence; before bridge_, which uses it
+  EventLoop loop_;                             // before every registration, which it outlives
+  std::unique_ptr<OutboxFile> outbox_file_;    // mqtt.persistence; before bridge_, which uses it
+  std::unique_ptr<CounterFile> counter_file_;  // the state directory, when counters are configured
   std::unique_ptr<mqtt::Client> client_owner_;
   mqtt::Client* client_ = nullptr;
   ClientPublisher publisher_{client_};
