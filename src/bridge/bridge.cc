@@ -110,7 +110,7 @@ void Bridge::publish_event(Line& line, const Debouncer::Report& report) {
   ++counters_.edges_published;
 }
 
-void Bridge::on_edge(std::size_t index, const gpio::EdgeEvent& event, MonoTime) {
+void Bridge::on_edge(std::size_t index, const gpio::EdgeEvent& event) {
   Line& line = lines_.at(index);
   if (line.config->direction != Direction::kInput) return;
   if (line.counter) {
@@ -320,7 +320,7 @@ void Bridge::publish_states(MonoTime now) {
   }
 }
 
-void Bridge::on_disconnected(MonoTime, std::vector<Message> unacknowledged) {
+void Bridge::on_disconnected(std::vector<Message> unacknowledged) {
   connected_ = false;
   requeue(std::move(unacknowledged));
   apply_disconnect_levels();

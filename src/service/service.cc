@@ -58,8 +58,7 @@ Service::Service(config::Config config, LineSet& lines, ServiceParts parts)
                     client_->connect();
                   }),
       gpio_(loop_, lines, parts_.device_dir,
-            {.edge = [this](std::size_t line,
-                            const gpio::EdgeEvent& event) { bridge_.on_edge(line, event, loop_.now()); },
+            {.edge = [this](std::size_t line, const gpio::EdgeEvent& event) { bridge_.on_edge(line, event); },
              .level = [this](std::size_t line) { return bridge_.level(line); },
              .lines_back = [this] { bridge_.resync_inputs(); },
              .problem_changed = [this] { report_status(); }}),
@@ -202,7 +201,7 @@ void Service::warn_about_the_connection() {
 
 void Service::on_connection_down(const mqtt::Event& event) {
   bool was_connected = bridge_.connected();
-  if (was_connected) bridge_.on_disconnected(loop_.now(), client_->take_unacknowledged());
+  if (was_connected) bridge_.on_disconnected(client_->take_unacknowledged());
   connection_.on_down(event, config_->mqtt);
   report_status();
   if (dbus_)

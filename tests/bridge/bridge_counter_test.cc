@@ -46,8 +46,8 @@ class ABridgeWithACounter : public ::testing::Test {
     bridge_->on_connected(MonoTime(0ms));
   }
   void pulse(MonoTime at) {
-    bridge_->on_edge(kMeter, edge(false, at), at);
-    bridge_->on_edge(kMeter, edge(true, at + 30ms), at + 30ms);
+    bridge_->on_edge(kMeter, edge(false, at));
+    bridge_->on_edge(kMeter, edge(true, at + 30ms));
   }
   // Runs on_time() at `now`, as the service does at each deadline.
   void time(MonoTime now) { bridge_->on_time(now); }

@@ -76,14 +76,15 @@ class Bridge {
 
   // Reads every line once the lines are requested; publishes nothing until connected.
   void start();
-  void on_edge(std::size_t line, const gpio::EdgeEvent& event, MonoTime now);
+  // An edge the chip reported; its time is the kernel's timestamp in `event`, not when it was read.
+  void on_edge(std::size_t line, const gpio::EdgeEvent& event);
   void on_message(std::string_view topic, std::string_view payload, bool retained, MonoTime now);
   // Publishes the online status, the discovery payload, what queued up, and every line's state.
   void on_connected(MonoTime now);
   // Queues from now on; outputs go to their on_disconnect level. `unacknowledged` are the events
   // the broker never confirmed: they go back in front of the queue (QoS 1 allows duplicates,
   // not losses); states are not, every state is published again on connect anyway.
-  void on_disconnected(MonoTime now, std::vector<Message> unacknowledged = {});
+  void on_disconnected(std::vector<Message> unacknowledged = {});
   // A clean stop: outputs go to their on_disconnect level and their states are published;
   // counters publish their last readings and are stored.
   void on_stop(MonoTime now);
