@@ -278,6 +278,14 @@ class PahoClient : public Client {
   }
 
  private:
+  // On paho's thread: the connection ended; the first report since the connect is the one.
+  void report_loss(std::string why, bool taken_over) {
+    if (loss_reported_.exchange(true)) return;
+    Event event{Event::Kind::kConnectionLost, std::move(why)};
+    event.taken_over = taken_over;
+    queue_.push(std::move(event));
+  }
+
   // A paho client speaks one MQTT version for life: falling back to 3.1.1 makes a new one.
   void build(int version) {
     version_ = version;
@@ -296,22 +304,22 @@ class PahoClient : public Client {
     // Handlers are set before connect(): paho refuses changes while a connect is in progress.
     client_->set_connected_handler([this](const std::string& cause) {
       set_tcp_nodelay_everywhere();  // before the first publish: see util/tcp.h
-      taken_over_ = false;
+      loss_reported_ = false;
       queue_.push({Event::Kind::kConnected, cause});
     });
-    client_->set_connection_lost_handler([this](const std::string& cause) {
-      Event event{Event::Kind::kConnectionLost, cause.empty() ? "connection lost" : cause};
-      if (taken_over_.exchange(false)) {
-        event.text = "the broker gave our session to another client with the same client id '" + config_.client_id +
-                     "' (MQTT 5 reason: session taken over)";
-        event.taken_over = true;
-      }
-      queue_.push(std::move(event));
-    });
+    client_->set_connection_lost_handler(
+        [this](const std::string& cause) { report_loss(cause.empty() ? "connection lost" : cause, false); });
+    // A broker's DISCONNECT (MQTT 5) ends the connection too, and paho.mqtt.c 1.3.14 (Debian 13)
+    // then calls no connection-lost handler: reported here, once, whichever comes first.
     client_->set_disconnected_handler([this](const ::mqtt::properties&, ::mqtt::ReasonCode reason) {
-      if (reason == ::mqtt::ReasonCode::SESSION_TAKEN_OVER) taken_over_ = true;
-      else if (reason != ::mqtt::ReasonCode::SUCCESS)
-        spdlog::warn("the broker is closing the connection: reason code {}", static_cast<int>(reason));
+      if (reason == ::mqtt::ReasonCode::SESSION_TAKEN_OVER)
+        report_loss("the broker gave our session to another client with the same client id '" + config_.client_id +
+                        "' (MQTT 5 reason: session taken over)",
+                    true);
+      else
+        report_loss(
+            "the broker closed the connection (MQTT 5 reason code " + std::to_string(static_cast<int>(reason)) + ")",
+            false);
     });
     client_->set_message_callback([this](::mqtt::const_message_ptr message) {
       const auto& payload = message->get_payload();
@@ -398,9 +406,9 @@ class PahoClient : public Client {
   std::mutex read_back_mutex_;                    // before client_, whose thread reads what it guards
   std::vector<std::string> read_back_topics_;
   std::size_t read_back_cap_ = 0;
-  std::atomic<int> version_;             // 5 or 4 (3.1.1): what client_ speaks
-  std::atomic<bool> fall_back_{false};   // auto: the broker refused 5, use 3.1.1 from the next connect
-  std::atomic<bool> taken_over_{false};  // the broker's DISCONNECT said so; the loss follows
+  std::atomic<int> version_;                // 5 or 4 (3.1.1): what client_ speaks
+  std::atomic<bool> fall_back_{false};      // auto: the broker refused 5, use 3.1.1 from the next connect
+  std::atomic<bool> loss_reported_{false};  // since the last connect: by the broker's DISCONNECT or paho
   ConnectListener listener_;
   std::unique_ptr<::mqtt::async_client> client_;
   ::mqtt::connect_options options_;
