@@ -24,6 +24,28 @@ bool Config::has_counters() const {
   return false;
 }
 
+std::string_view gesture_name(Gesture gesture) {
+  switch (gesture) {
+    case Gesture::kSingle:
+      return "single";
+    case Gesture::kDouble:
+      return "double";
+    case Gesture::kTriple:
+      return "triple";
+    case Gesture::kLong:
+      return "long";
+    case Gesture::kLongRelease:
+      return "long_release";
+  }
+  return "?";
+}
+
+std::optional<Gesture> parse_gesture(std::string_view name) {
+  for (Gesture gesture : kAllGestures)
+    if (gesture_name(gesture) == name) return gesture;
+  return std::nullopt;
+}
+
 std::string LineConfig::line_spec() const { return offset ? "offset " + std::to_string(*offset) : "line " + line; }
 
 bool ChipConfig::same_settings(const ChipConfig& other) const {
