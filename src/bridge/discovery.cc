@@ -165,7 +165,7 @@ std::vector<std::pair<ComponentId, JsonObject>> counter_components(const config:
 // which the value_template wraps in the JSON the event platform expects.
 std::pair<ComponentId, JsonObject> button_component(const config::Config& config, const config::LineConfig& line) {
   auto topics = make_topics(config.mqtt.base_topic, line.name);
-  std::string id = config::entity_object_id(line) + "_action";
+  std::string id = config::entity_object_ids(line).back();
   std::string name = (line.entity.name.empty() ? line.name : line.entity.name) + " action";
   std::string types;
   for (config::Gesture g : line.button.gestures) types += (types.empty() ? "" : ",") + json_string(gesture_name(g));

@@ -54,6 +54,7 @@ class ABridgeWithAButton : public ::testing::Test {
   std::vector<std::string> actions() const { return publisher_.payloads_on("pi/hall/action"); }
 
   config::Config config_;
+  config::Config next_;  // what a reload moves the bridge to
   RecordingPublisher publisher_;
   FakeLines lines_;
   std::optional<Bridge> bridge_;
@@ -123,6 +124,25 @@ TEST_F(ABridgeWithAButton, ForgetsAPressUnderWayWhenItsLineIsReadAgain) {
   bridge_->resync_inputs();
   run_to(MonoTime(5s));
   EXPECT_TRUE(actions().empty());
+}
+
+TEST_F(ABridgeWithAButton, TakesNewTimingsAtAReload) {
+  next_ = button_config("{window: 1s}");
+  bridge_->reconfigure(next_);
+  press(MonoTime(1s));
+  run_to(MonoTime(2100ms - 1ns));
+  EXPECT_TRUE(actions().empty()) << "the old window of 300 ms is gone";
+  run_to(MonoTime(2100ms));
+  EXPECT_EQ(actions(), std::vector<std::string>{"single"});
+}
+
+TEST_F(ABridgeWithAButton, KeepsAGestureUnderWayThroughAReloadThatLeftItAlone) {
+  press(MonoTime(1s));
+  next_ = button_config();
+  bridge_->reconfigure(next_);
+  press(MonoTime(1300ms));
+  run_to(MonoTime(5s));
+  EXPECT_EQ(actions(), std::vector<std::string>{"double"});
 }
 
 }  // namespace

@@ -65,6 +65,13 @@ TEST(AButtonConfig, BelongsToInputsInModeButton) {
             std::string::npos);
 }
 
+TEST(AButtonConfig, RefusesALineWhoseHomeAssistantIdIsTheButtonsEventEntity) {
+  EXPECT_EQ(config_error_of("homeassistant: {discovery: true}\n" + kTop +
+                            "{line: A, mode: button}\n  hall_action: {line: B}\n"),
+            "6:3: line 'hall_action': its Home Assistant id 'hall_action' is another line's too ('.' becomes '_'; a "
+            "counter adds <id>_rate, a button <id>_action); rename one of them");
+}
+
 TEST(AButtonConfig, IsShownByCheckConfig) {
   Config config = parse("{line: A, mode: button, button: {window: 250ms, gestures: [single, double, long]}}");
   std::string text = describe(config);

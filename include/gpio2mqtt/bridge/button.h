@@ -46,7 +46,6 @@ class Button {
   std::optional<MonoTime> deadline() const;
   // The level was read directly (start-up, lines reopened): what was under way is forgotten.
   void reset(bool pressed);
-  void set_settings(ButtonSettings settings) { settings_ = std::move(settings); }
 
  private:
   // A gesture of `presses` short presses, if the line uses it.
