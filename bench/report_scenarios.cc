@@ -70,10 +70,10 @@ void print_counter_report(const Options& options, const std::vector<CounterRun>&
                runs.size(), counter_cpu, level_cpu,
                sum_of<CounterRun>(runs, [&](auto& r) { return rate(r).level_lost; }), cpu_ratio, messages, bound);
     targets.add(exact == runs.size(),
-                fmt::format("counter at {} pulses/s: {} counted of {} pulses, exact in {} of {} runs", hz_name(hz),
+                fmt::format("counter pulsed at {}: {} counted of {} pulses, exact in {} of {} runs", hz_name(hz),
                             counted, pulses, exact, runs.size()));
     targets.add(bounded == runs.size(),
-                fmt::format("counter at {} pulses/s: {:.2f} MQTT messages/s, within 3 per publish_interval ({:g} s) "
+                fmt::format("counter pulsed at {}: {:.2f} MQTT messages/s, within 3 per publish_interval ({:g} s) "
                             "in {} of {} runs",
                             hz_name(hz), messages, interval, bounded, runs.size()));
   }
@@ -88,25 +88,29 @@ void print_scale_report(const Options& options, const std::vector<ScaleRun>& run
       "together; {4} inputs on {2} chips, no edges. {5:g} s of edges each. Lost, out of order (after a later edge "
       "of its line, or twice) and wrong edge (rising where the line fell or the other way round): summed over "
       "the runs, by each line's seq. CPU: the daemon's, per edge (its threads' schedstat); the ratio is the "
-      "median of the runs' ratios. Start-up: from just before the fork to READY=1 on the bench's NOTIFY_SOCKET; "
+      "median of the runs' ratios. Wake-ups: voluntary context switches of the daemon's loop thread and of "
+      "paho's threads, per edge. Start-up: from just before the fork to READY=1 on the bench's NOTIFY_SOCKET; "
       "reload: SIGHUP → READY=1 (after RELOADING=1), the same config, {6} times a run. Memory: VmRSS and Pss once "
       "online, before any edge.\n\n",
       kScaleHzPerLine * static_cast<double>(kScaleLines), kScaleLines, kScaleChips, kScaleHzPerLine, kLargeLines,
       options.seconds, runs[0].large.reload_ms.size());
   fmt::print(
       "| inputs | chips | edges/s (achieved) | edges | lost | out of order | wrong edge | p50 / p99 µs | CPU µs "
-      "per edge |\n|---|---|---|---|---|---|---|---|---|\n");
+      "per edge | wake-ups per edge: loop / paho |\n|---|---|---|---|---|---|---|---|---|---|\n");
   for (auto phase : {&ScaleRun::one, &ScaleRun::many}) {
     auto lines = [phase](const ScaleRun& run) -> const LinesResult& { return run.*phase; };
-    fmt::print("| {} | {} | {:.0f} | {} | {} | {} | {} | {:.0f} / {:.0f} | {:.1f} |\n", lines(runs[0]).lines,
-               lines(runs[0]).chips, median_of<ScaleRun>(runs, [&](auto& r) { return lines(r).achieved_hz; }),
+    fmt::print("| {} | {} | {:.0f} | {} | {} | {} | {} | {:.0f} / {:.0f} | {:.1f} | {:.2f} / {:.2f} |\n",
+               lines(runs[0]).lines, lines(runs[0]).chips,
+               median_of<ScaleRun>(runs, [&](auto& r) { return lines(r).achieved_hz; }),
                sum_of<ScaleRun>(runs, [&](auto& r) { return lines(r).sent; }),
                sum_of<ScaleRun>(runs, [&](auto& r) { return lines(r).lost; }),
                sum_of<ScaleRun>(runs, [&](auto& r) { return lines(r).out_of_order; }),
                sum_of<ScaleRun>(runs, [&](auto& r) { return lines(r).wrong_edge; }),
                median_of<ScaleRun>(runs, [&](auto& r) { return lines(r).edge.p50; }),
                median_of<ScaleRun>(runs, [&](auto& r) { return lines(r).edge.p99; }),
-               median_of<ScaleRun>(runs, [&](auto& r) { return lines(r).cpu_us_per_edge; }));
+               median_of<ScaleRun>(runs, [&](auto& r) { return lines(r).cpu_us_per_edge; }),
+               median_of<ScaleRun>(runs, [&](auto& r) { return lines(r).loop_wakeups_per_edge; }),
+               median_of<ScaleRun>(runs, [&](auto& r) { return lines(r).paho_wakeups_per_edge; }));
   }
   double cpu_ratio = median_of<ScaleRun>(
       runs, [](auto& r) { return r.one.cpu_us_per_edge > 0 ? r.many.cpu_us_per_edge / r.one.cpu_us_per_edge : 0; });

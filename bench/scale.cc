@@ -85,6 +85,7 @@ LinesResult toggle_lines(Probe& probe, std::vector<std::unique_ptr<testing::Cont
   std::vector<char> level(lines, 0);
   probe.take(Stream::kLines);
   double cpu_before = cpu_seconds(daemon);
+  auto switches_before = thread_switches(daemon);
   std::uint64_t start = now_ns();
   std::uint64_t finished = pace(hz, r.sent, [&](std::size_t i) {
     std::size_t line = i % lines;
@@ -96,6 +97,9 @@ LinesResult toggle_lines(Probe& probe, std::vector<std::unique_ptr<testing::Cont
   // Quiet for longer than paho's 5 s retry loop before an edge counts as lost.
   probe.wait_for(Stream::kLines, r.sent, 6s, 120s);
   r.cpu_us_per_edge = (cpu_seconds(daemon) - cpu_before) * 1e6 / static_cast<double>(r.sent);
+  Wakeups wakeups = wakeups_between(daemon, switches_before, thread_switches(daemon));
+  r.loop_wakeups_per_edge = static_cast<double>(wakeups.main) / static_cast<double>(r.sent);
+  r.paho_wakeups_per_edge = static_cast<double>(wakeups.others) / static_cast<double>(r.sent);
 
   // The daemon numbers each line's events from 1; the k-th edge of a line that starts low rises
   // when k is odd.

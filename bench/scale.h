@@ -23,6 +23,9 @@ struct LinesResult {
   std::uint64_t wrong_edge = 0;    // rising where the line fell, or the other way round
   Percentiles edge;                // the edge's timestamp_ns -> the subscriber's receipt, µs
   double cpu_us_per_edge = 0;
+  // Voluntary context switches per edge: of the daemon's loop thread, and of paho's threads. Most
+  // of an edge's CPU is the system calls of a wake-up, so these say how well wake-ups were shared.
+  double loop_wakeups_per_edge = 0, paho_wakeups_per_edge = 0;
 };
 
 // A daemon started on `lines` inputs, then reloaded (the same config) a few times.
