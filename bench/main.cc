@@ -35,10 +35,10 @@ Starts a mosquitto on a free 127.0.0.1 port and measures, in one run, these scen
             edge), start-up and reload to READY with 500 lines, memory per configured line
 
   --scenario LIST      only these scenarios (comma-separated names above; default: all)
-  --smoke              about 5 s: checks that every part runs (CI); the figures mean nothing
+  --smoke              a few seconds: checks that every part runs (CI); the figures mean nothing
   --kernel             in the gpio-sim VM (scripts/bench --vm): edge -> subscriber on a gpio-sim
                        chip, edges made through its sysfs pull, and the limit (default rates
-                       20,100); no commands, idle or micro-benchmarks
+                       20,100); no commands, idle, micro-benchmarks, counter or scale
   --runs N             runs to take medians of (default 3)
   --seconds S          per rate, for the daemon and for the bare limit; per rate and input of
                        the counter, per phase of the scale scenario (default 10)
