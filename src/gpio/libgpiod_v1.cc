@@ -10,7 +10,9 @@
 // - Inputs always ask for both edges (the bridge filters). The kernel decides the edge's direction
 //   by reading the logical level when its IRQ thread runs, so a pulse shorter than that latency can
 //   show up as two events of the same direction.
-// - The kernel queues 16 events per line and drops the rest silently; v1 has no sequence numbers.
+// - The kernel queues 16 events per line and drops the newest beyond them silently; v1 has no
+//   sequence numbers. EdgeOrder infers the losses from the edges' directions, and after a read
+//   that may have overflowed, the line's level is read to publish the true one (EdgeEvent::lost_before).
 // - Reading an event fd blocks when its queue is empty: poll it first.
 // - No kernel debounce in v1: LineSettings::debounce is left to the bridge.
 #include <time.h>
@@ -23,6 +25,7 @@
 #include <system_error>
 #include <utility>
 
+#include "gpio/edge_order.h"
 #include "gpio/hardware.h"
 #include "kernel_chip.h"
 
@@ -34,12 +37,19 @@ using namespace std::chrono_literals;
 // Up to 16 events come per read (the kernel FIFO's size). The cap keeps one chattering line from
 // starving the event loop; whatever is left keeps the fd readable, so the loop comes back to it.
 constexpr int kMaxReadsPerCall = 8;
+constexpr std::size_t kKernelQueueSize = 16;
 
 using kernel::throw_gpio_error;
 
 // Linux < 5.7 stamps v1 events with CLOCK_REALTIME, later kernels with CLOCK_MONOTONIC, and the
 // bridge debounces on CLOCK_MONOTONIC. An uptime never reaches 1e18 ns (31.7 years) while any
 // realtime stamp since 2001 is beyond it, so such a stamp is moved onto the monotonic clock.
+std::uint64_t monotonic_now_ns() {
+  timespec now{};
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return static_cast<std::uint64_t>(now.tv_sec) * 1'000'000'000ULL + static_cast<std::uint64_t>(now.tv_nsec);
+}
+
 std::uint64_t monotonic_timestamp(std::chrono::nanoseconds kernel) {
   constexpr std::int64_t kRealtimeFloor = 1'000'000'000'000'000'000;
   auto ns = kernel.count();
@@ -127,11 +137,19 @@ class V1Request : public LineRequest {
     auto it = std::find_if(held_.begin(), held_.end(), [fd](const OwnedLine& h) { return h.fd == fd; });
     if (it == held_.end()) throw GpioError("fd " + std::to_string(fd) + " is not an event fd of this request");
     try {
+      bool may_have_overflowed = false;
       for (int reads = 0; reads < kMaxReadsPerCall && it->line.event_wait(0ns); ++reads) {
-        for (const auto& event : it->line.event_read_multiple())
-          out.push_back({it->settings.offset, event.event_type == gpiod::line_event::RISING_EDGE,
-                         monotonic_timestamp(event.timestamp), 0});
+        auto events = it->line.event_read_multiple();
+        may_have_overflowed |= events.size() >= kKernelQueueSize;
+        for (const auto& event : events) {
+          bool rising = event.event_type == gpiod::line_event::RISING_EDGE;
+          std::uint32_t lost = it->order.on_edge(rising);
+          may_have_overflowed |= lost != 0;
+          out.push_back({it->settings.offset, rising, monotonic_timestamp(event.timestamp), 0, 0, lost});
+        }
       }
+      // Only once the queue is empty: an event still queued would tell the level itself.
+      if (may_have_overflowed && !it->line.event_wait(0ns)) settle(*it, out);
     } catch (const std::system_error& e) {
       throw_gpio_error(e, "reading the events of " + it->text);
     }
@@ -162,7 +180,15 @@ class V1Request : public LineRequest {
     LineSettings settings;
     std::string text;  // "line 'GPIO17' (offset 17) of gpiochip0 [pinctrl-bcm2711]"
     int fd;            // the event fd of an input, -1 for an output
+    EdgeOrder order = {};
   };
+
+  // The queue of `held` may have overflowed, dropping its newest events: its last edge may not be
+  // the line's level. If it is not, an event is made up to give the true level.
+  static void settle(OwnedLine& held, std::vector<EdgeEvent>& out) {
+    bool level = held.line.get_value() != 0;
+    if (held.order.settle(level)) out.push_back({held.settings.offset, level, monotonic_now_ns(), 0, 0, 1});
+  }
 
   static std::string refreshed_consumer(gpiod::line& line) {
     try {
