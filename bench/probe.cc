@@ -92,6 +92,8 @@ void Probe::on_message(std::string_view topic, std::string_view payload) {
   std::lock_guard lock(mutex_);
   if (topic == kStatus) {
     online_ = payload.find("On") != std::string_view::npos;
+  } else if (topic == kFloorEvents) {
+    samples_[static_cast<int>(Stream::kFloor)].push_back({0, payload == "ON" ? 1u : 0u, 0, received});
   } else {
     Sample sample;
     sample.received = received;

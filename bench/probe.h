@@ -26,11 +26,12 @@ inline constexpr const char* kButtonEvents = "bench/button/event";
 inline constexpr const char* kFeedbackPrefix = "bench/fb";  // bench/fbN/event: relay N's input
 inline constexpr const char* kLimitEvents = "bench/limits/event";
 inline constexpr const char* kStatus = "bench/status";
+inline constexpr const char* kFloorEvents = "bench/floor/event";  // the C bridge's "ON"/"OFF" (floors.h)
 inline std::string relay_set_topic(int relay) { return "bench/relay" + std::to_string(relay) + "/set"; }
 
 struct Sample {
-  int line = 0;  // feedback events: which relay's input
-  std::uint64_t seq = 0;
+  int line = 0;                // feedback events: which relay's input
+  std::uint64_t seq = 0;       // floor events: 1 for "ON", 0 for "OFF"
   std::uint64_t stamp = 0;     // timestamp_ns of the payload
   std::uint64_t received = 0;  // now_ns() on arrival
 };
@@ -38,7 +39,7 @@ struct Sample {
 // seq and timestamp_ns of an event payload ({"edge":...,"timestamp_ns":N,"seq":N}).
 bool parse_event(std::string_view payload, std::uint64_t& seq, std::uint64_t& stamp);
 
-enum class Stream { kLimit, kButton, kFeedback };
+enum class Stream { kLimit, kButton, kFeedback, kFloor };
 
 class Probe {
  public:
@@ -71,7 +72,7 @@ class Probe {
   std::unique_ptr<::mqtt::async_client> commander_;
   mutable std::mutex mutex_;
   mutable std::condition_variable arrived_;
-  std::vector<Sample> samples_[3];
+  std::vector<Sample> samples_[4];
   bool online_ = false;
 };
 
