@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "counter.h"
+#include "floors.h"
 #include "kernel.h"
 #include "micro.h"
 #include "probe.h"
@@ -38,7 +39,9 @@ Starts a mosquitto on a free 127.0.0.1 port and measures, in one run, these scen
   --smoke              a few seconds: checks that every part runs (CI); the figures mean nothing
   --kernel             in the gpio-sim VM (scripts/bench --vm): edge -> subscriber on a gpio-sim
                        chip, edges made through its sysfs pull, and the limit (default rates
-                       20,100); no commands, idle, micro-benchmarks, counter or scale
+                       20,100); next to the floors of the same VM boot: a kernel reader and a
+                       minimal C bridge (bench/floor/c_bridge.c); no commands, idle,
+                       micro-benchmarks, counter or scale
   --runs N             runs to take medians of (default 3)
   --seconds S          per rate, for the daemon and for the bare limit; per rate and input of
                        the counter, per phase of the scale scenario (default 10)
@@ -176,10 +179,15 @@ int main(int argc, char** argv) {
   options.dir = gpio2mqtt::testing::make_temp_dir("gpio2mqtt-bench");
 
   Results results;
+  std::vector<FloorRun> floors;  // --kernel: the kernel reader and the C bridge of every run
   try {
     Scenario scenario(options);
     fmt::print(stderr, "broker {}; work directory {}\n", scenario.broker_url(), options.dir);
     for (int run = 0; run < options.runs && (options.kernel || options.wants("latency")); ++run) {
+      if (options.kernel && why_no_floors().empty()) {
+        fmt::print(stderr, "run {}/{}: floors (kernel reader, C bridge) on gpio-sim...\n", run + 1, options.runs);
+        floors.push_back(run_floors(scenario, options, run));
+      }
       std::array<QosRun, 2> both;
       for (int qos : {0, 1}) {
         fmt::print(stderr, "run {}/{}, QoS {}: limit, edges{}...\n", run + 1, options.runs, qos,
@@ -210,6 +218,8 @@ int main(int argc, char** argv) {
     results.micro = run_micro(count, benchmark_args.data(), options.smoke);
   }
   bool met = print_report(options, results);
+  print_floors(options, floors, results.runs);
+  if (options.kernel && !why_no_floors().empty()) fmt::print("\nNo floors: {}\n", why_no_floors());
   if (!keep) std::filesystem::remove_all(options.dir);
   if (options.smoke) {
     bool ok = smoke_ok(options, results, micro);

@@ -100,6 +100,8 @@ void Probe::on_message(std::string_view topic, std::string_view payload) {
     sample.line = static_cast<int>(meter - std::begin(kMeterTopics));
     std::from_chars(payload.data(), payload.data() + payload.size(), sample.seq);  // the count; 0 for the others
     samples_[static_cast<int>(Stream::kMeter)].push_back(sample);
+  } else if (topic == kFloorEvents) {
+    samples_[static_cast<int>(Stream::kFloor)].push_back({0, payload == "ON" ? 1u : 0u, 0, received});
   } else {
     if (!parse_event(payload, sample.seq, sample.stamp)) return;
     sample.rising = payload.find("\"rising\"") != std::string_view::npos;

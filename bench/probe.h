@@ -30,11 +30,12 @@ inline constexpr const char* kStatus = "bench/status";
 inline constexpr const char* kLinePrefix = "bench/l";  // bench/lN/event: line N of the scale scenario
 // A counter's readings: bench/meter/count, .../total, .../rate.
 inline constexpr const char* kMeterTopics[] = {"bench/meter/count", "bench/meter/total", "bench/meter/rate"};
+inline constexpr const char* kFloorEvents = "bench/floor/event";  // the C bridge's "ON"/"OFF" (floors.h)
 inline std::string relay_set_topic(int relay) { return "bench/relay" + std::to_string(relay) + "/set"; }
 
 struct Sample {
   int line = 0;                // feedback events: which relay's input; lines: N of lN; meter: which of kMeterTopics
-  std::uint64_t seq = 0;       // a meter's count: the count
+  std::uint64_t seq = 0;       // a meter's count: the count; floor events: 1 for "ON", 0 for "OFF"
   std::uint64_t stamp = 0;     // timestamp_ns of the payload
   std::uint64_t received = 0;  // now_ns() on arrival
   bool rising = false;
@@ -43,9 +44,8 @@ struct Sample {
 // seq and timestamp_ns of an event payload ({"edge":...,"timestamp_ns":N,"seq":N}).
 bool parse_event(std::string_view payload, std::uint64_t& seq, std::uint64_t& stamp);
 
-enum class Stream { kLimit, kButton, kFeedback, kLines, kMeter };
-inline constexpr int kStreams = 5;
-
+enum class Stream { kLimit, kButton, kFeedback, kLines, kMeter, kFloor };
+inline constexpr int kStreams = 6;
 class Probe {
  public:
   explicit Probe(const std::string& url);

@@ -63,6 +63,7 @@ class DaemonObject final : public Api::Adaptors {
   uint64_t EdgesPublished() override { return control_.counters().edges_published; }
   uint64_t CommandsApplied() override { return control_.counters().commands_applied; }
   uint64_t CommandsRejected() override { return control_.counters().commands_rejected; }
+  uint64_t KernelEventsDropped() override { return control_.counters().kernel_events_dropped; }
   std::string LastError() override { return control_.last_error(); }
   LineStructs Lines() override {
     LineStructs out;

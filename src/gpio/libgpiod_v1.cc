@@ -10,45 +10,70 @@
 // - Inputs always ask for both edges (the bridge filters). The kernel decides the edge's direction
 //   by reading the logical level when its IRQ thread runs, so a pulse shorter than that latency can
 //   show up as two events of the same direction.
-// - The kernel queues 16 events per line and drops the rest silently; v1 has no sequence numbers.
-// - Reading an event fd blocks when its queue is empty: poll it first.
+// - The kernel queues 16 events per line and drops the newest beyond them silently; v1 has no
+//   sequence numbers. EdgeOrder infers the losses from the edges' directions, and after a read
+//   that may have overflowed, the line's level is read to publish the true one (EdgeEvent::lost_before).
+// - Reading an event fd blocks when its queue is empty: it is made non-blocking, so a wake-up
+//   reads until the queue is empty without polling again in between.
 // - No kernel debounce in v1: LineSettings::debounce is left to the bridge.
+#include <fcntl.h>
+#include <poll.h>
 #include <time.h>
 
 #include <algorithm>
+#include <array>
 #include <bitset>
 #include <cerrno>
-#include <chrono>
 #include <gpiod.hpp>
 #include <system_error>
 #include <utility>
 
+#include "gpio/edge_order.h"
 #include "gpio/hardware.h"
 #include "kernel_chip.h"
 
 namespace gpio2mqtt::gpio {
 namespace {
 
-using namespace std::chrono_literals;
-
-// Up to 16 events come per read (the kernel FIFO's size). The cap keeps one chattering line from
-// starving the event loop; whatever is left keeps the fd readable, so the loop comes back to it.
+// Up to 16 events come per read (the kernel FIFO's size): a read that brings fewer emptied it.
+// The cap keeps one chattering line from starving the event loop; whatever is left keeps the fd
+// readable, so the loop comes back to it.
 constexpr int kMaxReadsPerCall = 8;
+constexpr unsigned kKernelQueueSize = 16;
 
 using kernel::throw_gpio_error;
 
 // Linux < 5.7 stamps v1 events with CLOCK_REALTIME, later kernels with CLOCK_MONOTONIC, and the
 // bridge debounces on CLOCK_MONOTONIC. An uptime never reaches 1e18 ns (31.7 years) while any
 // realtime stamp since 2001 is beyond it, so such a stamp is moved onto the monotonic clock.
-std::uint64_t monotonic_timestamp(std::chrono::nanoseconds kernel) {
+std::uint64_t monotonic_now_ns() {
+  timespec now{};
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return static_cast<std::uint64_t>(now.tv_sec) * 1'000'000'000ULL + static_cast<std::uint64_t>(now.tv_nsec);
+}
+
+std::uint64_t monotonic_timestamp(const timespec& kernel) {
   constexpr std::int64_t kRealtimeFloor = 1'000'000'000'000'000'000;
-  auto ns = kernel.count();
+  std::int64_t ns = kernel.tv_sec * 1'000'000'000LL + kernel.tv_nsec;
   if (ns < kRealtimeFloor) return static_cast<std::uint64_t>(ns);
   timespec mono{}, real{};
   clock_gettime(CLOCK_MONOTONIC, &mono);
   clock_gettime(CLOCK_REALTIME, &real);
   std::int64_t offset = (real.tv_sec - mono.tv_sec) * 1'000'000'000LL + (real.tv_nsec - mono.tv_nsec);
   return static_cast<std::uint64_t>(std::max<std::int64_t>(ns - offset, 0));
+}
+
+int nonblocking(int fd, const std::string& text) {
+  int flags = fcntl(fd, F_GETFL);
+  if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
+    throw_gpio_error(std::system_error(errno, std::generic_category()),
+                     "making the event fd of " + text + " non-blocking");
+  return fd;
+}
+
+bool readable(int fd) {
+  pollfd p{fd, POLLIN, 0};
+  return poll(&p, 1, 0) > 0 && (p.revents & POLLIN);
 }
 
 int request_type(const LineSettings& s) {
@@ -113,7 +138,7 @@ class V1Request : public LineRequest {
                       (holder.empty() ? std::string("a program that gave no consumer name") : "'" + holder + "'"));
     }
     held_.push_back({line, s, std::move(text), -1});  // no reallocation: reserved
-    if (s.direction == Direction::kInput) held_.back().fd = line.event_get_fd();
+    if (s.direction == Direction::kInput) held_.back().fd = nonblocking(line.event_get_fd(), held_.back().text);
   }
 
   std::vector<int> event_fds() const override {
@@ -126,14 +151,35 @@ class V1Request : public LineRequest {
   void read_events(int fd, std::vector<EdgeEvent>& out) override {
     auto it = std::find_if(held_.begin(), held_.end(), [fd](const OwnedLine& h) { return h.fd == fd; });
     if (it == held_.end()) throw GpioError("fd " + std::to_string(fd) + " is not an event fd of this request");
-    try {
-      for (int reads = 0; reads < kMaxReadsPerCall && it->line.event_wait(0ns); ++reads) {
-        for (const auto& event : it->line.event_read_multiple())
-          out.push_back({it->settings.offset, event.event_type == gpiod::line_event::RISING_EDGE,
-                         monotonic_timestamp(event.timestamp), 0});
+    // libgpiod's C call, not gpiod::line::event_read_multiple(): that one allocates a vector and
+    // a line handle per event, and needs a poll() before each read.
+    std::array<gpiod_line_event, kKernelQueueSize> events;
+    bool may_have_overflowed = false, emptied = false;
+    for (int reads = 0; reads < kMaxReadsPerCall && !emptied; ++reads) {
+      int n = gpiod_line_event_read_fd_multiple(fd, events.data(), kKernelQueueSize);
+      if (n < 0) {
+        if (errno == EAGAIN) {
+          emptied = true;
+          break;
+        }
+        throw_gpio_error(std::system_error(errno, std::generic_category()), "reading the events of " + it->text);
       }
-    } catch (const std::system_error& e) {
-      throw_gpio_error(e, "reading the events of " + it->text);
+      emptied = static_cast<unsigned>(n) < kKernelQueueSize;
+      may_have_overflowed |= !emptied;
+      for (int i = 0; i < n; ++i) {
+        bool rising = events[i].event_type == GPIOD_LINE_EVENT_RISING_EDGE;
+        std::uint32_t lost = it->order.on_edge(rising);
+        may_have_overflowed |= lost != 0;
+        out.push_back({it->settings.offset, rising, monotonic_timestamp(events[i].ts), 0, 0, lost});
+      }
+    }
+    // Only once the queue is empty: an event still queued would tell the level itself.
+    if (may_have_overflowed && (emptied || !readable(fd))) {
+      try {
+        settle(*it, out);
+      } catch (const std::system_error& e) {
+        throw_gpio_error(e, "reading " + it->text);
+      }
     }
   }
 
@@ -162,7 +208,15 @@ class V1Request : public LineRequest {
     LineSettings settings;
     std::string text;  // "line 'GPIO17' (offset 17) of gpiochip0 [pinctrl-bcm2711]"
     int fd;            // the event fd of an input, -1 for an output
+    EdgeOrder order = {};
   };
+
+  // The queue of `held` may have overflowed, dropping its newest events: its last edge may not be
+  // the line's level. If it is not, an event is made up to give the true level.
+  static void settle(OwnedLine& held, std::vector<EdgeEvent>& out) {
+    bool level = held.line.get_value() != 0;
+    if (held.order.settle(level)) out.push_back({held.settings.offset, level, monotonic_now_ns(), 0, 0, 1});
+  }
 
   static std::string refreshed_consumer(gpiod::line& line) {
     try {

@@ -31,10 +31,14 @@ namespace {
 using namespace std::chrono_literals;
 using kernel::throw_gpio_error;
 
-// Events read per call: the cap keeps one chattering request from starving the event loop;
-// whatever is left keeps the fd readable, so the loop comes back to it.
-constexpr std::size_t kEventBufferSize = 64;
-constexpr int kMaxReadsPerCall = 4;
+// The kernel's queue for a request: by default 16 events per line, which a loop busy publishing
+// can let overflow at 1 kHz. uAPI v2 lets the request size it (the kernel caps it at 1024).
+constexpr std::size_t kKernelQueueSize = 1024;
+// Events read per call: one read takes all the kernel queued, up to this many; the cap keeps one
+// chattering request from starving the event loop, and whatever is left keeps the fd readable,
+// so the loop comes back to it.
+constexpr std::size_t kEventBufferSize = kKernelQueueSize;
+constexpr int kMaxReadsPerCall = 2;
 
 gpiod::line::bias bias_of(Bias bias) {
   switch (bias) {
@@ -175,7 +179,7 @@ class V2Chip : public kernel::NamedChip {
     std::vector<OwnedLine> held;
     held.reserve(lines.size());
     auto builder = chip_.prepare_request();
-    builder.set_consumer(consumer);
+    builder.set_consumer(consumer).set_event_buffer_size(kKernelQueueSize);
     for (const auto& s : lines) {
       check_offset(s.offset);
       std::string text = describe_line(s.offset);

@@ -240,25 +240,34 @@ void LineSet::read_events(int fd, std::vector<std::pair<std::size_t, gpio::EdgeE
     auto line = it->second.second.find(event.offset);
     if (line == it->second.second.end()) continue;
     // Only the kernel's numbers (uAPI v2); the simulated chip numbers its lines across requests.
-    if (event.global_seqno != 0) count_kernel_drops(request.seqnos[event.offset], event.line_seqno, line->second);
+    if (event.global_seqno != 0) count_kernel_drops(request.seqnos[event.offset], event, line->second);
+    if (event.lost_before != 0) count_lost(event.lost_before, event, line->second);
     out.emplace_back(line->second, event);
   }
 }
 
-void LineSet::count_kernel_drops(std::uint64_t& last, std::uint64_t seqno, std::size_t line) {
-  if (seqno > last + 1) {
-    std::uint64_t missing = seqno - last - 1;
-    // Logged when the total passes a power of two, so a line that overflows for hours does not
-    // flood the journal.
-    bool report = std::bit_width(kernel_dropped_) != std::bit_width(kernel_dropped_ + missing);
-    kernel_dropped_ += missing;
-    if (report)
-      spdlog::warn(
-          "line {}: the kernel dropped {} events ({} so far): its queue was full; the next event it kept "
-          "has sequence number {}",
-          lines_.at(line).config.name, missing, kernel_dropped_, seqno);
-  }
-  last = seqno;
+void LineSet::count_kernel_drops(std::uint64_t& last, const gpio::EdgeEvent& event, std::size_t line) {
+  if (event.line_seqno > last + 1) count_lost(event.line_seqno - last - 1, event, line);
+  last = event.line_seqno;
+}
+
+void LineSet::count_lost(std::uint64_t missing, const gpio::EdgeEvent& event, std::size_t line) {
+  // Logged when the total passes a power of two, so a line that overflows for hours does not
+  // flood the journal.
+  bool report = std::bit_width(kernel_dropped_) != std::bit_width(kernel_dropped_ + missing);
+  kernel_dropped_ += missing;
+  if (!report) return;
+  if (event.global_seqno != 0)
+    spdlog::warn(
+        "line {}: the kernel dropped {} events ({} so far): its queue was full; the next event it kept "
+        "has sequence number {}",
+        lines_.at(line).config.name, missing, kernel_dropped_, event.line_seqno);
+  else
+    spdlog::warn(
+        "line {}: the kernel dropped at least {} event{} ({} so far): its queue was full (seen from two edges "
+        "in the same direction in a row, or a level that differs from the last edge); the line is now {}",
+        lines_.at(line).config.name, missing, missing == 1 ? "" : "s", kernel_dropped_,
+        event.rising ? "active" : "inactive");
 }
 
 bool LineSet::kernel_debounced(std::size_t line) const {

@@ -41,8 +41,8 @@ class LineSet : public bridge::LinePort {
   void write(std::size_t line, bool active) override;
   // An input with a debounce period, on a chip whose kernel debounces (libgpiod 2.x).
   bool kernel_debounced(std::size_t line) const override;
-  // Events the kernel dropped because its queue was full, from gaps in its sequence numbers
-  // (uAPI v2 only; v1 drops silently). Each gap is also logged.
+  // Events the kernel dropped because its queue was full: from gaps in its sequence numbers (uAPI
+  // v2), or as the backend inferred them (v1: EdgeEvent::lost_before). Logged, rate-limited.
   std::uint64_t kernel_dropped() const { return kernel_dropped_; }
 
   std::vector<int> event_fds() const;
@@ -67,8 +67,10 @@ class LineSet : public bridge::LinePort {
   // Requests the lines of `lines` that have no request yet.
   void request_missing(std::vector<Bound>& lines);
   void index_fds();
-  // `seqno` arrived for `line` after `last` (updated): counts and logs the gap between them.
-  void count_kernel_drops(std::uint64_t& last, std::uint64_t seqno, std::size_t line);
+  // `event` arrived for `line` after sequence number `last` (updated): counts and logs the gap between them.
+  void count_kernel_drops(std::uint64_t& last, const gpio::EdgeEvent& event, std::size_t line);
+  // Counts `missing` events dropped before `event` on `line`, and logs it now and then.
+  void count_lost(std::uint64_t missing, const gpio::EdgeEvent& event, std::size_t line);
 
   gpio::ChipProvider* hardware_;
   std::string consumer_;

@@ -130,11 +130,12 @@ void Service::after_each_wakeup() {
   if (auto deadline = bridge_.next_deadline()) bridge_timer_.arm_at(*deadline);
   else bridge_timer_.disarm();
   // Counters change with every edge: report them at most once a second, and only when they did.
-  const auto& now = bridge_.counters();
-  bool changed = now.edges_published != reported_.edges_published ||
-                 now.commands_applied != reported_.commands_applied ||
-                 now.commands_rejected != reported_.commands_rejected ||
-                 now.events_dropped != reported_.events_dropped || now.publishes_refused != reported_.publishes_refused;
+  const auto now = counters();
+  bool changed =
+      now.edges_published != reported_.edges_published || now.commands_applied != reported_.commands_applied ||
+      now.commands_rejected != reported_.commands_rejected || now.events_dropped != reported_.events_dropped ||
+      now.publishes_refused != reported_.publishes_refused ||
+      now.kernel_events_dropped != reported_.kernel_events_dropped;
   if (changed && !status_timer_.armed()) status_timer_.arm_after(kCounterReportPeriod);
 }
 

@@ -20,10 +20,16 @@ std::string plural(std::size_t n, const char* word) { return std::to_string(n) +
 
 }  // namespace
 
+bridge::Counters Service::counters() const {
+  bridge::Counters out = bridge_.counters();
+  out.kernel_events_dropped = lines_.kernel_dropped();
+  return out;
+}
+
 void Service::report_status() {
   std::size_t outputs = 0;
   for (const auto& line : config_->lines) outputs += line.direction == gpio::Direction::kOutput;
-  const auto& counters = bridge_.counters();
+  const auto counters = this->counters();
   std::string text;
   if (bridge_.connected())
     text = "connected to " + config_->mqtt.server + ", " + plural(config_->lines.size() - outputs, "input") + ", " +
@@ -32,6 +38,8 @@ void Service::report_status() {
   else text = "connecting to " + config_->mqtt.server;
   if (!gpio_.problem().empty()) text += "; GPIO failing: " + gpio_.problem();
   if (counters.events_dropped) text += ", " + std::to_string(counters.events_dropped) + " queued events dropped";
+  if (counters.kernel_events_dropped)
+    text += ", " + std::to_string(counters.kernel_events_dropped) + " edge events dropped by the kernel (queue full)";
   if (counters.publishes_refused)
     text += ", " + std::to_string(counters.publishes_refused) + " publishes refused by the broker";
   if (!last_error_.empty()) text += "; reload failed: " + last_error_;
@@ -39,8 +47,10 @@ void Service::report_status() {
   systemd_.status(text);
   if (dbus_ && (counters.edges_published != reported_.edges_published ||
                 counters.commands_applied != reported_.commands_applied ||
-                counters.commands_rejected != reported_.commands_rejected))
-    dbus_->properties_changed({"EdgesPublished", "CommandsApplied", "CommandsRejected", "Lines"});
+                counters.commands_rejected != reported_.commands_rejected ||
+                counters.kernel_events_dropped != reported_.kernel_events_dropped))
+    dbus_->properties_changed(
+        {"EdgesPublished", "CommandsApplied", "CommandsRejected", "KernelEventsDropped", "Lines"});
   reported_ = counters;
 }
 

@@ -74,6 +74,7 @@ TEST_F(ADaemonOnDbus, ShowsItsStateAsProperties) {
   EXPECT_LE(now_us - property<std::uint64_t>("StartedAt"), 60'000'000u);
   EXPECT_EQ(property<std::uint64_t>("EdgesPublished"), 0u);
   EXPECT_EQ(property<std::uint64_t>("CommandsRejected"), 0u);
+  EXPECT_EQ(property<std::uint64_t>("KernelEventsDropped"), 0u);
   EXPECT_EQ(property<std::string>("LastError"), "");
   using Line = sdbus::Struct<std::string, std::string, bool>;
   EXPECT_EQ(property<std::vector<Line>>("Lines"),

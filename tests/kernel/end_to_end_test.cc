@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <thread>
 
 #include "broker_and_daemon.h"
 #include "gpio/hardware.h"
@@ -155,6 +156,21 @@ TEST_F(ADaemonOnAKernelChip, PublishesOnlyFallingEventsForAFallingLineButEverySt
   sim_->set_pull(kWindow, false);
   EXPECT_TRUE(event("window", "falling", from));
   EXPECT_EQ(events_of("window", from), 1u);
+}
+
+TEST_F(ADaemonOnAKernelChip, CountsTheEdgesTheKernelDroppedAndPublishesTheTrueLevel) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  std::size_t from = observer_->size();
+  daemon_->process().signal(SIGSTOP);  // it reads nothing: the kernel's queue fills and drops
+  for (int i = 1; i <= 1001; ++i) sim_->set_pull(kButton, i % 2 == 1);  // ends high
+  std::this_thread::sleep_for(500ms);  // nothing to wait on: let the kernel's IRQ thread catch up
+  daemon_->process().signal(SIGCONT);
+  ASSERT_TRUE(eventually([&] { return Contains(daemon_->log(), "line button: the kernel dropped"); }, 20s))
+      << daemon_->log();
+  // Whatever the kernel kept, the last state published is the line's.
+  ASSERT_TRUE(expect("kernel/button/state", "ON", from));
+  ASSERT_NO_FATAL_FAILURE(settle());
+  EXPECT_EQ(observer_->payloads_on("kernel/button/state").back(), "ON");
 }
 
 TEST_F(ADaemonOnAKernelChip, SetsTheKernelLevelOnCommand) {

@@ -84,5 +84,20 @@ TEST_F(ABurstOfEdges, LosesMostWhenNothingReadsUntilTheEnd) {
   }
 }
 
+TEST_F(ABurstOfEdges, EndsOnTheTrueLevelAndCountsTheDropWhenUapiV1DroppedTheNewest) {
+  if (gpio::hardware_uapi_version() >= 2) GTEST_SKIP() << "uAPI v2 drops the oldest and numbers the events";
+  for (int i = 1; i <= kEdges + 1; ++i) sim_->set_pull(0, i % 2 == 1);  // ends high
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));          // let the kernel's IRQ thread catch up
+  auto events = drain();
+  ASSERT_FALSE(events.empty());
+  std::uint64_t lost = 0;
+  for (const auto& event : events) lost += event.lost_before;
+  std::cout << "[ burst    ] uAPI v1: " << events.size() << " events read of " << kEdges + 1 << ", " << lost
+            << " drops seen\n";
+  // The kernel kept the oldest 16 or so: the true level comes from reading the line.
+  EXPECT_TRUE(events.back().rising);
+  EXPECT_GE(lost, 1u);
+}
+
 }  // namespace
 }  // namespace gpio2mqtt::kernel_test

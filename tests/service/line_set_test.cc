@@ -163,6 +163,18 @@ TEST(ALineSetOnHardware, CountsTheEventsTheKernelDroppedFromGapsInItsSequenceNum
   EXPECT_EQ(lines.kernel_dropped(), 3u);
 }
 
+TEST(ALineSetOnHardware, CountsTheEventsABackendWithoutSequenceNumbersKnowsWereDropped) {
+  RecordingProvider provider({{"/dev/gpiochip0", "pinctrl-rp1", {"GPIO17", "GPIO22"}, "", "", true}});
+  LineSet lines(parse_test_config(kTwoDebouncedInputs), &provider, "gpio2mqtt");
+  // uAPI v1: no seqnos; rising after rising (one lost), then a made-up level (its edge lost).
+  *provider.requests[0].events = {{0, true, 10, 0, 0, 0}, {0, true, 20, 0, 0, 1}, {1, false, 30, 0, 0, 1}};
+  std::vector<std::pair<std::size_t, gpio::EdgeEvent>> events;
+  lines.read_events(FakeRequest::kEventFd, events);
+  ASSERT_EQ(events.size(), 3u);  // every one is handed on: the last gives the true level
+  EXPECT_EQ(events[2].first, 1u);
+  EXPECT_EQ(lines.kernel_dropped(), 2u);
+}
+
 TEST(ALineSetOnHardware, SaysWhenTheBuildHasNoHardwareBackend) {
   EXPECT_TRUE(
       Contains(error_of<ConfigError>([] { LineSet lines(one_chip("label: pinctrl-rp1"), nullptr, "gpio2mqtt"); }),

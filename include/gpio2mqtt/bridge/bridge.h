@@ -48,6 +48,8 @@ struct Counters {
   std::uint64_t line_errors = 0;
   std::uint64_t commands_rate_limited = 0;  // also counted in commands_rejected
   std::uint64_t publishes_refused = 0;      // by the broker (MQTT 5 PUBACK error, e.g. its ACL)
+  // Edge events the kernel dropped, its queue full: not the bridge's, the service adds them.
+  std::uint64_t kernel_events_dropped = 0;
 };
 
 // Commands each line takes, sets and gets apart: 10 a second on average, bursts of 20. A flood

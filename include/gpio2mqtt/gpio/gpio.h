@@ -39,6 +39,10 @@ struct EdgeEvent {
   std::uint64_t timestamp_ns = 0;  // CLOCK_MONOTONIC
   std::uint64_t line_seqno = 0;    // the kernel's per-line sequence number, 0 when unknown (uAPI v1)
   std::uint64_t global_seqno = 0;  // the kernel's sequence number across the request, 0 when unknown
+  // Without sequence numbers (uAPI v1): edges the backend knows the kernel dropped just before this
+  // one (two in the same direction in a row). An event the backend made up to give the line's true
+  // level after its queue overflowed has 1: the edge to that level was dropped.
+  std::uint32_t lost_before = 0;
 };
 
 // A failure talking to a chip; `what()` names the chip and line.

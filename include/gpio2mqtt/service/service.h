@@ -68,7 +68,8 @@ class Service : public dbus::DaemonControl {
   bool connected() const override { return bridge_.connected(); }
   std::string broker() const override { return config_->mqtt.server; }
   std::uint64_t started_at_us() const override { return started_at_us_; }
-  bridge::Counters counters() const override { return bridge_.counters(); }
+  // The bridge's, and the edge events the kernel dropped (from the lines).
+  bridge::Counters counters() const override;
   // A failed reload, else why the broker connection is down.
   std::string last_error() const override { return last_error_.empty() ? connection_.problem() : last_error_; }
   std::vector<dbus::LineView> lines() const override;

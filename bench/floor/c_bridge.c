@@ -1,0 +1,141 @@
+/* The floors of scripts/bench --vm: the least a GPIO -> MQTT bridge can cost on this kernel.
+ *
+ *   c_bridge CHIP OFFSET RECORD                 kernel reader only: no MQTT
+ *   c_bridge CHIP OFFSET RECORD HOST PORT TOPIC minimal bridge: "ON"/"OFF" on TOPIC at QoS 0
+ *
+ * One thread, one poll loop, libgpiod 1.x (uAPI v1: one event fd per line) and libmosquitto
+ * without its own thread. It requests both edges of line OFFSET of the chip device CHIP, reads
+ * every pending event per wake-up, and on SIGTERM writes "<rising> <read_ns> <kernel_ns>" per
+ * event to RECORD (read_ns: CLOCK_MONOTONIC when read) and exits 0. It says it is ready by
+ * creating RECORD.ready (reader) or publishing {"status":"On"} on bench/status once connected
+ * (bridge), so the bench starts the edges only then. A yardstick, not part of the daemon. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <gpiod.h>
+#include <mosquitto.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_RECORDS (1u << 20)
+
+struct record {
+  int rising;
+  uint64_t read_ns, kernel_ns;
+};
+
+static struct record *records;
+static size_t recorded;
+
+static uint64_t now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static int fail(const char *what) {
+  fprintf(stderr, "c_bridge: %s: %s\n", what, strerror(errno));
+  return 1;
+}
+
+static void on_connect(struct mosquitto *mosq, void *topic, int rc) {
+  (void)topic;
+  if (rc == 0) mosquitto_publish(mosq, NULL, "bench/status", 15, "{\"status\":\"On\"}", 0, false);
+}
+
+static int write_records(const char *path) {
+  FILE *out = fopen(path, "w");
+  if (!out) return fail(path);
+  for (size_t i = 0; i < recorded; ++i)
+    fprintf(out, "%d %llu %llu\n", records[i].rising, (unsigned long long)records[i].read_ns,
+            (unsigned long long)records[i].kernel_ns);
+  return fclose(out) == 0 ? 0 : fail(path);
+}
+
+int main(int argc, char **argv) {
+  if (argc != 4 && argc != 7) {
+    fprintf(stderr, "usage: c_bridge CHIP OFFSET RECORD [HOST PORT TOPIC]\n");
+    return 64;
+  }
+  const char *record_path = argv[3];
+  const char *topic = argc == 7 ? argv[6] : NULL;
+  records = calloc(MAX_RECORDS, sizeof *records);
+  if (!records) return fail("calloc");
+
+  sigset_t mask;
+  sigemptyset(&mask);
+  sigaddset(&mask, SIGTERM);
+  sigaddset(&mask, SIGINT);
+  sigprocmask(SIG_BLOCK, &mask, NULL);
+  int signal_fd = signalfd(-1, &mask, SFD_CLOEXEC);
+  if (signal_fd < 0) return fail("signalfd");
+
+  struct gpiod_chip *chip = gpiod_chip_open(argv[1]);
+  if (!chip) return fail(argv[1]);
+  struct gpiod_line *line = gpiod_chip_get_line(chip, (unsigned)atoi(argv[2]));
+  if (!line || gpiod_line_request_both_edges_events(line, "c_bridge") < 0) return fail("requesting the line");
+  int event_fd = gpiod_line_event_get_fd(line);
+  /* Read until the queue is empty without polling again in between. */
+  fcntl(event_fd, F_SETFL, fcntl(event_fd, F_GETFL) | O_NONBLOCK);
+
+  struct mosquitto *mosq = NULL;
+  if (topic) {
+    mosquitto_lib_init();
+    mosq = mosquitto_new("c_bridge", true, NULL);
+    if (!mosq) return fail("mosquitto_new");
+    mosquitto_connect_callback_set(mosq, on_connect);
+    if (mosquitto_connect(mosq, argv[4], atoi(argv[5]), 60) != MOSQ_ERR_SUCCESS) return fail("mosquitto_connect");
+  } else {
+    char ready[4096];
+    snprintf(ready, sizeof ready, "%s.ready", record_path);
+    int fd = open(ready, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) return fail(ready);
+    close(fd);
+  }
+
+  for (;;) {
+    struct pollfd fds[3] = {{signal_fd, POLLIN, 0}, {event_fd, POLLIN, 0}, {-1, 0, 0}};
+    if (mosq) {
+      fds[2].fd = mosquitto_socket(mosq);
+      fds[2].events = POLLIN | (mosquitto_want_write(mosq) ? POLLOUT : 0);
+    }
+    if (poll(fds, 3, 1000) < 0 && errno != EINTR) return fail("poll");
+    if (fds[0].revents) break;
+    if (fds[1].revents) {
+      struct gpiod_line_event events[16];
+      int n;
+      while ((n = gpiod_line_event_read_fd_multiple(event_fd, events, 16)) > 0) {
+        uint64_t read_ns = now_ns();
+        for (int i = 0; i < n; ++i) {
+          int rising = events[i].event_type == GPIOD_LINE_EVENT_RISING_EDGE;
+          if (recorded < MAX_RECORDS)
+            records[recorded++] = (struct record){
+                rising, read_ns, (uint64_t)events[i].ts.tv_sec * 1000000000u + (uint64_t)events[i].ts.tv_nsec};
+          if (mosq) mosquitto_publish(mosq, NULL, topic, rising ? 2 : 3, rising ? "ON" : "OFF", 0, false);
+        }
+        if (n < 16) break;
+      }
+      if (n < 0 && errno != EAGAIN) return fail("reading events");
+    }
+    if (mosq) {
+      if (fds[2].revents & POLLIN) mosquitto_loop_read(mosq, 1);
+      if (fds[2].revents & POLLOUT) mosquitto_loop_write(mosq, 1);
+      mosquitto_loop_misc(mosq);
+    }
+  }
+  if (mosq) {
+    mosquitto_disconnect(mosq);
+    mosquitto_destroy(mosq);
+    mosquitto_lib_cleanup();
+  }
+  gpiod_line_release(line);
+  gpiod_chip_close(chip);
+  return write_records(record_path);
+}

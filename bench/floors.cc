@@ -1,0 +1,220 @@
+#include "floors.h"
+
+#include <fmt/format.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <thread>
+
+#include "gpiosim.h"
+#include "probe.h"
+#include "process.h"
+
+namespace gpio2mqtt::bench {
+namespace {
+
+using namespace std::chrono_literals;
+
+struct Received {
+  bool rising = false;
+  std::uint64_t at = 0;  // CLOCK_MONOTONIC ns
+};
+
+// The same pacing as gpio2mqtt's run: toggle at `hz` for `seconds`; when each write began.
+std::vector<std::uint64_t> pace(const std::function<void(bool)>& toggle, double hz, double seconds, bool& level) {
+  std::vector<std::uint64_t> sent_at;
+  auto count = static_cast<std::size_t>(hz * seconds);
+  sent_at.reserve(count);
+  double period = 1e9 / hz;
+  std::uint64_t start = now_ns();
+  for (std::size_t i = 0; i < count; ++i) {
+    sleep_until_ns(start + static_cast<std::uint64_t>(static_cast<double>(i) * period));
+    sent_at.push_back(now_ns());
+    toggle(level = !level);
+  }
+  return sent_at;
+}
+
+// Pairs the n-th receipt with the n-th write, as gpio2mqtt's `send →` figures do.
+PeerRate figures(double hz, const std::vector<std::uint64_t>& sent_at, const std::vector<Received>& received,
+                 double cpu_s) {
+  PeerRate r;
+  r.hz = hz;
+  r.sent = sent_at.size();
+  r.received = received.size();
+  std::vector<double> us;
+  for (std::size_t i = 0; i < std::min(received.size(), sent_at.size()); ++i)
+    us.push_back(static_cast<double>(received[i].at - sent_at[i]) / 1e3);
+  r.latency = percentiles(us);
+  r.cpu_ms_per_edge = r.sent ? cpu_s * 1e3 / static_cast<double>(r.sent) : 0;
+  return r;
+}
+
+std::vector<Received> read_record(const std::string& path) {
+  std::vector<Received> out;
+  std::ifstream in(path);
+  int rising = 0;
+  std::uint64_t read_ns = 0, kernel_ns = 0;
+  while (in >> rising >> read_ns >> kernel_ns) out.push_back({rising != 0, read_ns});
+  return out;
+}
+
+// One floor process on its own gpio-sim chip, toggled at every rate. `bridge`: with MQTT.
+std::vector<PeerRate> run_floor(Scenario& scenario, const Options& options, int index, bool bridge) {
+  std::string name = std::string(bridge ? "c-bridge" : "kernel-reader") + "-run" + std::to_string(index);
+  auto chip = kernel_test::make_sim()
+                  .label("g2m-floor-" + std::to_string(::getpid()) + "-" + name)
+                  .lines(8)
+                  .name(0, "IN")
+                  .build();
+  chip->set_pull(0, false);
+  std::string record = options.dir + "/" + name + ".record";
+  std::vector<std::string> argv{GPIO2MQTT_C_BRIDGE, chip->dev_path(), "0", record};
+  std::string url = scenario.broker_url();
+  if (bridge) {
+    std::string host_port = url.substr(url.find("//") + 2);
+    argv.insert(argv.end(),
+                {host_port.substr(0, host_port.rfind(':')), host_port.substr(host_port.rfind(':') + 1), kFloorEvents});
+    scenario.probe().subscribe(0);
+    scenario.probe().set_offline();
+  }
+  testing::Process process(argv, options.dir + "/" + name + ".log");
+  bool ready = bridge ? scenario.probe().wait_online(15s)
+                      : testing::eventually([&] { return std::filesystem::exists(record + ".ready"); }, 15s);
+  if (!ready) throw std::runtime_error(name + " did not start; its log:\n" + process.log());
+
+  struct Rate {
+    double hz;
+    std::vector<std::uint64_t> sent_at;
+    std::vector<Received> received;
+    double cpu_s;
+  };
+  std::vector<Rate> rates;
+  bool level = false;
+  for (double hz : options.rates) {
+    if (hz <= 0) continue;  // a floor at "as fast as it goes" would measure the bench's writes
+    scenario.probe().take(Stream::kFloor);
+    double cpu_before = cpu_seconds(process.pid());
+    Rate rate{hz, pace([&chip](bool high) { chip->set_pull(0, high); }, hz, options.seconds, level), {}, 0};
+    if (bridge) {
+      scenario.probe().wait_for(Stream::kFloor, rate.sent_at.size(), 2s, 60s);
+      for (const auto& s : scenario.probe().take(Stream::kFloor)) rate.received.push_back({s.seq != 0, s.received});
+    } else {
+      std::this_thread::sleep_for(1s);  // its record comes at the end: give it the time the bridge gets
+    }
+    rate.cpu_s = cpu_seconds(process.pid()) - cpu_before;
+    rates.push_back(std::move(rate));
+    std::this_thread::sleep_for(300ms);
+  }
+  process.signal(SIGTERM);
+  if (process.wait(10s) != 0) throw std::runtime_error(name + " failed; its log:\n" + process.log());
+  if (!bridge) {  // its record by rate: what it read before the next rate's first write
+    auto all = read_record(record);
+    std::size_t next = 0;
+    for (std::size_t i = 0; i < rates.size(); ++i) {
+      std::uint64_t end =
+          i + 1 < rates.size() && !rates[i + 1].sent_at.empty() ? rates[i + 1].sent_at.front() : UINT64_MAX;
+      while (next < all.size() && all[next].at < end) rates[i].received.push_back(all[next++]);
+    }
+  }
+  std::vector<PeerRate> out;
+  for (const auto& rate : rates) out.push_back(figures(rate.hz, rate.sent_at, rate.received, rate.cpu_s));
+  return out;
+}
+
+}  // namespace
+
+std::string why_no_floors() {
+#ifdef GPIO2MQTT_C_BRIDGE
+  return {};
+#else
+  return "the C bridge of the floors needs libgpiod 1.x";
+#endif
+}
+
+}  // namespace gpio2mqtt::bench
+
+namespace gpio2mqtt::bench {
+
+FloorRun run_floors(Scenario& scenario, const Options& options, int index) {
+  FloorRun run;
+  run.reader = run_floor(scenario, options, index, false);
+  run.bridge = run_floor(scenario, options, index, true);
+  return run;
+}
+
+namespace {
+
+// One row of the table: the medians over the runs of one peer at one rate.
+struct Row {
+  const char* peer;
+  double p50_us = 0, p99_us = 0, cpu_ms = 0, sent = 0, lost = 0;
+};
+
+std::string times(double value, double floor) {
+  return floor > 0 ? fmt::format(" ({:.2f}×)", value / floor) : std::string();
+}
+
+}  // namespace
+
+void print_floors(const Options& options, const std::vector<FloorRun>& floors,
+                  const std::vector<std::array<QosRun, 2>>& runs) {
+  if (floors.empty()) return;
+  fmt::print(
+      "\n### 3. Floors: gpio2mqtt next to a kernel reader and a minimal C bridge, in this VM boot\n\n"
+      "Each peer on a gpio-sim line of its own, toggled {:g} s per rate by the same paced sysfs writes. Latency: "
+      "from just before the n-th write to the n-th event read (kernel reader: libgpiod 1.x, no MQTT) or message "
+      "received (C bridge: libgpiod 1.x + libmosquitto, one thread, one poll loop, \"ON\"/\"OFF\" at QoS 0; "
+      "gpio2mqtt: its event, the `send →` figure above). CPU: the peer process's user+system time per edge made. "
+      "Without an event: edges made minus events read or received (writes faster than gpio-sim's interrupt "
+      "simulation merge into one edge: the kernel reader shows how many). Medians over {} run(s); (×) to the C "
+      "bridge of the same rate.\n\n"
+      "| rate | peer | p50 ms | p99 ms | CPU ms/edge | edges without an event (of made) |\n"
+      "|---|---|---|---|---|---|\n",
+      options.seconds, floors.size());
+  for (std::size_t i = 0; i < floors.front().bridge.size(); ++i) {
+    double hz = floors.front().bridge[i].hz;
+    auto floor_row = [&](const char* peer, auto pick) {
+      Row row{peer};
+      std::vector<double> p50, p99, cpu, sent, lost;
+      for (const auto& run : floors) {
+        const PeerRate& r = pick(run)[i];
+        p50.push_back(r.latency.p50), p99.push_back(r.latency.p99), cpu.push_back(r.cpu_ms_per_edge);
+        sent.push_back(static_cast<double>(r.sent));
+        lost.push_back(static_cast<double>(r.sent - std::min(r.sent, r.received)));
+      }
+      row.p50_us = median(p50), row.p99_us = median(p99), row.cpu_ms = median(cpu);
+      row.sent = median(sent), row.lost = median(lost);
+      return row;
+    };
+    std::vector<Row> rows{floor_row(
+                              "kernel reader", [](const FloorRun& r) -> const auto& { return r.reader; }),
+                          floor_row(
+                              "C bridge", [](const FloorRun& r) -> const auto& { return r.bridge; })};
+    for (int qos : {0, 1}) {
+      Row row{qos == 0 ? "gpio2mqtt QoS 0" : "gpio2mqtt QoS 1"};
+      std::vector<double> p50, p99, cpu, sent, lost;
+      for (const auto& run : runs)
+        for (const auto& r : run[qos].rates) {
+          if (r.target_hz != hz) continue;
+          p50.push_back(r.send.p50), p99.push_back(r.send.p99), cpu.push_back(r.cpu_s_per_1000);
+          sent.push_back(static_cast<double>(r.sent)), lost.push_back(static_cast<double>(r.lost));
+        }
+      if (p50.empty()) continue;
+      row.p50_us = median(p50), row.p99_us = median(p99), row.cpu_ms = median(cpu);  // s/1000 = ms/edge
+      row.sent = median(sent), row.lost = median(lost);
+      rows.push_back(row);
+    }
+    const Row& c = rows[1];
+    for (const auto& row : rows)
+      fmt::print("| {:g} Hz | {} | {:.2f}{} | {:.2f}{} | {:.3f}{} | {:.0f} of {:.0f} ({:+.0f} vs C) |\n", hz, row.peer,
+                 row.p50_us / 1e3, times(row.p50_us, c.p50_us), row.p99_us / 1e3, times(row.p99_us, c.p99_us),
+                 row.cpu_ms, times(row.cpu_ms, c.cpu_ms), row.lost, row.sent, row.lost - c.lost);
+  }
+}
+
+}  // namespace gpio2mqtt::bench

@@ -1,0 +1,37 @@
+// The floors of scripts/bench --vm, in the same VM boot as gpio2mqtt: a kernel reader alone
+// (libgpiod, no MQTT) and a minimal single-threaded C bridge (libgpiod 1.x + libmosquitto, one
+// poll loop, "ON"/"OFF" at QoS 0), both bench/floor/c_bridge.c, on a fresh gpio-sim line toggled
+// as gpio2mqtt's is. Every figure of gpio2mqtt is then shown as a ratio to the C bridge's.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "scenario.h"
+#include "stats.h"
+
+namespace gpio2mqtt::bench {
+
+// One peer at one rate.
+struct PeerRate {
+  double hz = 0;
+  std::uint64_t sent = 0, received = 0;  // edges made; events read (reader) or messages received
+  Percentiles latency;                   // just before the sysfs write -> read / received, n-th to n-th
+  double cpu_ms_per_edge = 0;
+};
+
+struct FloorRun {
+  std::vector<PeerRate> reader, bridge;  // by options.rates
+};
+
+// Empty when the floors cannot run in this build (libgpiod 2.x: the C bridge is written for 1.x).
+std::string why_no_floors();
+FloorRun run_floors(Scenario& scenario, const Options& options, int index);
+
+// The side-by-side table: median over the runs of each figure, and its ratio to the C bridge's.
+void print_floors(const Options& options, const std::vector<FloorRun>& floors,
+                  const std::vector<std::array<QosRun, 2>>& runs);
+
+}  // namespace gpio2mqtt::bench
