@@ -8,7 +8,8 @@ W=/mnt/work
 cd "$W" || exit 1
 . "$W/gpiosim.sh"
 exec > >(tee "$W/report.txt") 2>&1
-trap 'journalctl -b --no-pager > "$W/journal.txt" 2>&1' EXIT
+# Also when a step aborts the script (set -u): then the result is a failure, with the journal.
+trap 'journalctl -b --no-pager > "$W/journal.txt" 2>&1; [ -s "$W/result" ] || echo 1 > "$W/result"' EXIT
 passed=0 failed=0
 base=raspberry
 cfg=/etc/gpio2mqtt/config.yaml
@@ -98,6 +99,8 @@ check "apt-get install ./gpio2mqtt_*.deb" \
   bash -c 'cd /home/pi && DEBIAN_FRONTEND=noninteractive apt-get install -y ./gpio2mqtt_*.deb > /tmp/install.log 2>&1 || { tail -20 /tmp/install.log; false; }'
 check "dbus-daemon logged no unknown user or group while the package was installed" \
   bash -c '! journalctl -b --no-pager -u dbus | grep -i "unknown \(user\|group\)"'
+check "the package's example config: running, status On retained from mqtt://localhost" \
+  wait_for 20 retained_is $base/status '{"status":"On"}'
 write_config
 check "gpio2mqtt --check-config" gpio2mqtt --check-config "$cfg"
 check "systemctl enable --now gpio2mqtt" systemctl enable --now gpio2mqtt
@@ -238,7 +241,7 @@ pid=$(prop MainPID)
 cp "$cfg" /tmp/edited.yaml
 cp "$W"/newer/gpio2mqtt_*.deb /home/pi/
 new=$(dpkg-deb -f "$W"/newer/gpio2mqtt_*.deb Version)
-check "upgrade with apt-get install ./gpio2mqtt_$new_*.deb" \
+check "upgrade with apt-get install ./gpio2mqtt_${new}_*.deb" \
   bash -c "cd /home/pi && DEBIAN_FRONTEND=noninteractive apt-get install -y -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold ./gpio2mqtt_${new}_*.deb > /tmp/upgrade.log 2>&1 && [ \"\$(dpkg-query -W -f='\${Version}' gpio2mqtt)\" = '$new' ] || { tail -20 /tmp/upgrade.log; false; }"
 check "upgrade: the edited config is kept" cmp /tmp/edited.yaml "$cfg"
 check "upgrade: the service was restarted and is active" bash -c "wait_for 20 restarted_from $pid"
@@ -251,5 +254,4 @@ check "purge: the unit is gone and not failed" bash -c '! systemctl cat gpio2mqt
 getent passwd gpio2mqtt >/dev/null && echo "(note: the gpio2mqtt user is kept after purge, as debian/gpio2mqtt.postrm says)"
 
 echo "== done: $passed passed, $failed failed; system up $(cut -d' ' -f1 /proc/uptime) s"
-journalctl -b --no-pager > "$W/journal.txt" 2>&1
 [ $failed -eq 0 ]; echo $? > "$W/result"

@@ -89,6 +89,9 @@ mkdir -p "$root/etc/systemd/system/sysinit.target.wants" "$root/etc/systemd/syst
 ln -sf ../gpiosim-rpi.service "$root/etc/systemd/system/sysinit.target.wants/"
 ln -sf ../system-test.service "$root/etc/systemd/system/multi-user.target.wants/"
 echo raspberrypi > "$root/etc/hostname"
+# debootstrap writes no /etc/hosts; Debian's installer and Raspberry Pi OS images do, and the
+# package's example config names mqtt://localhost (without the file: "cannot resolve localhost").
+printf '127.0.0.1\tlocalhost\n127.0.1.1\traspberrypi\n::1\tlocalhost ip6-localhost ip6-loopback\n' > "$root/etc/hosts"
 # A machine id, as an installed system has: without one systemd treats every boot as the first.
 [ -s "$root/etc/machine-id" ] && ! grep -q uninitialized "$root/etc/machine-id" ||
   od -An -N16 -tx1 /dev/urandom | tr -d ' \n' > "$root/etc/machine-id"
@@ -98,7 +101,7 @@ ln -sf /dev/null "$root/etc/systemd/system/serial-getty@ttyS0.service"
 platform_timer "disk image"
 img=$root.ext4
 img_key=$( (stat -c '%Y' "$root/.complete"; ls "$root/var/cache/apt/archives";
-  cat "$HERE"/guest/* "$GPIO2MQTT_ROOT/tests/kernel/vm/gpiosim.sh") | sha256sum | cut -c1-16)
+  cat "$HERE"/guest/* "$GPIO2MQTT_ROOT/tests/kernel/vm/gpiosim.sh" "$root/etc/hosts") | sha256sum | cut -c1-16)
 if [ "$(cat "$img.key" 2>/dev/null)" != "$img_key" ] || [ ! -s "$img" ]; then
   rm -f "$img.new"
   truncate -s 3G "$img.new"
