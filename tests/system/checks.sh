@@ -46,7 +46,11 @@ is_active() { [ "$(prop ActiveState)" = active ] || { systemctl status --no-page
 retained() { mosquitto_sub -h 127.0.0.1 -t "$1" -C 1 -W 3 --retained-only 2>/dev/null; }
 retained_is() { local got; got=$(retained "$1"); [ "$got" = "$2" ] || { echo "retained on $1: '$got', want '$2'"; false; }; }
 kernel_value_is() { local v; v=$(gpiosim_value rpi "$1"); [ "$v" = "$2" ] || { echo "GPIO$1 is driven to $v, want $2"; false; }; }
-used_by_daemon() { gpioinfo "$(gpiosim_chip rpi)" | grep -E "\"GPIO$1\" +\"gpio2mqtt" || { gpioinfo "$(gpiosim_chip rpi)" | grep "\"GPIO$1\""; false; }; }
+# gpioinfo of libgpiod 1 (bookworm) takes the chip as its argument and shows the consumer as
+# "name"; libgpiod 2's (trixie) wants -c CHIP and shows consumer="name".
+chip_info() { if gpioinfo --version | grep -q ' v1\.'; then gpioinfo "$1"; else gpioinfo -c "$1"; fi; }
+line_info() { chip_info "$(gpiosim_chip rpi)" | grep "\"GPIO$1\""; }
+used_by_daemon() { line_info "$1" | grep -E '"gpio2mqtt|consumer="gpio2mqtt' || { line_info "$1"; false; }; }
 journal_has() { journalctl -b --no-pager -u gpio2mqtt | grep -q -- "$1" || { echo "no '$1' in the journal"; false; }; }
 write_config() {
   cat > "$cfg" <<EOF
@@ -90,7 +94,7 @@ check "system up (systemctl is-system-running)" bash -c 'systemctl is-system-run
 echo "measured: $(systemd-analyze 2>&1 | head -1)"
 check "mosquitto is active" systemctl is-active mosquitto
 check "gpio-sim chip pinctrl-bcm2711 with GPIO0..GPIO27 made at boot" \
-  bash -c 'gpiodetect | grep -q "\[pinctrl-bcm2711\] (28 lines)" && gpioinfo "$(gpiodetect | grep pinctrl-bcm2711 | cut -d" " -f1)" | grep -q "\"GPIO27\"" || { gpiodetect; false; }'
+  bash -c 'gpiodetect | grep -q "\[pinctrl-bcm2711\] (28 lines)" && chip_info "$(gpiodetect | grep pinctrl-bcm2711 | cut -d" " -f1)" | grep -q "\"GPIO27\"" || { gpiodetect; false; }'
 
 echo "== the README's steps"
 useradd -m pi && echo "a file of the user pi" > /home/pi/secret && chmod 644 /home/pi/secret
@@ -233,7 +237,7 @@ mosquitto_pub -h 127.0.0.1 -t $base/relay/set -m ON; wait_for 5 kernel_value_is 
 systemctl stop gpio2mqtt
 check "systemctl stop: status Off retained" retained_is $base/status '{"status":"Off"}'
 check "systemctl stop: the relay went to on_disconnect (off) and was released" \
-  bash -c "gpioinfo \$(gpiosim_chip rpi) | grep '\"GPIO27\"' | grep -q unused && kernel_value_is 27 0"
+  bash -c "! line_info 27 | grep gpio2mqtt && kernel_value_is 27 0"
 systemctl start gpio2mqtt; wait_for 20 is_active >/dev/null
 
 echo "== upgrade and purge"
