@@ -256,12 +256,7 @@ phase "upgrade over a changed conffile"
 # admin's file (--force-confold, as an admin answering "keep" would) and leave the new one
 # beside it as config.yaml.dpkg-dist.
 new_version="$version+upgradetest1"
-dpkg-deb -R "$deb" "$work/repack"
-sed -i "s/^Version: .*/Version: $new_version/" "$work/repack/DEBIAN/control"
-echo "# a line added in $new_version" >> "$work/repack/etc/gpio2mqtt/config.yaml"
-(cd "$work/repack" && find . -type f ! -path './DEBIAN/*' -printf '%P\0' | xargs -0 md5sum) \
-  > "$work/repack/DEBIAN/md5sums"
-dpkg-deb --root-owner-group -b "$work/repack" "$root/tmp/pkg/gpio2mqtt_${new_version}_amd64.deb" >/dev/null
+repack_newer_version "$deb" "$new_version" "$root/tmp/pkg"
 if ! in_root sh -c "cd /tmp/pkg && DEBIAN_FRONTEND=noninteractive apt-get -q -y -o Dpkg::Use-Pty=0 \
     -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
     install ./gpio2mqtt_${new_version}_amd64.deb" > "$work/upgrade.log" 2>&1; then

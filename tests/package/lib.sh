@@ -34,3 +34,19 @@ finish() {
   echo "$1: $pkg_passed passed, $pkg_failed failed"
   [ $pkg_failed -eq 0 ]
 }
+
+# repack_newer_version DEB VERSION DIR: writes DIR/gpio2mqtt_VERSION_ARCH.deb, the same package as
+# DEB under VERSION, whose example config has one more line (so an upgrade meets a changed conffile).
+repack_newer_version() {
+  local deb=$1 version=$2 dir=$3 tree
+  tree=$(mktemp -d)
+  dpkg-deb -R "$deb" "$tree/pkg"
+  sed -i "s/^Version: .*/Version: $version/" "$tree/pkg/DEBIAN/control"
+  echo "# a line added in $version" >> "$tree/pkg/etc/gpio2mqtt/config.yaml"
+  (cd "$tree/pkg" && find . -type f ! -path './DEBIAN/*' -printf '%P\0' | xargs -0 md5sum) \
+    > "$tree/pkg/DEBIAN/md5sums"
+  mkdir -p "$dir"
+  dpkg-deb --root-owner-group -b "$tree/pkg" \
+    "$dir/gpio2mqtt_${version}_$(dpkg-deb -f "$deb" Architecture).deb" >/dev/null
+  rm -rf "$tree"
+}
