@@ -8,7 +8,7 @@
 # As root (debootstrap, chroot, mounts). Talks only to Debian's apt repositories (those this
 # machine's apt sources name) and 127.0.0.1. The root is cached in $GPIO2MQTT_DEB_CACHE
 # (default /var/cache/gpio2mqtt-test): bookworm-root, refreshed once a day, and apt-archives.
-# GPIO2MQTT_DEB_KEEP=1 keeps the work directory. GPIO2MQTT_DEB=/path/gpio2mqtt_*.deb tests that
+# GPIO2MQTT_DEB_KEEP=1 keeps the work directory; GPIO2MQTT_DEB_OUT=DIR gets a copy of the .deb. GPIO2MQTT_DEB=/path/gpio2mqtt_*.deb tests that
 # package instead of building one (lintian then reads it, or its .changes when one is beside it).
 set -euo pipefail
 GPIO2MQTT_ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -101,6 +101,9 @@ else
 fi
 deb=$(ls "$work"/gpio2mqtt_*.deb)
 check "dpkg-buildpackage made one gpio2mqtt .deb" test "$(echo "$deb" | wc -l)" -eq 1
+if [ -n "${GPIO2MQTT_DEB_OUT:-}" ]; then  # scripts/test hands it on to tests/system
+  mkdir -p "$GPIO2MQTT_DEB_OUT" && rm -f "$GPIO2MQTT_DEB_OUT"/gpio2mqtt_*.deb && cp "$deb" "$GPIO2MQTT_DEB_OUT/"
+fi
 version=$(dpkg-deb -f "$deb" Version)
 printf '  %s: %s bytes, Installed-Size %s KiB\n' "$(basename "$deb")" "$(stat -c %s "$deb")" \
   "$(dpkg-deb -f "$deb" Installed-Size)"

@@ -130,8 +130,9 @@ check "command ON switches GPIO27 (read on the kernel line)" \
 check "command OFF switches it back" \
   bash -c "mosquitto_pub -h 127.0.0.1 -t $base/relay/set -m OFF && wait_for 5 kernel_value_is 27 0"
 edge_arrives() {
-  mosquitto_sub -h 127.0.0.1 -t $base/button/event -C 1 -W 10 > /tmp/event & local sub=$!
-  sleep 0.5  # the subscription must be in place before the edge (mosquitto_sub has no ready signal)
+  # The retained state (ON) arrives first: the subscription is in place before the edge is made.
+  mosquitto_sub -h 127.0.0.1 -t $base/button/state -t $base/button/event -C 3 -W 10 > /tmp/event & local sub=$!
+  wait_for 5 grep -qx ON /tmp/event || return 1
   gpiosim_pull rpi 22 down
   wait $sub; cat /tmp/event
   grep -q '"edge":"falling"' /tmp/event && wait_for 5 retained_is $base/button/state OFF
@@ -143,12 +144,18 @@ chip_comes_back() {
   systemctl stop gpiosim-rpi  # removes the chip under the running daemon
   wait_for 10 journal_has "GPIO: "
   local gone=$?
+  local cursor; cursor=$(journalctl -u gpio2mqtt -n 0 --show-cursor | sed -n 's/^-- cursor: //p')
   systemctl start gpiosim-rpi && udevadm settle || return 1
   [ $gone -eq 0 ] || return 1
   local t0; t0=$(now)
   wait_for 10 used_by_daemon 22 || return 1
   used_by_daemon 27 || return 1
-  local ms=$(($(now) - t0))
+  # From the journal's time of the daemon's own message, not from polling gpioinfo (slow under
+  # emulation); negative when the lines were back before udevadm settle returned.
+  local back; back=$(journalctl -u gpio2mqtt --after-cursor "$cursor" -o json --no-pager |
+    grep -m1 'the lines are back' | sed -n 's/.*"__REALTIME_TIMESTAMP":"\([0-9]*\)".*/\1/p')
+  [ -n "$back" ] || { echo "no 'the lines are back' in the journal"; return 1; }
+  local ms=$((back / 1000 - t0))
   echo "measured: lines in use again $ms ms after udev settled"
   [ $ms -le 2000 ]
 }
