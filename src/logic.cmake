@@ -9,6 +9,7 @@ configure_file(${GPIO2MQTT_SRC_DIR}/version.h.in ${CMAKE_CURRENT_BINARY_DIR}/inc
 add_library(gpio2mqtt_logic STATIC
   ${GPIO2MQTT_SRC_DIR}/bridge/announcer.cc
   ${GPIO2MQTT_SRC_DIR}/bridge/bridge.cc
+  ${GPIO2MQTT_SRC_DIR}/bridge/bridge_commands.cc
   ${GPIO2MQTT_SRC_DIR}/bridge/bridge_counters.cc
   ${GPIO2MQTT_SRC_DIR}/bridge/command.cc
   ${GPIO2MQTT_SRC_DIR}/bridge/counter.cc

@@ -148,6 +148,9 @@ class Bridge {
     std::optional<Counter> counter{};  // mode: counter, made once the level is known
   };
   enum class TopicKind { kSet, kGet };
+  // Each topic is spoken about once: a retained get or a command for an input comes back at every
+  // reconnect, and a stranger's topics are not worth more than one line each.
+  static constexpr std::size_t kMaxNoted = 256;
 
   void publish_state(const Line& line);
   // Every line's state, a counter's reading: after a connect, after Home Assistant's birth.
