@@ -15,11 +15,13 @@ add_library(gpio2mqtt_logic STATIC
   ${GPIO2MQTT_SRC_DIR}/bridge/counter.cc
   ${GPIO2MQTT_SRC_DIR}/bridge/debounce.cc
   ${GPIO2MQTT_SRC_DIR}/bridge/discovery.cc
+  ${GPIO2MQTT_SRC_DIR}/bridge/interlock.cc
   ${GPIO2MQTT_SRC_DIR}/bridge/outbox.cc
   ${GPIO2MQTT_SRC_DIR}/config/config.cc
   ${GPIO2MQTT_SRC_DIR}/config/describe.cc
   ${GPIO2MQTT_SRC_DIR}/config/entity.cc
   ${GPIO2MQTT_SRC_DIR}/config/homeassistant_loader.cc
+  ${GPIO2MQTT_SRC_DIR}/config/interlock_loader.cc
   ${GPIO2MQTT_SRC_DIR}/config/line_loader.cc
   ${GPIO2MQTT_SRC_DIR}/config/loader.cc
   ${GPIO2MQTT_SRC_DIR}/config/mqtt_loader.cc

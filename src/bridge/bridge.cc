@@ -43,6 +43,14 @@ void Bridge::build(const config::Config& config) {
     commands_[line.topics.get] = {i, TopicKind::kGet};
     lines_.push_back(std::move(line));
   }
+  std::vector<Interlock::Group> groups;
+  for (const auto& group : config.interlocks) {
+    Interlock::Group& g = groups.emplace_back();
+    g.dead_time = group.dead_time;
+    for (const auto& name : group.lines) g.lines.push_back(*find(name));
+  }
+  interlock_ = Interlock(std::move(groups));
+  for (std::size_t i = 0; i < lines_.size(); ++i) interlock_.adopt(i, lines_[i].level);
 }
 
 std::optional<bool> Bridge::read_level(std::size_t index) {
@@ -66,7 +74,10 @@ void Bridge::adopt_level(std::size_t index) {
 }
 
 void Bridge::start() {
-  for (std::size_t i = 0; i < lines_.size(); ++i) adopt_level(i);
+  for (std::size_t i = 0; i < lines_.size(); ++i) {
+    adopt_level(i);
+    interlock_.adopt(i, lines_[i].level);
+  }
 }
 
 Debouncer Bridge::debouncer(std::size_t index, bool level) const {
@@ -136,9 +147,11 @@ void Bridge::on_time(MonoTime now) {
     report_flood(line, now);
     if (line.pulse_end && *line.pulse_end <= now) {
       line.pulse_end.reset();
-      drive(i, line.pulse_revert);
+      switch_to(i, line.pulse_revert, now);
     }
   }
+  for (auto [index, active] : interlock_.on_time(now))
+    if (drive(index, active, now).empty()) start_pulse(index, now);
 }
 
 std::optional<MonoTime> Bridge::next_deadline() const {
@@ -147,6 +160,7 @@ std::optional<MonoTime> Bridge::next_deadline() const {
     if (t && (!next || *t < *next)) next = t;
   };
   consider(announcer_.deadline());
+  consider(interlock_.deadline());
   for (const Line& line : lines_) {
     consider(line.debounce.deadline());
     consider(line.pulse_end);
@@ -189,10 +203,10 @@ void Bridge::publish_states(MonoTime now) {
   }
 }
 
-void Bridge::on_disconnected(std::vector<Message> unacknowledged) {
+void Bridge::on_disconnected(MonoTime now, std::vector<Message> unacknowledged) {
   connected_ = false;
   requeue(std::move(unacknowledged));
-  apply_disconnect_levels();
+  apply_disconnect_levels(now);
 }
 
 void Bridge::on_stopped(std::vector<Message> unacknowledged) {
@@ -208,7 +222,8 @@ void Bridge::requeue(std::vector<Message> unacknowledged) {
 }
 
 void Bridge::on_stop(MonoTime now) {
-  apply_disconnect_levels();  // still connected: the new states go out before the Off status
+  apply_disconnect_levels(now);  // still connected: the new states go out before the Off status
+  interlock_.cancel_held();      // nothing will drive them any more
   // An input wired to such an output changed with it, but its edge would arrive after we stop:
   // its true level goes out now, else its retained state stays what it was.
   resync_inputs();
@@ -221,17 +236,21 @@ void Bridge::on_stop(MonoTime now) {
   connected_ = false;
 }
 
-void Bridge::apply_disconnect_levels() {
-  for (std::size_t i = 0; i < lines_.size(); ++i) {
-    Line& line = lines_[i];
-    if (line.config->direction != Direction::kOutput || line.config->on_disconnect == OnDisconnect::kKeep) continue;
-    line.pulse_end.reset();
-    bool target = line.config->on_disconnect == OnDisconnect::kOn;
-    if (line.level != target) drive(i, target);
+void Bridge::apply_disconnect_levels(MonoTime now) {
+  for (bool target : {false, true}) {  // the offs first: an interlocked ON then finds its group off
+    for (std::size_t i = 0; i < lines_.size(); ++i) {
+      Line& line = lines_[i];
+      if (line.config->direction != Direction::kOutput || line.config->on_disconnect == OnDisconnect::kKeep) continue;
+      if ((line.config->on_disconnect == OnDisconnect::kOn) != target) continue;
+      line.pulse_end.reset();
+      line.pulse_length.reset();
+      if (line.level != target || interlock_.held(i)) switch_to(i, target, now);
+    }
   }
 }
 
 void Bridge::reconfigure(const config::Config& next) {
+  if (interlock_.deadline()) spdlog::info("reload: switch-ons waiting for an interlock's dead time are dropped");
   std::vector<Line> old = std::move(lines_);
   // A counter keeps its count by its name even when its settings changed; one that is gone is stored.
   std::unordered_map<std::string, std::uint64_t> counts;
@@ -265,7 +284,43 @@ void Bridge::reconfigure(const config::Config& next) {
       line.counter->take_unpersisted();  // stored above already
     }  // its reading goes out at the next on_time(): a new counter has published nothing yet
   }
+  for (std::size_t i = 0; i < lines_.size(); ++i) interlock_.adopt(i, lines_[i].level, lines_[i].went_off);
   announce();  // components of removed, renamed or hidden lines go; new ones come
+}
+
+void Bridge::prepare_reload(config::Config& next, MonoTime now) {
+  interlock_.cancel_held();
+  auto kept = [&](const config::LineConfig& line) -> Line* {
+    auto it = std::find_if(lines_.begin(), lines_.end(), [&](const Line& o) { return o.config->same_settings(line); });
+    return it == lines_.end() ? nullptr : &*it;
+  };
+  auto next_line = [&](const std::string& name) {
+    return std::find_if(next.lines.begin(), next.lines.end(), [&](const auto& l) { return l.name == name; });
+  };
+  for (const auto& group : next.interlocks) {
+    std::vector<std::size_t> on;  // kept lines that are on
+    bool busy = false;            // one of them is on or in its dead time
+    for (const auto& name : group.lines)
+      if (Line* old = kept(*next_line(name))) {
+        if (old->level) on.push_back(static_cast<std::size_t>(old - lines_.data()));
+        busy = busy || old->level || (old->went_off && now < *old->went_off + group.dead_time);
+      }
+    if (on.size() > 1)
+      for (std::size_t index : on) {
+        spdlog::warn("reload: line {} is switched off: another line of its new interlock group is on too",
+                     lines_[index].config->name);
+        drive(index, false, now);
+      }
+    for (const auto& name : group.lines) {
+      auto line = next_line(name);
+      if (!line->initial || kept(*line) || !busy) continue;
+      spdlog::warn(
+          "reload: line {} starts off, not at its initial on: another line of its interlock group is on or "
+          "was just switched off",
+          name);
+      line->initial = false;
+    }
+  }
 }
 
 void Bridge::resync(std::size_t index) {

@@ -11,12 +11,22 @@ namespace gpio2mqtt::bridge {
 
 using gpio::Direction;
 
-std::string Bridge::drive(std::size_t index, bool active) {
+std::string Bridge::drive(std::size_t index, bool active, MonoTime now) {
   Line& line = lines_[index];
   std::string error;
+  if (active && !interlock_.clear_to_switch_on(index, now)) {
+    // Only after a write that failed to switch another of its group off.
+    ++counters_.line_errors;
+    error = "line '" + line.config->name + "': not switched on: another line of its interlock group is still on";
+    spdlog::error("{}", error);
+    publish_state(line);
+    return error;
+  }
   try {
     port_.write(index, active);
+    if (line.level && !active) line.went_off = now;
     line.level = active;
+    interlock_.driven(index, active, now);
   } catch (const std::exception& e) {
     ++counters_.line_errors;
     error = "line '" + line.config->name + "': cannot set it " + state_word(active) + ": " + e.what();
@@ -26,19 +36,43 @@ std::string Bridge::drive(std::size_t index, bool active) {
   return error;
 }
 
+std::string Bridge::switch_to(std::size_t index, bool active, MonoTime now) {
+  std::string error;
+  for (auto [line, level] : interlock_.request(index, active, now)) {
+    if (line != index) {  // switched off for another of its group: a pulse it ran is over
+      lines_[line].pulse_end.reset();
+      lines_[line].pulse_length.reset();
+    }
+    std::string failed = drive(line, level, now);
+    if (line == index && failed.empty()) start_pulse(line, now);
+    if (error.empty()) error = std::move(failed);
+  }
+  return error;
+}
+
+void Bridge::start_pulse(std::size_t index, MonoTime now) {
+  Line& line = lines_[index];
+  if (line.pulse_length) line.pulse_end = now + *std::exchange(line.pulse_length, std::nullopt);
+}
+
 std::string Bridge::apply(std::size_t index, const Command& command, MonoTime now) {
   Line& line = lines_.at(index);
   if (line.config->direction != Direction::kOutput) return "line '" + line.config->name + "' is an input";
-  bool was = line.level;
-  bool target = command.kind == Command::Kind::kToggle ? !line.level : command.active;
-  // A pulse reverts to the level from before the first pulse, even when pulses overlap.
-  bool revert_to = line.pulse_end ? line.pulse_revert : was;
-  line.pulse_end.reset();
-  if (command.pulse) {
-    line.pulse_end = now + *command.pulse;
-    line.pulse_revert = revert_to;
+  bool on = line.level || interlock_.held(index);  // one waiting to go on is on to a TOGGLE
+  bool target = command.kind == Command::Kind::kToggle ? !on : command.active;
+  std::optional<Nanos> pulse;
+  if (command.pulse) pulse = *command.pulse;
+  // A pulse reverts to the level from before the first pulse, even when pulses overlap; a
+  // momentary output always back to off.
+  bool revert_to = line.pulse_end ? line.pulse_revert : line.level;
+  if (line.config->momentary) {
+    revert_to = false;
+    if (target && !pulse) pulse = *line.config->momentary;
   }
-  std::string error = drive(index, target);
+  line.pulse_end.reset();
+  line.pulse_length = pulse;
+  line.pulse_revert = revert_to;
+  std::string error = switch_to(index, target, now);
   ++counters_.commands_applied;
   return error;
 }

@@ -115,7 +115,7 @@ TEST_F(ABridgeWithDiscovery, RemovesTheDeviceWhenAReloadTurnsDiscoveryOff) {
 
 TEST_F(ABridgeWithDiscovery, RemovesWhatAReloadWhileDisconnectedTookAwayAtTheNextConnect) {
   bridge_->on_connected(MonoTime(0s));
-  bridge_->on_disconnected();
+  bridge_->on_disconnected(MonoTime(2s));
   publisher_.take();
   auto next = ha_config("  relay: {line: B, direction: output}\n");
   bridge_->reconfigure(next);

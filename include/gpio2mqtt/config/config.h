@@ -118,7 +118,9 @@ struct LineConfig {
   bool initial = false;
   OnDisconnect on_disconnect = OnDisconnect::kKeep;
   Mode mode = Mode::kLevel;
-  CounterConfig counter;    // for mode kCounter
+  CounterConfig counter;  // for mode kCounter
+  // An output's `momentary:` length: every ON becomes a pulse this long (door openers). Empty: none.
+  std::optional<std::chrono::nanoseconds> momentary;
   LineEntityConfig entity;  // Home Assistant only: a change keeps the line's request
   Location where;           // the line's own key
   Location line_where;      // its `line:` value
@@ -128,6 +130,15 @@ struct LineConfig {
   // Everything but where it was written and how Home Assistant shows it: a reload keeps a line
   // whose settings are the same.
   bool same_settings(const LineConfig& other) const;
+};
+
+// An `interlocks:` group: outputs of which at most one is on at any instant (shutter up/down),
+// with `dead_time` between one going off and another coming on (see bridge/interlock.h).
+struct InterlockConfig {
+  std::vector<std::string> lines;  // output names, in the order written
+  std::chrono::nanoseconds dead_time{0};
+  Location where;  // the group's entry in the list
+  bool operator==(const InterlockConfig&) const = default;
 };
 
 enum class Bus { kSystem, kSession, kOff };
@@ -152,6 +163,7 @@ struct Config {
   Bus dbus = Bus::kSystem;
   std::vector<ChipConfig> chips;
   std::vector<LineConfig> lines;
+  std::vector<InterlockConfig> interlocks;
   HomeAssistantConfig homeassistant;
   // Where counters keep their totals: the `state_directory` key, else $STATE_DIRECTORY (systemd's
   // StateDirectory=); empty when neither is set (then no counter may be configured).
