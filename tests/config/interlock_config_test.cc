@@ -2,6 +2,7 @@
 // (with file:line:col) because they could put two outputs of a group on.
 #include <gtest/gtest.h>
 
+#include "config/describe.h"
 #include "config_errors.h"
 #include "gpio2mqtt/config/loader.h"
 
@@ -83,6 +84,13 @@ TEST(AnInterlockConfig, RefusesALineKeptOnBesideOneGoingOnWithoutABroker) {
 TEST(AnInterlockConfig, RefusesAnOverlongDeadTime) {
   EXPECT_EQ(config_error_of(with("interlocks:\n  - lines: [up, down]\n    dead_time: 2m\n")),
             "11:16: interlocks[0].dead_time: expected 0 to 60s, e.g. 500ms");
+}
+
+TEST(AnInterlockConfig, IsDescribedWithItsMomentaryOutputs) {
+  std::string text = describe(parse(with("interlocks: [{lines: [up, down], dead_time: 250ms}]\n", ", momentary: 1s")));
+  EXPECT_NE(text.find("interlock: at most one of up, down on, 250 ms dead time between them"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("momentary: every ON is a pulse of 1000 ms"), std::string::npos) << text;
 }
 
 TEST(AMomentaryOutputConfig, ReadsItsPulseLength) {
