@@ -294,6 +294,9 @@ TEST_F(AnInterlockedBridge, NeverHasTwoOfAGroupOnWhateverArrives) {
           current = static_cast<std::size_t>(pick(3));
           period_start = log_.size();
           reload(configs[current]);
+          for (const auto& group : rules[current].groups)
+            ASSERT_LE(std::count_if(group.begin(), group.end(), [&](std::size_t l) { return level(l); }), 1)
+                << "after a reload";
         }
         break;
       default:
