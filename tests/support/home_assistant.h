@@ -21,6 +21,7 @@ struct Entity {
   std::string id;      // the component id
   std::string platform, name, unique_id, state_topic, command_topic, device_class, icon;
   std::string payload_on = "ON", payload_off = "OFF";
+  std::string payload_press = "PRESS";  // a button's
   struct Availability {
     std::string topic, value_template, payload_available = "online", payload_not_available = "offline";
   };
@@ -45,6 +46,7 @@ class FakeHomeAssistant {
   // "on", "off" or nothing yet.
   std::optional<std::string> state(const Entity& entity);
   void turn(const Entity& entity, bool on);
+  void press(const Entity& entity);  // a button
   // Home Assistant's birth and will on its status topic.
   void say(const std::string& status);
 
