@@ -37,12 +37,15 @@ std::string Bridge::drive(std::size_t index, bool active, MonoTime now) {
 }
 
 std::string Bridge::switch_to(std::size_t index, bool active, MonoTime now) {
+  // The newest ON of a group wins: a pulse another line of it runs (even one that holds it off
+  // and would switch it back on) is over.
+  if (active)
+    for (std::size_t other : interlock_.others(index)) {
+      lines_[other].pulse_end.reset();
+      lines_[other].pulse_length.reset();
+    }
   std::string error;
   for (auto [line, level] : interlock_.request(index, active, now)) {
-    if (line != index) {  // switched off for another of its group: a pulse it ran is over
-      lines_[line].pulse_end.reset();
-      lines_[line].pulse_length.reset();
-    }
     std::string failed = drive(line, level, now);
     if (line == index && failed.empty()) start_pulse(line, now);
     if (error.empty()) error = std::move(failed);

@@ -109,6 +109,14 @@ bool Interlock::held(std::size_t line) const {
   return group && group->held == line;
 }
 
+std::vector<std::size_t> Interlock::others(std::size_t line) const {
+  std::vector<std::size_t> out;
+  if (const State* group = group_of(line))
+    for (const Member& m : group->members)
+      if (m.line != line) out.push_back(m.line);
+  return out;
+}
+
 void Interlock::cancel_held() {
   for (State& group : groups_) group.held.reset();
 }

@@ -138,6 +138,16 @@ TEST_F(AnInterlockedBridge, StartsAPulseWhenTheLineIsOnAfterTheDeadTime) {
   EXPECT_FALSE(level(kDown));
 }
 
+TEST_F(AnInterlockedBridge, EndsThePulsesOfTheOthersWhenALineIsSwitchedOn) {
+  set(kUp, "ON");
+  set(kUp, R"({"state":"OFF","pulse_ms":2000})");  // up off for 2 s, then back on
+  advance(1s);
+  set(kDown, "ON");
+  advance(5s);
+  EXPECT_TRUE(level(kDown));  // up's pulse ended with down's ON: it does not take the motor back
+  EXPECT_FALSE(level(kUp));
+}
+
 TEST_F(AnInterlockedBridge, ADBusSetLineGoesThroughTheInterlock) {
   set(kLeft, "ON");
   // The entry point Service::set_line() uses.

@@ -113,6 +113,11 @@ TEST_F(AnInterlock, AdoptsLevelsAndOffTimesFoundAfterAReload) {
   EXPECT_FALSE(machine_.deadline());
 }
 
+TEST_F(AnInterlock, NamesTheOthersOfALinesGroup) {
+  EXPECT_EQ(machine_.others(kDown), (std::vector<std::size_t>{kUp}));
+  EXPECT_TRUE(machine_.others(kLamp).empty());
+}
+
 TEST_F(AnInterlock, CancelsEverythingHeld) {
   request(kUp, true, at(1s));
   request(kDown, true, at(2s));

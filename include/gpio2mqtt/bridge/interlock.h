@@ -46,6 +46,8 @@ class Interlock {
   std::vector<Switch> on_time(MonoTime now);
   std::optional<MonoTime> deadline() const;
   bool held(std::size_t line) const;
+  // The other lines of `line`'s group (none when it is in no group).
+  std::vector<std::size_t> others(std::size_t line) const;
   // Drops every held ON (the broker went away, or the service stops).
   void cancel_held();
 
