@@ -73,11 +73,13 @@ void Bridge::adopt_level(std::size_t index) {
   line.counter.emplace(counter_settings(index), count, line.level);
 }
 
-void Bridge::start() {
+void Bridge::start(MonoTime now) {
   for (std::size_t i = 0; i < lines_.size(); ++i) {
     adopt_level(i);
-    interlock_.adopt(i, lines_[i].level);
+    interlock_.adopt(i, lines_[i].level, lines_[i].level ? std::nullopt : std::optional<MonoTime>(now));
   }
+  for (std::size_t i = 0; i < lines_.size(); ++i)
+    if (interlock_.interlocked(i) && lines_[i].config->initial && !lines_[i].level) switch_to(i, true, now);
 }
 
 Debouncer Bridge::debouncer(std::size_t index, bool level) const {

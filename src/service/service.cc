@@ -102,7 +102,7 @@ int Service::run() {
 }
 
 void Service::start() {
-  bridge_.start();
+  bridge_.start(loop_.now());
   open_dbus();
   // Ready once the lines are ours: a board that boots without network must still come up.
   systemd_.notify("READY=1");

@@ -54,7 +54,7 @@ class AnInterlockedBridge : public ::testing::Test {
   }
   void make(const std::string& yaml) {
     bridge_.emplace(configs_.emplace_back(config::parse_config(yaml, "t.yaml", "h")), publisher_, lines_);
-    bridge_->start();
+    bridge_->start(now_);
     bridge_->on_connected(now_);
   }
   void set(std::size_t line, std::string_view payload) {
@@ -148,6 +148,16 @@ TEST_F(AnInterlockedBridge, EndsThePulsesOfTheOthersWhenALineIsSwitchedOn) {
   EXPECT_FALSE(level(kUp));
 }
 
+TEST_F(AnInterlockedBridge, SwitchesAnOutputStartingOnOnOnlyAfterTheDeadTime) {
+  // Requested off (the service's LineSet does so): what the previous run left on is unknown.
+  make(shutter_config("interlocks: [{lines: [up, down], dead_time: 500ms}]\n", ", initial: on"));
+  EXPECT_FALSE(level(kUp));
+  advance(499ms);
+  EXPECT_FALSE(level(kUp));
+  advance(1ms);
+  EXPECT_TRUE(level(kUp));
+}
+
 TEST_F(AnInterlockedBridge, ADBusSetLineGoesThroughTheInterlock) {
   set(kLeft, "ON");
   // The entry point Service::set_line() uses.
@@ -180,6 +190,7 @@ TEST_F(AnInterlockedBridge, RefusesToSwitchOnWhileAnotherOfItsGroupCouldNotBeSwi
 }
 
 TEST_F(AnInterlockedBridge, SwitchesOffLinesAReloadPutsInOneGroupWhileBothAreOn) {
+  advance(1s);  // the dead time from the start
   set(kUp, "ON");
   set(kLeft, "ON");
   reload(shutter_config("interlocks: [{lines: [up, down, left]}]\n"));

@@ -42,7 +42,7 @@ class ABridge : public ::testing::Test {
   void make(config::Config config) {
     config_ = std::move(config);
     bridge_.emplace(config_, publisher_, lines_);
-    bridge_->start();
+    bridge_->start(MonoTime(0s));
     bridge_->on_connected(MonoTime(0ms));
     publisher_.take();
   }
@@ -58,7 +58,7 @@ class ABridge : public ::testing::Test {
 
 TEST_F(ABridge, PublishesStatusQueuedEventsAndEveryStateOnConnect) {
   Bridge bridge(config_, publisher_, lines_);
-  bridge.start();
+  bridge.start(MonoTime(0s));
   lines_.levels[kButton] = true;
   bridge.on_edge(kButton, edge(true, 5s));  // before the first connect: queued
   lines_.levels[kButton] = false;

@@ -201,6 +201,16 @@ TEST_F(AnInterlockedService, NeverHasTwoOfAGroupOnThroughEveryPathReloadsAndBrok
   EXPECT_GT(check_edges(std::chrono::milliseconds(dead_ms[0])), 0u);  // the dead time was tested, not only levels
 }
 
+TEST_F(AnInterlockedService, RequestsAnOutputStartingOnOffAndSwitchesItOnAfterTheDeadTime) {
+  start(config_text(60, true));
+  EXPECT_FALSE(chip_.physical_level(kUp));
+  run_for(100ms);
+  EXPECT_TRUE(chip_.physical_level(kUp));
+  auto up_on = edges();
+  ASSERT_FALSE(up_on.empty());
+  EXPECT_TRUE(up_on.back().on);
+}
+
 TEST_F(AnInterlockedService, StartsALineAReloadRequestsAnewOffWhileAnotherOfItsGroupIsOn) {
   start(config_text(60, false));
   client_->deliver("pi/down/set", "ON");

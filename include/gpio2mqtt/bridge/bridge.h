@@ -75,8 +75,10 @@ class Bridge {
   Bridge(const config::Config& config, Publisher& publisher, LinePort& lines, OutboxStore* store = nullptr,
          CounterStore* counter_store = nullptr);
 
-  // Reads every line once the lines are requested; publishes nothing until connected.
-  void start();
+  // Reads every line once the lines are requested; publishes nothing until connected. Interlocked
+  // outputs were requested off (what the previous run left on is unknown): one with initial: on
+  // is switched on once its group's dead time from `now` has passed.
+  void start(MonoTime now);
   // An edge the chip reported; its time is the kernel's timestamp in `event`, not when it was read.
   void on_edge(std::size_t line, const gpio::EdgeEvent& event);
   void on_message(std::string_view topic, std::string_view payload, bool retained, MonoTime now);

@@ -172,6 +172,8 @@ struct Config {
   // Things worth a warning at start-up that are not errors (e.g. a password others can read).
   std::vector<std::string> warnings;
   const ChipConfig* find_chip(const std::string& name) const;
+  // Whether the line named `line` is in an interlock group.
+  bool interlocked(const std::string& line) const;
   bool has_counters() const;
 };
 
