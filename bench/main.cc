@@ -4,16 +4,19 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <sstream>
 
+#include "counter.h"
 #include "kernel.h"
 #include "micro.h"
 #include "probe.h"
 #include "process.h"
 #include "report.h"
+#include "scale.h"
 #include "scenario.h"
 
 namespace {
@@ -21,16 +24,24 @@ namespace {
 using namespace gpio2mqtt::bench;
 
 constexpr const char* kUsage = R"(Usage: gpio2mqtt_bench [OPTIONS] [--benchmark_... flags]
-Starts a mosquitto on a free 127.0.0.1 port and measures, in one run: the bare paho limit,
-edge -> subscriber latency of the gpio2mqtt binary at several rates (QoS 0 and 1), command ->
-line latency, CPU, memory and idle wake-ups, and micro-benchmarks of the hot path.
+Starts a mosquitto on a free 127.0.0.1 port and measures, in one run, these scenarios:
+  latency   the bare paho limit, edge -> subscriber latency of the gpio2mqtt binary at several
+            rates (QoS 0 and 1), command -> line latency, CPU and memory
+  idle      idle CPU and wake-ups beside a bare paho client
+  micro     micro-benchmarks of the hot path
+  counter   a counter (mode: counter) pulsed at 100 Hz, 1 kHz and 5 kHz: counted exactly? CPU per
+            pulse beside a default-mode input pulsed alike, MQTT messages per second
+  scale     100 inputs on 3 chips at 50 Hz each against 1 input at 5 kHz (lost, reordered, CPU per
+            edge), start-up and reload to READY with 500 lines, memory per configured line
 
-  --smoke              about 2 s: checks that every part runs (CI); the figures mean nothing
+  --scenario LIST      only these scenarios (comma-separated names above; default: all)
+  --smoke              a few seconds: checks that every part runs (CI); the figures mean nothing
   --kernel             in the gpio-sim VM (scripts/bench --vm): edge -> subscriber on a gpio-sim
                        chip, edges made through its sysfs pull, and the limit (default rates
-                       20,100); no commands, idle or micro-benchmarks
+                       20,100); no commands, idle, micro-benchmarks, counter or scale
   --runs N             runs to take medians of (default 3)
-  --seconds S          per rate, for the daemon and for the bare limit (default 10)
+  --seconds S          per rate, for the daemon and for the bare limit; per rate and input of
+                       the counter, per phase of the scale scenario (default 10)
   --rates LIST         edge rates in Hz, 0 = as fast as it goes (default 100,1000,5000,0)
   --commands N         set commands per QoS and run (default 200, at 20/s over 8 relays)
   --command-rate HZ    their pace (default 20)
@@ -57,9 +68,32 @@ std::string self_path() {
   return error ? std::string("gpio2mqtt_bench") : path.string();
 }
 
-bool smoke_ok(const Results& results, bool micro, bool kernel) {
-  bool ok =
-      (!micro || !results.micro.empty()) && !results.runs.empty() && (kernel || !results.idle.daemon_threads.empty());
+std::vector<std::string> parse_names(const std::string& text) {
+  std::vector<std::string> names;
+  std::stringstream in(text);
+  for (std::string item; std::getline(in, item, ',');) {
+    if (std::find(kScenarios.begin(), kScenarios.end(), item) == kScenarios.end())
+      throw std::invalid_argument("unknown scenario '" + item + "'");
+    names.push_back(item);
+  }
+  return names;
+}
+
+bool smoke_ok(const Options& options, const Results& results, bool micro) {
+  bool kernel = options.kernel, latency = kernel || options.wants("latency");
+  bool ok = (!micro || !results.micro.empty()) && (!latency || !results.runs.empty()) &&
+            (kernel || !options.wants("idle") || !results.idle.daemon_threads.empty()) &&
+            (kernel || !options.wants("counter") || !results.counter.empty()) &&
+            (kernel || !options.wants("scale") || !results.scale.empty());
+  for (const auto& run : results.counter) {
+    ok = ok && run.exit_code == 0 && run.rates.size() == kCounterRates.size();
+    for (const auto& rate : run.rates) ok = ok && rate.exact && rate.messages > 0 && rate.level_edges > 0;
+  }
+  for (const auto& run : results.scale)
+    for (const auto* lines : {&run.one, &run.many})
+      ok = ok && run.exit_code == 0 && lines->unique > 0 &&
+           lines->lost + lines->out_of_order + lines->wrong_edge == 0 && run.large.ready_ms > 0 &&
+           !run.large.reload_ms.empty() && run.large.rss_kb > 0;
   for (const auto& run : results.runs)
     for (const auto& r : run) {
       for (const auto& limit : r.limits) ok = ok && limit.latency.n > 0;
@@ -96,6 +130,7 @@ int main(int argc, char** argv) {
     };
     try {
       if (a == "--smoke") options.smoke = true;
+      else if (a == "--scenario") options.scenarios = parse_names(value());
       else if (a == "--runs") options.runs = std::stoi(value());
       else if (a == "--seconds") options.seconds = std::stod(value()), seconds_given = true;
       else if (a == "--rates") options.rates = parse_list(value()), rates_given = true;
@@ -128,6 +163,7 @@ int main(int argc, char** argv) {
     options.commands = 16;
     options.idle_seconds = 0.3;
   }
+  micro = micro && options.wants("micro");
   if (options.kernel) {  // TCG is slow: fewer, shorter rates; "as fast as it goes" only if asked
     if (auto why = why_no_kernel_bench(); !why.empty()) return std::cerr << "gpio2mqtt_bench: " << why << "\n", 1;
     if (!rates_given) options.rates = {20, 100};  // under TCG, 1 kHz saturates even the bare client
@@ -143,7 +179,7 @@ int main(int argc, char** argv) {
   try {
     Scenario scenario(options);
     fmt::print(stderr, "broker {}; work directory {}\n", scenario.broker_url(), options.dir);
-    for (int run = 0; run < options.runs; ++run) {
+    for (int run = 0; run < options.runs && (options.kernel || options.wants("latency")); ++run) {
       std::array<QosRun, 2> both;
       for (int qos : {0, 1}) {
         fmt::print(stderr, "run {}/{}, QoS {}: limit, edges{}...\n", run + 1, options.runs, qos,
@@ -152,9 +188,18 @@ int main(int argc, char** argv) {
       }
       results.runs.push_back(both);
     }
-    if (!options.kernel) {
+    if (!options.kernel && options.wants("idle")) {
       fmt::print(stderr, "idle for {:g} s...\n", options.idle_seconds);
       results.idle = scenario.idle();
+    }
+    for (int run = 0; run < options.runs && !options.kernel && options.wants("counter"); ++run) {
+      fmt::print(stderr, "run {}/{}: a counter and a default-mode input pulsed alike...\n", run + 1, options.runs);
+      results.counter.push_back(run_counter(scenario, options, run));
+    }
+    for (int run = 0; run < options.runs && !options.kernel && options.wants("scale"); ++run) {
+      fmt::print(stderr, "run {}/{}: 1 line, {} lines on {} chips, start-up and reload with {} lines...\n", run + 1,
+                 options.runs, kScaleLines, kScaleChips, kLargeLines);
+      results.scale.push_back(run_scale(scenario, options, run));
     }
   } catch (const std::exception& e) {
     std::cerr << "gpio2mqtt_bench: " << e.what() << "\n(work directory kept: " << options.dir << ")\n";
@@ -167,7 +212,7 @@ int main(int argc, char** argv) {
   bool met = print_report(options, results);
   if (!keep) std::filesystem::remove_all(options.dir);
   if (options.smoke) {
-    bool ok = smoke_ok(results, micro, options.kernel);
+    bool ok = smoke_ok(options, results, micro);
     fmt::print("smoke: {}\n", ok ? "every part ran" : "SOMETHING DID NOT RUN (see above)");
     return ok ? 0 : 1;
   }

@@ -4,6 +4,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
@@ -90,24 +91,33 @@ Probe::~Probe() {
 void Probe::on_message(std::string_view topic, std::string_view payload) {
   std::uint64_t received = now_ns();  // first: everything after this is the bench's own cost
   std::lock_guard lock(mutex_);
+  Sample sample;
+  sample.received = received;
+  auto meter = std::find(std::begin(kMeterTopics), std::end(kMeterTopics), topic);
   if (topic == kStatus) {
     online_ = payload.find("On") != std::string_view::npos;
+  } else if (meter != std::end(kMeterTopics)) {
+    sample.line = static_cast<int>(meter - std::begin(kMeterTopics));
+    std::from_chars(payload.data(), payload.data() + payload.size(), sample.seq);  // the count; 0 for the others
+    samples_[static_cast<int>(Stream::kMeter)].push_back(sample);
   } else {
-    Sample sample;
-    sample.received = received;
     if (!parse_event(payload, sample.seq, sample.stamp)) return;
+    sample.rising = payload.find("\"rising\"") != std::string_view::npos;
     if (topic == kButtonEvents) samples_[static_cast<int>(Stream::kButton)].push_back(sample);
     else if (topic.rfind(kFeedbackPrefix, 0) == 0) {
       sample.line = std::atoi(std::string(topic.substr(std::string_view(kFeedbackPrefix).size())).c_str());
       samples_[static_cast<int>(Stream::kFeedback)].push_back(sample);
     } else if (topic == kLimitEvents) samples_[static_cast<int>(Stream::kLimit)].push_back(sample);
-    else return;
+    else if (topic.rfind(kLinePrefix, 0) == 0) {
+      sample.line = std::atoi(std::string(topic.substr(std::string_view(kLinePrefix).size())).c_str());
+      samples_[static_cast<int>(Stream::kLines)].push_back(sample);
+    } else return;
   }
   arrived_.notify_all();
 }
 
 void Probe::subscribe(int qos) {
-  for (const char* topic : {"bench/+/event", kStatus})
+  for (const char* topic : {"bench/+/event", kStatus, kMeterTopics[0], kMeterTopics[1], kMeterTopics[2]})
     client_->subscribe(topic, qos)->wait_for(std::chrono::seconds(10));
 }
 
@@ -132,6 +142,13 @@ bool Probe::wait_for(Stream stream, std::size_t n, std::chrono::milliseconds qui
     if (samples.size() == before && std::chrono::steady_clock::now() >= until) break;
   }
   return samples.size() >= n;
+}
+
+bool Probe::wait_until(Stream stream, const std::function<bool(const std::vector<Sample>&)>& done,
+                       std::chrono::milliseconds limit) const {
+  std::unique_lock lock(mutex_);
+  const auto& samples = samples_[static_cast<int>(stream)];
+  return arrived_.wait_for(lock, limit, [&] { return done(samples); });
 }
 
 std::vector<Sample> Probe::take(Stream stream) {

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -26,19 +27,24 @@ inline constexpr const char* kButtonEvents = "bench/button/event";
 inline constexpr const char* kFeedbackPrefix = "bench/fb";  // bench/fbN/event: relay N's input
 inline constexpr const char* kLimitEvents = "bench/limits/event";
 inline constexpr const char* kStatus = "bench/status";
+inline constexpr const char* kLinePrefix = "bench/l";  // bench/lN/event: line N of the scale scenario
+// A counter's readings: bench/meter/count, .../total, .../rate.
+inline constexpr const char* kMeterTopics[] = {"bench/meter/count", "bench/meter/total", "bench/meter/rate"};
 inline std::string relay_set_topic(int relay) { return "bench/relay" + std::to_string(relay) + "/set"; }
 
 struct Sample {
-  int line = 0;  // feedback events: which relay's input
-  std::uint64_t seq = 0;
+  int line = 0;                // feedback events: which relay's input; lines: N of lN; meter: which of kMeterTopics
+  std::uint64_t seq = 0;       // a meter's count: the count
   std::uint64_t stamp = 0;     // timestamp_ns of the payload
   std::uint64_t received = 0;  // now_ns() on arrival
+  bool rising = false;
 };
 
 // seq and timestamp_ns of an event payload ({"edge":...,"timestamp_ns":N,"seq":N}).
 bool parse_event(std::string_view payload, std::uint64_t& seq, std::uint64_t& stamp);
 
-enum class Stream { kLimit, kButton, kFeedback };
+enum class Stream { kLimit, kButton, kFeedback, kLines, kMeter };
+inline constexpr int kStreams = 5;
 
 class Probe {
  public:
@@ -47,7 +53,8 @@ class Probe {
   Probe(const Probe&) = delete;
   Probe& operator=(const Probe&) = delete;
 
-  // (Re)subscribes to the events and the status at `qos`, and waits for the grant.
+  // (Re)subscribes to the events, the meter's readings and the status at `qos`, and waits for the
+  // grant.
   void subscribe(int qos);
   // Publishes a command (on a connection of its own), not retained.
   void publish(const std::string& topic, const std::string& payload, int qos);
@@ -56,6 +63,9 @@ class Probe {
   // Waits until `count(stream) >= n`; gives up after `quiet` without any new message on it, or
   // after `limit`. True when n arrived.
   bool wait_for(Stream stream, std::size_t n, std::chrono::milliseconds quiet, std::chrono::milliseconds limit) const;
+  // Waits until `done` holds for the samples of `stream` so far, or `limit` passes. True when it held.
+  bool wait_until(Stream stream, const std::function<bool(const std::vector<Sample>&)>& done,
+                  std::chrono::milliseconds limit) const;
   std::vector<Sample> take(Stream stream);
 
   // The status topic: set_offline() before starting a daemon, then wait for its On.
@@ -71,7 +81,7 @@ class Probe {
   std::unique_ptr<::mqtt::async_client> commander_;
   mutable std::mutex mutex_;
   mutable std::condition_variable arrived_;
-  std::vector<Sample> samples_[3];
+  std::vector<Sample> samples_[kStreams];
   bool online_ = false;
 };
 

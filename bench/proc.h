@@ -9,7 +9,8 @@
 
 namespace gpio2mqtt::bench {
 
-// utime + stime of the whole process (all threads), in seconds (clock-tick resolution).
+// CPU time of the process's live threads, in seconds: the sum of their /proc/PID/task/TID/schedstat
+// (ns); where that is missing, utime + stime of /proc/PID/stat (clock-tick resolution).
 double cpu_seconds(pid_t pid);
 // A "VmHWM"-style field of /proc/PID/status, in kB; -1 when absent.
 long status_kb(pid_t pid, const std::string& field);

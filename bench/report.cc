@@ -61,21 +61,23 @@ std::string machine_description() {
                      sysconf(_SC_NPROCESSORS_ONLN), first_line_with("/proc/cpuinfo", "model name"));
 }
 
-bool print_report(const Options& options, const Results& results) {
-  bool all = true;
-  std::vector<std::string> targets;
-  auto target = [&](bool ok, const std::string& text) {
-    all = all && ok;
-    targets.push_back(fmt::format("- [{}] {}", met(ok), text));
-  };
-  std::size_t rates = results.runs.empty() ? 0 : results.runs[0][0].rates.size();
+void Targets::add(bool ok, const std::string& text) {
+  all_ = all_ && ok;
+  lines_.push_back(fmt::format("- [{}] {}", met(ok), text));
+}
 
-  fmt::print("\n## gpio2mqtt benchmark{}\n\n{}\n", options.kernel ? " against gpio-sim, in the VM" : "",
-             machine_description());
-  fmt::print(
-      "{} run(s); every figure is the median of the runs, every ratio the median of the ratios to the limit "
-      "measured in the same run. Latencies in µs.{}\n",
-      results.runs.size(), options.smoke ? " SMOKE MODE: the figures mean nothing." : "");
+void Targets::print() const {
+  fmt::print("\n### Targets\n\n");
+  for (const auto& line : lines_) fmt::print("{}\n", line);
+  fmt::print("\n");
+}
+
+namespace {
+
+// Sections 1 to 5: the limit, edges, commands, cost and idle, micro-benchmarks.
+void print_latency_report(const Options& options, const Results& results, Targets& targets) {
+  auto target = [&](bool ok, const std::string& text) { targets.add(ok, text); };
+  std::size_t rates = results.runs.empty() ? 0 : results.runs[0][0].rates.size();
 
   fmt::print("\n### 1. The limit: bare paho publish → receive through the same broker\n\n");
   fmt::print(
@@ -155,12 +157,7 @@ bool print_report(const Options& options, const Results& results) {
     }
   }
 
-  if (options.kernel) {  // commands, cost and micro-benchmarks: the control-socket bench's
-    fmt::print("\n### Targets\n\n");
-    for (const auto& line : targets) fmt::print("{}\n", line);
-    fmt::print("\n");
-    return all;
-  }
+  if (options.kernel) return;  // commands, cost and micro-benchmarks: the control-socket bench's
 
   fmt::print("\n### 3. Command → line: `set` published → the relay changes on the simulated chip\n\n");
   fmt::print(
@@ -190,9 +187,15 @@ bool print_report(const Options& options, const Results& results) {
            fmt::format("command → line, QoS {}: p50 {:.2f} × limit p50 (≤ 1.5), {} of {} commands followed", q, p50x,
                        followed, sent));
   }
+}
 
-  fmt::print("\n### 4. Cost\n\n");
+// Section 4: CPU and memory of the latency runs, and idle.
+void print_cost_report(const Options& options, const Results& results, Targets& targets) {
+  auto target = [&](bool ok, const std::string& text) { targets.add(ok, text); };
+  std::size_t rates = results.runs.empty() ? 0 : results.runs[0][0].rates.size();
   const IdleResult& idle = results.idle;
+  bool idled = idle.seconds > 0, ran = !results.runs.empty();
+  fmt::print("\n### 4. Cost\n\n");
   long hwm = 0;
   double anon = 0, file = 0, pss = 0;
   {
@@ -215,21 +218,28 @@ bool print_report(const Options& options, const Results& results) {
   if (five < rates) {
     Across a{results, 1};
     fmt::print(
-        "| CPU ms per 1,000 edges at 5 kHz, QoS 1 (utime+stime, /proc/PID/stat; each edge publishes state and event) "
+        "| CPU ms per 1,000 edges at 5 kHz, QoS 1 (its threads' schedstat; each edge publishes state and event) "
         "| {:.1f} | {:.1f} per 1,000 messages at 5 kHz | {:.1f} |\n",
         a([&](auto& r) { return r.rates[five].cpu_s_per_1000 * 1000; }),
         a([](auto& r) { return r.limit_for(5000).cpu_s_per_1000 * 1000; }),
         a([&](auto& r) { return ratio(r.rates[five].cpu_s_per_1000, r.limit_for(5000).cpu_s_per_1000); }));
   }
-  fmt::print(
-      "| peak RSS (VmHWM, the highest of all runs, after the max-rate run) | {:.1f} MB | {:.1f} MB (idle) | {:.2f} |\n",
-      hwm / 1024.0, idle.bare_hwm_kb / 1024.0, ratio(static_cast<double>(hwm), static_cast<double>(idle.bare_hwm_kb)));
-  fmt::print(
-      "| of which anonymous / file-backed: shared libraries (RssAnon / RssFile at the end, median) | {:.1f} / {:.1f} "
-      "MB | | |\n",
-      anon / 1024, file / 1024);
-  fmt::print("| proportional (Pss: shared pages divided among the processes mapping them, median) | {:.1f} MB | | |\n",
-             pss / 1024);
+  if (ran) {
+    fmt::print(
+        "| peak RSS (VmHWM, the highest of all runs, after the max-rate run) | {:.1f} MB | {:.1f} MB (idle) | {:.2f} "
+        "|\n",
+        hwm / 1024.0, idle.bare_hwm_kb / 1024.0,
+        ratio(static_cast<double>(hwm), static_cast<double>(idle.bare_hwm_kb)));
+    fmt::print(
+        "| of which anonymous / file-backed: shared libraries (RssAnon / RssFile at the end, median) | {:.1f} / "
+        "{:.1f} MB | | |\n",
+        anon / 1024, file / 1024);
+    fmt::print(
+        "| proportional (Pss: shared pages divided among the processes mapping them, median) | {:.1f} MB | | |\n",
+        pss / 1024);
+    target(hwm > 0 && hwm < kRssTargetKb, fmt::format("peak RSS {:.1f} MB (< 6 MB)", hwm / 1024.0));
+  }
+  if (!idled) return;
   fmt::print("| idle CPU over {:g} s (no edges, keepalive {} s) | {:.2f} s | {:.2f} s | |\n", idle.seconds,
              options.keepalive_s, idle.daemon_cpu_s, idle.bare_cpu_s);
   fmt::print(
@@ -247,18 +257,35 @@ bool print_report(const Options& options, const Results& results) {
          fmt::format("idle: paho's threads in the daemon woke {} times in {:g} s (keepalive only: at most {:.0f}; a "
                      "bare paho client: {})",
                      idle.daemon.others, idle.seconds, 4 * pings, idle.bare.others));
-  target(hwm > 0 && hwm < kRssTargetKb, fmt::format("peak RSS {:.1f} MB (< 6 MB)", hwm / 1024.0));
+}
 
+void print_micro_report(const Results& results) {
   fmt::print("\n### 5. Micro-benchmarks of the hot path (Google Benchmark, in-process)\n\n");
   double limit_p50 = Across{results, 1}([](auto& r) { return r.limit_for(1000).latency.p50; });
   fmt::print("| benchmark | ns per operation | share of the QoS 1 limit p50 at 1 kHz |\n|---|---|---|\n");
   for (const auto& m : results.micro)
     fmt::print("| {} | {:.0f} | {:.4f} |\n", m.name, m.ns_per_op, ratio(m.ns_per_op / 1000, limit_p50));
+}
 
-  fmt::print("\n### Targets\n\n");
-  for (const auto& line : targets) fmt::print("{}\n", line);
-  fmt::print("\n");
-  return all;
+}  // namespace
+
+bool print_report(const Options& options, const Results& results) {
+  fmt::print("\n## gpio2mqtt benchmark{}\n\n{}\n", options.kernel ? " against gpio-sim, in the VM" : "",
+             machine_description());
+  fmt::print(
+      "{} run(s); every figure is the median of the runs, every ratio the median of the ratios to the limit "
+      "measured in the same run. Latencies in µs.{}\n",
+      std::max({results.runs.size(), results.counter.size(), results.scale.size()}),
+      options.smoke ? " SMOKE MODE: the figures mean nothing." : "");
+  Targets targets;
+  if (!results.runs.empty()) print_latency_report(options, results, targets);
+  if (!options.kernel && (!results.runs.empty() || results.idle.seconds > 0))
+    print_cost_report(options, results, targets);
+  if (!results.micro.empty()) print_micro_report(results);
+  print_counter_report(options, results.counter, targets);
+  print_scale_report(options, results.scale, targets);
+  targets.print();
+  return targets.all();
 }
 
 }  // namespace gpio2mqtt::bench

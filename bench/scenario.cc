@@ -14,6 +14,7 @@
 
 #include "control_socket.h"
 #include "mosquitto.h"
+#include "notify_socket.h"
 #include "probe.h"
 #include "process.h"
 
@@ -45,10 +46,43 @@ void send_pull(testing::ControlSocket& control, bool high) {
 
 }  // namespace
 
-RunningDaemon::RunningDaemon(const Options& options, Probe& probe, const std::string& config, const std::string& log)
+bool Options::wants(const std::string& scenario) const {
+  return scenarios.empty() || std::find(scenarios.begin(), scenarios.end(), scenario) != scenarios.end();
+}
+
+std::uint64_t pace(double hz, std::size_t count, const std::function<void(std::size_t)>& act,
+                   std::vector<std::uint64_t>* sent_at) {
+  std::uint64_t start = now_ns();
+  double period = 1e9 / hz;
+  for (std::size_t i = 0; i < count; ++i) {
+    sleep_until_ns(start + static_cast<std::uint64_t>(static_cast<double>(i) * period));
+    if (sent_at) sent_at->push_back(now_ns());
+    act(i);
+  }
+  return now_ns();
+}
+
+std::string config_head(const Options& options, const std::string& broker_url, int qos) {
+  return "mqtt:\n  server: " + broker_url +
+         "\n  client_id: gpio2mqtt-bench\n  base_topic: bench\n  keepalive: " + std::to_string(options.keepalive_s) +
+         "s\n  qos: " + std::to_string(qos) + "\ndbus: off\n";
+}
+
+RunningDaemon::RunningDaemon(const Options& options, Probe& probe, const std::string& config, const std::string& log,
+                             testing::NotifySocket* notify)
     : log_(log) {
   probe.set_offline();
-  process_ = std::make_unique<testing::Process>(std::vector<std::string>{options.daemon, "--config", config}, log);
+  std::vector<std::string> env;
+  if (notify) env.push_back(notify->env());
+  std::size_t notified = notify ? notify->received().size() : 0;
+  std::uint64_t forked = now_ns();
+  process_ = std::make_unique<testing::Process>(std::vector<std::string>{options.daemon, "--config", config}, log,
+                                                std::move(env));
+  if (notify) {
+    auto ready = notify->wait_for("READY=1", notified, 15s);
+    if (!ready) throw std::runtime_error("gpio2mqtt sent no READY=1; its log:\n" + tail(read_file(log)));
+    ready_ms_ = us(static_cast<std::uint64_t>(notify->received()[*ready].at.time_since_epoch().count()), forked) / 1000;
+  }
   if (!probe.wait_online(15s))
     throw std::runtime_error("gpio2mqtt did not come online; its log:\n" + tail(read_file(log)));
   // It subscribes right after connecting; give the SUBACKs a moment before commands.
@@ -58,6 +92,8 @@ RunningDaemon::RunningDaemon(const Options& options, Probe& probe, const std::st
 RunningDaemon::~RunningDaemon() = default;
 
 pid_t RunningDaemon::pid() const { return process_->pid(); }
+
+void RunningDaemon::signal(int signo) const { process_->signal(signo); }
 
 int RunningDaemon::stop() {
   process_->signal(SIGTERM);
@@ -87,34 +123,21 @@ std::string Scenario::write_config(int qos, const std::string& name) {
     wires += std::string(i ? ", " : "") + "OUT" + n + ": FB" + n;
     lines += "  fb" + n + ": {line: FB" + n + "}\n  relay" + n + ": {line: OUT" + n + ", direction: output}\n";
   }
-  testing::write_file(path,
-                      "mqtt:\n"
-                      "  server: " +
-                          broker_->url() +
-                          "\n"
-                          "  client_id: gpio2mqtt-bench\n"
-                          "  base_topic: bench\n"
-                          "  keepalive: " +
-                          std::to_string(options_.keepalive_s) +
-                          "s\n"
-                          "  qos: " +
-                          std::to_string(qos) +
-                          "\n"
-                          "dbus: off\n"
-                          "chips:\n"
-                          "  sim:\n"
-                          "    simulated:\n"
-                          "      lines: [" +
-                          names +
-                          "]\n"
-                          "      wires: {" +
-                          wires +
-                          "}\n"
-                          "      control: " +
-                          options_.dir + "/" + name +
-                          ".sock\n"
-                          "lines:\n" +
-                          lines);
+  testing::write_file(path, config_head(options_, broker_->url(), qos) +
+                                "chips:\n"
+                                "  sim:\n"
+                                "    simulated:\n"
+                                "      lines: [" +
+                                names +
+                                "]\n"
+                                "      wires: {" +
+                                wires +
+                                "}\n"
+                                "      control: " +
+                                options_.dir + "/" + name +
+                                ".sock\n"
+                                "lines:\n" +
+                                lines);
   return path;
 }
 
@@ -154,23 +177,18 @@ RateResult Scenario::measure_rate(pid_t daemon, const Toggle& toggle, double hz,
   std::vector<std::uint64_t> sent_at;
   sent_at.reserve(hz > 0 ? static_cast<std::size_t>(hz * options_.seconds) + 1 : 4'000'000);
   double cpu_before = cpu_seconds(daemon);
-  std::uint64_t start = now_ns();
+  std::uint64_t start = now_ns(), finished = 0;
   auto duration = static_cast<std::uint64_t>(options_.seconds * 1e9);
   if (hz > 0) {
-    auto count = static_cast<std::size_t>(hz * options_.seconds);
-    double period = 1e9 / hz;
-    for (std::size_t i = 0; i < count; ++i) {
-      sleep_until_ns(start + static_cast<std::uint64_t>(static_cast<double>(i) * period));
-      sent_at.push_back(now_ns());
-      toggle(level = !level);
-    }
+    finished = pace(
+        hz, static_cast<std::size_t>(hz * options_.seconds), [&](std::size_t) { toggle(level = !level); }, &sent_at);
   } else {
     while (now_ns() - start < duration && sent_at.size() < sent_at.capacity()) {
       sent_at.push_back(now_ns());
       toggle(level = !level);
     }
+    finished = now_ns();
   }
-  std::uint64_t finished = now_ns();
   r.sent = sent_at.size();
   r.achieved_hz = static_cast<double>(r.sent) / (static_cast<double>(finished - start) / 1e9);
   // Quiet for longer than paho's 5 s retry loop before an edge counts as lost.

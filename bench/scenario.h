@@ -14,6 +14,7 @@
 
 namespace gpio2mqtt::testing {
 class Mosquitto;
+class NotifySocket;
 class Process;
 }  // namespace gpio2mqtt::testing
 
@@ -38,7 +39,14 @@ struct Options {
   std::string dir;            // a fresh work directory
   std::string broker_config;  // more mosquitto.conf lines; none by default, as Debian ships it
   bool kernel = false;        // --kernel: the edges come from gpio-sim (kernel.cc), not the control socket
+  // --scenario: which parts run; all of kScenarios by default.
+  std::vector<std::string> scenarios;
+  bool wants(const std::string& scenario) const;
 };
+
+// The parts that --scenario selects: the edge and command latencies against the limit, idle
+// wake-ups, the micro-benchmarks, pulse counters (counter.h) and many lines (scale.h).
+inline const std::vector<std::string> kScenarios{"latency", "idle", "micro", "counter", "scale"};
 
 // Relays wired to feedback inputs: commands go round-robin, so that none exceeds the daemon's
 // per-line command rate limit (10/s, bursts of 20).
@@ -91,18 +99,33 @@ struct IdleResult {
 // A running daemon: started on a config, online once its status says On; SIGTERM at the end.
 class RunningDaemon {
  public:
-  RunningDaemon(const Options& options, Probe& probe, const std::string& config, const std::string& log);
+  // With `notify`, the daemon gets it as its NOTIFY_SOCKET, and its READY=1 is awaited first.
+  RunningDaemon(const Options& options, Probe& probe, const std::string& config, const std::string& log,
+                testing::NotifySocket* notify = nullptr);
   ~RunningDaemon();
   pid_t pid() const;
+  // From just before the fork to the receipt of READY=1 on `notify`, in ms (0 without one).
+  double ready_ms() const { return ready_ms_; }
+  void signal(int signo) const;
   int stop();  // its exit status
 
  private:
   std::string log_;
   std::unique_ptr<testing::Process> process_;
+  double ready_ms_ = 0;
 };
+
+// The start of a daemon's config: the mqtt section for the bench's broker (base topic `bench`)
+// at `qos`, and D-Bus off.
+std::string config_head(const Options& options, const std::string& broker_url, int qos);
 
 // Makes one edge: the input goes to `high`.
 using Toggle = std::function<void(bool high)>;
+
+// Calls `act(i)` for i in [0, count), the i-th at start + i / hz (absolute: a late call does not
+// delay the rest); `sent_at`, if given, gets the time of each call. Returns the time it finished.
+std::uint64_t pace(double hz, std::size_t count, const std::function<void(std::size_t)>& act,
+                   std::vector<std::uint64_t>* sent_at = nullptr);
 
 class Scenario {
  public:

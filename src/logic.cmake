@@ -10,7 +10,9 @@ add_library(gpio2mqtt_logic STATIC
   ${GPIO2MQTT_SRC_DIR}/bridge/announcer.cc
   ${GPIO2MQTT_SRC_DIR}/bridge/bridge.cc
   ${GPIO2MQTT_SRC_DIR}/bridge/bridge_commands.cc
+  ${GPIO2MQTT_SRC_DIR}/bridge/bridge_buttons.cc
   ${GPIO2MQTT_SRC_DIR}/bridge/bridge_counters.cc
+  ${GPIO2MQTT_SRC_DIR}/bridge/button.cc
   ${GPIO2MQTT_SRC_DIR}/bridge/command.cc
   ${GPIO2MQTT_SRC_DIR}/bridge/counter.cc
   ${GPIO2MQTT_SRC_DIR}/bridge/debounce.cc

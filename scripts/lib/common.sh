@@ -3,7 +3,7 @@
 
 # Debian 12 packages needed to build and test (runtime libraries come with the -dev packages).
 GPIO2MQTT_BUILD_DEPS=(
-  cmake ninja-build pkgconf g++ make
+  cmake ninja-build pkgconf g++ make ccache
   libpaho-mqttpp-dev libpaho-mqtt-dev libssl-dev libgpiod-dev libsdbus-c++-dev libsdbus-c++-bin
   libsystemd-dev libyaml-cpp-dev libspdlog-dev libfmt-dev
 )
@@ -21,6 +21,25 @@ GPIO2MQTT_BENCH_DEPS=(libbenchmark-dev mosquitto)
 GPIO2MQTT_FUZZ_DEPS=(clang libclang-rt-14-dev)
 # tests/package/unit_test.sh: the unit, the D-Bus policy, the man pages (deb_test.sh installs its own).
 GPIO2MQTT_PACKAGE_TEST_DEPS=(systemd procps libxml2-utils lowdown man-db)
+
+# Compiles go through ccache, whose cache is kept between runs in GPIO2MQTT_CCACHE_DIR (default
+# /var/cache/gpio2mqtt-ccache), like the test roots in /var/cache/gpio2mqtt-test: on two cores
+# compiling is most of what scripts/test costs, and most files did not change since the last run.
+# One cache per root that compiles (host, and each chroot: tests/platforms/lib.sh, platform_ccache).
+# Paths below the tree are hashed relative to it, so clones elsewhere share the cache. Objects
+# taken from the cache may name another clone's directory in their debug information; nothing
+# that is shipped is built this way but by dpkg-buildpackage. GPIO2MQTT_CCACHE=0: no cache.
+GPIO2MQTT_CCACHE_DIR=${GPIO2MQTT_CCACHE_DIR:-/var/cache/gpio2mqtt-ccache}
+if [ "${GPIO2MQTT_CCACHE:-1}" != 0 ]; then
+  export CCACHE_DIR=$GPIO2MQTT_CCACHE_DIR/host CCACHE_BASEDIR=$GPIO2MQTT_ROOT CCACHE_NOHASHDIR=true \
+    CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-4G}
+fi
+compiler_cache_enabled() { [ "${GPIO2MQTT_CCACHE:-1}" != 0 ] && command -v ccache >/dev/null; }
+# The cmake arguments that put ccache in front of the compilers (none without it).
+compiler_cache_args() {
+  compiler_cache_enabled && echo -DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache
+  return 0
+}
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
@@ -65,7 +84,8 @@ ensure_npm_packages() {
 # configure_and_build DIR [cmake args...]
 configure_and_build() {
   local dir=$1; shift
-  cmake -S "$GPIO2MQTT_ROOT" -B "$dir" -G Ninja "$@" >/dev/null
+  # shellcheck disable=SC2046  # the launcher arguments are words
+  cmake -S "$GPIO2MQTT_ROOT" -B "$dir" -G Ninja $(compiler_cache_args) "$@" >/dev/null
   ninja -C "$dir"
 }
 

@@ -14,8 +14,8 @@ using gpio::Direction;
 
 LineTopics make_topics(const std::string& base_topic, const std::string& line_name) {
   std::string prefix = base_topic + "/" + line_name + "/";
-  return {prefix + "state", prefix + "event", prefix + "set", prefix + "get",
-          prefix + "count", prefix + "total", prefix + "rate"};
+  return {prefix + "state", prefix + "event", prefix + "set",  prefix + "get",
+          prefix + "count", prefix + "total", prefix + "rate", prefix + "action"};
 }
 
 Bridge::Bridge(const config::Config& config, Publisher& publisher, LinePort& lines, OutboxStore* store,
@@ -67,6 +67,11 @@ void Bridge::adopt_level(std::size_t index) {
   Line& line = lines_[index];
   if (auto level = read_level(index)) line.level = *level;
   line.debounce = debouncer(index, line.level);
+  if (line.config->mode == config::Mode::kButton) {
+    if (line.button) return line.button->reset(line.level);
+    line.button.emplace(button_settings(index), line.level);
+    return;
+  }
   if (line.config->mode != config::Mode::kCounter) return;
   if (line.counter) return line.counter->reset_level(line.level);
   std::uint64_t count = counter_store_ ? counter_store_->load(line.config->name) : 0;
@@ -113,6 +118,7 @@ void Bridge::announce() {
 void Bridge::publish_event(Line& line, const Debouncer::Report& report) {
   line.level = report.active;
   publish_state(line);
+  if (line.button) button_change(line, report);
   Edge edge = line.config->edge;
   if (edge == Edge::kRising && !report.active) return;
   if (edge == Edge::kFalling && report.active) return;
@@ -146,6 +152,7 @@ void Bridge::on_time(MonoTime now) {
     Line& line = lines_[i];
     if (auto report = line.debounce.on_time(now)) publish_event(line, *report);
     if (line.counter) counter_time(line, now);
+    if (line.button) button_time(line, now);
     report_flood(line, now);
     if (line.pulse_end && *line.pulse_end <= now) {
       line.pulse_end.reset();
@@ -166,6 +173,7 @@ std::optional<MonoTime> Bridge::next_deadline() const {
   for (const Line& line : lines_) {
     consider(line.debounce.deadline());
     consider(line.pulse_end);
+    if (line.button) consider(line.button->deadline());
     if (line.counter) {
       consider(line.counter->deadline());
       if (connected_) consider(line.counter->publish_deadline());
@@ -332,6 +340,7 @@ void Bridge::resync(std::size_t index) {
   line.level = *level;
   line.debounce.reset(*level);
   if (line.counter) return line.counter->reset_level(*level);  // a change unseen is no pulse
+  if (line.button) line.button->reset(*level);                 // nor a press
   publish_state(line);
 }
 

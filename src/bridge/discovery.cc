@@ -158,6 +158,22 @@ std::vector<std::pair<ComponentId, JsonObject>> counter_components(const config:
   return {{{id, "sensor"}, total}, {{id + "_rate", "sensor"}, rate}};
 }
 
+// A button's gestures, an event entity: automations trigger on its event types without a
+// template. The action topic carries the bare gesture name (as other bridges' action topics do),
+// which the value_template wraps in the JSON the event platform expects.
+std::pair<ComponentId, JsonObject> button_component(const config::Config& config, const config::LineConfig& line) {
+  auto topics = make_topics(config.mqtt.base_topic, line.name);
+  std::string id = config::entity_object_ids(line).back();
+  std::string name = (line.entity.name.empty() ? line.name : line.entity.name) + " action";
+  std::string types;
+  for (config::Gesture g : line.button.gestures) types += (types.empty() ? "" : ",") + json_string(gesture_name(g));
+  JsonObject event = entity(config, line, "event", id, name, topics.action);
+  event.add_raw("event_types", "[" + types + "]")
+      .add("device_class", "button")
+      .add("value_template", R"({"event_type":"{{ value }}"})");
+  return {{id, "event"}, event};
+}
+
 }  // namespace
 
 std::vector<std::pair<ComponentId, JsonObject>> line_components(const config::Config& config,
@@ -182,6 +198,8 @@ std::vector<std::pair<ComponentId, JsonObject>> line_components(const config::Co
   }
   component.add("payload_on", state_word(true)).add("payload_off", state_word(false));
   if (!line.entity.device_class.empty()) component.add("device_class", line.entity.device_class);
+  if (line.mode == config::Mode::kButton)
+    return {{{id, std::string(platform)}, component}, button_component(config, line)};
   return {{{id, std::string(platform)}, component}};
 }
 

@@ -38,6 +38,16 @@ const char* edge_name(Edge edge) {
   return edge == Edge::kRising ? "rising" : edge == Edge::kFalling ? "falling" : "both";
 }
 
+std::string gesture_list(const ButtonConfig& button) {
+  std::string out;
+  for (Gesture g : button.gestures) out += (out.empty() ? "" : ", ") + std::string(gesture_name(g));
+  return out;
+}
+
+long long millis(std::chrono::nanoseconds t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t).count();
+}
+
 std::string chip_text(const Config& config, const LineConfig& line) {
   const ChipConfig* chip = config.find_chip(line.chip);
   if (!chip) return "any chip";
@@ -102,6 +112,14 @@ std::string describe(const Config& config) {
       out += fmt::format("    takes {} (a total in {}, or reset); kept in {} every {} s and at every stop\n",
                          topics.set, c.unit, bridge::counter_state_file(state_directory, line.name),
                          std::chrono::duration_cast<std::chrono::seconds>(c.persist_every).count());
+    } else if (line.mode == Mode::kButton) {
+      out +=
+          fmt::format("  {}: button, {}; bias {}{}, debounce {} us\n", line.name, where, bias_name(line.bias),
+                      line.active_low ? ", active-low (pressed pulls the line low)" : "", line.debounce.count() / 1000);
+      out += fmt::format("    publishes {} (not retained): {}; window {} ms, long press {} ms\n", topics.action,
+                         gesture_list(line.button), millis(line.button.window), millis(line.button.long_press));
+      out += fmt::format("    publishes {} (retained) and {} (edge {}); answers {}\n", topics.state, topics.event,
+                         edge_name(line.edge), topics.get);
     } else if (line.direction == gpio::Direction::kInput) {
       out +=
           fmt::format("  {}: input, {}; edge {}, bias {}{}, debounce {} us\n", line.name, where, edge_name(line.edge),

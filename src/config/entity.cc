@@ -58,4 +58,11 @@ std::string entity_object_id(const LineConfig& line) {
   return id;
 }
 
+std::vector<std::string> entity_object_ids(const LineConfig& line) {
+  std::string id = entity_object_id(line);
+  if (line.mode == Mode::kCounter) return {id, id + "_rate"};
+  if (line.mode == Mode::kButton) return {id, id + "_action"};
+  return {id};
+}
+
 }  // namespace gpio2mqtt::config

@@ -116,9 +116,11 @@ void check_entities(Config& config) {
   if (!ha.discovery) return;
   std::set<std::string> ids;
   for (const auto& line : config.lines) {
-    if (!ids.insert(entity_object_id(line)).second)
-      throw ConfigError(line.where, "line '" + line.name + "': its Home Assistant id '" + entity_object_id(line) +
-                                        "' is another line's too ('.' becomes '_'); rename one of them");
+    for (const std::string& id : entity_object_ids(line))
+      if (!ids.insert(id).second)
+        throw ConfigError(line.where, "line '" + line.name + "': its Home Assistant id '" + id +
+                                          "' is another line's too ('.' becomes '_'; a counter adds <id>_rate, a "
+                                          "button <id>_action); rename one of them");
     const std::string& name = line.entity.name.empty() ? line.name : line.entity.name;
     bool repeats = name.size() > ha.device_name.size() &&
                    ascii_lower(name).rfind(ascii_lower(ha.device_name), 0) == 0 &&

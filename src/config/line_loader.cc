@@ -97,6 +97,38 @@ CounterConfig load_counter(const YamlReader& r, const YAML::Node& node, const st
   return counter;
 }
 
+ButtonConfig load_button(const YamlReader& r, const YAML::Node& node, const std::string& what) {
+  ButtonConfig button;
+  r.expect_map(node, what, {"window", "long_press", "gestures"});
+  auto bounded = [&](const YAML::Node& n, const std::string& key, std::chrono::seconds max) {
+    auto value = r.duration(n, what + "." + key);
+    if (value.count() <= 0 || value > max)
+      r.fail(n, what + "." + key + ": expected more than 0 and at most " + std::to_string(max.count()) + "s");
+    return value;
+  };
+  if (const auto& n = node["window"]) button.window = bounded(n, "window", std::chrono::seconds(5));
+  if (const auto& n = node["long_press"]) button.long_press = bounded(n, "long_press", std::chrono::seconds(60));
+  if (const auto& n = node["gestures"]) {
+    std::string names;
+    for (Gesture g : kAllGestures) names += (names.empty() ? "" : ", ") + std::string(gesture_name(g));
+    if (!n.IsSequence() || n.size() == 0)
+      r.fail(n, what + ".gestures: expected a list of one or more of " + names + " (e.g. [single, double, long])");
+    std::vector<Gesture> chosen;
+    for (const auto& item : n) {
+      std::string name = r.string(item, what + ".gestures");
+      auto gesture = parse_gesture(name);
+      if (!gesture) r.fail(item, what + ".gestures: '" + name + "' is not one of " + names);
+      if (std::find(chosen.begin(), chosen.end(), *gesture) != chosen.end())
+        r.fail(item, what + ".gestures: '" + name + "' is listed twice");
+      chosen.push_back(*gesture);
+    }
+    button.gestures.clear();  // kept in one order, so that a reordered list is the same settings
+    for (Gesture g : kAllGestures)
+      if (std::find(chosen.begin(), chosen.end(), g) != chosen.end()) button.gestures.push_back(g);
+  }
+  return button;
+}
+
 }  // namespace
 
 LineEntityConfig load_line_entity(const YamlReader& r, const YAML::Node& node, const LineConfig& line);
@@ -114,7 +146,7 @@ LineConfig load_line(const YamlReader& r, const YAML::Node& key, const YAML::Nod
   r.expect_map(node, what,
                {"chip", "line", "direction", "edge", "bias", "active_low", "debounce", "initial", "on_disconnect",
                 "drive", "mode", "pulses_per_unit", "unit", "rate_timeout", "publish_interval", "persist_every",
-                "momentary", "homeassistant"});
+                "button", "momentary", "homeassistant"});
   if (!node["line"]) r.fail(key, what + ": 'line:' is required (a line name like GPIO17, or an offset)");
   line.line_where = r.at(node["line"]);
   std::string spec = r.string(node["line"], what + ".line");
@@ -137,9 +169,14 @@ LineConfig load_line(const YamlReader& r, const YAML::Node& key, const YAML::Nod
   if (node["active_low"]) line.active_low = r.boolean(node["active_low"], what + ".active_low");
 
   if (node["mode"])
-    line.mode = r.choice<Mode>(node["mode"], what + ".mode", {{"level", Mode::kLevel}, {"counter", Mode::kCounter}});
+    line.mode = r.choice<Mode>(node["mode"], what + ".mode",
+                               {{"level", Mode::kLevel}, {"counter", Mode::kCounter}, {"button", Mode::kButton}});
   if (line.mode == Mode::kCounter && line.direction != Direction::kInput)
     r.fail(node["mode"], what + ": mode counter is for inputs");
+  if (line.mode == Mode::kButton && line.direction != Direction::kInput)
+    r.fail(node["mode"], what + ": mode button is for inputs");
+  if (line.mode == Mode::kButton && node["button"]) line.button = load_button(r, node["button"], what + ".button");
+  if (line.mode != Mode::kButton) reject(r, node, "button", what + ": button is for inputs in mode: button");
   if (line.mode != Mode::kCounter)
     for (const char* name : kCounterKeys) reject(r, node, name, what + ": " + name + " is for inputs in mode: counter");
   if (line.mode == Mode::kCounter) {

@@ -28,10 +28,6 @@ lines:
                               "test.yaml", "host");
 }
 
-gpio::EdgeEvent edge(bool rising, MonoTime at) {
-  return {0, rising, static_cast<std::uint64_t>(at.time_since_epoch().count()), 0};
-}
-
 class ABridgeWithACounter : public ::testing::Test {
  protected:
   void SetUp() override {

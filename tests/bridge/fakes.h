@@ -10,6 +10,11 @@
 
 namespace gpio2mqtt::bridge {
 
+// An edge of line 0 to `rising` at `at`, as the chip reports it.
+inline gpio::EdgeEvent edge(bool rising, MonoTime at) {
+  return {0, rising, static_cast<std::uint64_t>(at.time_since_epoch().count()), 0};
+}
+
 class RecordingPublisher : public Publisher {
  public:
   bool up = true;

@@ -100,8 +100,8 @@ TEST(ALinesHomeAssistantKey, RefusesUnknownKeysBadIconsAndOtherScalars) {
 
 TEST(ALinesHomeAssistantKey, RefusesTwoLinesWithOneDiscoveryId) {
   EXPECT_EQ(error_of("homeassistant: {discovery: true}\n", "  a.b: {line: A}\n  a_b: {line: B}\n"),
-            "6:3: line 'a_b': its Home Assistant id 'a_b' is another line's too ('.' becomes '_'); rename one of "
-            "them");
+            "6:3: line 'a_b': its Home Assistant id 'a_b' is another line's too ('.' becomes '_'; a counter adds "
+            "<id>_rate, a button <id>_action); rename one of them");
   EXPECT_NO_THROW(load("", "  a.b: {line: A}\n  a_b: {line: B}\n"));  // without discovery they never meet
 }
 

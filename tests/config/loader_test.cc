@@ -115,7 +115,7 @@ TEST(TheConfigLoader, NamesTheFileLineAndColumnOfEachMistake) {
   EXPECT_EQ(error_of(kChips + "lines:\n  a: {line: A, colour: red}\n"),
             "4:16: line 'a': unknown key 'colour'; expected one of: chip, line, direction, edge, bias, active_low, "
             "debounce, initial, on_disconnect, drive, mode, pulses_per_unit, unit, rate_timeout, publish_interval, "
-            "persist_every, momentary, homeassistant");
+            "persist_every, button, momentary, homeassistant");
   EXPECT_EQ(error_of("mqtt: {qos: high}\n" + kChips + "lines: {}\n"),
             "1:13: mqtt.qos: expected a whole number, got 'high'");
   EXPECT_EQ(error_of("mqtt: {qos: 3}\n" + kChips + "lines: {}\n"), "1:13: mqtt.qos: 3 is out of range 0..2");

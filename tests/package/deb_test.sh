@@ -77,7 +77,12 @@ build_deb() {
   else
     tar -C "$GPIO2MQTT_ROOT" --exclude='./build*' --exclude='./obj-*' -cf - . | tar -xf - -C "$work/src"
   fi
-  if ! (cd "$work/src" && dpkg-buildpackage -us -uc -b -j"$(nproc)") > "$work/build.log" 2>&1; then
+  # Through ccache (scripts/lib/common.sh) when it is there: /usr/lib/ccache holds its compiler
+  # names; paths are hashed relative to $work, whose name changes every run.
+  local path=$PATH
+  compiler_cache_enabled && path=/usr/lib/ccache:$PATH
+  if ! (cd "$work/src" && PATH=$path CCACHE_BASEDIR=$work dpkg-buildpackage -us -uc -b -j"$(nproc)") \
+      > "$work/build.log" 2>&1; then
     tail -60 "$work/build.log"
     log "dpkg-buildpackage failed (log above)"
     exit 1

@@ -64,6 +64,7 @@ platform_install "$root" "crossbuild-essential-$arch" "pkgconf:$arch" cmake ninj
   "libsdbus-c++-bin:$(dpkg --print-architecture)" "${libs[@]/%/:$arch}"
 umount "$root/proc"
 platform_mount "$root"
+platform_ccache "$root"
 build=$GPIO2MQTT_ROOT/build/$suite-$arch
 mkdir -p "$build"
 cat > "$build/toolchain.cmake" <<EOF

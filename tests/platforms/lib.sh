@@ -12,6 +12,8 @@
 #   platform_binfmt ARCH                          lets the kernel run ARCH binaries through
 #                                                 qemu-user until platform_binfmt_release (at exit)
 #   platform_copy_tree DEST                       this tree's files (tracked and new) into DEST
+#   platform_ccache ROOT                          compiles in ROOT go through ccache, its cache
+#                                                 kept in $GPIO2MQTT_CCACHE_DIR/<ROOT's name>
 #
 # Talks to Debian's apt repositories only. Several runs may share the cache: each root has a lock.
 
@@ -19,6 +21,7 @@ PLATFORM_CACHE=${GPIO2MQTT_PLATFORM_CACHE:-/var/cache/gpio2mqtt-test}
 PLATFORM_MOUNTED=()
 PLATFORM_BINFMT_LOCK=
 declare -A PLATFORM_LOCKS=()  # root name -> the fd holding its lock
+declare -A PLATFORM_CCACHE=()  # roots whose compiles go through ccache (platform_ccache)
 
 # The Debian mirror and security repository this machine's apt uses (deb.debian.org otherwise).
 platform_mirrors() {
@@ -47,10 +50,29 @@ platform_sources() {
 }
 
 in_platform() {
-  local root=$1; shift
-  chroot "$root" /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-    HOME=/root LANG=C.UTF-8 LC_ALL=C.UTF-8 DEBIAN_FRONTEND=noninteractive \
-    ${QEMU_CPU:+QEMU_CPU=$QEMU_CPU} "$@"
+  local root=$1 path=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin cache=(); shift
+  if [ -n "${PLATFORM_CCACHE[$root]:-}" ]; then
+    path=/usr/lib/ccache:$path
+    cache=(CCACHE_DIR=/var/cache/gpio2mqtt-ccache CCACHE_BASEDIR="$GPIO2MQTT_ROOT" CCACHE_NOHASHDIR=true
+           CCACHE_MAXSIZE=2G)
+  fi
+  chroot "$root" /usr/bin/env -i PATH="$path" HOME=/root LANG=C.UTF-8 LC_ALL=C.UTF-8 \
+    DEBIAN_FRONTEND=noninteractive ${QEMU_CPU:+QEMU_CPU=$QEMU_CPU} "${cache[@]}" "$@"
+}
+
+# platform_ccache ROOT: from now on compiles in ROOT (cmake's and dpkg-buildpackage's, native and
+# cross) go through ccache, installed there, by its compiler names in /usr/lib/ccache; the cache
+# lives outside the root in $GPIO2MQTT_CCACHE_DIR/<ROOT's name> (scripts/lib/common.sh says why).
+platform_ccache() {
+  local root=$1 dir
+  compiler_cache_enabled || return 0
+  platform_install "$root" ccache
+  in_platform "$root" update-ccache-symlinks  # for the cross compilers installed before it
+  dir=$GPIO2MQTT_CCACHE_DIR/$(basename "$root")
+  mkdir -p "$dir" "$root/var/cache/gpio2mqtt-ccache"
+  mountpoint -q "$root/var/cache/gpio2mqtt-ccache" || mount --bind "$dir" "$root/var/cache/gpio2mqtt-ccache"
+  PLATFORM_MOUNTED+=("$root")
+  PLATFORM_CCACHE[$root]=1
 }
 
 platform_apt() {
@@ -141,6 +163,7 @@ platform_unmount_all() {
   local root
   for root in "${PLATFORM_MOUNTED[@]}"; do platform_unmount "$root"; done
   PLATFORM_MOUNTED=()
+  PLATFORM_CCACHE=()
 }
 
 # platform_root NAME SUITE [ARCH [--foreign]]: sets PLATFORM_ROOT to $cache/NAME, a minbase

@@ -28,6 +28,7 @@ mount -t proc proc "$root/proc"
 platform_install "$root" "${GPIO2MQTT_BUILD_DEPS[@]}" "${GPIO2MQTT_TEST_DEPS[@]}" systemd
 umount "$root/proc"
 platform_mount "$root"
+platform_ccache "$root"
 
 platform_timer "trixie amd64: Debug build with -Werror in build/trixie-amd64"
 mkdir -p "$build"

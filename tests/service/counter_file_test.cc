@@ -7,22 +7,19 @@
 #include <filesystem>
 #include <fstream>
 
+#include "process.h"
+
 namespace gpio2mqtt::service {
 namespace {
 
 class ACounterFile : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char pattern[] = "/tmp/gpio2mqtt-counter-XXXXXX";
-    ASSERT_NE(mkdtemp(pattern), nullptr);
-    dir_ = pattern;
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
   void write(const std::string& path, const std::string& text) {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
     out << text;
   }
-  std::string dir_;
+  gpio2mqtt::testing::ScratchDirectory scratch_{"gpio2mqtt-counter"};
+  const std::string dir_ = scratch_.path();
 };
 
 TEST_F(ACounterFile, CreatesItsDirectoryAndLoadsZeroForANewCounter) {

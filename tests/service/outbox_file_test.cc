@@ -8,17 +8,13 @@
 #include <filesystem>
 #include <fstream>
 
+#include "process.h"
+
 namespace gpio2mqtt::service {
 namespace {
 
 class AnOutboxFile : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char pattern[] = "/tmp/gpio2mqtt-outbox-XXXXXX";
-    ASSERT_NE(mkdtemp(pattern), nullptr);
-    dir_ = pattern;
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
   std::string file_text() const {
     std::ifstream in(dir_ + "/state/outbox", std::ios::binary);
     return {std::istreambuf_iterator<char>(in), {}};
@@ -27,7 +23,8 @@ class AnOutboxFile : public ::testing::Test {
     auto path = dir_ + "/state/outbox";
     std::filesystem::resize_file(path, std::filesystem::file_size(path) - bytes_off);
   }
-  std::string dir_;
+  gpio2mqtt::testing::ScratchDirectory scratch_{"gpio2mqtt-outbox"};
+  const std::string dir_ = scratch_.path();
 };
 
 // A topic and payload with what a line-based format would trip over.

@@ -33,7 +33,7 @@ const std::map<std::string, std::string> kDeviceAbbreviations{
     {"ids", "identifiers"}, {"mf", "manufacturer"},  {"mdl", "model"},           {"sw", "sw_version"},
     {"hw", "hw_version"},   {"sn", "serial_number"}, {"cu", "configuration_url"}};
 const std::map<std::string, std::string> kOriginAbbreviations{{"sw", "sw_version"}, {"url", "support_url"}};
-const std::set<std::string> kPlatforms{"binary_sensor", "switch", "button"};
+const std::set<std::string> kPlatforms{"binary_sensor", "switch", "button", "event"};
 // The options Home Assistant documents at each level (after expansion); it ignores any other key
 // silently, so a misspelt or wrongly abbreviated one would be lost without a word.
 const std::set<std::string> kRootKeys{"device", "origin",      "components",    "availability", "availability_mode",
@@ -62,7 +62,8 @@ const std::set<std::string> kComponentKeys{"platform",
                                            "json_attributes_topic",
                                            "encoding",
                                            "off_delay",
-                                           "expire_after"};
+                                           "expire_after",
+                                           "event_types"};
 const std::set<std::string> kDeviceKeys{"identifiers",   "connections",       "name",           "manufacturer",
                                         "model",         "model_id",          "sw_version",     "hw_version",
                                         "serial_number", "configuration_url", "suggested_area", "via_device"};
@@ -172,6 +173,10 @@ void FakeHomeAssistant::read_device(const std::string& device, const std::string
     if (c.has("payload_on")) entity.payload_on = c["payload_on"].string;
     if (c.has("payload_off")) entity.payload_off = c["payload_off"].string;
     if (c.has("payload_press")) entity.payload_press = c["payload_press"].string;
+    entity.value_template = c["value_template"].string;
+    for (const Json& type : c["event_types"].array) entity.event_types.push_back(type.string);
+    if (platform == "event" && entity.event_types.empty()) error(id + " is an event without event_types");
+    if (platform != "event" && c.has("event_types")) error(id + ": event_types is for events");
     if (entity.unique_id.empty()) error(id + " has no unique_id");
     // A button has no state: it only sends payload_press to its command_topic.
     if (entity.state_topic.empty() && platform != "button") error(id + " has no state_topic");
@@ -246,6 +251,39 @@ std::optional<std::string> FakeHomeAssistant::state(const Entity& entity) {
 
 void FakeHomeAssistant::press(const Entity& entity) {
   client_.publish(entity.command_topic, entity.payload_press, /*retain=*/false);
+}
+
+std::vector<std::string> FakeHomeAssistant::events(const Entity& entity) {
+  static const std::regex kValue(R"(\{\{\s*value\s*\}\})");
+  static const std::regex kValueJson(R"(\{\{\s*value_json\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\})");
+  std::vector<std::string> out;
+  for (const std::string& payload : client_.payloads_on(entity.state_topic)) {
+    std::string rendered = payload;
+    if (!entity.value_template.empty()) {
+      std::smatch match;
+      std::string value = payload;
+      if (std::regex_search(entity.value_template, match, kValueJson)) {
+        auto json = parse_json(payload);
+        value = json && (*json)[match[1]].is_string() ? (*json)[match[1]].string : "";
+      } else if (!std::regex_search(entity.value_template, kValue)) {
+        errors_.push_back("a template this stand-in cannot render: " + entity.value_template);
+        continue;
+      }
+      rendered = std::regex_replace(entity.value_template, std::regex(R"(\{\{[^}]*\}\})"), value);
+    }
+    auto json = parse_json(rendered);
+    if (!json || !json->is_object() || !(*json)["event_type"].is_string()) {
+      errors_.push_back(entity.id + ": not an event payload (JSON with event_type): " + rendered);
+      continue;
+    }
+    const std::string& type = (*json)["event_type"].string;
+    if (std::find(entity.event_types.begin(), entity.event_types.end(), type) == entity.event_types.end()) {
+      errors_.push_back(entity.id + ": event_type '" + type + "' is not among its event_types");
+      continue;
+    }
+    out.push_back(type);
+  }
+  return out;
 }
 
 void FakeHomeAssistant::turn(const Entity& entity, bool on) {

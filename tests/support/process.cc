@@ -10,6 +10,7 @@
 
 #include <cstdlib>
 #include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -100,6 +101,11 @@ std::string make_temp_dir(const std::string& prefix) {
   std::string pattern = std::string(base ? base : "/tmp") + "/" + prefix + "-XXXXXX";
   if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
   return pattern;
+}
+
+ScratchDirectory::~ScratchDirectory() {
+  std::error_code ignored;  // a test may have removed it already
+  std::filesystem::remove_all(path_, ignored);
 }
 
 void write_file(const std::string& path, const std::string& text) {

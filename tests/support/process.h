@@ -36,6 +36,19 @@ int free_port();
 bool port_open(int port);
 // A fresh directory under the test temp dir.
 std::string make_temp_dir(const std::string& prefix);
+
+// A fresh directory under the test temp dir, removed with all it holds at the end of its scope.
+class ScratchDirectory {
+ public:
+  explicit ScratchDirectory(const std::string& prefix) : path_(make_temp_dir(prefix)) {}
+  ~ScratchDirectory();
+  ScratchDirectory(const ScratchDirectory&) = delete;
+  ScratchDirectory& operator=(const ScratchDirectory&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
 void write_file(const std::string& path, const std::string& text);
 
 // Polls `condition` every 10 ms until it holds or `timeout` passes.

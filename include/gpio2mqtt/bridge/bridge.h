@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "gpio2mqtt/bridge/announcer.h"
+#include "gpio2mqtt/bridge/button.h"
 #include "gpio2mqtt/bridge/command.h"
 #include "gpio2mqtt/bridge/counter.h"
 #include "gpio2mqtt/bridge/debounce.h"
@@ -61,6 +62,7 @@ inline constexpr std::chrono::seconds kFloodReportPeriod{10};
 struct LineTopics {
   std::string state, event, set, get;
   std::string count, total, rate;  // a counter's
+  std::string action;              // a button's gestures
 };
 LineTopics make_topics(const std::string& base_topic, const std::string& line_name);
 // What a bridge subscribes to: every line's set and get under the base topic (wildcards, so that
@@ -159,6 +161,7 @@ class Bridge {
     std::uint64_t flood_dropped = 0;                  // since the last report (the first drop is reported at once)
     std::optional<MonoTime> flood_reported{};
     std::optional<Counter> counter{};  // mode: counter, made once the level is known
+    std::optional<Button> button{};    // mode: button, likewise
   };
   enum class TopicKind { kSet, kGet };
   // Each topic is spoken about once: a retained get or a command for an input comes back at every
@@ -174,6 +177,11 @@ class Bridge {
   void counter_time(Line& line, MonoTime now);
   void on_counter_command(std::size_t index, std::string_view topic, std::string_view payload, MonoTime now);
   CounterSettings counter_settings(std::size_t index) const;
+  // Buttons: a debounced change of the line, and the gestures that are due (bridge_buttons.cc).
+  void button_change(Line& line, const Debouncer::Report& report);
+  void button_time(Line& line, MonoTime now);
+  void publish_action(const Line& line, Gesture gesture);
+  ButtonSettings button_settings(std::size_t index) const;
   // The discovery payload(s) that make the broker hold this config's (bridge/announcer.h).
   void announce();
   void publish_event(Line& line, const Debouncer::Report& report);

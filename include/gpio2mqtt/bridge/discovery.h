@@ -42,7 +42,8 @@ std::string device_topic(const config::HomeAssistantConfig& ha);
 
 // The line's components, by its platform (config/entity.h), with their ids; hidden lines have
 // none. A level input or an output has one; a counter two sensors, its total (the line's id) and
-// its rate (`<id>_rate`). Each line mode brings its own function here.
+// its rate (`<id>_rate`); a button its binary_sensor and an event entity of its gestures
+// (`<id>_action`). Each line mode brings its own function here.
 std::vector<std::pair<ComponentId, JsonObject>> line_components(const config::Config& config,
                                                                 const config::LineConfig& line);
 

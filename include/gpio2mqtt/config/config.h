@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -91,8 +92,9 @@ struct LineEntityConfig {
   bool operator==(const LineEntityConfig&) const = default;
 };
 enum class OnDisconnect { kOff, kOn, kKeep };
-// What an input publishes: its level and edges (the default), or a count of its pulses.
-enum class Mode { kLevel, kCounter };
+// What an input publishes: its level and edges (the default), a count of its pulses, or the
+// gestures of a push button besides its level.
+enum class Mode { kLevel, kCounter, kButton };
 
 // An input's `mode: counter` settings (see bridge/counter.h).
 struct CounterConfig {
@@ -102,6 +104,22 @@ struct CounterConfig {
   std::chrono::nanoseconds publish_interval = std::chrono::seconds(1);
   std::chrono::nanoseconds persist_every = std::chrono::seconds(60);
   bool operator==(const CounterConfig&) const = default;
+};
+
+// The press gestures a button can send on its action topic (see bridge/button.h).
+enum class Gesture { kSingle, kDouble, kTriple, kLong, kLongRelease };
+inline constexpr Gesture kAllGestures[] = {Gesture::kSingle, Gesture::kDouble, Gesture::kTriple, Gesture::kLong,
+                                           Gesture::kLongRelease};
+// As the action topic carries it: single, double, triple, long, long_release.
+std::string_view gesture_name(Gesture gesture);
+std::optional<Gesture> parse_gesture(std::string_view name);
+
+// An input's `mode: button` settings (the `button:` key).
+struct ButtonConfig {
+  std::chrono::nanoseconds window = std::chrono::milliseconds(400);  // from a release to the next press
+  std::chrono::nanoseconds long_press = std::chrono::milliseconds(800);
+  std::vector<Gesture> gestures{std::begin(kAllGestures), std::end(kAllGestures)};  // in kAllGestures' order
+  bool operator==(const ButtonConfig&) const = default;
 };
 
 struct LineConfig {
@@ -118,7 +136,8 @@ struct LineConfig {
   bool initial = false;
   OnDisconnect on_disconnect = OnDisconnect::kKeep;
   Mode mode = Mode::kLevel;
-  CounterConfig counter;  // for mode kCounter
+  CounterConfig counter;    // for mode kCounter
+  ButtonConfig button;      // for mode kButton
   // An output's `momentary:` length: every ON becomes a pulse this long (door openers). Empty: none.
   std::optional<std::chrono::nanoseconds> momentary;
   LineEntityConfig entity;  // Home Assistant only: a change keeps the line's request

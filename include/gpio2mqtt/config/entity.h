@@ -19,5 +19,8 @@ const std::vector<std::string_view>& device_classes(std::string_view platform);
 // The line's id in discovery (component id, part of its unique_id): [a-zA-Z0-9_-] only, so a
 // '.' in the line's name becomes '_'.
 std::string entity_object_id(const LineConfig& line);
+// The ids of every component the line brings: its own, and a counter's `<id>_rate` or a button's
+// `<id>_action` (no two lines may share one).
+std::vector<std::string> entity_object_ids(const LineConfig& line);
 
 }  // namespace gpio2mqtt::config
