@@ -47,7 +47,7 @@ struct ConnectedBridge {
   IdleLines lines;
   bridge::Bridge bridge{config, publisher, lines};
   ConnectedBridge() {
-    bridge.start();
+    bridge.start(MonoTime{});
     bridge.on_connected(MonoTime{});
   }
 };

@@ -9,6 +9,7 @@ configure_file(${GPIO2MQTT_SRC_DIR}/version.h.in ${CMAKE_CURRENT_BINARY_DIR}/inc
 add_library(gpio2mqtt_logic STATIC
   ${GPIO2MQTT_SRC_DIR}/bridge/announcer.cc
   ${GPIO2MQTT_SRC_DIR}/bridge/bridge.cc
+  ${GPIO2MQTT_SRC_DIR}/bridge/bridge_commands.cc
   ${GPIO2MQTT_SRC_DIR}/bridge/bridge_buttons.cc
   ${GPIO2MQTT_SRC_DIR}/bridge/bridge_counters.cc
   ${GPIO2MQTT_SRC_DIR}/bridge/button.cc
@@ -16,11 +17,13 @@ add_library(gpio2mqtt_logic STATIC
   ${GPIO2MQTT_SRC_DIR}/bridge/counter.cc
   ${GPIO2MQTT_SRC_DIR}/bridge/debounce.cc
   ${GPIO2MQTT_SRC_DIR}/bridge/discovery.cc
+  ${GPIO2MQTT_SRC_DIR}/bridge/interlock.cc
   ${GPIO2MQTT_SRC_DIR}/bridge/outbox.cc
   ${GPIO2MQTT_SRC_DIR}/config/config.cc
   ${GPIO2MQTT_SRC_DIR}/config/describe.cc
   ${GPIO2MQTT_SRC_DIR}/config/entity.cc
   ${GPIO2MQTT_SRC_DIR}/config/homeassistant_loader.cc
+  ${GPIO2MQTT_SRC_DIR}/config/interlock_loader.cc
   ${GPIO2MQTT_SRC_DIR}/config/line_loader.cc
   ${GPIO2MQTT_SRC_DIR}/config/loader.cc
   ${GPIO2MQTT_SRC_DIR}/config/mqtt_loader.cc

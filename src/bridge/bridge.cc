@@ -43,6 +43,14 @@ void Bridge::build(const config::Config& config) {
     commands_[line.topics.get] = {i, TopicKind::kGet};
     lines_.push_back(std::move(line));
   }
+  std::vector<Interlock::Group> groups;
+  for (const auto& group : config.interlocks) {
+    Interlock::Group& g = groups.emplace_back();
+    g.dead_time = group.dead_time;
+    for (const auto& name : group.lines) g.lines.push_back(*find(name));
+  }
+  interlock_ = Interlock(std::move(groups));
+  for (std::size_t i = 0; i < lines_.size(); ++i) interlock_.adopt(i, lines_[i].level);
 }
 
 std::optional<bool> Bridge::read_level(std::size_t index) {
@@ -70,8 +78,13 @@ void Bridge::adopt_level(std::size_t index) {
   line.counter.emplace(counter_settings(index), count, line.level);
 }
 
-void Bridge::start() {
-  for (std::size_t i = 0; i < lines_.size(); ++i) adopt_level(i);
+void Bridge::start(MonoTime now) {
+  for (std::size_t i = 0; i < lines_.size(); ++i) {
+    adopt_level(i);
+    interlock_.adopt(i, lines_[i].level, lines_[i].level ? std::nullopt : std::optional<MonoTime>(now));
+  }
+  for (std::size_t i = 0; i < lines_.size(); ++i)
+    if (interlock_.interlocked(i) && lines_[i].config->initial && !lines_[i].level) switch_to(i, true, now);
 }
 
 Debouncer Bridge::debouncer(std::size_t index, bool level) const {
@@ -143,9 +156,11 @@ void Bridge::on_time(MonoTime now) {
     report_flood(line, now);
     if (line.pulse_end && *line.pulse_end <= now) {
       line.pulse_end.reset();
-      drive(i, line.pulse_revert);
+      switch_to(i, line.pulse_revert, now);
     }
   }
+  for (auto [index, active] : interlock_.on_time(now))
+    if (drive(index, active, now).empty()) start_pulse(index, now);
 }
 
 std::optional<MonoTime> Bridge::next_deadline() const {
@@ -154,6 +169,7 @@ std::optional<MonoTime> Bridge::next_deadline() const {
     if (t && (!next || *t < *next)) next = t;
   };
   consider(announcer_.deadline());
+  consider(interlock_.deadline());
   for (const Line& line : lines_) {
     consider(line.debounce.deadline());
     consider(line.pulse_end);
@@ -168,143 +184,12 @@ std::optional<MonoTime> Bridge::next_deadline() const {
   return next;
 }
 
-std::string Bridge::drive(std::size_t index, bool active) {
-  Line& line = lines_[index];
-  std::string error;
-  try {
-    port_.write(index, active);
-    line.level = active;
-  } catch (const std::exception& e) {
-    ++counters_.line_errors;
-    error = "line '" + line.config->name + "': cannot set it " + state_word(active) + ": " + e.what();
-    spdlog::error("{}", error);
-  }
-  publish_state(line);
-  return error;
-}
-
-std::string Bridge::apply(std::size_t index, const Command& command, MonoTime now) {
-  Line& line = lines_.at(index);
-  if (line.config->direction != Direction::kOutput) return "line '" + line.config->name + "' is an input";
-  bool was = line.level;
-  bool target = command.kind == Command::Kind::kToggle ? !line.level : command.active;
-  // A pulse reverts to the level from before the first pulse, even when pulses overlap.
-  bool revert_to = line.pulse_end ? line.pulse_revert : was;
-  line.pulse_end.reset();
-  if (command.pulse) {
-    line.pulse_end = now + *command.pulse;
-    line.pulse_revert = revert_to;
-  }
-  std::string error = drive(index, target);
-  ++counters_.commands_applied;
-  return error;
-}
-
-void Bridge::reject(Line& line, std::string_view topic, std::string_view payload, const std::string& why,
-                    MonoTime now) {
-  ++counters_.commands_rejected;
-  if (!line.warnings.allow(now)) {  // a flood of them: summed up by report_flood()
-    if (!line.flood_reported) line.flood_reported = now;
-    ++line.flood_dropped;
-    return;
-  }
-  // `why` quotes parts of the payload (a JSON key or value: bytes 0x7f-0xff pass the parser),
-  // so it is escaped as well: invalid UTF-8 from the broker must not reach the journal raw.
-  spdlog::warn("rejected command on {}: '{}': {}", printable(topic, 256), printable(payload), printable(why, 1024));
-}
-
-// Each topic is spoken about once: a retained get or a command for an input comes back at every
-// reconnect, and a stranger's topics are not worth more than one line each.
-constexpr std::size_t kMaxNoted = 256;
-
-void Bridge::note_once(std::string_view topic, const std::string& why) {
-  ++counters_.commands_rejected;
-  if (noted_.size() > kMaxNoted || !noted_.emplace(topic).second) return;
-  if (noted_.size() > kMaxNoted) spdlog::info("ignoring commands on more than {} topics; no more are named", kMaxNoted);
-  else spdlog::info("ignoring {} (said once per topic): {}", printable(topic, 256), printable(why, 512));
-}
-
 void Bridge::on_publish_refused(std::string_view topic, const std::string& why) {
   ++counters_.publishes_refused;
   if (topic.ends_with("/event") && counters_.edges_published > 0) --counters_.edges_published;
   if (refused_topics_.size() < kMaxNoted && refused_topics_.emplace(topic).second)
     spdlog::warn("the broker refused what we published to {}: {} (said once per topic)", printable(topic, 256),
                  printable(why, 512));
-}
-
-std::string Bridge::why_not_a_command(std::string_view topic) const {
-  std::string_view base = config_->mqtt.base_topic;
-  if (topic.size() <= base.size() + 1 || topic.substr(0, base.size()) != base) return "not a command topic";
-  std::string_view rest = topic.substr(base.size() + 1);
-  std::string_view name = rest.substr(0, rest.find('/'));
-  auto line = find(name);
-  if (!line) return "no line '" + std::string(name) + "' is configured";
-  return "line '" + std::string(name) + "' is an input: it takes get, not set";
-}
-
-bool Bridge::within_rate(Line& line, RateLimit& limit, MonoTime now) {
-  if (limit.allow(now)) return true;
-  ++counters_.commands_rejected;
-  ++counters_.commands_rate_limited;
-  if (!line.flood_reported) {  // the first drop at once; the rest summed up by report_flood()
-    spdlog::warn("line {}: commands dropped, over {}/s (bursts of {})", line.config->name, kCommandRate, kCommandBurst);
-    line.flood_reported = now;
-  }
-  ++line.flood_dropped;
-  return false;
-}
-
-void Bridge::report_flood(Line& line, MonoTime now) {
-  if (!line.flood_reported || now - *line.flood_reported < kFloodReportPeriod) return;
-  if (line.flood_dropped) {
-    spdlog::warn("line {}: {} commands dropped in the last {} s, over {}/s", line.config->name, line.flood_dropped,
-                 std::chrono::duration_cast<std::chrono::seconds>(now - *line.flood_reported).count(), kCommandRate);
-    line.flood_dropped = 0;
-    line.flood_reported = now;
-  } else {
-    line.flood_reported.reset();  // a quiet period: the next flood is reported at once again
-  }
-}
-
-void Bridge::on_message(std::string_view topic, std::string_view payload, bool retained, MonoTime now) {
-  const auto& ha = config_->homeassistant;
-  if (ha.discovery && topic == ha.status_topic) {
-    // A retained birth is old news: every connect announces anyway.
-    if (!retained) announcer_.on_status(payload, ha, now);
-    return;
-  }
-  if (ha.discovery && topic == device_topic(ha)) {
-    // The first is what was retained before we connected (the replay comes before our own echo,
-    // which MQTT 3.1.1 sends too): a previous run's announcement.
-    if (!std::exchange(read_back_, true) && announcer_.learn(payload, *config_)) {
-      spdlog::info("Home Assistant: removing components of lines no longer configured");
-      announce();
-    }
-    return;
-  }
-  auto it = commands_.find(std::string(topic));
-  if (it == commands_.end()) return note_once(topic, why_not_a_command(topic));
-  auto [index, kind] = it->second;
-  Line& line = lines_[index];
-  if (kind == TopicKind::kGet) {
-    if (retained) return note_once(topic, "a retained get is never answered (publish it without retain)");
-    if (!within_rate(line, line.gets, now)) return;
-    if (line.counter) publish_reading(line, line.counter->take_reading_now(now));
-    else publish_state(line);
-    return;
-  }
-  if (retained)
-    return reject(line, topic, payload, "retained commands are never acted on (publish without retain)", now);
-  if (payload.size() > kMaxCommandPayload)
-    return reject(line, topic, "", "payload over " + std::to_string(kMaxCommandPayload) + " bytes, dropped unread",
-                  now);
-  if (line.counter) {
-    if (within_rate(line, line.sets, now)) on_counter_command(index, topic, payload, now);
-    return;
-  }
-  auto parsed = parse_command(payload);
-  if (auto* error = std::get_if<std::string>(&parsed)) return reject(line, topic, payload, *error, now);
-  if (within_rate(line, line.sets, now)) apply(index, std::get<Command>(parsed), now);
 }
 
 void Bridge::on_connected(MonoTime now) {
@@ -328,10 +213,10 @@ void Bridge::publish_states(MonoTime now) {
   }
 }
 
-void Bridge::on_disconnected(std::vector<Message> unacknowledged) {
+void Bridge::on_disconnected(MonoTime now, std::vector<Message> unacknowledged) {
   connected_ = false;
   requeue(std::move(unacknowledged));
-  apply_disconnect_levels();
+  apply_disconnect_levels(now);
 }
 
 void Bridge::on_stopped(std::vector<Message> unacknowledged) {
@@ -347,7 +232,8 @@ void Bridge::requeue(std::vector<Message> unacknowledged) {
 }
 
 void Bridge::on_stop(MonoTime now) {
-  apply_disconnect_levels();  // still connected: the new states go out before the Off status
+  apply_disconnect_levels(now);  // still connected: the new states go out before the Off status
+  interlock_.cancel_held();      // nothing will drive them any more
   // An input wired to such an output changed with it, but its edge would arrive after we stop:
   // its true level goes out now, else its retained state stays what it was.
   resync_inputs();
@@ -360,17 +246,21 @@ void Bridge::on_stop(MonoTime now) {
   connected_ = false;
 }
 
-void Bridge::apply_disconnect_levels() {
-  for (std::size_t i = 0; i < lines_.size(); ++i) {
-    Line& line = lines_[i];
-    if (line.config->direction != Direction::kOutput || line.config->on_disconnect == OnDisconnect::kKeep) continue;
-    line.pulse_end.reset();
-    bool target = line.config->on_disconnect == OnDisconnect::kOn;
-    if (line.level != target) drive(i, target);
+void Bridge::apply_disconnect_levels(MonoTime now) {
+  for (bool target : {false, true}) {  // the offs first: an interlocked ON then finds its group off
+    for (std::size_t i = 0; i < lines_.size(); ++i) {
+      Line& line = lines_[i];
+      if (line.config->direction != Direction::kOutput || line.config->on_disconnect == OnDisconnect::kKeep) continue;
+      if ((line.config->on_disconnect == OnDisconnect::kOn) != target) continue;
+      line.pulse_end.reset();
+      line.pulse_length.reset();
+      if (line.level != target || interlock_.held(i)) switch_to(i, target, now);
+    }
   }
 }
 
 void Bridge::reconfigure(const config::Config& next) {
+  if (interlock_.deadline()) spdlog::info("reload: switch-ons waiting for an interlock's dead time are dropped");
   std::vector<Line> old = std::move(lines_);
   // A counter keeps its count by its name even when its settings changed; one that is gone is stored.
   std::unordered_map<std::string, std::uint64_t> counts;
@@ -404,7 +294,43 @@ void Bridge::reconfigure(const config::Config& next) {
       line.counter->take_unpersisted();  // stored above already
     }  // its reading goes out at the next on_time(): a new counter has published nothing yet
   }
+  for (std::size_t i = 0; i < lines_.size(); ++i) interlock_.adopt(i, lines_[i].level, lines_[i].went_off);
   announce();  // components of removed, renamed or hidden lines go; new ones come
+}
+
+void Bridge::prepare_reload(config::Config& next, MonoTime now) {
+  interlock_.cancel_held();
+  auto kept = [&](const config::LineConfig& line) -> Line* {
+    auto it = std::find_if(lines_.begin(), lines_.end(), [&](const Line& o) { return o.config->same_settings(line); });
+    return it == lines_.end() ? nullptr : &*it;
+  };
+  auto next_line = [&](const std::string& name) {
+    return std::find_if(next.lines.begin(), next.lines.end(), [&](const auto& l) { return l.name == name; });
+  };
+  for (const auto& group : next.interlocks) {
+    std::vector<std::size_t> on;  // kept lines that are on
+    bool busy = false;            // one of them is on or in its dead time
+    for (const auto& name : group.lines)
+      if (Line* old = kept(*next_line(name))) {
+        if (old->level) on.push_back(static_cast<std::size_t>(old - lines_.data()));
+        busy = busy || old->level || (old->went_off && now < *old->went_off + group.dead_time);
+      }
+    if (on.size() > 1)
+      for (std::size_t index : on) {
+        spdlog::warn("reload: line {} is switched off: another line of its new interlock group is on too",
+                     lines_[index].config->name);
+        drive(index, false, now);
+      }
+    for (const auto& name : group.lines) {
+      auto line = next_line(name);
+      if (!line->initial || kept(*line) || !busy) continue;
+      spdlog::warn(
+          "reload: line {} starts off, not at its initial on: another line of its interlock group is on or "
+          "was just switched off",
+          name);
+      line->initial = false;
+    }
+  }
 }
 
 void Bridge::resync(std::size_t index) {

@@ -135,10 +135,8 @@ MeterUnits meter_units(const config::LineConfig& line) {
 JsonObject entity(const config::Config& config, const config::LineConfig& line, std::string_view platform,
                   const std::string& id, const std::string& name, const std::string& state_topic) {
   JsonObject component;
-  component.add("p", platform)
-      .add("name", name)
-      .add("unique_id", config.homeassistant.device_id + "_" + id)
-      .add("state_topic", state_topic);
+  component.add("p", platform).add("name", name).add("unique_id", config.homeassistant.device_id + "_" + id);
+  if (!state_topic.empty()) component.add("state_topic", state_topic);
   if (!line.entity.icon.empty()) component.add("icon", line.entity.icon);
   return component;
 }
@@ -185,8 +183,14 @@ std::vector<std::pair<ComponentId, JsonObject>> line_components(const config::Co
   auto topics = make_topics(config.mqtt.base_topic, line.name);
   auto platform = config::entity_platform(line);
   std::string id = config::entity_object_id(line);
-  JsonObject component =
-      entity(config, line, platform, id, line.entity.name.empty() ? line.name : line.entity.name, topics.state);
+  std::string name = line.entity.name.empty() ? line.name : line.entity.name;
+  if (platform == "button") {  // no state: a press is one pulse of the momentary output
+    JsonObject button = entity(config, line, platform, id, name, "");
+    button.add("command_topic", topics.set).add("payload_press", state_word(true)).add_raw("retain", "false");
+    if (!line.entity.device_class.empty()) button.add("device_class", line.entity.device_class);
+    return {{{id, std::string(platform)}, button}};
+  }
+  JsonObject component = entity(config, line, platform, id, name, topics.state);
   if (platform == "switch") {
     // Never retained: a retained command would switch the relay again at every reconnect, and the
     // bridge refuses retained commands anyway.

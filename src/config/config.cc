@@ -18,6 +18,13 @@ const ChipConfig* Config::find_chip(const std::string& name) const {
   return nullptr;
 }
 
+bool Config::interlocked(const std::string& line) const {
+  for (const auto& group : interlocks)
+    for (const auto& name : group.lines)
+      if (name == line) return true;
+  return false;
+}
+
 bool Config::has_counters() const {
   for (const auto& line : lines)
     if (line.mode == Mode::kCounter) return true;

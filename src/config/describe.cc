@@ -133,7 +133,16 @@ std::string describe(const Config& config) {
           fmt::format("  {}: output, {}; initial {}, on_disconnect {}, drive {}{}\n", line.name, where,
                       line.initial ? "ON" : "OFF", lost, drive_name(line.drive), line.active_low ? ", active-low" : "");
       out += fmt::format("    takes {}, answers {}, publishes {} (retained)\n", topics.set, topics.get, topics.state);
+      if (line.momentary)
+        out += fmt::format("    momentary: every ON is a pulse of {} ms\n",
+                           std::chrono::duration_cast<std::chrono::milliseconds>(*line.momentary).count());
     }
+  }
+  for (const InterlockConfig& group : config.interlocks) {
+    std::string names;
+    for (const auto& name : group.lines) names += (names.empty() ? "" : ", ") + name;
+    out += fmt::format("interlock: at most one of {} on, {} ms dead time between them\n", names,
+                       std::chrono::duration_cast<std::chrono::milliseconds>(group.dead_time).count());
   }
   const auto& ha = config.homeassistant;
   if (ha.discovery)

@@ -6,7 +6,8 @@ namespace gpio2mqtt::config {
 
 std::string_view entity_platform(const LineConfig& line) {
   if (line.mode == Mode::kCounter) return "sensor";
-  return line.direction == gpio::Direction::kOutput ? "switch" : "binary_sensor";
+  if (line.direction != gpio::Direction::kOutput) return "binary_sensor";
+  return line.momentary ? "button" : "switch";
 }
 
 const std::vector<std::string_view>& device_classes(std::string_view platform) {
@@ -40,11 +41,13 @@ const std::vector<std::string_view>& device_classes(std::string_view platform) {
                                                            "vibration",
                                                            "window"};
   static const std::vector<std::string_view> kSwitch{"outlet", "switch"};
+  static const std::vector<std::string_view> kButton{"identify", "restart", "update"};
   // A counter's total: the meters Home Assistant's energy dashboard takes.
   static const std::vector<std::string_view> kSensor{"energy", "gas", "water"};
   static const std::vector<std::string_view> kNone;
   if (platform == "binary_sensor") return kBinarySensor;
   if (platform == "switch") return kSwitch;
+  if (platform == "button") return kButton;
   if (platform == "sensor") return kSensor;
   return kNone;
 }

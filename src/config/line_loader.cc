@@ -146,7 +146,7 @@ LineConfig load_line(const YamlReader& r, const YAML::Node& key, const YAML::Nod
   r.expect_map(node, what,
                {"chip", "line", "direction", "edge", "bias", "active_low", "debounce", "initial", "on_disconnect",
                 "drive", "mode", "pulses_per_unit", "unit", "rate_timeout", "publish_interval", "persist_every",
-                "button", "homeassistant"});
+                "button", "momentary", "homeassistant"});
   if (!node["line"]) r.fail(key, what + ": 'line:' is required (a line name like GPIO17, or an offset)");
   line.line_where = r.at(node["line"]);
   std::string spec = r.string(node["line"], what + ".line");
@@ -188,6 +188,7 @@ LineConfig load_line(const YamlReader& r, const YAML::Node& key, const YAML::Nod
     reject(r, node, "initial", what + ": an input has no initial level (initial is for outputs)");
     reject(r, node, "on_disconnect", what + ": on_disconnect is for outputs");
     reject(r, node, "drive", what + ": drive is for outputs");
+    reject(r, node, "momentary", what + ": momentary is for outputs");
     if (node["edge"])
       line.edge = r.choice<Edge>(node["edge"], what + ".edge",
                                  {{"rising", Edge::kRising}, {"falling", Edge::kFalling}, {"both", Edge::kBoth}});
@@ -210,6 +211,15 @@ LineConfig load_line(const YamlReader& r, const YAML::Node& key, const YAML::Nod
         line.on_disconnect = r.boolean(node["on_disconnect"], what + ".on_disconnect (on, off or keep)")
                                  ? OnDisconnect::kOn
                                  : OnDisconnect::kOff;
+    }
+    if (const auto& n = node["momentary"]) {
+      line.momentary = r.duration(n, what + ".momentary");
+      if (line.momentary->count() <= 0 || *line.momentary > std::chrono::hours(1))
+        r.fail(n, what + ".momentary: expected a pulse length above 0 and at most 1h, e.g. 500ms");
+      // It rests off: a pulse that never ends would be no pulse.
+      if (line.initial) r.fail(node["initial"], what + ": a momentary output starts off (initial: on is refused)");
+      if (line.on_disconnect == OnDisconnect::kOn)
+        r.fail(node["on_disconnect"], what + ": a momentary output cannot be held on (on_disconnect: on is refused)");
     }
   }
   if (node["homeassistant"]) line.entity = load_line_entity(r, node["homeassistant"], line);

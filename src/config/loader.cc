@@ -69,6 +69,8 @@ MqttConfig load_mqtt(const YamlReader& r, const YAML::Node& node, const Host& ho
 HomeAssistantConfig load_homeassistant(const YamlReader& r, const YAML::Node& node, const YAML::Node& mqtt,
                                        const Host& host);
 void check_entities(Config& config);
+std::vector<InterlockConfig> load_interlocks(const YamlReader& r, const YAML::Node& node,
+                                             const std::vector<LineConfig>& lines);
 
 Config parse_config(const std::string& text, const std::string& file, const Host& host) {
   YamlReader r(file);
@@ -82,7 +84,8 @@ Config parse_config(const std::string& text, const std::string& file, const Host
   Config config;
   config.file = file;
   try {
-    r.expect_map(root, "top level", {"mqtt", "dbus", "chips", "lines", "homeassistant", "state_directory"});
+    r.expect_map(root, "top level",
+                 {"mqtt", "dbus", "chips", "lines", "interlocks", "homeassistant", "state_directory"});
     if (root["state_directory"]) {
       config.state_directory = r.string(root["state_directory"], "state_directory");
       if (config.state_directory.empty() || config.state_directory.front() != '/')
@@ -106,6 +109,7 @@ Config parse_config(const std::string& text, const std::string& file, const Host
                           "line '" + line.name + "': " + line.line_spec() + " is already used by another line");
       config.lines.push_back(std::move(line));
     }
+    if (root["interlocks"]) config.interlocks = load_interlocks(r, root["interlocks"], config.lines);
     check_entities(config);
   } catch (const YAML::Exception& e) {  // a conversion yaml-cpp itself refused
     throw ConfigError(r.at(e.mark), e.msg);

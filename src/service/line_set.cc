@@ -91,6 +91,9 @@ std::vector<LineSet::Bound> LineSet::bind_all(const config::Config& config, Chip
         throw ConfigError(line.line_where, "line '" + line.name + "': " + line.line_spec() +
                                                " is already used by line '" + other.config.name + "'");
     bound.push_back({line, open, *offset, nullptr});
+    // Requested off: the bridge switches it on through its interlock, after the dead time (what a
+    // previous run left on is unknown).
+    if (config.interlocked(line.name)) bound.back().config.initial = false;
   }
   return bound;
 }

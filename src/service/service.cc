@@ -102,7 +102,7 @@ int Service::run() {
 }
 
 void Service::start() {
-  bridge_.start();
+  bridge_.start(loop_.now());
   open_dbus();
   // Ready once the lines are ours: a board that boots without network must still come up.
   systemd_.notify("READY=1");
@@ -202,7 +202,7 @@ void Service::warn_about_the_connection() {
 
 void Service::on_connection_down(const mqtt::Event& event) {
   bool was_connected = bridge_.connected();
-  if (was_connected) bridge_.on_disconnected(client_->take_unacknowledged());
+  if (was_connected) bridge_.on_disconnected(loop_.now(), client_->take_unacknowledged());
   connection_.on_down(event, config_->mqtt);
   report_status();
   if (dbus_)

@@ -113,6 +113,7 @@ std::optional<dbus::CallError> Service::reload() {
       return failed(
           "counters need a state directory when the daemon starts (state_directory or $STATE_DIRECTORY): "
           "restart it");
+    bridge_.prepare_reload(*next, loop_.now());  // before new lines are requested at their initial levels
     lines_.reconcile(*next);
   } catch (const config::ConfigError& e) {
     return failed(e.what());

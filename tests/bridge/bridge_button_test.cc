@@ -32,7 +32,7 @@ class ABridgeWithAButton : public ::testing::Test {
   void make(config::Config config) {
     config_ = std::move(config);
     bridge_.emplace(config_, publisher_, lines_);
-    bridge_->start();
+    bridge_->start(MonoTime(0s));
     bridge_->on_connected(MonoTime(0ms));
     publisher_.take();
   }
@@ -110,7 +110,7 @@ TEST_F(ABridgeWithAButton, ConfiguredForSinglePressesSendsAtTheReleaseWithoutWai
 }
 
 TEST_F(ABridgeWithAButton, NeverPublishesAGestureFromWhileTheBrokerWasAway) {
-  bridge_->on_disconnected();
+  bridge_->on_disconnected(MonoTime(2s));
   press(MonoTime(1s));
   run_to(MonoTime(5s));
   bridge_->on_connected(MonoTime(5s));

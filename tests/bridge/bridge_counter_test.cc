@@ -38,7 +38,7 @@ class ABridgeWithACounter : public ::testing::Test {
   void make(config::Config config) {
     config_ = std::move(config);
     bridge_.emplace(config_, publisher_, lines_, nullptr, &store_);
-    bridge_->start();
+    bridge_->start(MonoTime(0s));
     bridge_->on_connected(MonoTime(0ms));
   }
   void pulse(MonoTime at) {

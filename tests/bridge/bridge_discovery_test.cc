@@ -35,7 +35,7 @@ class ABridgeWithDiscovery : public ::testing::Test {
  protected:
   void SetUp() override {
     bridge_.emplace(config_, publisher_, lines_);
-    bridge_->start();
+    bridge_->start(MonoTime(0s));
   }
   config::Config config_ = ha_config(kDemoLines);
   RecordingPublisher publisher_;
@@ -115,7 +115,7 @@ TEST_F(ABridgeWithDiscovery, RemovesTheDeviceWhenAReloadTurnsDiscoveryOff) {
 
 TEST_F(ABridgeWithDiscovery, RemovesWhatAReloadWhileDisconnectedTookAwayAtTheNextConnect) {
   bridge_->on_connected(MonoTime(0s));
-  bridge_->on_disconnected();
+  bridge_->on_disconnected(MonoTime(2s));
   publisher_.take();
   auto next = ha_config("  relay: {line: B, direction: output}\n");
   bridge_->reconfigure(next);
@@ -161,7 +161,7 @@ TEST(ABridgeWithoutDiscovery, AnnouncesNothingAndTakesTheStatusTopicForAStrayMes
   RecordingPublisher publisher;
   FakeLines lines;
   Bridge bridge(config, publisher, lines);
-  bridge.start();
+  bridge.start(MonoTime(0s));
   bridge.on_connected(MonoTime(0s));
   EXPECT_TRUE(publisher.payloads_on(kDevice).empty());
   EXPECT_TRUE(bridge.retained_subscriptions().empty());

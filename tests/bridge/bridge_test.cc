@@ -42,7 +42,7 @@ class ABridge : public ::testing::Test {
   void make(config::Config config) {
     config_ = std::move(config);
     bridge_.emplace(config_, publisher_, lines_);
-    bridge_->start();
+    bridge_->start(MonoTime(0s));
     bridge_->on_connected(MonoTime(0ms));
     publisher_.take();
   }
@@ -58,7 +58,7 @@ class ABridge : public ::testing::Test {
 
 TEST_F(ABridge, PublishesStatusQueuedEventsAndEveryStateOnConnect) {
   Bridge bridge(config_, publisher_, lines_);
-  bridge.start();
+  bridge.start(MonoTime(0s));
   lines_.levels[kButton] = true;
   bridge.on_edge(kButton, edge(true, 5s));  // before the first connect: queued
   lines_.levels[kButton] = false;
@@ -234,7 +234,7 @@ TEST_F(ABridge, StillAnswersAndObeysALineWhoseCommandsAreFloodedWithGarbageOrGet
 
 TEST_F(ABridge, QueuesEventsWhileDisconnectedAndDeliversThemInOrder) {
   publisher_.up = false;
-  bridge_->on_disconnected();
+  bridge_->on_disconnected(MonoTime(2s));
   for (int i = 0; i < 2; ++i) {
     bridge_->on_edge(kButton, edge(true, 2s + i * 1s));
     bridge_->on_edge(kButton, edge(false, 2s + i * 1s + 100ms));
@@ -258,7 +258,7 @@ TEST_F(ABridge, SendsAgainFirstTheEventsTheBrokerNeverAcknowledged) {
   std::vector<Message> unacknowledged{sent[1], sent[3]};  // the two events (and not the states)
   unacknowledged.push_back({"pi/button/state", "OFF", 1, true});
   publisher_.up = false;
-  bridge_->on_disconnected(unacknowledged);
+  bridge_->on_disconnected(MonoTime(2s), unacknowledged);
   bridge_->on_edge(kButton, edge(true, 5s));  // queued behind them
   EXPECT_EQ(bridge_->queued(), 3u);
   publisher_.up = true;
@@ -272,7 +272,7 @@ TEST_F(ABridge, SendsAgainFirstTheEventsTheBrokerNeverAcknowledged) {
 
 TEST_F(ABridge, KeepsTheRestQueuedWhenTheConnectionDropsDuringDelivery) {
   publisher_.up = false;
-  bridge_->on_disconnected();
+  bridge_->on_disconnected(MonoTime(2s));
   bridge_->on_edge(kButton, edge(true, 2s));
   bridge_->on_connected(MonoTime(3s));  // publish still fails
   EXPECT_EQ(bridge_->queued(), 1u);
@@ -281,7 +281,7 @@ TEST_F(ABridge, KeepsTheRestQueuedWhenTheConnectionDropsDuringDelivery) {
 TEST_F(ABridge, SetsOutputsToTheirOnDisconnectLevelWhenTheBrokerIsLost) {
   command("ON");
   publisher_.take();
-  bridge_->on_disconnected();
+  bridge_->on_disconnected(MonoTime(2s));
   EXPECT_FALSE(bridge_->level(kRelay));
   EXPECT_EQ(lines_.writes.back(), (std::pair<std::size_t, bool>{kRelay, false}));
 }
@@ -294,7 +294,7 @@ lines: {relay: {line: A, direction: output, on_disconnect: keep}}
                                      "t.yaml", "h");
   make(std::move(config));
   bridge_->on_message("raspberry/relay/set", "ON", false, MonoTime(1s));
-  bridge_->on_disconnected();
+  bridge_->on_disconnected(MonoTime(2s));
   EXPECT_TRUE(bridge_->level(0));
 }
 

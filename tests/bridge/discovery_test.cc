@@ -64,6 +64,21 @@ TEST(TheDiscoveryPayload, MakesInputsBinarySensorsAndOutputsSwitchesThatNeverRet
   EXPECT_FALSE(relay["retain"].boolean);
 }
 
+TEST(TheDiscoveryPayload, MakesAMomentaryOutputAStatelessButtonThatPressesWithOn) {
+  Json cmps = payload_of(ha_config(
+      "  opener: {line: C, direction: output, momentary: 500ms, homeassistant: {device_class: restart}}\n"))["cmps"];
+  const Json& opener = cmps["opener"];
+  EXPECT_EQ(opener["p"].string, "button");
+  EXPECT_EQ(opener["unique_id"].string, "gpio2mqtt_0123456789abcdef_opener");
+  EXPECT_EQ(opener["command_topic"].string, "pi/opener/set");
+  EXPECT_EQ(opener["payload_press"].string, "ON");
+  EXPECT_EQ(opener["retain"].kind, Json::Kind::kBool);
+  EXPECT_FALSE(opener["retain"].boolean);
+  EXPECT_EQ(opener["device_class"].string, "restart");
+  EXPECT_FALSE(opener.has("state_topic"));
+  EXPECT_FALSE(opener.has("payload_on"));
+}
+
 TEST(TheDiscoveryPayload, TakesEachLinesNameDeviceClassAndIconAndLeavesHiddenLinesOut) {
   Json cmps = payload_of(
       ha_config("  door: {line: A, homeassistant: {name: Front door, device_class: door, icon: 'mdi:door'}}\n"

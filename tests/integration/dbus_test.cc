@@ -94,6 +94,25 @@ TEST_F(ADaemonOnDbus, SetsAnOutputAndPublishesItsState) {
   EXPECT_TRUE(eventually([&] { return property<std::uint64_t>("EdgesPublished") == 1; }, 5s));
 }
 
+TEST_F(ADaemonOnDbus, SetsAnInterlockedOutputThroughItsInterlock) {
+  ASSERT_NO_FATAL_FAILURE(start_on_bus("",
+                                       "  fan: {line: GPIO17, direction: output}\n"
+                                       "interlocks: [{lines: [relay, fan], dead_time: 300ms}]\n"));
+  std::size_t from = observer_->size();
+  proxy_->callMethod("SetLine").onInterface(kInterface).withArguments(std::string("fan"), true);
+  auto fan_on = observer_->wait_for("raspberry/fan/state", "ON", from);
+  ASSERT_TRUE(fan_on);
+  proxy_->callMethod("SetLine").onInterface(kInterface).withArguments(std::string("relay"), true);
+  auto fan_off = observer_->wait_for("raspberry/fan/state", "OFF", *fan_on);
+  ASSERT_TRUE(fan_off);
+  auto relay_on = observer_->wait_for("raspberry/relay/state", "ON", *fan_on);
+  ASSERT_TRUE(relay_on);
+  EXPECT_LT(*fan_off, *relay_on);  // off first, the relay after the dead time
+  bool fan = true;
+  proxy_->callMethod("GetLine").onInterface(kInterface).withArguments(std::string("fan")).storeResultsTo(fan);
+  EXPECT_FALSE(fan);
+}
+
 TEST_F(ADaemonOnDbus, RefusesToSetAnInputOrAnUnknownLine) {
   ASSERT_NO_FATAL_FAILURE(start_on_bus());
   try {

@@ -3,8 +3,8 @@
 #include <gtest/gtest.h>
 
 #include "daemon_fixture.h"
-#include "util/json.h"
 #include "home_assistant.h"
+#include "util/json.h"
 
 namespace gpio2mqtt::testing {
 namespace {
@@ -78,6 +78,24 @@ TEST_F(ADaemonWithDiscovery, AppearsAsOneDeviceWithTheRelayAsASwitchAndTheButton
   // The will makes every entity unavailable.
   daemon_->process().signal(SIGKILL);
   EXPECT_TRUE(eventually([&] { return ha_->available(relay) == false && ha_->available(button) == false; }, 10s));
+}
+
+TEST_F(ADaemonWithDiscovery, ShowsAMomentaryOutputAsAButtonWhosePressIsOnePulse) {
+  std::string config = demo_config(broker_->url());
+  config.replace(config.find("on_disconnect: off}"), 19, "on_disconnect: off, momentary: 300ms}");
+  start(with_discovery(config));
+  ASSERT_TRUE(knows_exactly(*ha_, {"button", "relay"}));
+  auto relay = *ha_->find("relay");
+  auto button = *ha_->find("button");
+  EXPECT_EQ(relay.platform, "button");
+  EXPECT_EQ(relay.state_topic, "");
+  ASSERT_TRUE(eventually([&] { return ha_->state(button) == "off"; }, 10s));
+  // The input wired to the relay sees the pulse: on, then off again by itself.
+  std::size_t from = observer_->size();
+  ha_->press(relay);
+  auto on = observer_->wait_for("raspberry/button/state", "ON", from);
+  ASSERT_TRUE(on);
+  EXPECT_TRUE(observer_->wait_for("raspberry/button/state", "OFF", *on));
 }
 
 TEST_F(ADaemonWithDiscovery, FollowsAPlainStatusPayloadToo) {

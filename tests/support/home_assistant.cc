@@ -33,7 +33,7 @@ const std::map<std::string, std::string> kDeviceAbbreviations{
     {"ids", "identifiers"}, {"mf", "manufacturer"},  {"mdl", "model"},           {"sw", "sw_version"},
     {"hw", "hw_version"},   {"sn", "serial_number"}, {"cu", "configuration_url"}};
 const std::map<std::string, std::string> kOriginAbbreviations{{"sw", "sw_version"}, {"url", "support_url"}};
-const std::set<std::string> kPlatforms{"binary_sensor", "switch", "event"};
+const std::set<std::string> kPlatforms{"binary_sensor", "switch", "button", "event"};
 // The options Home Assistant documents at each level (after expansion); it ignores any other key
 // silently, so a misspelt or wrongly abbreviated one would be lost without a word.
 const std::set<std::string> kRootKeys{"device", "origin",      "components",    "availability", "availability_mode",
@@ -45,6 +45,7 @@ const std::set<std::string> kComponentKeys{"platform",
                                            "command_topic",
                                            "payload_on",
                                            "payload_off",
+                                           "payload_press",
                                            "state_on",
                                            "state_off",
                                            "retain",
@@ -171,13 +172,16 @@ void FakeHomeAssistant::read_device(const std::string& device, const std::string
     entity.icon = c["icon"].string;
     if (c.has("payload_on")) entity.payload_on = c["payload_on"].string;
     if (c.has("payload_off")) entity.payload_off = c["payload_off"].string;
+    if (c.has("payload_press")) entity.payload_press = c["payload_press"].string;
     entity.value_template = c["value_template"].string;
     for (const Json& type : c["event_types"].array) entity.event_types.push_back(type.string);
     if (platform == "event" && entity.event_types.empty()) error(id + " is an event without event_types");
     if (platform != "event" && c.has("event_types")) error(id + ": event_types is for events");
     if (entity.unique_id.empty()) error(id + " has no unique_id");
-    if (entity.state_topic.empty()) error(id + " has no state_topic");
-    if (platform == "switch" && entity.command_topic.empty()) error(id + " is a switch without command_topic");
+    // A button has no state: it only sends payload_press to its command_topic.
+    if (entity.state_topic.empty() && platform != "button") error(id + " has no state_topic");
+    if ((platform == "switch" || platform == "button") && entity.command_topic.empty())
+      error(id + " is a " + platform + " without command_topic");
     if (c["retain"].boolean || root["retain"].boolean) error(id + " would retain its commands");
     auto taken = std::find_if(entities_.begin(), entities_.end(),
                               [&](const auto& e) { return e.first == entity.unique_id && !same(e); });
@@ -243,6 +247,10 @@ std::optional<std::string> FakeHomeAssistant::state(const Entity& entity) {
   if (*payload == entity.payload_on) return "on";
   if (*payload == entity.payload_off) return "off";
   return std::nullopt;
+}
+
+void FakeHomeAssistant::press(const Entity& entity) {
+  client_.publish(entity.command_topic, entity.payload_press, /*retain=*/false);
 }
 
 std::vector<std::string> FakeHomeAssistant::events(const Entity& entity) {

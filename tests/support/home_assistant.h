@@ -21,6 +21,7 @@ struct Entity {
   std::string id;      // the component id
   std::string platform, name, unique_id, state_topic, command_topic, device_class, icon;
   std::string payload_on = "ON", payload_off = "OFF";
+  std::string payload_press = "PRESS";  // a button's
   std::string value_template;
   std::vector<std::string> event_types;  // an event entity's
   struct Availability {
@@ -47,6 +48,7 @@ class FakeHomeAssistant {
   // "on", "off" or nothing yet.
   std::optional<std::string> state(const Entity& entity);
   void turn(const Entity& entity, bool on);
+  void press(const Entity& entity);  // a button
   // The event types an event entity fired, in order: each payload on its state topic rendered
   // through its value_template (`{{ value }}` and `{{ value_json.KEY }}` are understood) must be
   // JSON with an `event_type` among its event_types, as Home Assistant requires; others are errors.

@@ -15,6 +15,7 @@
 #include "gpio2mqtt/bridge/command.h"
 #include "gpio2mqtt/bridge/counter.h"
 #include "gpio2mqtt/bridge/debounce.h"
+#include "gpio2mqtt/bridge/interlock.h"
 #include "gpio2mqtt/bridge/outbox.h"
 #include "gpio2mqtt/bridge/rate_limit.h"
 #include "gpio2mqtt/config/config.h"
@@ -78,8 +79,10 @@ class Bridge {
   Bridge(const config::Config& config, Publisher& publisher, LinePort& lines, OutboxStore* store = nullptr,
          CounterStore* counter_store = nullptr);
 
-  // Reads every line once the lines are requested; publishes nothing until connected.
-  void start();
+  // Reads every line once the lines are requested; publishes nothing until connected. Interlocked
+  // outputs were requested off (what the previous run left on is unknown): one with initial: on
+  // is switched on once its group's dead time from `now` has passed.
+  void start(MonoTime now);
   // An edge the chip reported; its time is the kernel's timestamp in `event`, not when it was read.
   void on_edge(std::size_t line, const gpio::EdgeEvent& event);
   void on_message(std::string_view topic, std::string_view payload, bool retained, MonoTime now);
@@ -88,8 +91,10 @@ class Bridge {
   // Queues from now on; outputs go to their on_disconnect level. `unacknowledged` are the events
   // the broker never confirmed: they go back in front of the queue (QoS 1 allows duplicates,
   // not losses); states are not, every state is published again on connect anyway.
-  void on_disconnected(std::vector<Message> unacknowledged = {});
-  // A clean stop: outputs go to their on_disconnect level and their states are published;
+  // Interlocked outputs switch over as for a command (an ON may wait for the dead time).
+  void on_disconnected(MonoTime now, std::vector<Message> unacknowledged = {});
+  // A clean stop: outputs go to their on_disconnect level and their states are published (an
+  // interlocked ON that would have to wait out a dead time is not made);
   // counters publish their last readings and are stored.
   void on_stop(MonoTime now);
   // After the last goodbye: the events the broker never acknowledged are queued again, so with
@@ -105,7 +110,12 @@ class Bridge {
   // Moves to a reloaded config whose lines are already in `lines` (same order as next.lines).
   // A line with the same name and settings keeps its state, sequence numbers and running pulse;
   // new lines are read and published. The caller (un)subscribes the difference in subscriptions().
+  // Switch-ons waiting for an interlock's dead time are dropped.
   void reconfigure(const config::Config& next);
+  // Before the lines of `next` are requested: interlock groups of `next` must not get two lines
+  // on. Lines kept on that a new group joins are switched off; a new line that would start on
+  // (`initial`) while another of its group is on or in its dead time starts off instead.
+  void prepare_reload(config::Config& next, MonoTime now);
   // Reads every input again and publishes those that changed (after the lines were reopened).
   void resync_inputs();
   // The connection is being replaced (a reload changed the mqtt section): queue from now on,
@@ -122,7 +132,8 @@ class Bridge {
   std::size_t queued() const { return outbox_.size(); }
   // The logical level last published for an input or driven on an output.
   bool level(std::size_t line) const { return lines_.at(line).level; }
-  // Drives an output as an MQTT command would; returns an error text, empty on success.
+  // Drives an output as an MQTT command would (through its interlock, as a momentary output);
+  // returns an error text, empty on success.
   std::string apply(std::size_t line, const Command& command, MonoTime now);
   // A counter's reading (nullopt for a line in another mode).
   std::optional<CounterReading> counter_reading(std::size_t line) const;
@@ -144,6 +155,8 @@ class Bridge {
     std::uint64_t kernel_global_seqno = 0;
     std::optional<MonoTime> pulse_end{};
     bool pulse_revert = false;
+    std::optional<Nanos> pulse_length{};  // of a pulse that starts when the line reaches its level
+    std::optional<MonoTime> went_off{};   // an output's last switch-off, for interlock dead times
     RateLimit sets{kCommandRate, kCommandBurst};
     RateLimit gets{kCommandRate, kCommandBurst};
     RateLimit warnings{kCommandRate, kCommandBurst};  // about refused commands
@@ -153,6 +166,9 @@ class Bridge {
     std::optional<Button> button{};    // mode: button, likewise
   };
   enum class TopicKind { kSet, kGet };
+  // Each topic is spoken about once: a retained get or a command for an input comes back at every
+  // reconnect, and a stranger's topics are not worth more than one line each.
+  static constexpr std::size_t kMaxNoted = 256;
 
   void publish_state(const Line& line);
   // Every line's state, a counter's reading: after a connect, after Home Assistant's birth.
@@ -172,9 +188,13 @@ class Bridge {
   void announce();
   void publish_event(Line& line, const Debouncer::Report& report);
   bool send(Message message, bool queue_if_down);
-  // Returns an error text, empty on success; the state is published either way.
-  std::string drive(std::size_t index, bool active);
-  void apply_disconnect_levels();
+  // Returns an error text, empty on success; the state is published either way. Refuses to switch
+  // on an interlocked output while its interlock is not clear.
+  std::string drive(std::size_t index, bool active, MonoTime now);
+  // Drives the output through its interlock; a pulse waiting in pulse_length starts once it is there.
+  std::string switch_to(std::size_t index, bool active, MonoTime now);
+  void start_pulse(std::size_t index, MonoTime now);
+  void apply_disconnect_levels(MonoTime now);
   void requeue(std::vector<Message> unacknowledged);
   void reject(Line& line, std::string_view topic, std::string_view payload, const std::string& why, MonoTime now);
   // Not a command of ours, or one never acted on: counted, and said once per topic (at info).
@@ -197,6 +217,7 @@ class Bridge {
   Publisher& publisher_;
   LinePort& port_;
   std::vector<Line> lines_;
+  Interlock interlock_;
   std::unordered_map<std::string, std::pair<std::size_t, TopicKind>> commands_;
   std::unordered_set<std::string> noted_;           // topics note_once() spoke about, at most kMaxNoted
   std::unordered_set<std::string> refused_topics_;  // on_publish_refused() spoke about

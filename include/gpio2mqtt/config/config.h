@@ -138,6 +138,8 @@ struct LineConfig {
   Mode mode = Mode::kLevel;
   CounterConfig counter;    // for mode kCounter
   ButtonConfig button;      // for mode kButton
+  // An output's `momentary:` length: every ON becomes a pulse this long (door openers). Empty: none.
+  std::optional<std::chrono::nanoseconds> momentary;
   LineEntityConfig entity;  // Home Assistant only: a change keeps the line's request
   Location where;           // the line's own key
   Location line_where;      // its `line:` value
@@ -147,6 +149,15 @@ struct LineConfig {
   // Everything but where it was written and how Home Assistant shows it: a reload keeps a line
   // whose settings are the same.
   bool same_settings(const LineConfig& other) const;
+};
+
+// An `interlocks:` group: outputs of which at most one is on at any instant (shutter up/down),
+// with `dead_time` between one going off and another coming on (see bridge/interlock.h).
+struct InterlockConfig {
+  std::vector<std::string> lines;  // output names, in the order written
+  std::chrono::nanoseconds dead_time{0};
+  Location where;  // the group's entry in the list
+  bool operator==(const InterlockConfig&) const = default;
 };
 
 enum class Bus { kSystem, kSession, kOff };
@@ -171,6 +182,7 @@ struct Config {
   Bus dbus = Bus::kSystem;
   std::vector<ChipConfig> chips;
   std::vector<LineConfig> lines;
+  std::vector<InterlockConfig> interlocks;
   HomeAssistantConfig homeassistant;
   // Where counters keep their totals: the `state_directory` key, else $STATE_DIRECTORY (systemd's
   // StateDirectory=); empty when neither is set (then no counter may be configured).
@@ -179,6 +191,8 @@ struct Config {
   // Things worth a warning at start-up that are not errors (e.g. a password others can read).
   std::vector<std::string> warnings;
   const ChipConfig* find_chip(const std::string& name) const;
+  // Whether the line named `line` is in an interlock group.
+  bool interlocked(const std::string& line) const;
   bool has_counters() const;
 };
 

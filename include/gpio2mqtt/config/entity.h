@@ -11,7 +11,8 @@
 
 namespace gpio2mqtt::config {
 
-// "binary_sensor" for inputs, "switch" for outputs, "sensor" for counters.
+// "binary_sensor" for inputs, "switch" for outputs, "button" for momentary outputs (stateless: a
+// press is one pulse), "sensor" for counters.
 std::string_view entity_platform(const LineConfig& line);
 // The device classes Home Assistant documents for `platform`; empty for an unknown platform.
 const std::vector<std::string_view>& device_classes(std::string_view platform);
