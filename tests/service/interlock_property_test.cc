@@ -118,7 +118,8 @@ class AnInterlockedService : public ::testing::Test {
   }
 
   // Checks the inputs' edges: never both on, a switch-over at least `dead` apart. Returns how
-  // many switch-overs came within 20 ms of the dead time (those the dead time held back).
+  // many switch-overs came within 200 ms of the other line going off (a later one cannot break
+  // the dead time, so counting it would not show that the check ran).
   std::size_t check_edges(Nanos dead) const {
     std::map<std::size_t, bool> on;
     std::map<std::size_t, Nanos> went_off;
@@ -127,7 +128,7 @@ class AnInterlockedService : public ::testing::Test {
       if (e.on) {
         std::size_t other = 1 - e.output;
         EXPECT_FALSE(on[other]) << kOutputs[e.output] << " went on while " << kOutputs[other] << " was on";
-        if (went_off.count(other) && e.at - went_off[other] < dead + 20ms) {
+        if (went_off.count(other) && e.at - went_off[other] < dead + 200ms) {
           ++switch_overs;
           EXPECT_GE(e.at - went_off[other], dead - kProcessing)
               << kOutputs[e.output] << " on too soon after " << kOutputs[other];
@@ -150,7 +151,8 @@ class AnInterlockedService : public ::testing::Test {
 };
 
 TEST_F(AnInterlockedService, NeverHasTwoOfAGroupOnThroughEveryPathReloadsAndBrokerLoss) {
-  unsigned seed = std::random_device{}();
+  // A fixed sequence by default, so that a run can be repeated; another seed explores others.
+  unsigned seed = 20261201;
   if (const char* given = std::getenv("GPIO2MQTT_TEST_SEED")) seed = static_cast<unsigned>(std::stoul(given));
   SCOPED_TRACE("seed " + std::to_string(seed) + " (rerun with GPIO2MQTT_TEST_SEED)");
   std::mt19937 random(seed);
@@ -195,7 +197,11 @@ TEST_F(AnInterlockedService, NeverHasTwoOfAGroupOnThroughEveryPathReloadsAndBrok
     run_for(Nanos(pick(40) * 1'000'000));
   }
   if (!connected) client_->complete_connect();  // what was queued meanwhile comes out
-  run_for(200ms);
+  // At least one switch-over the dead time holds back, whatever the random steps did.
+  client_->deliver("pi/" + std::string(kOutputs[0]) + "/set", "ON");
+  run_for(150ms);
+  client_->deliver("pi/" + std::string(kOutputs[1]) + "/set", "ON");
+  run_for(300ms);
 
   ASSERT_GT(edges().size(), 40u);
   EXPECT_GT(check_edges(std::chrono::milliseconds(dead_ms[0])), 0u);  // the dead time was tested, not only levels
