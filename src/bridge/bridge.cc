@@ -259,7 +259,7 @@ void Bridge::apply_disconnect_levels(MonoTime now) {
   }
 }
 
-void Bridge::reconfigure(const config::Config& next) {
+void Bridge::reconfigure(const config::Config& next, MonoTime now) {
   if (interlock_.deadline()) spdlog::info("reload: switch-ons waiting for an interlock's dead time are dropped");
   std::vector<Line> old = std::move(lines_);
   // A counter keeps its count by its name even when its settings changed; one that is gone is stored.
@@ -270,6 +270,7 @@ void Bridge::reconfigure(const config::Config& next) {
     if (auto count = line.counter->take_unpersisted()) store_count(line, *count);
   }
   build(next);
+  std::vector<bool> requested_anew(lines_.size(), false);
   for (std::size_t i = 0; i < lines_.size(); ++i) {
     Line& line = lines_[i];
     auto same =
@@ -285,6 +286,9 @@ void Bridge::reconfigure(const config::Config& next) {
       continue;
     }
     adopt_level(i);
+    requested_anew[i] = true;
+    // It may have been on until now: a switch-over waits the dead time from now.
+    if (line.config->direction == Direction::kOutput && !line.level) line.went_off = now;
     if (!line.counter) {
       publish_state(line);
       continue;
@@ -295,11 +299,15 @@ void Bridge::reconfigure(const config::Config& next) {
     }  // its reading goes out at the next on_time(): a new counter has published nothing yet
   }
   for (std::size_t i = 0; i < lines_.size(); ++i) interlock_.adopt(i, lines_[i].level, lines_[i].went_off);
+  // Interlocked lines are requested off; those new or changed that start on go on through the
+  // interlock, as at start (prepare_reload() left initial off where that could not be at once).
+  for (std::size_t i = 0; i < lines_.size(); ++i)
+    if (requested_anew[i] && interlock_.interlocked(i) && lines_[i].config->initial && !lines_[i].level)
+      switch_to(i, true, now);
   announce();  // components of removed, renamed or hidden lines go; new ones come
 }
 
 void Bridge::prepare_reload(config::Config& next, MonoTime now) {
-  interlock_.cancel_held();
   auto kept = [&](const config::LineConfig& line) -> Line* {
     auto it = std::find_if(lines_.begin(), lines_.end(), [&](const Line& o) { return o.config->same_settings(line); });
     return it == lines_.end() ? nullptr : &*it;

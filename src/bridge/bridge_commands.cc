@@ -2,6 +2,7 @@
 // what a command does to an output.
 #include <spdlog/spdlog.h>
 
+#include <tuple>
 #include <utility>
 
 #include "gpio2mqtt/bridge/bridge.h"
@@ -72,10 +73,17 @@ std::string Bridge::apply(std::size_t index, const Command& command, MonoTime no
     revert_to = false;
     if (target && !pulse) pulse = *line.config->momentary;
   }
+  auto running = std::make_pair(line.pulse_end, line.pulse_revert);
   line.pulse_end.reset();
   line.pulse_length = pulse;
   line.pulse_revert = revert_to;
   std::string error = switch_to(index, target, now);
+  if (!error.empty() && running.first && line.level) {
+    // Refused (a write failed, an interlock): the pulse under way must still end, or a door opener
+    // would stay on.
+    std::tie(line.pulse_end, line.pulse_revert) = running;
+    line.pulse_length.reset();
+  }
   ++counters_.commands_applied;
   return error;
 }

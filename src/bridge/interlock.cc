@@ -82,9 +82,13 @@ void Interlock::adopt(std::size_t line, bool active, std::optional<MonoTime> wen
 bool Interlock::clear_to_switch_on(std::size_t line, MonoTime now) const {
   const State* group = group_of(line);
   if (!group) return true;
-  for (const Member& m : group->members)
+  bool already_on = false;
+  for (const Member& m : group->members) {
     if (m.line != line && m.on) return false;
-  return earliest_on(*group, line, now) <= now;
+    if (m.line == line) already_on = m.on;
+  }
+  // One that is on may stay on (a pulse started again): the dead time is for a switch-over.
+  return already_on || earliest_on(*group, line, now) <= now;
 }
 
 std::vector<Interlock::Switch> Interlock::on_time(MonoTime now) {

@@ -30,14 +30,15 @@ struct LineSet::Request {
 
 namespace {
 
-gpio::LineSettings settings_for(const config::LineConfig& line, unsigned offset, const gpio::Chip& chip) {
+gpio::LineSettings settings_for(const config::LineConfig& line, unsigned offset, const gpio::Chip& chip,
+                                bool initial = false) {
   gpio::LineSettings s;
   s.offset = offset;
   s.direction = line.direction;
   s.bias = line.bias;
   s.drive = line.drive;
   s.active_low = line.active_low;
-  s.initial_active = line.initial;
+  s.initial_active = initial;
   if (chip.kernel_debounce()) s.debounce = line.debounce;  // else the bridge debounces
   return s;
 }
@@ -90,10 +91,9 @@ std::vector<LineSet::Bound> LineSet::bind_all(const config::Config& config, Chip
       if (other.chip == open && other.offset == *offset)
         throw ConfigError(line.line_where, "line '" + line.name + "': " + line.line_spec() +
                                                " is already used by line '" + other.config.name + "'");
-    bound.push_back({line, open, *offset, nullptr});
-    // Requested off: the bridge switches it on through its interlock, after the dead time (what a
-    // previous run left on is unknown).
-    if (config.interlocked(line.name)) bound.back().config.initial = false;
+    // Interlocked: requested off; the bridge switches it on through its interlock, after the dead
+    // time (what a previous run left on is unknown).
+    bound.push_back({line, open, *offset, nullptr, line.initial && !config.interlocked(line.name)});
   }
   return bound;
 }
@@ -108,8 +108,9 @@ void LineSet::request_missing(std::vector<Bound>& lines) {
     for (auto& line : lines) {
       if (line.request || line.chip != chip) continue;
       if (line.config.direction == Direction::kOutput) {
-        line.request = std::make_shared<Request>(
-            Request{chip, chip->chip->request(consumer_, {settings_for(line.config, line.offset, *chip->chip)})});
+        line.request = std::make_shared<Request>(Request{
+            chip,
+            chip->chip->request(consumer_, {settings_for(line.config, line.offset, *chip->chip, line.request_level)})});
       } else {
         inputs.push_back(settings_for(line.config, line.offset, *chip->chip));
         input_lines.push_back(&line);
@@ -203,7 +204,7 @@ void LineSet::reopen(const config::Config& config, const std::function<bool(std:
   Chips chips;
   std::vector<Bound> lines = bind_all(config, chips);
   for (std::size_t i = 0; i < lines.size(); ++i)
-    if (lines[i].config.direction == Direction::kOutput) lines[i].config.initial = output_level(i);
+    if (lines[i].config.direction == Direction::kOutput) lines[i].request_level = output_level(i);
   request_missing(lines);
   lines_ = std::move(lines);
   chips_ = std::move(chips);

@@ -59,6 +59,11 @@ class LineSet : public bridge::LinePort {
     OpenChip* chip = nullptr;
     unsigned offset = 0;
     std::shared_ptr<Request> request;
+    // The level an output is requested at: its initial level, off when it is interlocked (the
+    // bridge switches it on through the interlock), its last level when its chip came back.
+    // Apart from `config`, which is compared as written with the bridge's, to agree on what a
+    // reload keeps.
+    bool request_level = false;
   };
   using Chips = std::vector<std::shared_ptr<OpenChip>>;
 

@@ -142,7 +142,7 @@ std::optional<dbus::CallError> Service::reload() {
   bool same_connection = !mqtt_changed && bridge_.connected();
   if (auto added = minus(new_topics, old_topics); same_connection && !added.empty())
     client_->subscribe(added, config_->mqtt.qos);
-  bridge_.reconfigure(*next);
+  bridge_.reconfigure(*next, loop_.now());
   std::swap(config_, next);  // the old config lives until here: the bridge pointed into it
   next.reset();
   gpio_.watch(*config_);

@@ -83,7 +83,7 @@ class AnInterlockedBridge : public ::testing::Test {
   void reload(const std::string& yaml) {
     config::Config& next = configs_.emplace_back(config::parse_config(yaml, "t.yaml", "h"));
     bridge_->prepare_reload(next, now_);
-    bridge_->reconfigure(next);
+    bridge_->reconfigure(next, now_);
   }
 
   std::deque<config::Config> configs_;
@@ -199,7 +199,42 @@ TEST_F(AnInterlockedBridge, SwitchesOffLinesAReloadPutsInOneGroupWhileBothAreOn)
   EXPECT_FALSE(level(kLeft));
 }
 
+TEST_F(AnInterlockedBridge, CountsALineAReloadRequestsAnewAsJustSwitchedOff) {
+  advance(1s);
+  set(kUp, "ON");
+  advance(1s);
+  lines_.levels[kUp] = false;  // up's settings change: the service's LineSet requests it anew, off
+  reload(
+      shutter_config("interlocks: [{lines: [up, down], dead_time: 500ms}]\n", ", on_disconnect: off, bias: pull-down"));
+  set(kDown, "ON");
+  EXPECT_FALSE(level(kDown));
+  advance(499ms);
+  EXPECT_FALSE(level(kDown));
+  advance(1ms);
+  EXPECT_TRUE(level(kDown));
+}
+
+TEST_F(AnInterlockedBridge, SwitchesOnALineAReloadMakesStartOnWhenItsGroupIsIdle) {
+  advance(1s);
+  // up is requested anew, off (interlocked lines always are); with down long off it goes on at once.
+  reload(shutter_config("interlocks: [{lines: [up, down], dead_time: 500ms}]\n", ", initial: on"));
+  EXPECT_TRUE(level(kUp));
+  set(kDown, "ON");  // and the group's rules hold for it
+  EXPECT_FALSE(level(kUp));
+  EXPECT_FALSE(level(kDown));
+}
+
 using AMomentaryOutput = AnInterlockedBridge;
+
+TEST_F(AMomentaryOutput, StillEndsItsPulseWhenAPressDuringItIsRefused) {
+  set(kOpener, "ON");
+  advance(100ms);
+  lines_.fail = true;  // the second press cannot be written
+  set(kOpener, "ON");
+  lines_.fail = false;
+  advance(400ms);
+  EXPECT_FALSE(level(kOpener));
+}
 
 TEST_F(AMomentaryOutput, PulsesForItsLengthOnEveryOn) {
   for (const char* on : {"ON", "1", "true", "TOGGLE", R"({"state":"ON"})"}) {

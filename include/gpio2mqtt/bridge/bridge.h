@@ -110,8 +110,9 @@ class Bridge {
   // Moves to a reloaded config whose lines are already in `lines` (same order as next.lines).
   // A line with the same name and settings keeps its state, sequence numbers and running pulse;
   // new lines are read and published. The caller (un)subscribes the difference in subscriptions().
-  // Switch-ons waiting for an interlock's dead time are dropped.
-  void reconfigure(const config::Config& next);
+  // Switch-ons waiting for an interlock's dead time are dropped; lines requested anew count as
+  // switched off `now`, and interlocked ones that start on go on through the interlock.
+  void reconfigure(const config::Config& next, MonoTime now);
   // Before the lines of `next` are requested: interlock groups of `next` must not get two lines
   // on. Lines kept on that a new group joins are switched off; a new line that would start on
   // (`initial`) while another of its group is on or in its dead time starts off instead.
