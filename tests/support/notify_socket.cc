@@ -18,7 +18,26 @@ NotifySocket::NotifySocket(const std::string& path) : path_(path), fd_(socket(AF
   unlink(path.c_str());
   if (bind(fd_.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0)
     throw std::runtime_error("cannot bind " + path);
+  int on = 1;
+  if (setsockopt(fd_.get(), SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on) != 0)
+    throw std::runtime_error("cannot ask for timestamps on " + path);
 }
+
+namespace {
+
+std::chrono::system_clock::time_point sent_at(msghdr& message) {
+  for (cmsghdr* c = CMSG_FIRSTHDR(&message); c != nullptr; c = CMSG_NXTHDR(&message, c)) {
+    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SO_TIMESTAMPNS) continue;
+    timespec stamp{};
+    std::memcpy(&stamp, CMSG_DATA(c), sizeof stamp);
+    auto since_epoch = std::chrono::seconds(stamp.tv_sec) + std::chrono::nanoseconds(stamp.tv_nsec);
+    return std::chrono::system_clock::time_point(
+        std::chrono::duration_cast<std::chrono::system_clock::duration>(since_epoch));
+  }
+  throw std::runtime_error("a notification came without its timestamp");
+}
+
+}  // namespace
 
 NotifySocket::~NotifySocket() { unlink(path_.c_str()); }
 
@@ -26,9 +45,16 @@ void NotifySocket::drain(int timeout_ms) {
   pollfd p{fd_.get(), POLLIN, 0};
   while (poll(&p, 1, timeout_ms) == 1) {
     char buffer[4096];
-    ssize_t n = recv(fd_.get(), buffer, sizeof buffer, MSG_DONTWAIT);
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(timespec))];
+    iovec data{buffer, sizeof buffer};
+    msghdr message{};
+    message.msg_iov = &data;
+    message.msg_iovlen = 1;
+    message.msg_control = control;
+    message.msg_controllen = sizeof control;
+    ssize_t n = recvmsg(fd_.get(), &message, MSG_DONTWAIT);
     if (n <= 0) break;
-    received_.push_back({std::string(buffer, static_cast<std::size_t>(n)), monotonic_now()});
+    received_.push_back({std::string(buffer, static_cast<std::size_t>(n)), monotonic_now(), sent_at(message)});
     timeout_ms = 0;
   }
 }

@@ -13,7 +13,10 @@ namespace gpio2mqtt::testing {
 
 struct Notification {
   std::string text;  // e.g. "READY=1" or "STATUS=connected to ..."
-  MonoTime at;
+  MonoTime at;       // when it was read
+  // When the sender queued it (the kernel's SO_TIMESTAMPNS, a wall clock): unlike `at`, this stays
+  // true when the reader is late and reads a batch at once.
+  std::chrono::system_clock::time_point sent;
 };
 
 class NotifySocket {
