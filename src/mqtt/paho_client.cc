@@ -8,12 +8,11 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
-#include <deque>
 #include <mutex>
 #include <optional>
 
 #include "mqtt/connect_failure.h"
-#include "mqtt/held_queue.h"
+#include "mqtt/send_window.h"
 #include "util/tcp.h"
 #include "util/unique_fd.h"
 
@@ -45,7 +44,7 @@ class EventQueue {
     }
     wake();
   }
-  // Makes the loop call take_events() without an event (see PahoClient::publish()).
+  // Makes the loop call take_events() without an event (see SendWindow::publish()).
   void wake() noexcept {
     std::uint64_t one = 1;
     [[maybe_unused]] auto written = write(fd_.get(), &one, sizeof one);
@@ -110,22 +109,6 @@ class ConnectListener : public ::mqtt::iaction_listener {
   std::atomic<bool>& fall_back_;
 };
 
-// Wakes the loop when a publish completes while messages are held back (PahoClient::publish()).
-class DeliveryListener : public ::mqtt::iaction_listener {
- public:
-  DeliveryListener(EventQueue& queue, const std::atomic<bool>& holding) : queue_(queue), holding_(holding) {}
-  void on_success(const ::mqtt::token&) override {
-    if (holding_) queue_.wake();
-  }
-  void on_failure(const ::mqtt::token&) override {
-    queue_.wake();  // maybe the broker refused it: PahoClient::forget_acknowledged() says so
-  }
-
- private:
-  EventQueue& queue_;
-  const std::atomic<bool>& holding_;
-};
-
 class PahoClient : public Client {
  public:
   PahoClient(const config::MqttConfig& config, std::size_t payload_cap)
@@ -149,8 +132,7 @@ class PahoClient : public Client {
     // again. Pumping first lost the wake of completions landing between the two, and when those
     // were the window's last, held messages waited for the next edge (seen at QoS 0 under load).
     auto events = queue_.take();
-    if (!held_.empty()) pump();
-    else forget_done();
+    window_.catch_up();
     return events;
   }
 
@@ -167,43 +149,9 @@ class PahoClient : public Client {
     }
   }
 
-  // Flow control (found by bench/): paho.mqtt.c 1.3.12 scans its whole command queue
-  // for every message id it assigns, and with MQTT 5 its send thread sleeps up to 1 s once the
-  // broker's receive maximum (mosquitto: 20) is in flight, as acknowledgements do not wake it
-  // (fixed upstream in 1.4, paho.mqtt.c PR #1457); past 100 queued (our create_options: mqtt.buffer)
-  // it refuses publishes. A burst of edges then slowed every publish, which let more back up:
-  // edges arrived seconds late. So at most kWindow messages go to paho not yet done (QoS 0:
-  // written, QoS >= 1: acknowledged); the rest wait here in order, at most mqtt.buffer of them
-  // (then the oldest go), and each completion wakes the loop to hand over more, which also wakes
-  // paho's send thread.
-  static constexpr std::size_t kWindow = 32;
+  bool publish(const Message& message) override { return window_.publish(message); }
 
-  bool publish(const Message& message) override {
-    forget_done();
-    if (held_.empty() && handed_over() < kWindow) return hand_over(message);
-    if (!client_->is_connected()) return false;
-    holding_ = true;            // before pump(): an acknowledgement from now on wakes the loop
-    if (held_.push(message)) {  // more edges than the broker takes, for long: bounded
-      ++held_dropped_;
-      if ((held_dropped_ & (held_dropped_ - 1)) == 0)  // logged at powers of two
-        spdlog::warn("the broker acknowledges slower than edges come: {} messages dropped so far (mqtt.buffer {})",
-                     held_dropped_, config_.buffer);
-    }
-    pump();
-    return true;
-  }
-
-  std::vector<Message> take_unacknowledged() override {
-    forget_acknowledged();
-    std::vector<Message> out;
-    for (auto& [token, message] : in_flight_)
-      if (!token->is_complete() || token->get_return_code() != 0) out.push_back(std::move(message));
-    in_flight_.clear();
-    unwritten_.clear();                                                        // QoS 0: not sent again
-    for (auto& message : held_.take_all()) out.push_back(std::move(message));  // never handed over
-    holding_ = false;
-    return out;
-  }
+  std::vector<Message> take_unacknowledged() override { return window_.take_unacknowledged(); }
 
   void subscribe(const std::vector<std::string>& topics, int qos) override {
     // v5: retain handling 2 keeps the broker from replaying retained commands at all, and
@@ -260,8 +208,7 @@ class PahoClient : public Client {
       return std::max(std::chrono::milliseconds(0), std::chrono::duration_cast<std::chrono::milliseconds>(
                                                         deadline - std::chrono::steady_clock::now()));
     };
-    if (client_->is_connected())  // what flow control held back goes before the Off
-      for (const auto& message : held_.take_all()) hand_over(message);
+    if (client_->is_connected()) window_.hand_over_held();  // what flow control held back goes before the Off
     try {
       // A clean DISCONNECT discards the will (and paho 1.2 cannot ask for it), so say Off ourselves.
       if (last && client_->is_connected())
@@ -349,61 +296,12 @@ class PahoClient : public Client {
     options_ = builder.finalize();
   }
 
-  bool hand_over(const Message& message) {
-    try {
-      auto token = client_->publish(message.topic, message.payload.data(), message.payload.size(), message.qos,
-                                    message.retain, nullptr, delivered_);
-      if (message.qos > 0) in_flight_.emplace_back(std::move(token), message);
-      else unwritten_.push_back(std::move(token));
-      return true;
-    } catch (const ::mqtt::exception& e) {
-      spdlog::debug("publish to {} not handed over: {}", message.topic, e.what());
-      return false;
-    }
-  }
-
-  std::size_t handed_over() const { return in_flight_.size() + unwritten_.size(); }
-
-  // Paho writes in the order it was handed messages, so a QoS 0 message written means every one
-  // before it was written too. That matters: paho 1.3 can lose the completion of a QoS 0 publish
-  // whose write was split (paho.mqtt.c #1667), and waiting for it would stall the window for good.
-  void forget_done() {
-    forget_acknowledged();
-    auto last_written =
-        std::find_if(unwritten_.rbegin(), unwritten_.rend(), [](const auto& token) { return token->is_complete(); });
-    unwritten_.erase(unwritten_.begin(), last_written.base());
-  }
-
-  void pump() {
-    forget_done();
-    while (!held_.empty() && handed_over() < kWindow && hand_over(held_.front())) held_.pop();
-    holding_ = !held_.empty();
-  }
-
-  // Acknowledgements arrive roughly in order: dropping the finished ones at the front keeps
-  // the list as short as what is really in flight.
-  // A publish the broker refused (an MQTT 5 PUBACK reason code >= 128) is done too: sending it
-  // again would be refused again. It is reported instead, and not counted as published.
-  void forget_acknowledged() {
-    while (!in_flight_.empty() && in_flight_.front().first->is_complete()) {
-      const auto& [token, message] = in_flight_.front();
-      // Paho 1.3 completes such a publish as a success that carries the reason code.
-      int reason = version_ == 5 ? std::max(static_cast<int>(token->get_reason_code()), token->get_return_code()) : 0;
-      if (token->get_return_code() != 0 && reason < 128) break;  // lost with the connection: sent again
-      if (reason >= 128)
-        queue_.push({Event::Kind::kPublishRefused, describe_publish_refusal(config_, reason), message.topic});
-      in_flight_.pop_front();
-    }
-  }
-
   config::MqttConfig config_;
   std::size_t payload_cap_;
   EventQueue queue_;
-  std::atomic<bool> holding_{false};
-  HeldQueue held_{config_.buffer};                // beyond kWindow, not handed to paho yet; superseded states skipped
-  std::uint64_t held_dropped_ = 0;                // the oldest held, dropped beyond mqtt.buffer
-  DeliveryListener delivered_{queue_, holding_};  // outlives client_, which calls it
-  std::mutex read_back_mutex_;                    // before client_, whose thread reads what it guards
+  SendWindow window_{config_, client_, version_, [this] { queue_.wake(); },
+                     [this](Event event) { queue_.push(std::move(event)); }};  // outlives client_, which calls it
+  std::mutex read_back_mutex_;  // before client_, whose thread reads what it guards
   std::vector<std::string> read_back_topics_;
   std::size_t read_back_cap_ = 0;
   std::atomic<int> version_;                // 5 or 4 (3.1.1): what client_ speaks
@@ -412,8 +310,6 @@ class PahoClient : public Client {
   ConnectListener listener_;
   std::unique_ptr<::mqtt::async_client> client_;
   ::mqtt::connect_options options_;
-  std::deque<std::pair<::mqtt::delivery_token_ptr, Message>> in_flight_;
-  std::deque<::mqtt::delivery_token_ptr> unwritten_;  // QoS 0 handed over, not written yet
 };
 
 }  // namespace
