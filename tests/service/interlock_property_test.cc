@@ -4,26 +4,19 @@
 // timestamps (the chip's, taken when the output was written), no two outputs of the group are
 // ever on at once and every switch-over leaves the dead time.
 #include <gtest/gtest.h>
-#include <signal.h>
 
 #include <algorithm>
 #include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <map>
 #include <random>
 #include <regex>
 
-#include "fake_mqtt_client.h"
-#include "gpio2mqtt/config/loader.h"
-#include "gpio2mqtt/service/service.h"
-#include "pluggable_chips.h"
+#include "service_fixture.h"
 
 namespace gpio2mqtt::service {
 namespace {
 
 using namespace std::chrono_literals;
-using testing::FakeMqttClient;
 
 const char* const kOutputs[] = {"up", "down"};
 constexpr unsigned kUp = 0, kDown = 1;  // offsets on the chip
@@ -57,36 +50,13 @@ struct Edge {
   Nanos at;
 };
 
-class AnInterlockedService : public ::testing::Test {
+class AnInterlockedService : public InProcessService {
  protected:
   AnInterlockedService()
-      : chip_(chips_.add("gpiochip-prop", {"UP", "DOWN", "UP_IN", "DOWN_IN"}, {{"UP", "UP_IN"}, {"DOWN", "DOWN_IN"}})) {
-  }
-  void SetUp() override {
-    char dir[] = "/tmp/gpio2mqtt-interlock-test.XXXXXX";
-    ASSERT_NE(mkdtemp(dir), nullptr);
-    dev_dir_ = dir;
-    std::ofstream(dev_dir_ + "/gpiochip-prop").put('\n');
-    pthread_sigmask(SIG_SETMASK, nullptr, &old_mask_);
-    block_service_signals();
-  }
-  void TearDown() override {
-    service_.reset();
-    lines_.reset();
-    std::filesystem::remove_all(dev_dir_);
-    pthread_sigmask(SIG_SETMASK, &old_mask_, nullptr);
-  }
+      : InProcessService("gpiochip-prop", {"UP", "DOWN", "UP_IN", "DOWN_IN"}, {{"UP", "UP_IN"}, {"DOWN", "DOWN_IN"}},
+                         Time::kReal) {}
   void start(const std::string& yaml) {
-    auto config = config::parse_config(yaml, "test.yaml", "host");
-    lines_ = std::make_unique<LineSet>(config, &chips_, "gpio2mqtt-test");
-    ServiceParts parts{[this](const config::MqttConfig&) {
-                         auto client = std::make_unique<FakeMqttClient>();
-                         client_ = client.get();
-                         return client;
-                       },
-                       [this] { return config::parse_config(next_config_, "test.yaml", "host"); }, &monotonic_clock(),
-                       dev_dir_};
-    service_ = std::make_unique<Service>(std::move(config), *lines_, std::move(parts));
+    make(yaml);
     service_->start();
     client_->complete_connect();
     run_for(0ms);
@@ -139,15 +109,6 @@ class AnInterlockedService : public ::testing::Test {
     }
     return switch_overs;
   }
-
-  testing::PluggableChips chips_;
-  gpio::SimulatedChip& chip_;
-  std::unique_ptr<LineSet> lines_;
-  std::unique_ptr<Service> service_;
-  FakeMqttClient* client_ = nullptr;
-  std::string next_config_;
-  std::string dev_dir_;
-  sigset_t old_mask_{};
 };
 
 TEST_F(AnInterlockedService, NeverHasTwoOfAGroupOnThroughEveryPathReloadsAndBrokerLoss) {

@@ -1,31 +1,24 @@
 // The service in-process: its loop stepped by the test, a recording MQTT client, a clock that
 // moves when told, and simulated chips behind the kernel-chip seam. Reconnects, backoff,
 // requeueing, resubscription, reloads and failing chips, without a broker or a timing margin.
-#include "gpio2mqtt/service/service.h"
-
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/stat.h>
 
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <regex>
 
-#include "fake_mqtt_client.h"
-#include "gpio2mqtt/config/loader.h"
 #include "gpio2mqtt/exit_codes.h"
-#include "manual_clock.h"
 #include "notify_socket.h"
 #include "payloads.h"
-#include "pluggable_chips.h"
 #include "process.h"
+#include "service_fixture.h"
 
 namespace gpio2mqtt::service {
 namespace {
 
 using namespace std::chrono_literals;
-using testing::FakeMqttClient;
 using testing::kOff;
 using testing::kOn;
 
@@ -53,49 +46,13 @@ std::string state_and_seq(const std::string& payload) {
   return match[1].str() + " " + match[2].str();
 }
 
-class AService : public ::testing::Test {
+class AService : public InProcessService {
  protected:
-  AService() : chip_(chips_.add("gpiochip-inproc", {"GPIO17", "GPIO22", "GPIO27", "GPIO5"}, {{"GPIO27", "GPIO22"}})) {}
+  AService()
+      : InProcessService("gpiochip-inproc", {"GPIO17", "GPIO22", "GPIO27", "GPIO5"}, {{"GPIO27", "GPIO22"}},
+                         Time::kManual) {}
 
-  void SetUp() override {
-    char dir[] = "/tmp/gpio2mqtt-service-test.XXXXXX";
-    ASSERT_NE(mkdtemp(dir), nullptr);
-    dev_dir_ = dir;
-    std::ofstream(dev_dir_ + "/gpiochip-inproc").put('\n');  // the chip's node, for the /dev watch
-    pthread_sigmask(SIG_SETMASK, nullptr, &old_mask_);
-    block_service_signals();  // as main does: raise() then reaches the service's signalfd
-  }
-  void TearDown() override {
-    service_.reset();
-    lines_.reset();
-    if (!dev_dir_.empty()) std::filesystem::remove_all(dev_dir_);
-    sigset_t set;
-    sigemptyset(&set);
-    for (int signo : {SIGTERM, SIGINT, SIGHUP}) sigaddset(&set, signo);
-    timespec now{};
-    while (sigtimedwait(&set, nullptr, &now) > 0) {  // whatever a failed test left pending
-    }
-    pthread_sigmask(SIG_SETMASK, &old_mask_, nullptr);
-  }
-
-  config::Config parse(const std::string& yaml) { return config::parse_config(yaml, "test.yaml", "host"); }
-
-  void make(const std::string& yaml = kMqtt + kLines) {
-    auto config = parse(yaml);
-    lines_ = std::make_unique<LineSet>(config, &chips_, "gpio2mqtt-test");
-    ServiceParts parts{[this](const config::MqttConfig& mqtt) {
-                         client_configs_.push_back(mqtt);
-                         auto client = std::make_unique<FakeMqttClient>();
-                         client_ = client.get();
-                         return client;
-                       },
-                       [this] {
-                         ++reloads_;
-                         return parse(next_config_);
-                       },
-                       &clock_, dev_dir_};
-    service_ = std::make_unique<Service>(std::move(config), *lines_, std::move(parts));
-  }
+  void make(const std::string& yaml = kMqtt + kLines) { InProcessService::make(yaml); }
   void start(const std::string& yaml = kMqtt + kLines) {
     make(yaml);
     service_->start();
@@ -124,20 +81,7 @@ class AService : public ::testing::Test {
     }
     return Nanos::max();
   }
-  FakeMqttClient& client() { return *client_; }  // the service's current one
   std::size_t sent() { return client().published.size(); }
-
-  testing::PluggableChips chips_;
-  gpio::SimulatedChip& chip_;
-  testing::ManualClock clock_;
-  std::unique_ptr<LineSet> lines_;
-  std::unique_ptr<Service> service_;
-  FakeMqttClient* client_ = nullptr;
-  std::vector<config::MqttConfig> client_configs_;
-  std::string next_config_;
-  int reloads_ = 0;
-  std::string dev_dir_;  // where the chip node is, for the /dev watch
-  sigset_t old_mask_{};
 };
 
 TEST_F(AService, PublishesItsStatusAndEveryStateOnceConnected) {
