@@ -26,16 +26,9 @@ lines:
                               "test.yaml", "host");
 }
 
-class ABridgeWithAButton : public ::testing::Test {
+class ABridgeWithAButton : public BridgeTest {
  protected:
   void SetUp() override { make(button_config()); }
-  void make(config::Config config) {
-    config_ = std::move(config);
-    bridge_.emplace(config_, publisher_, lines_);
-    bridge_->start(MonoTime(0s));
-    bridge_->on_connected(MonoTime(0ms));
-    publisher_.take();
-  }
   // The service's part: on_time() at each deadline the bridge names, up to `t`.
   void run_to(MonoTime t) {
     while (auto d = bridge_->next_deadline()) {
@@ -52,12 +45,6 @@ class ABridgeWithAButton : public ::testing::Test {
     change(false, t + held);
   }
   std::vector<std::string> actions() const { return publisher_.payloads_on("pi/hall/action"); }
-
-  config::Config config_;
-  config::Config next_;  // what a reload moves the bridge to
-  RecordingPublisher publisher_;
-  FakeLines lines_;
-  std::optional<Bridge> bridge_;
 };
 
 TEST_F(ABridgeWithAButton, PublishesADoubleOnceTheWindowPassedNotRetained) {

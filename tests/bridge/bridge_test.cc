@@ -36,24 +36,12 @@ lines:
 
 gpio::EdgeEvent edge(bool rising, Nanos at) { return {0, rising, static_cast<std::uint64_t>(at.count()), 0}; }
 
-class ABridge : public ::testing::Test {
+class ABridge : public BridgeTest {
  protected:
   void SetUp() override { make(demo_config()); }
-  void make(config::Config config) {
-    config_ = std::move(config);
-    bridge_.emplace(config_, publisher_, lines_);
-    bridge_->start(MonoTime(0s));
-    bridge_->on_connected(MonoTime(0ms));
-    publisher_.take();
-  }
   void command(std::string_view payload, MonoTime now = MonoTime(1s), bool retained = false) {
     bridge_->on_message("pi/relay/set", payload, retained, now);
   }
-
-  config::Config config_;
-  RecordingPublisher publisher_;
-  FakeLines lines_;
-  std::optional<Bridge> bridge_;
 };
 
 TEST_F(ABridge, PublishesStatusQueuedEventsAndEveryStateOnConnect) {

@@ -1,8 +1,11 @@
-// Recording fakes for the bridge's ports.
+// Recording fakes for the bridge's ports, and the fixture of a bridge built on them.
 #pragma once
+
+#include <gtest/gtest.h>
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <vector>
 
@@ -62,6 +65,25 @@ class RecordingCounterStore : public CounterStore {
     saves.emplace_back(name, count);
     counts[name] = count;
   }
+};
+
+// A bridge on the fakes, made by make(): started and connected at 0 s, with what that published
+// taken, so that a test sees only what follows.
+class BridgeTest : public ::testing::Test {
+ protected:
+  void make(config::Config config) {
+    config_ = std::move(config);
+    bridge_.emplace(config_, publisher_, lines_);
+    bridge_->start(MonoTime(std::chrono::seconds(0)));
+    bridge_->on_connected(MonoTime(std::chrono::seconds(0)));
+    publisher_.take();
+  }
+
+  config::Config config_;
+  config::Config next_;  // what a reload moves the bridge to (it keeps a pointer: outlives bridge_)
+  RecordingPublisher publisher_;
+  FakeLines lines_;
+  std::optional<Bridge> bridge_;
 };
 
 }  // namespace gpio2mqtt::bridge
