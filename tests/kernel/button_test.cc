@@ -2,14 +2,10 @@
 // (active_low), with a bounce on each edge shorter than the debounce. A double press and a long
 // press come out as `double`, then `long` while still held and `long_release`, timed by the
 // kernel's event timestamps (libgpiod 1.x: debounced by the bridge; 2.x: by the kernel).
-#include <iostream>
 #include <memory>
 #include <thread>
 
-#include "daemon.h"
-#include "kernel_test.h"
-#include "mosquitto.h"
-#include "mqtt_client.h"
+#include "kernel_daemon_test.h"
 
 namespace gpio2mqtt::kernel_test {
 namespace {
@@ -19,20 +15,11 @@ using Clock = std::chrono::steady_clock;
 
 constexpr unsigned kButton = 0;
 
-class AButtonOnAKernelChip : public KernelTest {
+class AButtonOnAKernelChip : public KernelDaemonTest {
  protected:
-  void SetUp() override {
-    KernelTest::SetUp();
-    if (IsSkipped()) return;
-    if (!testing::Mosquitto::available()) GTEST_SKIP() << "mosquitto is not installed";
-    sim_ = make_sim().label(unique_label("button")).lines(2).name(kButton, "HALL").build();
-    dir_ = testing::make_temp_dir("g2m-button");
-    broker_ = std::make_unique<testing::Mosquitto>(dir_);
-    observer_ = std::make_unique<testing::MqttTestClient>(broker_->url(), "observer");
-    observer_->subscribe("kernel/#");
-  }
-  void TearDown() override {
-    if (HasFailure() && daemon_) std::cerr << "--- gpio2mqtt log ---\n" << daemon_->log() << "---\n";
+  AButtonOnAKernelChip() : KernelDaemonTest("g2m-button") {}
+  std::unique_ptr<SimChip> build_sim() const override {
+    return make_sim().label(unique_label("button")).lines(2).name(kButton, "HALL").build();
   }
   // A wide window and long press: under qemu a sysfs write can take milliseconds.
   std::string config() const {
@@ -59,17 +46,11 @@ class AButtonOnAKernelChip : public KernelTest {
     return observer_->wait_for("kernel/hall/action", payload, from, 20s);
   }
   std::vector<std::string> actions() const { return observer_->payloads_on("kernel/hall/action"); }
-
-  std::unique_ptr<SimChip> sim_;
-  std::string dir_;
-  std::unique_ptr<testing::Mosquitto> broker_;
-  std::unique_ptr<testing::MqttTestClient> observer_;
-  std::unique_ptr<testing::Daemon> daemon_;
 };
 
 TEST_F(AButtonOnAKernelChip, SendsADoublePressAndALongPressWhileHeld) {
   sim_->set_pull(kButton, true);  // released: the pull-up holds the line high
-  daemon_ = std::make_unique<testing::Daemon>(dir_, config());
+  start_daemon(config());
   ASSERT_TRUE(observer_->wait_for("kernel/hall/state", "OFF", 0, 20s)) << "not online";
   press();
   press();

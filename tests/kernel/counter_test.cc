@@ -1,14 +1,10 @@
 // A counter on a real kernel chip (gpio-sim) inside the VM: an S0-like input pulled low for 30 ms
 // at (about) 10 Hz, with bounces on both edges shorter than the debounce, counts each pulse once, from
 // the kernel's timestamps (libgpiod 1.x: debounced by the bridge; 2.x: by the kernel).
-#include <iostream>
 #include <memory>
 #include <thread>
 
-#include "daemon.h"
-#include "kernel_test.h"
-#include "mosquitto.h"
-#include "mqtt_client.h"
+#include "kernel_daemon_test.h"
 
 namespace gpio2mqtt::kernel_test {
 namespace {
@@ -19,20 +15,11 @@ using Clock = std::chrono::steady_clock;
 constexpr unsigned kMeter = 0;
 constexpr int kPulses = 20;
 
-class ACounterOnAKernelChip : public KernelTest {
+class ACounterOnAKernelChip : public KernelDaemonTest {
  protected:
-  void SetUp() override {
-    KernelTest::SetUp();
-    if (IsSkipped()) return;
-    if (!testing::Mosquitto::available()) GTEST_SKIP() << "mosquitto is not installed";
-    sim_ = make_sim().label(unique_label("counter")).lines(2).name(kMeter, "METER").build();
-    dir_ = testing::make_temp_dir("g2m-counter");
-    broker_ = std::make_unique<testing::Mosquitto>(dir_);
-    observer_ = std::make_unique<testing::MqttTestClient>(broker_->url(), "observer");
-    observer_->subscribe("kernel/#");
-  }
-  void TearDown() override {
-    if (HasFailure() && daemon_) std::cerr << "--- gpio2mqtt log ---\n" << daemon_->log() << "---\n";
+  ACounterOnAKernelChip() : KernelDaemonTest("g2m-counter") {}
+  std::unique_ptr<SimChip> build_sim() const override {
+    return make_sim().label(unique_label("counter")).lines(2).name(kMeter, "METER").build();
   }
   std::string config() const {
     return "mqtt:\n  server: " + broker_->url() + "\n  client_id: g2m-counter-test\n  base_topic: kernel\n" +
@@ -45,17 +32,11 @@ class ACounterOnAKernelChip : public KernelTest {
     sim_->set_pull(kMeter, settled);
     sim_->set_pull(kMeter, !settled);
   }
-
-  std::unique_ptr<SimChip> sim_;
-  std::string dir_;
-  std::unique_ptr<testing::Mosquitto> broker_;
-  std::unique_ptr<testing::MqttTestClient> observer_;
-  std::unique_ptr<testing::Daemon> daemon_;
 };
 
 TEST_F(ACounterOnAKernelChip, CountsBouncingThirtyMillisecondPulsesAtTenHertzOnce) {
   sim_->set_pull(kMeter, true);  // an S0 output idles high
-  daemon_ = std::make_unique<testing::Daemon>(dir_, config());
+  start_daemon(config());
   ASSERT_TRUE(observer_->wait_for("kernel/meter/count", "0", 0, 20s)) << "not online";
   for (int i = 0; i < kPulses; ++i) {
     bounce(false);

@@ -7,9 +7,8 @@
 #include <memory>
 #include <thread>
 
-#include "broker_and_daemon.h"
 #include "gpio/hardware.h"
-#include "kernel_test.h"
+#include "kernel_daemon_test.h"
 
 namespace gpio2mqtt::kernel_test {
 namespace {
@@ -29,22 +28,12 @@ const char* kLines = R"(lines:
   lamp: {line: LAMP, direction: output, initial: off, on_disconnect: on}
 )";
 
-class ADaemonOnAKernelChip : public testing::BrokerAndDaemon {
+class ADaemonOnAKernelChip : public KernelDaemonTest {
  protected:
-  ADaemonOnAKernelChip() : BrokerAndDaemon("g2m-kernel", "kernel") {}
-  // The daemon lets go of the chip's lines before the chip goes.
-  ~ADaemonOnAKernelChip() override { daemon_.reset(); }
+  ADaemonOnAKernelChip() : KernelDaemonTest("g2m-kernel") {}
+  std::unique_ptr<SimChip> build_sim() const override { return sim_labelled(unique_label("e2e")); }
 
-  void SetUp() override {
-    if (auto why = why_no_gpiosim(); !why.empty()) GTEST_SKIP() << why;
-    BrokerAndDaemon::SetUp();
-    if (IsSkipped()) return;
-    sim_ = build_sim(unique_label("e2e"));
-    start_broker();
-    observe("kernel/#");
-  }
-
-  static std::unique_ptr<SimChip> build_sim(const std::string& label) {
+  static std::unique_ptr<SimChip> sim_labelled(const std::string& label) {
     return make_sim()
         .label(label)
         .lines(8)
@@ -106,8 +95,6 @@ class ADaemonOnAKernelChip : public testing::BrokerAndDaemon {
     return std::count_if(messages.begin() + static_cast<std::ptrdiff_t>(from), messages.end(),
                          [&](const Received& r) { return r.topic == "kernel/" + line + "/event"; });
   }
-
-  std::unique_ptr<SimChip> sim_;
 };
 
 TEST_F(ADaemonOnAKernelChip, DrivesInitialLevelsAndPublishesTheRealStatesAtStart) {
@@ -223,7 +210,7 @@ TEST_F(ADaemonOnAKernelChip, OpensItsLinesAgainWhenTheChipComesBack) {
   ASSERT_NO_FATAL_FAILURE(start(config()));
   sim_->go_offline();  // unplugged: the request fds wake up with errors
   ASSERT_TRUE(eventually([&] { return daemon_->log().find("opening the lines again in") != std::string::npos; }, 20s));
-  auto back = build_sim(sim_->label());
+  auto back = sim_labelled(sim_->label());
   ASSERT_TRUE(eventually([&] { return daemon_->log().find("the lines are back") != std::string::npos; }, 30s));
   EXPECT_TRUE(back->value(kRelay));  // driven again at the level it had: initial on
   std::size_t from = observer_->size();
