@@ -63,9 +63,14 @@ std::vector<Received> read_record(const std::string& path) {
   return out;
 }
 
-// One floor process on its own gpio-sim chip, toggled at every rate. `bridge`: with MQTT.
-std::vector<PeerRate> run_floor(Scenario& scenario, const Options& options, int index, bool bridge) {
-  std::string name = std::string(bridge ? "c-bridge" : "kernel-reader") + "-run" + std::to_string(index);
+enum class Peer { kReader, kCBridge, kLean };
+
+// One peer process on its own gpio-sim chip, toggled at every rate.
+std::vector<PeerRate> run_floor(Scenario& scenario, const Options& options, int index, Peer peer) {
+  std::string name = std::string(peer == Peer::kReader    ? "kernel-reader"
+                                 : peer == Peer::kCBridge ? "c-bridge"
+                                                          : "gpio2mqtt-lean") +
+                     "-run" + std::to_string(index);
   auto chip = kernel_test::make_sim()
                   .label("g2m-floor-" + std::to_string(::getpid()) + "-" + name)
                   .lines(8)
@@ -75,10 +80,18 @@ std::vector<PeerRate> run_floor(Scenario& scenario, const Options& options, int 
   std::string record = options.dir + "/" + name + ".record";
   std::vector<std::string> argv{GPIO2MQTT_C_BRIDGE, chip->dev_path(), "0", record};
   std::string url = scenario.broker_url();
-  if (bridge) {
+  if (peer == Peer::kCBridge) {
     std::string host_port = url.substr(url.find("//") + 2);
     argv.insert(argv.end(),
                 {host_port.substr(0, host_port.rfind(':')), host_port.substr(host_port.rfind(':') + 1), kFloorEvents});
+  } else if (peer == Peer::kLean) {
+    std::string config = options.dir + "/" + name + ".yaml";
+    testing::write_file(config, config_head(options, url, 0) + "chips:\n  sim:\n    label: " + chip->label() +
+                                    "\nlines:\n  lean: {line: IN, edge: none}\n");
+    argv = {options.daemon, "--config", config};
+  }
+  bool bridge = peer != Peer::kReader;
+  if (bridge) {
     scenario.probe().subscribe(0);
     scenario.probe().set_offline();
   }
@@ -142,8 +155,9 @@ namespace gpio2mqtt::bench {
 
 FloorRun run_floors(Scenario& scenario, const Options& options, int index) {
   FloorRun run;
-  run.reader = run_floor(scenario, options, index, false);
-  run.bridge = run_floor(scenario, options, index, true);
+  run.reader = run_floor(scenario, options, index, Peer::kReader);
+  run.bridge = run_floor(scenario, options, index, Peer::kCBridge);
+  run.lean = run_floor(scenario, options, index, Peer::kLean);
   return run;
 }
 
@@ -169,7 +183,9 @@ void print_floors(const Options& options, const std::vector<FloorRun>& floors,
       "Each peer on a gpio-sim line of its own, toggled {:g} s per rate by the same paced sysfs writes. Latency: "
       "from just before the n-th write to the n-th event read (kernel reader: libgpiod 1.x, no MQTT) or message "
       "received (C bridge: libgpiod 1.x + libmosquitto, one thread, one poll loop, \"ON\"/\"OFF\" at QoS 0; "
-      "gpio2mqtt: its event, the `send →` figure above). CPU: the peer process's user+system time per edge made. "
+      "gpio2mqtt: its event, the `send →` figure above; gpio2mqtt state only: a line with edge: none, which "
+      "publishes only its retained state, one message per edge as the C bridge does, at QoS 0). CPU: the peer "
+      "process's user+system time per edge made. "
       "Without an event: edges made minus events read or received (writes faster than gpio-sim's interrupt "
       "simulation merge into one edge: the kernel reader shows how many). Medians over {} run(s); (×) to the C "
       "bridge of the same rate.\n\n"
@@ -191,10 +207,13 @@ void print_floors(const Options& options, const std::vector<FloorRun>& floors,
       row.sent = median(sent), row.lost = median(lost);
       return row;
     };
-    std::vector<Row> rows{floor_row(
-                              "kernel reader", [](const FloorRun& r) -> const auto& { return r.reader; }),
-                          floor_row(
-                              "C bridge", [](const FloorRun& r) -> const auto& { return r.bridge; })};
+    std::vector<Row> rows{
+        floor_row(
+            "kernel reader", [](const FloorRun& r) -> const auto& { return r.reader; }),
+        floor_row(
+            "C bridge", [](const FloorRun& r) -> const auto& { return r.bridge; }),
+        floor_row(
+            "gpio2mqtt QoS 0, state only (edge: none)", [](const FloorRun& r) -> const auto& { return r.lean; })};
     for (int qos : {0, 1}) {
       Row row{qos == 0 ? "gpio2mqtt QoS 0" : "gpio2mqtt QoS 1"};
       std::vector<double> p50, p99, cpu, sent, lost;

@@ -1,7 +1,9 @@
 // The floors of scripts/bench --vm, in the same VM boot as gpio2mqtt: a kernel reader alone
 // (libgpiod, no MQTT) and a minimal single-threaded C bridge (libgpiod 1.x + libmosquitto, one
 // poll loop, "ON"/"OFF" at QoS 0), both bench/floor/c_bridge.c, on a fresh gpio-sim line toggled
-// as gpio2mqtt's is. Every figure of gpio2mqtt is then shown as a ratio to the C bridge's.
+// as gpio2mqtt's is. Every figure of gpio2mqtt is then shown as a ratio to the C bridge's. Beside
+// them, gpio2mqtt itself with a line that publishes only its state (edge: none) at QoS 0: one
+// message per edge, as the C bridge sends, where a default line sends two (state and event).
 #pragma once
 
 #include <array>
@@ -23,7 +25,7 @@ struct PeerRate {
 };
 
 struct FloorRun {
-  std::vector<PeerRate> reader, bridge;  // by options.rates
+  std::vector<PeerRate> reader, bridge, lean;  // by options.rates; lean: gpio2mqtt, edge: none
 };
 
 // Empty when the floors cannot run in this build (libgpiod 2.x: the C bridge is written for 1.x).

@@ -31,6 +31,8 @@ inline constexpr const char* kLinePrefix = "bench/l";  // bench/lN/event: line N
 // A counter's readings: bench/meter/count, .../total, .../rate.
 inline constexpr const char* kMeterTopics[] = {"bench/meter/count", "bench/meter/total", "bench/meter/rate"};
 inline constexpr const char* kFloorEvents = "bench/floor/event";  // the C bridge's "ON"/"OFF" (floors.h)
+// gpio2mqtt's line `lean` (edge: none): its retained "ON"/"OFF", beside the C bridge's (floors.h).
+inline constexpr const char* kLeanStates = "bench/lean/state";
 inline std::string relay_set_topic(int relay) { return "bench/relay" + std::to_string(relay) + "/set"; }
 
 struct Sample {

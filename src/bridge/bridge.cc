@@ -120,6 +120,10 @@ void Bridge::publish_event(Line& line, const Debouncer::Report& report) {
   publish_state(line);
   if (line.button) button_change(line, report);
   Edge edge = line.config->edge;
+  if (edge == Edge::kNone) {  // its state is all it publishes
+    ++counters_.edges_published;
+    return;
+  }
   if (edge == Edge::kRising && !report.active) return;
   if (edge == Edge::kFalling && report.active) return;
   // The kernel's numbers are those of the last edge seen: the one that made the reported level.

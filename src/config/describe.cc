@@ -35,7 +35,17 @@ const char* drive_name(gpio::Drive drive) {
 }
 
 const char* edge_name(Edge edge) {
-  return edge == Edge::kRising ? "rising" : edge == Edge::kFalling ? "falling" : "both";
+  switch (edge) {
+    case Edge::kRising:
+      return "rising";
+    case Edge::kFalling:
+      return "falling";
+    case Edge::kBoth:
+      return "both";
+    case Edge::kNone:
+      return "none";
+  }
+  return "?";
 }
 
 std::string gesture_list(const ButtonConfig& button) {

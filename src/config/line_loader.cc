@@ -190,8 +190,11 @@ LineConfig load_line(const YamlReader& r, const YAML::Node& key, const YAML::Nod
     reject(r, node, "drive", what + ": drive is for outputs");
     reject(r, node, "momentary", what + ": momentary is for outputs");
     if (node["edge"])
-      line.edge = r.choice<Edge>(node["edge"], what + ".edge",
-                                 {{"rising", Edge::kRising}, {"falling", Edge::kFalling}, {"both", Edge::kBoth}});
+      line.edge = r.choice<Edge>(
+          node["edge"], what + ".edge",
+          {{"rising", Edge::kRising}, {"falling", Edge::kFalling}, {"both", Edge::kBoth}, {"none", Edge::kNone}});
+    if (line.edge == Edge::kNone && line.mode == Mode::kCounter)
+      r.fail(node["edge"], what + ".edge: a counter counts rising, falling or both edges (none counts nothing)");
     if (node["debounce"]) {
       line.debounce = r.duration(node["debounce"], what + ".debounce");
       if (line.debounce > std::chrono::seconds(10)) r.fail(node["debounce"], what + ".debounce: at most 10s");

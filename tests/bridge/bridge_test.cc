@@ -97,6 +97,15 @@ TEST_F(ABridge, ReportsOnlyTheConfiguredEdgeButKeepsTheStateRight) {
   EXPECT_NE(publisher_.payloads_on("pi/button/event")[0].find("rising"), std::string::npos);
 }
 
+TEST_F(ABridge, PublishesOnlyTheStateOfALineWithoutEdgeEvents) {
+  make(demo_config("    edge: none\n"));
+  bridge_->on_edge(kButton, edge(true, 1s));
+  bridge_->on_edge(kButton, edge(false, 2s));
+  EXPECT_EQ(publisher_.take(),
+            (std::vector<Message>{{"pi/button/state", "ON", 1, true}, {"pi/button/state", "OFF", 1, true}}));
+  EXPECT_EQ(bridge_->counters().edges_published, 2u);
+}
+
 TEST_F(ABridge, DrivesAnOutputAndPublishesItsState) {
   command("ON");
   EXPECT_EQ(lines_.writes, (std::vector<std::pair<std::size_t, bool>>{{kRelay, true}}));

@@ -141,7 +141,9 @@ TEST(TheConfigLoader, NamesTheFileLineAndColumnOfEachMistake) {
   EXPECT_EQ(error_of("mqtt: {keepalive: soon}\n" + kChips + "lines: {}\n"),
             "1:19: mqtt.keepalive: 'soon' is not a duration; expected a number and a unit, e.g. 10ms, 1.5s, 2m");
   EXPECT_EQ(error_of(kChips + "lines:\n  a: {line: A, edge: up}\n"),
-            "4:22: line 'a'.edge: 'up' is not one of rising | falling | both");
+            "4:22: line 'a'.edge: 'up' is not one of rising | falling | both | none");
+  EXPECT_EQ(error_of(kChips + "lines:\n  a: {line: A, mode: counter, edge: none}\n"),
+            "4:37: line 'a'.edge: a counter counts rising, falling or both edges (none counts nothing)");
   EXPECT_EQ(error_of(kChips + "lines:\n  a: {line: A, chip: other}\n"),
             "4:22: line 'a': no chip 'other'; configured chips: main");
   EXPECT_EQ(error_of(kChips + "lines:\n  a: {line: 7}\n"), "4:13: line 'a': chip 'main' has 3 lines (offsets 0..2)");

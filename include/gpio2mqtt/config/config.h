@@ -81,7 +81,8 @@ struct ChipConfig {
   bool same_settings(const ChipConfig& other) const;
 };
 
-enum class Edge { kRising, kFalling, kBoth };
+// kNone: an input that publishes only its retained state, one message per edge.
+enum class Edge { kRising, kFalling, kBoth, kNone };
 
 // A line's entity in Home Assistant (the line's `homeassistant:` key). Empty strings: not given.
 struct LineEntityConfig {
@@ -136,8 +137,8 @@ struct LineConfig {
   bool initial = false;
   OnDisconnect on_disconnect = OnDisconnect::kKeep;
   Mode mode = Mode::kLevel;
-  CounterConfig counter;    // for mode kCounter
-  ButtonConfig button;      // for mode kButton
+  CounterConfig counter;  // for mode kCounter
+  ButtonConfig button;    // for mode kButton
   // An output's `momentary:` length: every ON becomes a pulse this long (door openers). Empty: none.
   std::optional<std::chrono::nanoseconds> momentary;
   LineEntityConfig entity;  // Home Assistant only: a change keeps the line's request
