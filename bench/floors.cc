@@ -69,8 +69,9 @@ enum class Peer { kReader, kCBridge, kLean };
 std::vector<PeerRate> run_floor(Scenario& scenario, const Options& options, int index, Peer peer) {
   std::string name = std::string(peer == Peer::kReader    ? "kernel-reader"
                                  : peer == Peer::kCBridge ? "c-bridge"
-                                                          : "gpio2mqtt-lean") +
-                     "-run" + std::to_string(index);
+                                                          : "lean") +  // a chip label holds 31 characters
+                     "-run" +
+                     std::to_string(index);
   auto chip = kernel_test::make_sim()
                   .label("g2m-floor-" + std::to_string(::getpid()) + "-" + name)
                   .lines(8)
@@ -99,6 +100,9 @@ std::vector<PeerRate> run_floor(Scenario& scenario, const Options& options, int 
   bool ready = bridge ? scenario.probe().wait_online(15s)
                       : testing::eventually([&] { return std::filesystem::exists(record + ".ready"); }, 15s);
   if (!ready) throw std::runtime_error(name + " did not start; its log:\n" + process.log());
+  // gpio2mqtt publishes its state once connected, after its status: that one is no edge's.
+  if (peer == Peer::kLean && !scenario.probe().wait_for(Stream::kFloor, 1, 5s, 5s))
+    throw std::runtime_error(name + " published no state; its log:\n" + process.log());
 
   struct Rate {
     double hz;
