@@ -4,8 +4,11 @@
 #include <cerrno>
 #include <charconv>
 #include <filesystem>
+#include <set>
 #include <string_view>
 #include <utility>
+
+#include "gpio/grouped_request.h"
 
 namespace gpio2mqtt::gpio::kernel {
 
@@ -55,6 +58,16 @@ std::optional<unsigned> NamedChip::find_line(const std::string& name) const {
   auto it = std::find(all.begin(), all.end(), name);
   if (it == all.end()) return std::nullopt;
   return static_cast<unsigned>(it - all.begin());
+}
+
+std::unique_ptr<LineRequest> NamedChip::request(const std::string& consumer, const std::vector<LineSettings>& lines) {
+  std::set<unsigned> offsets;
+  for (const auto& s : lines) {
+    check_offset(s.offset);
+    if (!offsets.insert(s.offset).second) throw GpioError(describe_line(s.offset) + " is listed twice in one request");
+  }
+  return request_in_groups(lines, kMaxLinesPerKernelRequest,
+                           [&](const std::vector<LineSettings>& group) { return request_group(consumer, group); });
 }
 
 const std::vector<std::string>& NamedChip::names() const {

@@ -121,7 +121,6 @@ class V1Request : public LineRequest {
 
   // Requests one line; on failure the lines already held are released by the destructor.
   void add(const gpiod::chip& chip, const std::string& consumer, const LineSettings& s, std::string text) {
-    if (find(s.offset)) throw GpioError(text + " is listed twice in one request");
     gpiod::line line;
     try {
       line = chip.get_line(s.offset);  // fetches the line info: who holds the line right now
@@ -245,16 +244,13 @@ class V1Chip : public kernel::NamedChip {
  public:
   explicit V1Chip(gpiod::chip chip) : NamedChip(chip.name(), chip.label()), chip_(std::move(chip)) {}
 
-  std::unique_ptr<LineRequest> request(const std::string& consumer, const std::vector<LineSettings>& lines) override {
+ protected:
+  std::unique_ptr<LineRequest> request_group(const std::string& consumer,
+                                             const std::vector<LineSettings>& lines) override {
     auto request = std::make_unique<V1Request>(lines.size());
-    for (const auto& s : lines) {
-      check_offset(s.offset);
-      request->add(chip_, consumer, s, describe_line(s.offset));
-    }
+    for (const auto& s : lines) request->add(chip_, consumer, s, describe_line(s.offset));
     return request;
   }
-
- protected:
   unsigned num_lines() const override { return chip_.num_lines(); }
   std::string read_line_name(unsigned offset) const override { return chip_.get_line(offset).name(); }
 

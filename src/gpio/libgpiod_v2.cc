@@ -3,9 +3,9 @@
 // pkg-config finds libgpiodcxx 2.x (Debian 13, Raspberry Pi OS trixie).
 //
 // What uAPI v2 gives over v1, and how it is used here:
-// - One kernel request holds all the lines passed to Chip::request(), each with its own settings,
-//   and has one fd: every input of the request is read through it. It is all or nothing: a busy
-//   line fails the whole request, and nothing stays held.
+// - One kernel request holds up to 64 lines, each with its own settings (NamedChip splits a larger
+//   Chip::request() into such groups), and has one fd: every input of the group is read through
+//   it. It is all or nothing: a busy line fails the whole request, and nothing stays held.
 // - Inputs always ask for both edges (the bridge filters) on CLOCK_MONOTONIC, set explicitly:
 //   the kernel's default is monotonic too, but HTE or realtime would break the bridge's timing.
 // - Debounce is done by the kernel (debounce_period, in microseconds; emulated by gpiolib-cdev when
@@ -175,18 +175,19 @@ class V2Chip : public kernel::NamedChip {
 
   bool kernel_debounce() const override { return true; }
 
-  std::unique_ptr<LineRequest> request(const std::string& consumer, const std::vector<LineSettings>& lines) override {
+ protected:
+  unsigned num_lines() const override { return num_lines_; }
+  std::string read_line_name(unsigned offset) const override { return chip_.get_line_info(offset).name(); }
+
+  std::unique_ptr<LineRequest> request_group(const std::string& consumer,
+                                             const std::vector<LineSettings>& lines) override {
     std::vector<OwnedLine> held;
     held.reserve(lines.size());
     auto builder = chip_.prepare_request();
     builder.set_consumer(consumer).set_event_buffer_size(kKernelQueueSize);
     for (const auto& s : lines) {
-      check_offset(s.offset);
-      std::string text = describe_line(s.offset);
-      if (std::any_of(held.begin(), held.end(), [&](const OwnedLine& h) { return h.settings.offset == s.offset; }))
-        throw GpioError(text + " is listed twice in one request");
       builder.add_line_settings(s.offset, settings_of(s));
-      held.push_back({s, std::move(text)});
+      held.push_back({s, describe_line(s.offset)});
     }
     try {
       return std::make_unique<V2Request>(builder.do_request(), std::move(held));
@@ -197,10 +198,6 @@ class V2Chip : public kernel::NamedChip {
       throw_gpio_error(e, "requesting " + texts);
     }
   }
-
- protected:
-  unsigned num_lines() const override { return num_lines_; }
-  std::string read_line_name(unsigned offset) const override { return chip_.get_line_info(offset).name(); }
 
  private:
   // The kernel does not say which line of a request is busy: the first one in use is named.

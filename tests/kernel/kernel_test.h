@@ -6,10 +6,12 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "assertions.h"
+#include "gpio/hardware.h"
 #include "gpio2mqtt/gpio/gpio.h"
 #include "gpiosim.h"
 
@@ -23,6 +25,22 @@ class KernelTest : public ::testing::Test {
   void SetUp() override {
     if (auto why = why_no_gpiosim(); !why.empty()) GTEST_SKIP() << why;
   }
+};
+
+// A gpio-sim chip and this build's backend opened on it.
+class KernelChipTest : public KernelTest {
+ protected:
+  // Makes the chip `sim` describes and opens it; call from SetUp() once KernelTest::SetUp() did not skip.
+  void open_sim(const SimBuilder& sim) {
+    sim_ = sim.build();
+    provider_ = gpio::make_hardware_provider();
+    ASSERT_TRUE(provider_) << "this build has no GPIO hardware backend";
+    chip_ = provider_->open(sim_->dev_path());
+  }
+
+  std::unique_ptr<SimChip> sim_;
+  std::unique_ptr<gpio::ChipProvider> provider_;
+  std::unique_ptr<gpio::Chip> chip_;
 };
 
 // True when `fd` became readable within `timeout`.

@@ -14,16 +14,15 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-class ABurstOfEdges : public KernelTest {
+class ABurstOfEdges : public KernelChipTest {
  protected:
   static constexpr int kEdges = 1000;
 
   void SetUp() override {
     KernelTest::SetUp();
     if (IsSkipped()) return;
-    sim_ = make_sim().label(unique_label("burst")).lines(2).name(0, "meter").build();
-    provider_ = gpio::make_hardware_provider();
-    chip_ = provider_->open(sim_->dev_path());
+    open_sim(make_sim().label(unique_label("burst")).lines(2).name(0, "meter"));
+    if (HasFatalFailure()) return;
     request_ = chip_->request("g2m-test", {input(0)});
     fd_ = request_->event_fds().at(0);
   }
@@ -35,9 +34,6 @@ class ABurstOfEdges : public KernelTest {
     return events;
   }
 
-  std::unique_ptr<SimChip> sim_;
-  std::unique_ptr<gpio::ChipProvider> provider_;
-  std::unique_ptr<gpio::Chip> chip_;
   std::unique_ptr<gpio::LineRequest> request_;
   int fd_ = -1;
 };

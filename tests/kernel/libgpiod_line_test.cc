@@ -13,20 +13,13 @@ namespace {
 using gpio::Bias;
 using gpio::GpioError;
 
-class ALibgpiodChip : public KernelTest {
+class ALibgpiodChip : public KernelChipTest {
  protected:
   void SetUp() override {
     KernelTest::SetUp();
     if (IsSkipped()) return;
-    sim_ = make_sim().label(unique_label("line")).lines(8).name(0, "button").name(1, "door").name(2, "relay").build();
-    provider_ = gpio::make_hardware_provider();
-    ASSERT_TRUE(provider_);
-    chip_ = provider_->open(sim_->dev_path());
+    open_sim(make_sim().label(unique_label("line")).lines(8).name(0, "button").name(1, "door").name(2, "relay"));
   }
-
-  std::unique_ptr<SimChip> sim_;
-  std::unique_ptr<gpio::ChipProvider> provider_;
-  std::unique_ptr<gpio::Chip> chip_;
 };
 
 TEST_F(ALibgpiodChip, ReportsItsNameLabelAndLineNames) {

@@ -38,7 +38,8 @@ struct EdgeEvent {
   bool rising = false;             // logical: the line became active
   std::uint64_t timestamp_ns = 0;  // CLOCK_MONOTONIC
   std::uint64_t line_seqno = 0;    // the kernel's per-line sequence number, 0 when unknown (uAPI v1)
-  std::uint64_t global_seqno = 0;  // the kernel's sequence number across the request, 0 when unknown
+  // The kernel's sequence number across its request (a group of at most 64 lines), 0 when unknown.
+  std::uint64_t global_seqno = 0;
   // Without sequence numbers (uAPI v1): edges the backend knows the kernel dropped just before this
   // one (two in the same direction in a row). An event the backend made up to give the line's true
   // level after its queue overflowed has 1: the edge to that level was dropped.
@@ -54,8 +55,8 @@ class GpioError : public std::runtime_error {
 class LineRequest {
  public:
   virtual ~LineRequest() = default;
-  // The descriptors that become readable when events are pending (one per request in uAPI v2,
-  // one per input line in v1).
+  // The descriptors that become readable when events are pending (in uAPI v2 one per kernel
+  // request, which holds at most 64 lines; one per input line in v1).
   virtual std::vector<int> event_fds() const = 0;
   // Reads the pending events of `fd` without blocking and appends them to `out`.
   virtual void read_events(int fd, std::vector<EdgeEvent>& out) = 0;
