@@ -15,7 +15,8 @@ struct Notification {
   std::string text;  // e.g. "READY=1" or "STATUS=connected to ..."
   MonoTime at;       // when it was read
   // When the sender queued it (the kernel's SO_TIMESTAMPNS, a wall clock): unlike `at`, this stays
-  // true when the reader is late and reads a batch at once.
+  // true when the reader is late and reads a batch at once. Where the kernel gives no timestamps
+  // (qemu-user), when it was read.
   std::chrono::system_clock::time_point sent;
 };
 
