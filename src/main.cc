@@ -10,7 +10,7 @@
 #include "gpio2mqtt/bridge/command.h"
 #include "gpio2mqtt/config/loader.h"
 #include "gpio2mqtt/exit_codes.h"
-#include "gpio2mqtt/service/service.h"
+#include "service/service.h"
 #include "gpio2mqtt/version.h"
 #include "mqtt/paho_client.h"
 #include "util/logging.h"

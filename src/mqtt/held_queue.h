@@ -7,7 +7,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "gpio2mqtt/bridge/outbox.h"
+#include "gpio2mqtt/message.h"
 
 namespace gpio2mqtt::mqtt {
 

@@ -1,4 +1,4 @@
-#include "gpio2mqtt/service/service.h"
+#include "service/service.h"
 
 #include <signal.h>
 #include <spdlog/spdlog.h>

@@ -4,7 +4,7 @@
 #include <algorithm>
 
 #include "gpio2mqtt/config/loader.h"
-#include "gpio2mqtt/service/service.h"
+#include "service/service.h"
 
 namespace gpio2mqtt::service {
 namespace {
@@ -20,8 +20,8 @@ std::string plural(std::size_t n, const char* word) { return std::to_string(n) +
 
 }  // namespace
 
-bridge::Counters Service::counters() const {
-  bridge::Counters out = bridge_.counters();
+Counters Service::counters() const {
+  Counters out = bridge_.counters();
   out.kernel_events_dropped = lines_.kernel_dropped();
   return out;
 }

@@ -15,7 +15,7 @@
 
 #include "fake_mqtt_client.h"
 #include "gpio2mqtt/config/loader.h"
-#include "gpio2mqtt/service/service.h"
+#include "service/service.h"
 #include "manual_clock.h"
 #include "pluggable_chips.h"
 

@@ -19,6 +19,7 @@
 #include "gpio2mqtt/bridge/outbox.h"
 #include "gpio2mqtt/bridge/rate_limit.h"
 #include "gpio2mqtt/config/config.h"
+#include "gpio2mqtt/counters.h"
 #include "gpio2mqtt/gpio/gpio.h"
 
 namespace gpio2mqtt::bridge {
@@ -39,18 +40,6 @@ class LinePort {
   virtual void write(std::size_t line, bool active) = 0;
   // True when the kernel already debounces this input (libgpiod 2.x): the bridge then does not.
   virtual bool kernel_debounced(std::size_t /*line*/) const { return false; }
-};
-
-struct Counters {
-  std::uint64_t edges_published = 0;
-  std::uint64_t commands_applied = 0;
-  std::uint64_t commands_rejected = 0;
-  std::uint64_t events_dropped = 0;  // the outbox overflowed while disconnected
-  std::uint64_t line_errors = 0;
-  std::uint64_t commands_rate_limited = 0;  // also counted in commands_rejected
-  std::uint64_t publishes_refused = 0;      // by the broker (MQTT 5 PUBACK error, e.g. its ACL)
-  // Edge events the kernel dropped, its queue full: not the bridge's, the service adds them.
-  std::uint64_t kernel_events_dropped = 0;
 };
 
 // Commands each line takes, sets and gets apart: 10 a second on average, bursts of 20. A flood

@@ -10,7 +10,7 @@
 #include <variant>
 #include <vector>
 
-#include "gpio2mqtt/bridge/bridge.h"
+#include "gpio2mqtt/counters.h"
 #include "gpio2mqtt/config/config.h"
 
 namespace gpio2mqtt::dbus {
@@ -38,7 +38,7 @@ class DaemonControl {
   virtual bool connected() const = 0;
   virtual std::string broker() const = 0;
   virtual std::uint64_t started_at_us() const = 0;
-  virtual bridge::Counters counters() const = 0;
+  virtual Counters counters() const = 0;
   virtual std::string last_error() const = 0;
   virtual std::vector<LineView> lines() const = 0;
   virtual std::optional<bool> get_line(const std::string& name) const = 0;

@@ -69,7 +69,7 @@ class Service : public dbus::DaemonControl {
   std::string broker() const override { return config_->mqtt.server; }
   std::uint64_t started_at_us() const override { return started_at_us_; }
   // The bridge's, and the edge events the kernel dropped (from the lines).
-  bridge::Counters counters() const override;
+  Counters counters() const override;
   // A failed reload, else why the broker connection is down.
   std::string last_error() const override { return last_error_.empty() ? connection_.problem() : last_error_; }
   std::vector<dbus::LineView> lines() const override;
@@ -112,7 +112,7 @@ class Service : public dbus::DaemonControl {
   ConnectionSupervisor connection_;
   GpioSupervisor gpio_;
   std::string last_error_;
-  bridge::Counters reported_{};
+  Counters reported_{};
   bool warned_plain_remote_ = false;
   bool stopping_ = false;
   std::uint64_t started_at_us_ = 0;

@@ -1,0 +1,22 @@
+// What the daemon counts, shown in systemd's STATUS=, on D-Bus and in the stop line. Below the
+// bridge, the MQTT client and the service alike: each adds what it sees.
+#pragma once
+
+#include <cstdint>
+
+namespace gpio2mqtt {
+
+struct Counters {
+  std::uint64_t edges_published = 0;
+  std::uint64_t commands_applied = 0;
+  std::uint64_t commands_rejected = 0;
+  std::uint64_t events_dropped = 0;  // the outbox overflowed while disconnected
+  std::uint64_t line_errors = 0;
+  std::uint64_t commands_rate_limited = 0;  // also counted in commands_rejected
+  std::uint64_t publishes_refused = 0;      // by the broker (MQTT 5 PUBACK error, e.g. its ACL)
+  // Edge events the kernel dropped, its queue full: not the bridge's, the service adds them.
+  std::uint64_t kernel_events_dropped = 0;
+  bool operator==(const Counters&) const = default;
+};
+
+}  // namespace gpio2mqtt
