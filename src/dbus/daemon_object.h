@@ -75,7 +75,7 @@ class DaemonObject final : public Api::Adaptors {
   DaemonControl& control_;
 };
 
-// The endpoint but for its fd and poll_events(), which differ between the versions.
+// The endpoint but for its fd and prepare_wait(), which differ between the versions.
 template <class Api>
 class SdbusEndpointBase : public Endpoint {
  public:

@@ -117,7 +117,7 @@ void Service::start() {
 std::size_t Service::run_once(int timeout_ms) {
   if (dbus_) {
     dbus_->process();  // also sends what handlers queued, before we sleep
-    dbus_watch_.set_events(dbus_->poll_events());
+    dbus_watch_.set_events(dbus_->prepare_wait());
     int dbus_timeout = dbus_->timeout_ms();
     if (timeout_ms < 0 || (dbus_timeout >= 0 && dbus_timeout < timeout_ms)) timeout_ms = dbus_timeout;
   }
