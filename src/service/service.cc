@@ -78,6 +78,10 @@ Service::Service(config::Config config, LineSet& lines, ServiceParts parts)
 Service::~Service() = default;
 
 void Service::use_client(std::unique_ptr<mqtt::Client> client) {
+  if (client_owner_) {  // a reload replaced the connection: what the old client still held is queued again
+    bridge_.on_stopped(client_owner_->take_unacknowledged());
+    dropped_by_replaced_clients_ += client_owner_->messages_dropped();
+  }
   client_owner_ = std::move(client);
   client_ = client_owner_.get();
   client_watch_ = loop_.watch(client_->event_fd(), "mqtt", [this] { on_mqtt_events(); });
@@ -118,7 +122,7 @@ void Service::start() {
 std::size_t Service::run_once(int timeout_ms) {
   if (dbus_) {
     dbus_->process();  // also sends what handlers queued, before we sleep
-    dbus_watch_.set_events(dbus_->poll_events());
+    dbus_watch_.set_events(dbus_->prepare_wait());
     int dbus_timeout = dbus_->timeout_ms();
     if (timeout_ms < 0 || (dbus_timeout >= 0 && dbus_timeout < timeout_ms)) timeout_ms = dbus_timeout;
   }
@@ -131,13 +135,7 @@ void Service::after_each_wakeup() {
   if (auto deadline = bridge_.next_deadline()) bridge_timer_.arm_at(*deadline);
   else bridge_timer_.disarm();
   // Counters change with every edge: report them at most once a second, and only when they did.
-  const auto now = counters();
-  bool changed =
-      now.edges_published != reported_.edges_published || now.commands_applied != reported_.commands_applied ||
-      now.commands_rejected != reported_.commands_rejected || now.events_dropped != reported_.events_dropped ||
-      now.publishes_refused != reported_.publishes_refused ||
-      now.kernel_events_dropped != reported_.kernel_events_dropped;
-  if (changed && !status_timer_.armed()) status_timer_.arm_after(kCounterReportPeriod);
+  if (!(counters() == reported_) && !status_timer_.armed()) status_timer_.arm_after(kCounterReportPeriod);
 }
 
 void Service::on_signal() {
@@ -217,9 +215,14 @@ void Service::stop() {
   const auto& status = config_->mqtt.status;
   client_->shutdown(Message{status.topic, status.offline, 1, true}, kStopBudget);
   bridge_.on_stopped(client_->take_unacknowledged());  // with mqtt.persistence, for the next run
-  const auto& counters = bridge_.counters();
-  spdlog::info("stopped: {} edges published, {} commands applied, {} rejected, {} internal errors",
-               counters.edges_published, counters.commands_applied, counters.commands_rejected, loop_.handler_errors());
+  const auto counters = this->counters();
+  std::string dropped = describe_drops(counters);
+  // Without mqtt.persistence what is still queued ends with the process.
+  if (std::size_t left = outbox_file_ ? 0 : bridge_.queued())
+    dropped += ", " + std::to_string(left) + " queued events lost with the process (mqtt.persistence is off)";
+  spdlog::info("stopped: {} edges published, {} commands applied, {} rejected{}, {} internal errors",
+               counters.edges_published, counters.commands_applied, counters.commands_rejected, dropped,
+               loop_.handler_errors());
 }
 
 }  // namespace gpio2mqtt::service

@@ -88,6 +88,8 @@ class Service : public dbus::DaemonControl {
   void open_dbus();
   void after_each_wakeup();
   void report_status();
+  // ", 3 queued events dropped, ..." for each drop counted, empty when none was.
+  static std::string describe_drops(const Counters& counters);
 
   std::unique_ptr<config::Config> config_;
   LineSet& lines_;
@@ -113,6 +115,7 @@ class Service : public dbus::DaemonControl {
   GpioSupervisor gpio_;
   std::string last_error_;
   Counters reported_{};
+  std::uint64_t dropped_by_replaced_clients_ = 0;  // messages_dropped of the clients before client_
   bool warned_plain_remote_ = false;
   bool stopping_ = false;
   std::uint64_t started_at_us_ = 0;

@@ -23,7 +23,20 @@ std::string plural(std::size_t n, const char* word) { return std::to_string(n) +
 Counters Service::counters() const {
   Counters out = bridge_.counters();
   out.kernel_events_dropped = lines_.kernel_dropped();
+  out.messages_dropped = dropped_by_replaced_clients_ + client_->messages_dropped();
   return out;
+}
+
+std::string Service::describe_drops(const Counters& counters) {
+  std::string text;
+  if (counters.events_dropped) text += ", " + std::to_string(counters.events_dropped) + " queued events dropped";
+  if (counters.kernel_events_dropped)
+    text += ", " + std::to_string(counters.kernel_events_dropped) + " edge events dropped by the kernel (queue full)";
+  if (counters.publishes_refused)
+    text += ", " + std::to_string(counters.publishes_refused) + " publishes refused by the broker";
+  if (counters.messages_dropped)
+    text += ", " + std::to_string(counters.messages_dropped) + " messages dropped on the way to the broker";
+  return text;
 }
 
 void Service::report_status() {
@@ -37,20 +50,17 @@ void Service::report_status() {
   else if (!connection_.problem().empty()) text = connection_.problem();
   else text = "connecting to " + config_->mqtt.server;
   if (!gpio_.problem().empty()) text += "; GPIO failing: " + gpio_.problem();
-  if (counters.events_dropped) text += ", " + std::to_string(counters.events_dropped) + " queued events dropped";
-  if (counters.kernel_events_dropped)
-    text += ", " + std::to_string(counters.kernel_events_dropped) + " edge events dropped by the kernel (queue full)";
-  if (counters.publishes_refused)
-    text += ", " + std::to_string(counters.publishes_refused) + " publishes refused by the broker";
+  text += describe_drops(counters);
+  if (counters.line_errors) text += ", " + plural(counters.line_errors, "line error");
+  if (counters.commands_rate_limited)
+    text += ", " + std::to_string(counters.commands_rate_limited) + " commands rate-limited";
   if (!last_error_.empty()) text += "; reload failed: " + last_error_;
   if (auto errors = loop_.handler_errors()) text += "; " + plural(errors, "internal error") + " (see the log)";
   systemd_.status(text);
-  if (dbus_ && (counters.edges_published != reported_.edges_published ||
-                counters.commands_applied != reported_.commands_applied ||
-                counters.commands_rejected != reported_.commands_rejected ||
-                counters.kernel_events_dropped != reported_.kernel_events_dropped))
-    dbus_->properties_changed(
-        {"EdgesPublished", "CommandsApplied", "CommandsRejected", "KernelEventsDropped", "Lines"});
+  if (dbus_ && !(counters == reported_))
+    dbus_->properties_changed({"EdgesPublished", "CommandsApplied", "CommandsRejected", "CommandsRateLimited",
+                               "EventsDropped", "MessagesDropped", "KernelEventsDropped", "PublishesRefused",
+                               "LineErrors", "Lines"});
   reported_ = counters;
 }
 

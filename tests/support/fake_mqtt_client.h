@@ -34,6 +34,8 @@ class FakeMqttClient : public mqtt::Client {
   // Confirms every message handed over so far (false: they wait, unacknowledged).
   bool acknowledges = true;
   void acknowledge() { unacknowledged_.clear(); }
+  // What messages_dropped() says.
+  std::uint64_t dropped = 0;
   // The next take_events() throws this, as a broken client would.
   std::string fail_next_take;
 
@@ -55,6 +57,7 @@ class FakeMqttClient : public mqtt::Client {
   void connect() override { ++connects; }
   bool publish(const Message& message) override;
   std::vector<Message> take_unacknowledged() override;
+  std::uint64_t messages_dropped() const override { return dropped; }
   void subscribe(const std::vector<std::string>& topics, int qos) override { subscribed.push_back({topics, qos}); }
   void subscribe_retained(const std::vector<std::string>& topics, int qos, std::size_t payload_cap) override {
     subscribed_retained.push_back({topics, qos});

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -35,6 +36,9 @@ class Client {
   // Messages with QoS >= 1 handed over since the last call whose delivery the broker has not
   // acknowledged, oldest first; call it when the connection is lost, to send them again.
   virtual std::vector<Message> take_unacknowledged() = 0;
+  // Messages handed to publish() that the client dropped since it was made, each logged with
+  // why: more waited for the broker than mqtt.buffer, or QoS 0 ones the connection took along.
+  virtual std::uint64_t messages_dropped() const = 0;
   // Subscriptions that replay nothing retained: commands.
   virtual void subscribe(const std::vector<std::string>& topics, int qos) = 0;
   // Subscriptions that do replay what is retained (our own messages echo back too), whose
