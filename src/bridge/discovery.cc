@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "gpio2mqtt/bridge/bridge.h"
+#include "gpio2mqtt/bridge/sensor.h"
 #include "gpio2mqtt/config/entity.h"
 #include "gpio2mqtt/version.h"
 
@@ -203,10 +204,42 @@ std::vector<std::pair<ComponentId, JsonObject>> line_components(const config::Co
   return {{{id, std::string(platform)}, component}};
 }
 
+std::vector<std::pair<ComponentId, JsonObject>> sensor_components(const config::Config& config,
+                                                                  const config::SensorConfig& sensor) {
+  auto topics = sensor_topics(config.mqtt.base_topic, sensor);
+  auto ids = config::sensor_object_ids(sensor);
+  std::string name = sensor.title.empty() ? sensor.name : sensor.title;
+  JsonObject own;
+  own.add("topic", topics.availability);
+  std::string available = "[" + availability(config.mqtt.status).str() + "," + own.str() + "]";
+  auto component = [&](std::string_view platform, const std::string& id, const std::string& title,
+                       const std::string& state_topic) {
+    JsonObject c;
+    c.add("p", platform).add("name", title).add("unique_id", config.homeassistant.device_id + "_" + id);
+    c.add("state_topic", state_topic).add_raw("availability", available).add("availability_mode", "all");
+    return c;
+  };
+  JsonObject value = component("sensor", ids[0], name, topics.state);
+  if (!sensor.device_class.empty()) value.add("device_class", sensor.device_class);
+  if (!sensor.unit.empty()) value.add("unit_of_measurement", sensor.unit);
+  value.add("state_class", "measurement").add_raw("suggested_display_precision", std::to_string(sensor.precision));
+  std::vector<std::pair<ComponentId, JsonObject>> out{{{ids[0], "sensor"}, value}};
+  for (std::size_t i = 0; i < sensor.thresholds.size(); ++i) {
+    const auto& threshold = sensor.thresholds[i];
+    JsonObject binary = component("binary_sensor", ids[i + 1], name + " " + threshold.name, topics.thresholds[i]);
+    binary.add("payload_on", state_word(true)).add("payload_off", state_word(false));
+    if (sensor.device_class == "temperature") binary.add("device_class", threshold.above ? "heat" : "cold");
+    out.push_back({{ids[i + 1], "binary_sensor"}, binary});
+  }
+  return out;
+}
+
 std::vector<ComponentId> announced_components(const config::Config& config) {
   std::vector<ComponentId> out;
   for (const auto& line : config.lines)
     for (auto& [id, component] : line_components(config, line)) out.push_back(id);
+  for (const auto& sensor : config.sensors)
+    for (auto& [id, component] : sensor_components(config, sensor)) out.push_back(id);
   return out;
 }
 
@@ -245,6 +278,9 @@ std::string device_payload(const config::Config& config, const std::vector<Compo
   // A line that changed platform keeps its id: its old component goes first, the new one next time.
   for (const auto& line : config.lines)
     for (auto& [id, component] : line_components(config, line))
+      if (!is_removed(id.id)) components.add(id.id, component);
+  for (const auto& sensor : config.sensors)
+    for (auto& [id, component] : sensor_components(config, sensor))
       if (!is_removed(id.id)) components.add(id.id, component);
   for (const auto& gone : removed) components.add(gone.id, JsonObject().add("p", gone.platform));
   return JsonObject()

@@ -47,7 +47,13 @@ std::string device_topic(const config::HomeAssistantConfig& ha);
 std::vector<std::pair<ComponentId, JsonObject>> line_components(const config::Config& config,
                                                                 const config::LineConfig& line);
 
-// The components `config` announces, in line order.
+// A sensor's components: a `sensor` with its device class, unit, state_class measurement and
+// display precision, and a `binary_sensor` per threshold; each available while both the status
+// will and the sensor's own availability topic say so.
+std::vector<std::pair<ComponentId, JsonObject>> sensor_components(const config::Config& config,
+                                                                  const config::SensorConfig& sensor);
+
+// The components `config` announces, in line order, then the sensors'.
 std::vector<ComponentId> announced_components(const config::Config& config);
 
 // The availability entry Home Assistant needs for the status will: a value_template when the

@@ -1,0 +1,111 @@
+// Sensors end to end: the daemon reads a sysfs tree laid out as the kernel's ABI documents it
+// (an IIO ADC, a 1-Wire thermometer), a real mosquitto carries the values, and a client playing
+// Home Assistant (home_assistant.h) sees the entities, their values and their availability.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "daemon_fixture.h"
+#include "home_assistant.h"
+
+namespace gpio2mqtt::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr const char* kThermometer = "28-0316a2794bff";
+
+class ADaemonWithSensors : public ADaemon {
+ protected:
+  std::string sys() const { return dir_ + "/sys"; }
+  std::string thermometer() const { return sys() + "/bus/w1/devices/" + kThermometer; }
+  void file(const std::string& path, const std::string& text) {
+    std::filesystem::create_directories(std::filesystem::path(path).parent_path());
+    write_file(path, text);
+  }
+  std::string config() const {
+    return demo_config(broker_->url()) + "sysfs: " + sys() +
+           "\nsensors:\n"
+           "  outdoor:\n"
+           "    w1: " +
+           kThermometer +
+           "\n    interval: 200ms\n"
+           "    thresholds: {frost: {below: 3, hysteresis: 0.5}}\n"
+           "  adc: {iio: ads1115, channel: in_voltage0, interval: 200ms}\n"
+           "homeassistant: {discovery: true}\n";
+  }
+  void SetUp() override {
+    ADaemon::SetUp();
+    if (IsSkipped()) return;
+    file(thermometer() + "/temperature", "21375\n");
+    file(sys() + "/bus/iio/devices/iio:device0/name", "ads1115\n");
+    file(sys() + "/bus/iio/devices/iio:device0/in_voltage0_raw", "1000\n");
+    file(sys() + "/bus/iio/devices/iio:device0/in_voltage0_scale", "0.125\n");
+    ha_ = std::make_unique<FakeHomeAssistant>(broker_->url(), "homeassistant");
+  }
+  void TearDown() override {
+    if (ha_) {
+      EXPECT_EQ(ha_->errors(), std::vector<std::string>{});
+    }
+    ADaemon::TearDown();
+  }
+  std::optional<Entity> entity(const std::string& id) {
+    std::optional<Entity> found;
+    eventually([&] { return (found = ha_->find(id)).has_value(); }, 10s);
+    return found;
+  }
+  std::unique_ptr<FakeHomeAssistant> ha_;
+};
+
+TEST_F(ADaemonWithSensors, PublishesTheValuesTheAbiDefinesAsPlainRetainedNumbers) {
+  ASSERT_NO_FATAL_FAILURE(start(config()));
+  EXPECT_TRUE(expect("raspberry/outdoor/state", "21.4", 0));  // 21375 m°C, one decimal
+  EXPECT_TRUE(expect("raspberry/adc/state", "0.125", 0));     // 1000 * 0.125 mV, in V
+  EXPECT_TRUE(expect("raspberry/outdoor/availability", "online", 0));
+  EXPECT_TRUE(expect("raspberry/outdoor/frost/state", "OFF", 0));
+  MqttTestClient late(broker_->url(), "late-reader");  // sees what the broker retained
+  late.subscribe("raspberry/adc/state");
+  EXPECT_TRUE(late.wait_for([](const Received& r) { return r.payload == "0.125" && r.retained; }));
+}
+
+TEST_F(ADaemonWithSensors, AnnouncesSensorsAndThresholdsToHomeAssistant) {
+  ASSERT_NO_FATAL_FAILURE(start(config()));
+  auto outdoor = entity("outdoor");
+  ASSERT_TRUE(outdoor) << daemon_->log();
+  EXPECT_EQ(outdoor->platform, "sensor");
+  EXPECT_EQ(outdoor->device_class, "temperature");
+  EXPECT_EQ(outdoor->unit_of_measurement, "°C");
+  EXPECT_EQ(outdoor->state_class, "measurement");
+  EXPECT_EQ(outdoor->suggested_display_precision, 1);
+  EXPECT_EQ(outdoor->availability.size(), 2u);
+  auto adc = entity("adc");
+  ASSERT_TRUE(adc);
+  EXPECT_EQ(adc->device_class, "voltage");
+  EXPECT_EQ(adc->unit_of_measurement, "V");
+  auto frost = entity("outdoor_frost");
+  ASSERT_TRUE(frost);
+  EXPECT_EQ(frost->platform, "binary_sensor");
+  EXPECT_EQ(frost->device_class, "cold");
+  EXPECT_TRUE(eventually([&] { return ha_->value(*outdoor) == "21.4" && ha_->available(*outdoor) == true; }, 10s));
+  EXPECT_TRUE(eventually([&] { return ha_->state(*frost) == "off"; }, 10s));
+}
+
+TEST_F(ADaemonWithSensors, ShowsAThermometerThatWentAwayUnavailableAndBackWhenItReturns) {
+  ASSERT_NO_FATAL_FAILURE(start(config()));
+  auto outdoor = entity("outdoor");
+  auto frost = entity("outdoor_frost");
+  ASSERT_TRUE(outdoor && frost);
+  ASSERT_TRUE(eventually([&] { return ha_->available(*outdoor) == true; }, 10s));
+  std::filesystem::remove_all(thermometer());
+  EXPECT_TRUE(eventually([&] { return ha_->available(*outdoor) == false && ha_->available(*frost) == false; }, 10s));
+  auto adc = entity("adc");
+  ASSERT_TRUE(adc);
+  EXPECT_EQ(ha_->available(*adc), true);  // the others go on
+  file(thermometer() + "/temperature", "2000\n");
+  EXPECT_TRUE(eventually([&] { return ha_->available(*outdoor) == true; }, 10s)) << daemon_->log();
+  EXPECT_TRUE(eventually([&] { return ha_->value(*outdoor) == "2.0" && ha_->state(*frost) == "on"; }, 10s));
+  EXPECT_NE(daemon_->log().find("sensor 'outdoor': no 1-Wire device " + std::string(kThermometer)), std::string::npos);
+}
+
+}  // namespace
+}  // namespace gpio2mqtt::testing
