@@ -26,7 +26,7 @@ class SensorSet {
   // Publishes every sensor's availability, value and thresholds as they are now.
   void on_connected();
   void on_disconnected() { connected_ = false; }
-  // Reads still out when the service stops are abandoned (the worker waits for the one it reads).
+  // Values read, failures and dropped readings of every sensor, for the log at a stop.
   bridge::SensorCounts totals() const;
   std::size_t size() const { return sensors_.size(); }
 
@@ -48,7 +48,9 @@ class SensorSet {
   bool connected_ = false;
   std::uint64_t generation_ = 0;
   std::vector<Entry> sensors_;
-  std::unique_ptr<SensorWorker> worker_;  // made with the first sensor
+  // Made with the first sensor. Its destructor waits for the read in progress; reads still queued
+  // at a stop are dropped.
+  std::unique_ptr<SensorWorker> worker_;
   FdWatch answers_watch_;                 // after the worker whose fd it watches
   Timer timer_;
 };

@@ -2,6 +2,7 @@
 // (an IIO ADC, a 1-Wire thermometer), a real mosquitto carries the values, and a client playing
 // Home Assistant (home_assistant.h) sees the entities, their values and their availability.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 
@@ -105,6 +106,33 @@ TEST_F(ADaemonWithSensors, ShowsAThermometerThatWentAwayUnavailableAndBackWhenIt
   EXPECT_TRUE(eventually([&] { return ha_->available(*outdoor) == true; }, 10s)) << daemon_->log();
   EXPECT_TRUE(eventually([&] { return ha_->value(*outdoor) == "2.0" && ha_->state(*frost) == "on"; }, 10s));
   EXPECT_NE(daemon_->log().find("sensor 'outdoor': no 1-Wire device " + std::string(kThermometer)), std::string::npos);
+}
+
+// A thermometer whose read never answers (its `temperature` a FIFO nobody writes) holds the
+// worker for its 10 s timeout; a command and the edge it makes go through meanwhile.
+TEST_F(ADaemonWithSensors, SwitchesARelayWhileASensorReadBlocks) {
+  std::filesystem::remove(thermometer() + "/temperature");
+  ASSERT_EQ(mkfifo((thermometer() + "/temperature").c_str(), 0600), 0);
+  std::string slow = config();
+  slow.replace(slow.find("    interval: 200ms\n"), 20, "    interval: 200ms\n    timeout: 10s\n");
+  ASSERT_NO_FATAL_FAILURE(start(slow));
+  // The read is out while the daemon has the FIFO open (looked at in /proc: opening it for
+  // writing would end the read).
+  const std::string fifo = thermometer() + "/temperature";
+  auto reading = [&] {
+    std::error_code ec;
+    for (const auto& fd :
+         std::filesystem::directory_iterator("/proc/" + std::to_string(daemon_->process().pid()) + "/fd", ec))
+      if (std::filesystem::read_symlink(fd.path(), ec) == fifo) return true;
+    return false;
+  };
+  ASSERT_TRUE(eventually(reading, 10s));
+  auto from = observer_->size();
+  auto started = std::chrono::steady_clock::now();
+  observer_->publish("raspberry/relay/set", "ON");
+  EXPECT_TRUE(expect("raspberry/button/state", "ON", from, 5s));  // the relay's wire drives the button
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 5s);
+  EXPECT_TRUE(reading()) << "the read ended before the command went through: the test proves nothing";
 }
 
 }  // namespace
