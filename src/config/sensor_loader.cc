@@ -1,6 +1,7 @@
 // The `sensors:` section: IIO channels and 1-Wire thermometers (see sensors/source.h).
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <set>
 
 #include "gpio2mqtt/sensors/quantity.h"
@@ -53,7 +54,7 @@ double number(const YamlReader& r, const YAML::Node& node, const std::string& wh
   std::string text = r.string(node, what);
   double value = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || ec != std::errc() || end != text.data() + text.size())
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || !std::isfinite(value))
     r.fail(node, what + ": '" + text + "' is not a number");
   return value;
 }

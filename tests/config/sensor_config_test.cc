@@ -124,6 +124,8 @@ TEST(ASensorConfig, RefusesADeviceClassHomeAssistantDoesNotHave) {
 TEST(ASensorConfig, RefusesANumberThatIsNone) {
   EXPECT_EQ(config_error_of(with("sensors:\n  x: {w1: all, offset: warm}\n")),
             "6:24: sensor 'x'.offset: 'warm' is not a number");
+  EXPECT_EQ(config_error_of(with("sensors:\n  x: {w1: all, multiply: inf}\n")),
+            "6:26: sensor 'x'.multiply: 'inf' is not a number");
 }
 
 }  // namespace
