@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <optional>
 
-#include "gpio2mqtt/bridge/bridge.h"
+#include "gpio2mqtt/bridge/line_mode.h"
 #include "gpio2mqtt/bridge/sensor.h"
 #include "gpio2mqtt/config/entity.h"
 #include "gpio2mqtt/version.h"
@@ -105,36 +105,8 @@ std::string device_topic(const config::HomeAssistantConfig& ha) {
   return ha.prefix + "/device/" + ha.device_id + "/config";
 }
 
-namespace {
-
-// A counter's unit as Home Assistant classes it, and the unit of its rate (the unit per hour).
-struct MeterUnits {
-  std::string_view device_class;       // of the total; empty: none
-  std::string_view rate_device_class;  // of the rate
-  std::string rate_unit;
-};
-
-MeterUnits meter_units(const config::LineConfig& line) {
-  const std::string& unit = line.counter.unit;
-  std::string device_class = line.entity.device_class;
-  if (device_class.empty()) {
-    if (unit == "Wh" || unit == "kWh" || unit == "MWh" || unit == "MJ" || unit == "GJ") device_class = "energy";
-    else if (unit == "L" || unit == "m³" || unit == "gal" || unit == "ft³") device_class = "water";
-  }
-  if (device_class == "energy") {
-    // kWh per hour is kW: the rate is the power.
-    if (unit == "Wh" || unit == "kWh" || unit == "MWh") return {"energy", "power", unit.substr(0, unit.size() - 1)};
-    return {"energy", "", unit + "/h"};
-  }
-  if (device_class == "water" || device_class == "gas") {
-    bool flow = unit == "L" || unit == "m³" || unit == "gal";  // L/h, m³/h, gal/h are flow units
-    return {device_class == "water" ? "water" : "gas", flow ? "volume_flow_rate" : "", unit + "/h"};
-  }
-  return {"", "", unit + "/h"};
-}
-
-JsonObject entity(const config::Config& config, const config::LineConfig& line, std::string_view platform,
-                  const std::string& id, const std::string& name, const std::string& state_topic) {
+JsonObject entity_component(const config::Config& config, const config::LineConfig& line, std::string_view platform,
+                            const std::string& id, const std::string& name, const std::string& state_topic) {
   JsonObject component;
   component.add("p", platform).add("name", name).add("unique_id", config.homeassistant.device_id + "_" + id);
   if (!state_topic.empty()) component.add("state_topic", state_topic);
@@ -142,96 +114,10 @@ JsonObject entity(const config::Config& config, const config::LineConfig& line, 
   return component;
 }
 
-// The total, a meter Home Assistant's energy dashboard takes (total_increasing: a decrease, as
-// after `reset`, is read as a new meter cycle), and the rate.
-std::vector<std::pair<ComponentId, JsonObject>> counter_components(const config::Config& config,
-                                                                   const config::LineConfig& line) {
-  auto topics = make_topics(config.mqtt.base_topic, line.name);
-  std::string id = config::entity_object_id(line);
-  std::string name = line.entity.name.empty() ? line.name : line.entity.name;
-  MeterUnits units = meter_units(line);
-  JsonObject total = entity(config, line, "sensor", id, name, topics.total);
-  total.add("unit_of_measurement", line.counter.unit).add("state_class", "total_increasing");
-  if (!units.device_class.empty()) total.add("device_class", units.device_class);
-  JsonObject rate = entity(config, line, "sensor", id + "_rate", name + " rate", topics.rate);
-  rate.add("unit_of_measurement", units.rate_unit).add("state_class", "measurement");
-  if (!units.rate_device_class.empty()) rate.add("device_class", units.rate_device_class);
-  return {{{id, "sensor"}, total}, {{id + "_rate", "sensor"}, rate}};
-}
-
-// A button's gestures, an event entity: automations trigger on its event types without a
-// template. The action topic carries the bare gesture name (as other bridges' action topics do),
-// which the value_template wraps in the JSON the event platform expects.
-std::pair<ComponentId, JsonObject> button_component(const config::Config& config, const config::LineConfig& line) {
-  auto topics = make_topics(config.mqtt.base_topic, line.name);
-  std::string id = config::entity_object_ids(line).back();
-  std::string name = (line.entity.name.empty() ? line.name : line.entity.name) + " action";
-  std::string types;
-  for (config::Gesture g : line.button.gestures) types += (types.empty() ? "" : ",") + json_string(gesture_name(g));
-  JsonObject event = entity(config, line, "event", id, name, topics.action);
-  event.add_raw("event_types", "[" + types + "]")
-      .add("device_class", "button")
-      .add("value_template", R"({"event_type":"{{ value }}"})");
-  return {{id, "event"}, event};
-}
-
-}  // namespace
-
 std::vector<std::pair<ComponentId, JsonObject>> line_components(const config::Config& config,
                                                                 const config::LineConfig& line) {
   if (line.entity.hidden) return {};
-  if (line.mode == config::Mode::kCounter) return counter_components(config, line);
-  auto topics = make_topics(config.mqtt.base_topic, line.name);
-  auto platform = config::entity_platform(line);
-  std::string id = config::entity_object_id(line);
-  std::string name = line.entity.name.empty() ? line.name : line.entity.name;
-  if (platform == "button") {  // no state: a press is one pulse of the momentary output
-    JsonObject button = entity(config, line, platform, id, name, "");
-    button.add("command_topic", topics.set).add("payload_press", state_word(true)).add_raw("retain", "false");
-    if (!line.entity.device_class.empty()) button.add("device_class", line.entity.device_class);
-    return {{{id, std::string(platform)}, button}};
-  }
-  JsonObject component = entity(config, line, platform, id, name, topics.state);
-  if (platform == "switch") {
-    // Never retained: a retained command would switch the relay again at every reconnect, and the
-    // bridge refuses retained commands anyway.
-    component.add("command_topic", topics.set).add_raw("retain", "false");
-  }
-  component.add("payload_on", state_word(true)).add("payload_off", state_word(false));
-  if (!line.entity.device_class.empty()) component.add("device_class", line.entity.device_class);
-  if (line.mode == config::Mode::kButton)
-    return {{{id, std::string(platform)}, component}, button_component(config, line)};
-  return {{{id, std::string(platform)}, component}};
-}
-
-std::vector<std::pair<ComponentId, JsonObject>> sensor_components(const config::Config& config,
-                                                                  const config::SensorConfig& sensor) {
-  auto topics = sensor_topics(config.mqtt.base_topic, sensor);
-  auto ids = config::sensor_object_ids(sensor);
-  std::string name = sensor.title.empty() ? sensor.name : sensor.title;
-  JsonObject own;
-  own.add("topic", topics.availability);
-  std::string available = "[" + availability(config.mqtt.status).str() + "," + own.str() + "]";
-  auto component = [&](std::string_view platform, const std::string& id, const std::string& title,
-                       const std::string& state_topic) {
-    JsonObject c;
-    c.add("p", platform).add("name", title).add("unique_id", config.homeassistant.device_id + "_" + id);
-    c.add("state_topic", state_topic).add_raw("availability", available).add("availability_mode", "all");
-    return c;
-  };
-  JsonObject value = component("sensor", ids[0], name, topics.state);
-  if (!sensor.device_class.empty()) value.add("device_class", sensor.device_class);
-  if (!sensor.unit.empty()) value.add("unit_of_measurement", sensor.unit);
-  value.add("state_class", "measurement").add_raw("suggested_display_precision", std::to_string(sensor.precision));
-  std::vector<std::pair<ComponentId, JsonObject>> out{{{ids[0], "sensor"}, value}};
-  for (std::size_t i = 0; i < sensor.thresholds.size(); ++i) {
-    const auto& threshold = sensor.thresholds[i];
-    JsonObject binary = component("binary_sensor", ids[i + 1], name + " " + threshold.name, topics.thresholds[i]);
-    binary.add("payload_on", state_word(true)).add("payload_off", state_word(false));
-    if (sensor.device_class == "temperature") binary.add("device_class", threshold.above ? "heat" : "cold");
-    out.push_back({{ids[i + 1], "binary_sensor"}, binary});
-  }
-  return out;
+  return mode_kind(line).components(config, line);
 }
 
 std::vector<ComponentId> announced_components(const config::Config& config) {
@@ -239,7 +125,7 @@ std::vector<ComponentId> announced_components(const config::Config& config) {
   for (const auto& line : config.lines)
     for (auto& [id, component] : line_components(config, line)) out.push_back(id);
   for (const auto& sensor : config.sensors)
-    for (auto& [id, component] : sensor_components(config, sensor)) out.push_back(id);
+    for (auto& [id, component] : Sensor::components(config, sensor)) out.push_back(id);
   return out;
 }
 
@@ -280,7 +166,7 @@ std::string device_payload(const config::Config& config, const std::vector<Compo
     for (auto& [id, component] : line_components(config, line))
       if (!is_removed(id.id)) components.add(id.id, component);
   for (const auto& sensor : config.sensors)
-    for (auto& [id, component] : sensor_components(config, sensor))
+    for (auto& [id, component] : Sensor::components(config, sensor))
       if (!is_removed(id.id)) components.add(id.id, component);
   for (const auto& gone : removed) components.add(gone.id, JsonObject().add("p", gone.platform));
   return JsonObject()

@@ -5,6 +5,9 @@
 #include <algorithm>
 #include <cmath>
 
+#include "gpio2mqtt/bridge/command.h"
+#include "gpio2mqtt/config/entity.h"
+
 namespace gpio2mqtt::bridge {
 namespace {
 
@@ -36,6 +39,36 @@ std::string format_sensor_value(double value, int precision) {
   double r = rounded(value, precision);
   if (r == 0) r = 0;  // -0.0 prints as "-0"
   return fmt::format("{:.{}f}", r, precision);
+}
+
+std::vector<std::pair<ComponentId, JsonObject>> Sensor::components(const config::Config& config,
+                                                                   const config::SensorConfig& sensor) {
+  auto topics = sensor_topics(config.mqtt.base_topic, sensor);
+  auto ids = config::sensor_object_ids(sensor);
+  std::string name = sensor.title.empty() ? sensor.name : sensor.title;
+  JsonObject own;
+  own.add("topic", topics.availability);
+  std::string available = "[" + availability(config.mqtt.status).str() + "," + own.str() + "]";
+  auto component = [&](std::string_view platform, const std::string& id, const std::string& title,
+                       const std::string& state_topic) {
+    JsonObject c;
+    c.add("p", platform).add("name", title).add("unique_id", config.homeassistant.device_id + "_" + id);
+    c.add("state_topic", state_topic).add_raw("availability", available).add("availability_mode", "all");
+    return c;
+  };
+  JsonObject value = component("sensor", ids[0], name, topics.state);
+  if (!sensor.device_class.empty()) value.add("device_class", sensor.device_class);
+  if (!sensor.unit.empty()) value.add("unit_of_measurement", sensor.unit);
+  value.add("state_class", "measurement").add_raw("suggested_display_precision", std::to_string(sensor.precision));
+  std::vector<std::pair<ComponentId, JsonObject>> out{{{ids[0], "sensor"}, value}};
+  for (std::size_t i = 0; i < sensor.thresholds.size(); ++i) {
+    const auto& threshold = sensor.thresholds[i];
+    JsonObject binary = component("binary_sensor", ids[i + 1], name + " " + threshold.name, topics.thresholds[i]);
+    binary.add("payload_on", state_word(true)).add("payload_off", state_word(false));
+    if (sensor.device_class == "temperature") binary.add("device_class", threshold.above ? "heat" : "cold");
+    out.push_back({{ids[i + 1], "binary_sensor"}, binary});
+  }
+  return out;
 }
 
 Sensor::Sensor(const config::SensorConfig& config, MonoTime now)

@@ -104,7 +104,7 @@ int Service::run() {
 }
 
 void Service::start() {
-  bridge_.start(loop_.now());
+  bridge_.start(loop_.now(), lines_.plan());
   if (sensors_) sensors_->configure(*config_, loop_.now());
   open_dbus();
   // Ready once the lines are ours: a board that boots without network must still come up.

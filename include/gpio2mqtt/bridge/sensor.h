@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "gpio2mqtt/bridge/discovery.h"
 #include "gpio2mqtt/config/config.h"
 #include "gpio2mqtt/sensors/source.h"
 #include "gpio2mqtt/util/clock.h"
@@ -59,6 +60,12 @@ class Sensor {
  public:
   // The first read is due at `now`.
   Sensor(const config::SensorConfig& config, MonoTime now);
+
+  // Its Home Assistant components: a `sensor` with its device class, unit, state_class
+  // measurement and display precision, and a `binary_sensor` per threshold; each available while
+  // both the status will and the sensor's own availability topic say so.
+  static std::vector<std::pair<ComponentId, JsonObject>> components(const config::Config& config,
+                                                                    const config::SensorConfig& sensor);
 
   // When the next read is due; nullopt while one is out.
   std::optional<MonoTime> next_read() const;
