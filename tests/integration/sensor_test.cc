@@ -108,6 +108,21 @@ TEST_F(ADaemonWithSensors, ShowsAThermometerThatWentAwayUnavailableAndBackWhenIt
   EXPECT_NE(daemon_->log().find("sensor 'outdoor': no 1-Wire device " + std::string(kThermometer)), std::string::npos);
 }
 
+TEST_F(ADaemonWithSensors, ReadsAndAnnouncesASensorAReloadAdds) {
+  ASSERT_NO_FATAL_FAILURE(start(config()));
+  ASSERT_TRUE(entity("adc"));
+  auto from = observer_->size();
+  std::string next = config();
+  next.insert(next.find("homeassistant:"),
+              "  adc_mv: {iio: ads1115, channel: in_voltage0, unit: mV, interval: 200ms}\n");
+  write_file(daemon_->config_path(), next);
+  daemon_->process().signal(SIGHUP);
+  EXPECT_TRUE(expect("raspberry/adc_mv/state", "125", from)) << daemon_->log();  // 1000 * 0.125 mV
+  auto added = entity("adc_mv");
+  ASSERT_TRUE(added);
+  EXPECT_EQ(added->unit_of_measurement, "mV");
+}
+
 // A thermometer whose read never answers (its `temperature` a FIFO nobody writes) holds the
 // worker for its 10 s timeout; a command and the edge it makes go through meanwhile.
 TEST_F(ADaemonWithSensors, SwitchesARelayWhileASensorReadBlocks) {
