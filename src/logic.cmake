@@ -15,6 +15,7 @@ add_library(gpio2mqtt_logic STATIC
   ${GPIO2MQTT_SRC_DIR}/bridge/command.cc
   ${GPIO2MQTT_SRC_DIR}/bridge/counter.cc
   ${GPIO2MQTT_SRC_DIR}/bridge/debounce.cc
+  ${GPIO2MQTT_SRC_DIR}/bridge/describe.cc
   ${GPIO2MQTT_SRC_DIR}/bridge/discovery.cc
   ${GPIO2MQTT_SRC_DIR}/bridge/interlock.cc
   ${GPIO2MQTT_SRC_DIR}/bridge/modes/button_line.cc
@@ -27,7 +28,6 @@ add_library(gpio2mqtt_logic STATIC
   ${GPIO2MQTT_SRC_DIR}/bridge/reload_plan.cc
   ${GPIO2MQTT_SRC_DIR}/bridge/switchboard.cc
   ${GPIO2MQTT_SRC_DIR}/config/config.cc
-  ${GPIO2MQTT_SRC_DIR}/config/describe.cc
   ${GPIO2MQTT_SRC_DIR}/config/entity.cc
   ${GPIO2MQTT_SRC_DIR}/config/homeassistant_loader.cc
   ${GPIO2MQTT_SRC_DIR}/config/interlock_loader.cc

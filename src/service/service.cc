@@ -10,6 +10,7 @@
 #include <system_error>
 
 #include "gpio2mqtt/exit_codes.h"
+#include "util/host.h"
 #include "util/text.h"
 
 namespace gpio2mqtt::service {

@@ -1,4 +1,5 @@
-// A readable summary of a loaded config: what --check-config prints.
+// A readable summary of a loaded config: what --check-config prints. In the bridge, whose
+// topics and Home Assistant components it names; in config's namespace, where callers look.
 #pragma once
 
 #include <functional>
