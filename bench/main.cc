@@ -19,6 +19,7 @@
 #include "report.h"
 #include "scale.h"
 #include "scenario.h"
+#include "sensors.h"
 
 namespace {
 
@@ -34,6 +35,8 @@ Starts a mosquitto on a free 127.0.0.1 port and measures, in one run, these scen
             pulse beside a default-mode input pulsed alike, MQTT messages per second
   scale     100 inputs on 3 chips at 50 Hz each against 1 input at 5 kHz (lost, reordered, CPU per
             edge), start-up and reload to READY with 500 lines, memory per configured line
+  sensors   edge and command latency (QoS 1) of a daemon without sensors and of one with 20
+            sensors read every second, one of them blocking 750 ms per read (target: within 1.1x)
 
   --scenario LIST      only these scenarios (comma-separated names above; default: all)
   --smoke              a few seconds: checks that every part runs (CI); the figures mean nothing
@@ -180,6 +183,7 @@ int main(int argc, char** argv) {
 
   Results results;
   std::vector<FloorRun> floors;  // --kernel: the kernel reader and the C bridge of every run
+  std::vector<SensorsRun> sensors;
   try {
     Scenario scenario(options);
     fmt::print(stderr, "broker {}; work directory {}\n", scenario.broker_url(), options.dir);
@@ -209,6 +213,11 @@ int main(int argc, char** argv) {
                  options.runs, kScaleLines, kScaleChips, kLargeLines);
       results.scale.push_back(run_scale(scenario, options, run));
     }
+    for (int run = 0; run < options.runs && !options.kernel && options.wants("sensors"); ++run) {
+      fmt::print(stderr, "run {}/{}: lines without sensors, then with {} (one slow)...\n", run + 1, options.runs,
+                 kBenchSensors);
+      sensors.push_back(run_sensors(scenario, options, run));
+    }
   } catch (const std::exception& e) {
     std::cerr << "gpio2mqtt_bench: " << e.what() << "\n(work directory kept: " << options.dir << ")\n";
     return 1;
@@ -219,6 +228,7 @@ int main(int argc, char** argv) {
   }
   bool met = print_report(options, results);
   print_floors(options, floors, results.runs);
+  print_sensors(sensors);
   if (options.kernel && !why_no_floors().empty()) fmt::print("\nNo floors: {}\n", why_no_floors());
   if (!keep) std::filesystem::remove_all(options.dir);
   if (options.smoke) {

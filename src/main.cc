@@ -13,6 +13,7 @@
 #include "gpio2mqtt/exit_codes.h"
 #include "gpio2mqtt/version.h"
 #include "mqtt/paho_client.h"
+#include "sensors/sysfs_source.h"
 #include "service/service.h"
 #include "util/host.h"
 #include "util/logging.h"
@@ -94,7 +95,9 @@ int main(int argc, char** argv) {
     try {
       config::Config config = load(check_path);
       for (const auto& warning : config.warnings) std::cerr << "warning: " << warning << "\n";
-      std::cout << config::describe(config);
+      sensors::SysfsSource sysfs(config.sysfs);
+      config::expand_w1_all(config, sysfs.w1_thermometers());
+      std::cout << config::describe(config, [&](const sensors::Channel& channel) { return sysfs.describe(channel); });
       return kExitOk;
     } catch (const config::ConfigError& e) {
       std::cerr << e.what() << "\n";
@@ -107,6 +110,8 @@ int main(int argc, char** argv) {
   try {
     config::Config config = load(config_path);
     config::require_state_directory(config);
+    sensors::SysfsSource sysfs(config.sysfs);  // a reload's other sysfs takes effect at the next start
+    config::expand_w1_all(config, sysfs.w1_thermometers());
     for (const auto& warning : config.warnings) spdlog::warn("{}", warning);
     auto hardware = gpio::make_hardware_provider();
     // Which uAPI the kernel path speaks decides its queue (16 events a line on v1, 1024 on v2)
@@ -118,11 +123,14 @@ int main(int argc, char** argv) {
     auto make_client = [](const config::MqttConfig& mqtt) {
       return mqtt::make_paho_client(mqtt, bridge::kMaxCommandPayload);
     };
-    service::Service daemon(std::move(config), lines, {make_client, [&] {
-                                                         config::Config next = load(config_path);
-                                                         config::require_state_directory(next);
-                                                         return next;
-                                                       }});
+    auto reload = [&] {
+      config::Config next = load(config_path);
+      config::require_state_directory(next);
+      config::expand_w1_all(next, sysfs.w1_thermometers());
+      return next;
+    };
+    service::Service daemon(std::move(config), lines,
+                            {.make_client = make_client, .load_config = reload, .sensor_source = &sysfs});
     return daemon.run();
   } catch (const config::ConfigError& e) {
     spdlog::critical("{}", e.what());

@@ -5,6 +5,7 @@
 #include "config/names.h"
 #include "gpio2mqtt/bridge/bridge.h"
 #include "gpio2mqtt/bridge/discovery.h"
+#include "gpio2mqtt/bridge/sensor.h"
 
 namespace gpio2mqtt::config {
 namespace {
@@ -37,9 +38,45 @@ std::string chip_text(const Config& config, const LineConfig& line) {
   return chip->name;
 }
 
+std::string seconds_text(std::chrono::nanoseconds length) {
+  return bridge::format_number(std::chrono::duration<double>(length).count()) + " s";
+}
+
+std::string describe_sensors(const Config& config, const SensorFinder& found) {
+  if (config.sensors.empty() && config.w1_all.empty()) return "";
+  std::string out = "sensors:\n";
+  for (const SensorConfig& all : config.w1_all)
+    out += fmt::format("  {}: every 1-Wire thermometer found, each as {}_<id>\n", all.name, all.name);
+  for (const SensorConfig& sensor : config.sensors) {
+    auto topics = bridge::sensor_topics(config.mqtt.base_topic, sensor);
+    std::string what = sensor.channel.kind == sensors::Channel::Kind::kW1
+                           ? "1-Wire " + sensor.channel.device
+                           : "IIO " + sensor.channel.device + " " + sensor.channel.channel;
+    out += fmt::format("  {}: {}, every {} (timeout {}); {} decimals{}{}\n", sensor.name, what,
+                       seconds_text(sensor.interval), seconds_text(sensor.timeout), sensor.precision,
+                       sensor.unit.empty() ? "" : ", in " + sensor.unit,
+                       sensor.device_class.empty() ? "" : ", " + sensor.device_class);
+    if (found) out += "    on this machine: " + found(sensor.channel) + "\n";
+    out += fmt::format("    value = ABI value * {} * {} + {}; publishes {} (retained) on a change of {}{}, and {}\n",
+                       bridge::format_number(sensor.factor), bridge::format_number(sensor.multiply),
+                       bridge::format_number(sensor.offset), topics.state,
+                       sensor.delta > 0 ? bridge::format_number(sensor.delta) : "its rounded value",
+                       sensor.max_interval.count() > 0 ? ", at least every " + seconds_text(sensor.max_interval) : "",
+                       topics.availability + " (online/offline)");
+    for (std::size_t i = 0; i < sensor.thresholds.size(); ++i) {
+      const ThresholdConfig& t = sensor.thresholds[i];
+      out += fmt::format("    threshold {}: ON {} {}, OFF again {} {}; publishes {}\n", t.name,
+                         t.above ? "above" : "below", bridge::format_number(t.level), t.above ? "below" : "above",
+                         bridge::format_number(t.above ? t.level - t.hysteresis : t.level + t.hysteresis),
+                         topics.thresholds[i]);
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
-std::string describe(const Config& config) {
+std::string describe(const Config& config, const SensorFinder& found) {
   const MqttConfig& m = config.mqtt;
   std::string out = fmt::format("{}: valid\n", config.file);
   out += fmt::format("mqtt: {} as {}, MQTT {}, keepalive {} s, QoS {}, queue {} while disconnected\n", m.server,
@@ -119,6 +156,7 @@ std::string describe(const Config& config) {
     out += fmt::format("interlock: at most one of {} on, {} ms dead time between them\n", names,
                        std::chrono::duration_cast<std::chrono::milliseconds>(group.dead_time).count());
   }
+  out += describe_sensors(config, found);
   const auto& ha = config.homeassistant;
   if (ha.discovery)
     out += fmt::format(

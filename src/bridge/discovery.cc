@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "gpio2mqtt/bridge/line_mode.h"
+#include "gpio2mqtt/bridge/sensor.h"
 #include "gpio2mqtt/config/entity.h"
 #include "gpio2mqtt/version.h"
 
@@ -123,6 +124,8 @@ std::vector<ComponentId> announced_components(const config::Config& config) {
   std::vector<ComponentId> out;
   for (const auto& line : config.lines)
     for (auto& [id, component] : line_components(config, line)) out.push_back(id);
+  for (const auto& sensor : config.sensors)
+    for (auto& [id, component] : Sensor::components(config, sensor)) out.push_back(id);
   return out;
 }
 
@@ -161,6 +164,9 @@ std::string device_payload(const config::Config& config, const std::vector<Compo
   // A line that changed platform keeps its id: its old component goes first, the new one next time.
   for (const auto& line : config.lines)
     for (auto& [id, component] : line_components(config, line))
+      if (!is_removed(id.id)) components.add(id.id, component);
+  for (const auto& sensor : config.sensors)
+    for (auto& [id, component] : Sensor::components(config, sensor))
       if (!is_removed(id.id)) components.add(id.id, component);
   for (const auto& gone : removed) components.add(gone.id, JsonObject().add("p", gone.platform));
   return JsonObject()

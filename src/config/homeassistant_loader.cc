@@ -129,6 +129,12 @@ void check_entities(Config& config) {
       config.warnings.push_back(line.where.str() + ": line '" + line.name + "': Home Assistant shows it as '" +
                                 ha.device_name + " " + name + "': leave the device's name out of the entity's");
   }
+  for (const auto& sensor : config.sensors)
+    for (const std::string& id : sensor_object_ids(sensor))
+      if (!ids.insert(id).second)
+        throw ConfigError(sensor.where, "sensor '" + sensor.name + "': its Home Assistant id '" + id +
+                                            "' is another line's or sensor's too ('.' becomes '_'; a threshold adds "
+                                            "<id>_<threshold>); rename one of them");
 }
 
 }  // namespace gpio2mqtt::config

@@ -140,10 +140,7 @@ LineConfig load_line(const YamlReader& r, const YAML::Node& key, const YAML::Nod
   line.name = key.Scalar();
   line.where = r.at(key);
   const std::string what = "line '" + line.name + "'";
-  if (!is_safe_topic_level(line.name))
-    r.fail(key, what +
-                    ": a line name is one topic level and part of ids that must be ASCII: use ASCII letters "
-                    "(a-z, A-Z), digits, '_', '-' or '.'");
+  r.expect_topic_level(key, what, "line");
   r.expect_map(node, what,
                {"chip", "line", "direction", "edge", "bias", "active_low", "debounce", "initial", "on_disconnect",
                 "drive", "mode", "pulses_per_unit", "unit", "rate_timeout", "publish_interval", "persist_every",

@@ -27,6 +27,9 @@ class YamlReader {
   // Pairs of a mapping in file order, for maps with free keys (chips, lines); repeated keys fail.
   std::vector<std::pair<YAML::Node, YAML::Node>> entries(const YAML::Node& node, const std::string& what) const;
 
+  // `key` is the name of a line or sensor (`kind`): one topic level and part of ids that must be ASCII.
+  void expect_topic_level(const YAML::Node& key, const std::string& what, const std::string& kind) const;
+
   std::string string(const YAML::Node& node, const std::string& what) const;
   long long integer(const YAML::Node& node, const std::string& what, long long min, long long max) const;
   bool boolean(const YAML::Node& node, const std::string& what) const;

@@ -71,6 +71,8 @@ Service::Service(config::Config config, LineSet& lines, ServiceParts parts)
   bridge_timer_ = loop_.timer("timers", [this] { bridge_.on_time(loop_.now()); });
   status_timer_ = loop_.timer("status", [this] { report_status(); });
   watchdog_timer_ = loop_.timer("watchdog", [this] { systemd_.notify("WATCHDOG=1"); });
+  if (parts_.sensor_source) sensors_ = std::make_unique<SensorSet>(loop_, *parts_.sensor_source, publisher_);
+  else if (!config_->sensors.empty()) spdlog::warn("sensors are configured but not read here");
   gpio_.watch(*config_);
   use_client(parts_.make_client(config_->mqtt));
 }
@@ -108,6 +110,7 @@ int Service::run() {
 
 void Service::start() {
   bridge_.start(loop_.now(), lines_.plan());
+  if (sensors_) sensors_->configure(*config_, loop_.now());
   open_dbus();
   // Ready once the lines are ours: a board that boots without network must still come up.
   systemd_.notify("READY=1");
@@ -163,6 +166,7 @@ void Service::on_mqtt_events() {
         client_->subscribe(bridge_.subscriptions(), config_->mqtt.qos);
         client_->subscribe_retained(bridge_.retained_subscriptions(), config_->mqtt.qos, bridge::kMaxReadBackPayload);
         bridge_.on_connected(now);
+        if (sensors_) sensors_->on_connected();
         report_status();
         if (dbus_) dbus_->properties_changed({"Connected"});
         break;
@@ -202,6 +206,7 @@ void Service::warn_about_the_connection() {
 void Service::on_connection_down(const mqtt::Event& event) {
   bool was_connected = bridge_.connected();
   if (was_connected) bridge_.on_disconnected(loop_.now(), client_->take_unacknowledged());
+  if (sensors_) sensors_->on_disconnected();
   connection_.on_down(event, config_->mqtt);
   report_status();
   if (dbus_)
@@ -223,6 +228,11 @@ void Service::stop() {
   spdlog::info("stopped: {} edges published, {} commands applied, {} rejected{}, {} internal errors",
                counters.edges_published, counters.commands_applied, counters.commands_rejected, dropped,
                loop_.handler_errors());
+  if (sensors_ && sensors_->size() > 0) {
+    auto totals = sensors_->totals();
+    spdlog::info("sensors: {} values read, {} reads failed, {} readings dropped", totals.reads, totals.failures,
+                 totals.dropped);
+  }
 }
 
 }  // namespace gpio2mqtt::service

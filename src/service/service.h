@@ -19,6 +19,7 @@
 #include "service/gpio_supervisor.h"
 #include "service/line_set.h"
 #include "service/outbox_file.h"
+#include "service/sensor_set.h"
 #include "service/systemd.h"
 
 namespace gpio2mqtt::service {
@@ -46,6 +47,8 @@ struct ServiceParts {
   const Clock* clock = &monotonic_clock();
   // Where GPIO chip nodes come and go (and udev gives them their group).
   std::string device_dir = "/dev";
+  // Where sensors are read (sensors/sysfs_source.h); borrowed. Null: sensors are not read.
+  sensors::Source* sensor_source = nullptr;
 };
 
 class Service : public dbus::DaemonControl {
@@ -101,6 +104,7 @@ class Service : public dbus::DaemonControl {
   mqtt::Client* client_ = nullptr;
   ClientPublisher publisher_{client_};
   bridge::Bridge bridge_;
+  std::unique_ptr<SensorSet> sensors_;  // with a sensor source
   UniqueFd signal_fd_;
   SystemdNotifier systemd_;
   std::unique_ptr<dbus::Endpoint> dbus_;

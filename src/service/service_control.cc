@@ -160,9 +160,11 @@ std::optional<dbus::CallError> Service::reload() {
   std::swap(config_, next);  // the old config lives until here: the bridge pointed into it
   next.reset();
   gpio_.watch(*config_);
+  if (sensors_) sensors_->configure(*config_, loop_.now());  // read anew: their values come at once
   if (mqtt_changed) {
     spdlog::info("reload: the mqtt section changed: reconnecting to {}", config_->mqtt.server);
     bridge_.on_client_replaced();
+    if (sensors_) sensors_->on_disconnected();
     client_->shutdown(Message{old_status.topic, old_status.offline, 1, true}, std::chrono::seconds(2));
     use_client(parts_.make_client(config_->mqtt));
     connection_.start_over();
