@@ -1,6 +1,7 @@
 #include "config/describe.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "gpio2mqtt/bridge/bridge.h"
 #include "gpio2mqtt/bridge/discovery.h"
@@ -77,12 +78,19 @@ std::string chip_text(const Config& config, const LineConfig& line) {
 std::string describe(const Config& config) {
   const MqttConfig& m = config.mqtt;
   std::string out = fmt::format("{}: valid\n", config.file);
-  out += fmt::format("mqtt: {} as {}, MQTT {}, keepalive {} s, QoS {}, queue {} while disconnected\n", m.server,
-                     m.client_id,
+  out += fmt::format("mqtt: {} as {}, MQTT {}, keepalive {} s, QoS {}, queue {} while disconnected\n",
+                     fmt::join(m.servers, ", "), m.client_id,
                      m.version == 5   ? "5"
                      : m.version == 4 ? "3.1.1"
                                       : "auto (5, or 3.1.1 if refused)",
                      m.keepalive.count(), m.qos, m.buffer);
+  if (m.servers.size() > 1)
+    out += fmt::format("servers: tried {}, the next one when a connect fails or the connection is lost\n",
+                       m.server_order == ServerOrder::kShuffled ? "in an order shuffled once per start" : "as listed");
+  if (m.start_delay.count() || !m.reconnect_jitter || m.republish.count())
+    out += fmt::format("fleet: first connect after up to {} ms, reconnect jitter {}, republish {}\n",
+                       m.start_delay.count(), m.reconnect_jitter ? "on" : "off",
+                       m.republish.count() ? "every " + std::to_string(m.republish.count()) + " s" : "off");
   if (!m.persistence.empty())
     out += fmt::format("persistence: the queue survives restarts in {}/outbox\n", m.persistence);
   out += fmt::format("status: {} (online {}, will {})\n", m.status.topic, m.status.online, m.status.offline);

@@ -136,12 +136,13 @@ class PahoClient : public Client {
     return events;
   }
 
-  void connect() override {
+  void connect(const std::string& server) override {
     if (fall_back_.exchange(false)) {
       spdlog::warn("the broker at {} speaks only MQTT 3.1.1: using 3.1.1 (set mqtt.version: 3.1.1 to skip trying 5)",
                    config_.server);
       build(4);
     }
+    use_server(server);
     try {
       client_->connect(options_, nullptr, listener_);
     } catch (const ::mqtt::exception& e) {
@@ -231,6 +232,14 @@ class PahoClient : public Client {
     Event event{Event::Kind::kConnectionLost, std::move(why)};
     event.taken_over = taken_over;
     queue_.push(std::move(event));
+  }
+
+  // One node per attempt, as paho's server list: paho would try its list from the first node on
+  // every connect, so a dead first node would delay each reconnect by its own failure. The config's
+  // copy names the node in what a failed connect is explained with (see explain()).
+  void use_server(const std::string& server) {
+    config_.server = server;
+    options_.set_servers(std::make_shared<::mqtt::string_collection>(server));
   }
 
   // A paho client speaks one MQTT version for life: falling back to 3.1.1 makes a new one.

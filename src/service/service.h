@@ -6,6 +6,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <random>
 #include <string>
 
 #include "gpio2mqtt/bridge/bridge.h"
@@ -46,6 +47,8 @@ struct ServiceParts {
   const Clock* clock = &monotonic_clock();
   // Where GPIO chip nodes come and go (and udev gives them their group).
   std::string device_dir = "/dev";
+  // Seeds what is random: mqtt.start_delay, the reconnect jitter, a shuffled server order.
+  std::uint64_t random_seed = std::random_device{}();
 };
 
 class Service : public dbus::DaemonControl {
@@ -66,7 +69,8 @@ class Service : public dbus::DaemonControl {
 
   // dbus::DaemonControl
   bool connected() const override { return bridge_.connected(); }
-  std::string broker() const override { return config_->mqtt.server; }
+  std::string broker() const override;
+  std::string server() const override { return bridge_.connected() ? connection_.server() : std::string(); }
   std::uint64_t started_at_us() const override { return started_at_us_; }
   // The bridge's, and the edge events the kernel dropped (from the lines).
   Counters counters() const override;
@@ -109,6 +113,8 @@ class Service : public dbus::DaemonControl {
   Timer bridge_timer_;
   Timer watchdog_timer_;
   Timer status_timer_;
+  Timer republish_timer_;
+  std::mt19937_64 random_;  // before connection_, which draws from it
   ConnectionSupervisor connection_;
   GpioSupervisor gpio_;
   std::string last_error_;

@@ -32,10 +32,10 @@ void Service::report_status() {
   const auto counters = this->counters();
   std::string text;
   if (bridge_.connected())
-    text = "connected to " + config_->mqtt.server + ", " + plural(config_->lines.size() - outputs, "input") + ", " +
+    text = "connected to " + connection_.server() + ", " + plural(config_->lines.size() - outputs, "input") + ", " +
            plural(outputs, "output") + ", " + std::to_string(counters.edges_published) + " edges published";
   else if (!connection_.problem().empty()) text = connection_.problem();
-  else text = "connecting to " + config_->mqtt.server;
+  else text = "connecting to " + connection_.server();
   if (!gpio_.problem().empty()) text += "; GPIO failing: " + gpio_.problem();
   if (counters.events_dropped) text += ", " + std::to_string(counters.events_dropped) + " queued events dropped";
   if (counters.kernel_events_dropped)
@@ -147,12 +147,12 @@ std::optional<dbus::CallError> Service::reload() {
   next.reset();
   gpio_.watch(*config_);
   if (mqtt_changed) {
-    spdlog::info("reload: the mqtt section changed: reconnecting to {}", config_->mqtt.server);
+    spdlog::info("reload: the mqtt section changed: reconnecting to {}", broker());
+    republish_timer_.disarm();
     bridge_.on_client_replaced();
     client_->shutdown(Message{old_status.topic, old_status.offline, 1, true}, std::chrono::seconds(2));
     use_client(parts_.make_client(config_->mqtt));
-    connection_.start_over();
-    client_->connect();
+    connection_.start_over(config_->mqtt);
   } else if (auto gone = minus(old_topics, new_topics); same_connection && !gone.empty()) {
     client_->unsubscribe(gone);
   }
@@ -162,8 +162,8 @@ std::optional<dbus::CallError> Service::reload() {
   spdlog::info("reloaded {}: {} lines", config_->file, config_->lines.size());
   report_status();
   if (dbus_)
-    dbus_->properties_changed(had_error ? std::vector<std::string>{"Lines", "Broker", "LastError"}
-                                        : std::vector<std::string>{"Lines", "Broker"});
+    dbus_->properties_changed(had_error ? std::vector<std::string>{"Lines", "Broker", "Server", "LastError"}
+                                        : std::vector<std::string>{"Lines", "Broker", "Server"});
   systemd_.notify("READY=1");
   return std::nullopt;
 }

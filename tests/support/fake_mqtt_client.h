@@ -39,6 +39,7 @@ class FakeMqttClient : public mqtt::Client {
 
   // What the service asked for.
   int connects = 0;
+  std::vector<std::string> connected_to;  // the server of each connect attempt
   bool connected = false;
   std::vector<Message> published;
   std::vector<Subscription> subscribed;
@@ -52,7 +53,10 @@ class FakeMqttClient : public mqtt::Client {
   // mqtt::Client
   int event_fd() const override { return wake_.get(); }
   std::vector<mqtt::Event> take_events() override;
-  void connect() override { ++connects; }
+  void connect(const std::string& server) override {
+    ++connects;
+    connected_to.push_back(server);
+  }
   bool publish(const Message& message) override;
   std::vector<Message> take_unacknowledged() override;
   void subscribe(const std::vector<std::string>& topics, int qos) override { subscribed.push_back({topics, qos}); }

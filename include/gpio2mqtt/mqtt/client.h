@@ -28,8 +28,9 @@ class Client {
   // Readable while events wait in take_events().
   virtual int event_fd() const = 0;
   virtual std::vector<Event> take_events() = 0;
-  // Starts one connection attempt; its outcome arrives as kConnected or kConnectFailed.
-  virtual void connect() = 0;
+  // Starts one connection attempt to `server` (one of the config's mqtt.servers); its outcome
+  // arrives as kConnected or kConnectFailed.
+  virtual void connect(const std::string& server) = 0;
   // False when the message could not be handed to the connection.
   virtual bool publish(const Message& message) = 0;
   // Messages with QoS >= 1 handed over since the last call whose delivery the broker has not
