@@ -98,6 +98,11 @@ class ConnectListener : public ::mqtt::iaction_listener {
     // Paho says -1 for everything before a CONNACK: find out what it was.
     std::string why = probe_transport(config_, std::chrono::seconds(3));
     if (!why.empty()) return why;
+    if (config_.version == config::kAutoVersion && version_ == 5) {
+      // RabbitMQ 3.x (Debian 12's) answers an MQTT 5 CONNECT by closing the connection.
+      fall_back_ = true;
+      return "the broker closed the connection without answering MQTT 5; trying MQTT 3.1.1 next (mqtt.version: auto)";
+    }
     return "the broker closed the connection before answering (paho code " + std::to_string(code) +
            "), though it accepts connections" + (config_.tls.enabled ? " and its certificate verifies" : "") +
            ": is mqtt.server's scheme right (mqtt, mqtts, ws, wss)?";
