@@ -174,10 +174,10 @@ MqttConfig load_mqtt(const YamlReader& r, const YAML::Node& node, const Host& ho
   m.client_id = "gpio2mqtt-" + host.name + (host.machine_id.empty() ? "" : "-" + host.machine_id.substr(0, 8));
   m.status.topic = m.base_topic + "/status";  // also without an mqtt: section (the will's topic)
   if (!node) return m;
-  r.expect_map(
-      node, "mqtt",
-      {"server", "server_order", "start_delay", "reconnect_jitter", "republish", "client_id", "keepalive", "version",
-       "base_topic", "qos", "status", "buffer", "persistence", "username", "password", "password_file", "tls"});
+  r.expect_map(node, "mqtt",
+               {"server", "server_order", "start_delay", "reconnect_jitter", "republish", "client_id", "keepalive",
+                "version", "base_topic", "qos", "subscribe_qos", "status", "buffer", "persistence", "username",
+                "password", "password_file", "tls"});
   if (node["server"]) {
     m.servers = load_servers(r, node["server"]);
     m.server = m.servers.front();
@@ -205,6 +205,11 @@ MqttConfig load_mqtt(const YamlReader& r, const YAML::Node& node, const Host& ho
   }
   if (node["base_topic"]) m.base_topic = topic(r, node["base_topic"], "mqtt.base_topic", host);
   if (node["qos"]) m.qos = static_cast<int>(r.integer(node["qos"], "mqtt.qos", 0, 2));
+  m.subscribe_qos = m.qos;
+  // RabbitMQ 3.x keeps a QoS 1 subscription in a queue on one node: while that node is down the
+  // board can subscribe on no other (see the README's "Many boards").
+  if (node["subscribe_qos"])
+    m.subscribe_qos = static_cast<int>(r.integer(node["subscribe_qos"], "mqtt.subscribe_qos", 0, 2));
   if (node["buffer"]) m.buffer = static_cast<std::size_t>(r.integer(node["buffer"], "mqtt.buffer", 1, 10'000'000));
   if (node["persistence"]) {
     // Only the form is checked: systemd creates the StateDirectory when the service starts.

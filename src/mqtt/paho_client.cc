@@ -77,7 +77,9 @@ class ConnectListener : public ::mqtt::iaction_listener {
   // On paho's thread, which has nothing else to do while disconnected: the probe may take a while.
   void on_failure(const ::mqtt::token& token) override {
     try {
-      queue_.push({Event::Kind::kConnectFailed, explain(token.get_return_code())});
+      Event event{Event::Kind::kConnectFailed, explain(token.get_return_code())};
+      event.falls_back = fall_back_;
+      queue_.push(std::move(event));
     } catch (const std::exception& e) {
       queue_.push({Event::Kind::kConnectFailed, std::string("connection failed: ") + e.what()});
     }

@@ -66,6 +66,9 @@ void ConnectionSupervisor::on_down(const mqtt::Event& event, const config::MqttC
     servers_.begin_round();
     spdlog::warn("lost the connection to {}: {}; connecting to {} now", failed, event.text, servers_.current());
     problem_ = "lost the connection to " + failed + ", connecting again: " + event.text;
+  } else if (event.falls_back) {
+    spdlog::warn("cannot connect to {}: {}", failed, event.text);
+    problem_ = "cannot connect to " + failed + ", trying again now: " + event.text;
   } else {
     takeover_.on_connect_failed();
     bool round_failed = servers_.advance();

@@ -164,8 +164,9 @@ void Service::on_mqtt_events() {
         warn_about_the_connection();
         if (connection_.on_connected() && dbus_) dbus_->properties_changed({"LastError"});
         // Subscribed on every connect: with a clean session the broker forgot them.
-        client_->subscribe(bridge_.subscriptions(), config_->mqtt.qos);
-        client_->subscribe_retained(bridge_.retained_subscriptions(), config_->mqtt.qos, bridge::kMaxReadBackPayload);
+        client_->subscribe(bridge_.subscriptions(), config_->mqtt.subscribe_qos);
+        client_->subscribe_retained(bridge_.retained_subscriptions(), config_->mqtt.subscribe_qos,
+                                    bridge::kMaxReadBackPayload);
         bridge_.on_connected(now);
         // For brokers whose retained messages stay on the node they were published to.
         if (config_->mqtt.republish.count()) republish_timer_.repeat_every(config_->mqtt.republish);

@@ -141,7 +141,7 @@ std::optional<dbus::CallError> Service::reload() {
   // the order, so a command sent by someone who saw a new state is not missed.
   bool same_connection = !mqtt_changed && bridge_.connected();
   if (auto added = minus(new_topics, old_topics); same_connection && !added.empty())
-    client_->subscribe(added, config_->mqtt.qos);
+    client_->subscribe(added, config_->mqtt.subscribe_qos);
   bridge_.reconfigure(*next, loop_.now());
   std::swap(config_, next);  // the old config lives until here: the bridge pointed into it
   next.reset();

@@ -23,6 +23,13 @@ TEST(TheFleetKeys, AreOffOrSmallByDefaultSoThatOneBoardReconnectsAtOnce) {
   EXPECT_EQ(c.mqtt.start_delay, 0ms);
   EXPECT_TRUE(c.mqtt.reconnect_jitter);
   EXPECT_EQ(c.mqtt.republish, 0s);
+  EXPECT_EQ(c.mqtt.subscribe_qos, c.mqtt.qos);
+}
+
+TEST(TheFleetKeys, SubscribeAtTheirOwnQosWhenToldSoAndAtTheEventsOtherwise) {
+  EXPECT_EQ(parse("  qos: 2\n").mqtt.subscribe_qos, 2);
+  EXPECT_EQ(parse("  qos: 1\n  subscribe_qos: 0\n").mqtt.subscribe_qos, 0);
+  EXPECT_EQ(parse("  subscribe_qos: 0\n").mqtt.qos, 1);
 }
 
 TEST(TheFleetKeys, TakeAListOfNodesEachCompletedAsASingleServerIs) {

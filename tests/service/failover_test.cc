@@ -88,6 +88,15 @@ TEST_F(AServiceWithThreeNodes, FailsOverToTheNextNodeAtOnceAndBacksOffOnlyAfterE
   EXPECT_EQ(last_node(), kC);
 }
 
+TEST_F(AServiceWithThreeNodes, TriesTheSameNodeAgainAtOnceWhenTheClientFallsBackToMqtt311) {
+  start();
+  client().fail_connect("the broker closed the connection without answering MQTT 5", true);
+  settle();
+  EXPECT_EQ(client().connected_to, (std::vector<std::string>{kA, kA}));
+  fail();
+  EXPECT_EQ(last_node(), kB);
+}
+
 TEST_F(AServiceWithThreeNodes, DrawsTheBackoffBetweenZeroAndItsCeilingWithJitter) {
   start();
   std::vector<Nanos> waits;
@@ -127,6 +136,14 @@ TEST_F(AServiceWithThreeNodes, KeepsEveryPromiseOnTheNodeItFailsOverTo) {
   client().deliver("pi/relay/set", "OFF");
   settle();
   EXPECT_FALSE(chip_.physical_level(kGpio27));
+}
+
+TEST_F(AServiceWithThreeNodes, SubscribesAtTheSubscribeQos) {
+  start("  subscribe_qos: 0\n");
+  connect();
+  ASSERT_EQ(client().subscribed.size(), 1u);
+  EXPECT_EQ(client().subscribed[0].qos, 0);
+  EXPECT_EQ(client().subscribed_retained.at(0).qos, 0);
 }
 
 TEST_F(AServiceWithThreeNodes, WaitsARandomPartOfTheStartDelayBeforeItsFirstConnect) {

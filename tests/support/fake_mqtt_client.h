@@ -28,7 +28,8 @@ class FakeMqttClient : public mqtt::Client {
 
   // What the broker does; each wakes the service's loop, as paho's thread does.
   void complete_connect(const std::string& text = "session present: no");
-  void fail_connect(const std::string& why = "connection refused");
+  // `falls_back`: as paho's client when the broker refused MQTT 5 under version: auto.
+  void fail_connect(const std::string& why = "connection refused", bool falls_back = false);
   void drop_connection(const std::string& why = "connection lost");
   void deliver(const std::string& topic, const std::string& payload, bool retained = false);
   // Confirms every message handed over so far (false: they wait, unacknowledged).

@@ -59,6 +59,7 @@ struct MqttConfig {
   int version = 5;  // 5, 4 for 3.1.1, or kAutoVersion
   std::string base_topic = "raspberry";
   int qos = 1;
+  int subscribe_qos = 1;  // of the command subscriptions; qos unless set
   StatusConfig status;
   std::size_t buffer = 10000;  // messages kept while the broker is unreachable
   std::string persistence;     // a directory where they survive a restart; empty: memory only

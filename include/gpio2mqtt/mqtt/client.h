@@ -20,6 +20,9 @@ struct Event {
   std::string payload{};  // cut to just over the client's payload cap: larger is dropped unread
   bool retained = false;
   bool taken_over = false;  // kConnectionLost: another client connected with our client id
+  // kConnectFailed: the broker refused MQTT 5 and the next attempt speaks 3.1.1 (version: auto),
+  // so the same server is worth trying again at once.
+  bool falls_back = false;
 };
 
 class Client {
