@@ -155,8 +155,11 @@ void RabbitCluster::start(int index) {
   await(node, std::chrono::seconds(180));
 }
 
-void RabbitCluster::restart_all() {
+void RabbitCluster::stop_all() {
   for (int i = size() - 1; i >= 0; --i) stop(i);
+}
+
+void RabbitCluster::start_all() {
   for (auto& node : nodes_) launch(node);
   for (auto& node : nodes_) await(node, std::chrono::seconds(300));
 }

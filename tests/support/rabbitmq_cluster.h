@@ -33,8 +33,10 @@ class RabbitCluster {
   void stop(int node, bool crash = false);
   // Starts a stopped node again (it rejoins by itself) and waits until it serves MQTT.
   void start(int node);
-  // Every node stopped, then all started together (a cluster's nodes wait for each other).
-  void restart_all();
+  // Every node stopped, the last first (it then waits for no other when it starts).
+  void stop_all();
+  // Every node started together (a cluster's nodes wait for each other), until each serves MQTT.
+  void start_all();
 
  private:
   struct Node {
