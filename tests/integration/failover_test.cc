@@ -69,20 +69,20 @@ TEST_F(ADaemonOnTwoNodes, MovesToTheOtherNodeWhenItsNodeDiesAndKeepsEveryPromise
         return !seqs.empty() && seq_of(seqs.back()) == 10;
       },
       10s));
-  // Every event reached a node; b has them in order from where a stopped (those a took without
-  // the daemon hearing its acknowledgement come again: at least once, never backwards).
+  // Every event reached a node, and b got the new ones in order from where a stopped. QoS 1 is at
+  // least once: what a took without the daemon hearing its acknowledgement comes again, and a
+  // repeat may come after later events (seen once: 5..10, then 5 again), so only first arrivals
+  // are held to the order.
   std::set<int> seen;
   for (const auto& payload : events_a.payloads_on("raspberry/button/event")) seen.insert(seq_of(payload).value_or(0));
-  int last = 0;
   for (const auto& payload : on_b_->payloads_on("raspberry/button/event", on_b_before)) {
     int seq = seq_of(payload).value_or(0);
-    if (last == 0) EXPECT_LE(seq, *seen.rbegin() + 1) << "b started after a gap: " << payload;
-    else EXPECT_TRUE(seq == last || seq == last + 1) << "after " << last << ": " << payload;
+    if (!seen.count(seq)) {
+      EXPECT_EQ(seq, *seen.rbegin() + 1) << "out of order or after a gap: " << payload;
+    }
     seen.insert(seq);
-    last = seq;
   }
   EXPECT_EQ(seen, (std::set<int>{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}));
-  EXPECT_EQ(last, 10);
   EXPECT_TRUE(on_b_->wait_for([](const auto& m) { return m.topic.rfind("homeassistant/", 0) == 0; }, on_b_before, 10s))
       << "no Home Assistant announcement on the new node";
 
