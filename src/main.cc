@@ -2,17 +2,19 @@
 #include <getopt.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 
-#include "config/describe.h"
+#include "bridge/describe.h"
 #include "gpio/hardware.h"
 #include "gpio2mqtt/bridge/command.h"
 #include "gpio2mqtt/config/loader.h"
 #include "gpio2mqtt/exit_codes.h"
-#include "service/service.h"
 #include "gpio2mqtt/version.h"
 #include "mqtt/paho_client.h"
+#include "service/service.h"
+#include "util/host.h"
 #include "util/logging.h"
 #include "util/machine_id.h"
 #include "util/text.h"
@@ -107,6 +109,11 @@ int main(int argc, char** argv) {
     config::require_state_directory(config);
     for (const auto& warning : config.warnings) spdlog::warn("{}", warning);
     auto hardware = gpio::make_hardware_provider();
+    // Which uAPI the kernel path speaks decides its queue (16 events a line on v1, 1024 on v2)
+    // and who debounces: worth a line in every bug report.
+    if (std::any_of(config.chips.begin(), config.chips.end(),
+                    [](const auto& chip) { return chip.kind != config::ChipConfig::Kind::kSimulated; }))
+      spdlog::info("kernel GPIO chips through the GPIO character device uAPI v{}", gpio::hardware_uapi_version());
     service::LineSet lines(config, hardware.get(), "gpio2mqtt");
     auto make_client = [](const config::MqttConfig& mqtt) {
       return mqtt::make_paho_client(mqtt, bridge::kMaxCommandPayload);

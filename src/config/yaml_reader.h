@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <initializer_list>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -34,6 +35,10 @@ class YamlReader {
   template <typename T>
   T choice(const YAML::Node& node, const std::string& what,
            std::initializer_list<std::pair<const char*, T>> options) const {
+    return choice(node, what, std::span<const std::pair<const char*, T>>(options.begin(), options.size()));
+  }
+  template <typename T>
+  T choice(const YAML::Node& node, const std::string& what, std::span<const std::pair<const char*, T>> options) const {
     std::string value = string(node, what);
     std::string expected;
     for (const auto& [name, result] : options) {

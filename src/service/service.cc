@@ -10,6 +10,7 @@
 #include <system_error>
 
 #include "gpio2mqtt/exit_codes.h"
+#include "util/host.h"
 #include "util/text.h"
 
 namespace gpio2mqtt::service {
@@ -106,7 +107,7 @@ int Service::run() {
 }
 
 void Service::start() {
-  bridge_.start(loop_.now());
+  bridge_.start(loop_.now(), lines_.plan());
   open_dbus();
   // Ready once the lines are ours: a board that boots without network must still come up.
   systemd_.notify("READY=1");

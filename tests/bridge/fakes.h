@@ -43,7 +43,6 @@ class FakeLines : public LinePort {
   bool fail = false;
   bool kernel_debounce = false;                     // as a libgpiod 2.x chip: the kernel debounces every input
   std::function<void(std::size_t, bool)> on_write;  // e.g. an input wired to the output
-  bool kernel_debounced(std::size_t) const override { return kernel_debounce; }
   bool read(std::size_t line) override {
     if (fail) throw std::runtime_error("chip gone");
     return levels[line];
@@ -67,23 +66,40 @@ class RecordingCounterStore : public CounterStore {
   }
 };
 
-// A bridge on the fakes, made by make(): started and connected at 0 s, with what that published
-// taken, so that a test sees only what follows.
+// Starts `bridge` as the service does: with the plan of a start, the kernel debouncing as `lines` say.
+inline void start(Bridge& bridge, const config::Config& config, const FakeLines& lines, MonoTime now) {
+  bridge.start(now, plan_start(config, KernelDebounce(config.lines.size(), lines.kernel_debounce)));
+}
+
+// Reloads `bridge` from `running` to `next` as the service does: the plan, then the bridge follows
+// it (the service's LineSet requests the lines in between).
+inline void reload(Bridge& bridge, const config::Config& running, const config::Config& next, const FakeLines& lines,
+                   MonoTime now) {
+  KernelDebounce debounce(next.lines.size(), lines.kernel_debounce);
+  bridge.reconfigure(next, plan_reload(running, bridge.running_lines(), next, debounce, now), now);
+}
+
+// A bridge on the fakes (a counter store among them), made by make(): started and connected at
+// 0 s, with what that published taken (into connect_sent_), so that a test sees only what follows.
 class BridgeTest : public ::testing::Test {
  protected:
   void make(config::Config config) {
     config_ = std::move(config);
-    bridge_.emplace(config_, publisher_, lines_);
-    bridge_->start(MonoTime(std::chrono::seconds(0)));
+    bridge_.emplace(config_, publisher_, lines_, nullptr, &store_);
+    start(*bridge_, config_, lines_, MonoTime(std::chrono::seconds(0)));
     bridge_->on_connected(MonoTime(std::chrono::seconds(0)));
-    publisher_.take();
+    connect_sent_ = publisher_.take();
   }
+  // Runs on_time() at `now`, as the service does at each deadline.
+  void time(MonoTime now) { bridge_->on_time(now); }
 
   config::Config config_;
   config::Config next_;  // what a reload moves the bridge to (it keeps a pointer: outlives bridge_)
   RecordingPublisher publisher_;
   FakeLines lines_;
+  RecordingCounterStore store_;
   std::optional<Bridge> bridge_;
+  std::vector<Message> connect_sent_;  // what make() took
 };
 
 }  // namespace gpio2mqtt::bridge

@@ -4,7 +4,7 @@
 #include <cstdlib>
 #include <fstream>
 
-#include "config/describe.h"
+#include "bridge/describe.h"
 #include "config_errors.h"
 #include "gpio2mqtt/config/loader.h"
 

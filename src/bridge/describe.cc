@@ -1,53 +1,18 @@
-#include "config/describe.h"
+#include "bridge/describe.h"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "config/names.h"
 #include "gpio2mqtt/bridge/bridge.h"
 #include "gpio2mqtt/bridge/discovery.h"
 
 namespace gpio2mqtt::config {
 namespace {
 
-const char* bias_name(gpio::Bias bias) {
-  switch (bias) {
-    case gpio::Bias::kAsIs:
-      return "as-is";
-    case gpio::Bias::kDisable:
-      return "disable";
-    case gpio::Bias::kPullUp:
-      return "pull-up";
-    case gpio::Bias::kPullDown:
-      return "pull-down";
-  }
-  return "?";
-}
-
-const char* drive_name(gpio::Drive drive) {
-  switch (drive) {
-    case gpio::Drive::kPushPull:
-      return "push-pull";
-    case gpio::Drive::kOpenDrain:
-      return "open-drain";
-    case gpio::Drive::kOpenSource:
-      return "open-source";
-  }
-  return "?";
-}
-
-const char* edge_name(Edge edge) {
-  switch (edge) {
-    case Edge::kRising:
-      return "rising";
-    case Edge::kFalling:
-      return "falling";
-    case Edge::kBoth:
-      return "both";
-    case Edge::kNone:
-      return "none";
-  }
-  return "?";
-}
+const char* bias_name(gpio::Bias bias) { return name_of<gpio::Bias>(kBiasNames, bias); }
+const char* drive_name(gpio::Drive drive) { return name_of<gpio::Drive>(kDriveNames, drive); }
+const char* edge_name(Edge edge) { return name_of<Edge>(kEdgeNames, edge); }
 
 std::string gesture_list(const ButtonConfig& button) {
   std::string out;
