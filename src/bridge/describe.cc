@@ -1,6 +1,7 @@
 #include "bridge/describe.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "config/names.h"
 #include "gpio2mqtt/bridge/bridge.h"
@@ -79,12 +80,19 @@ std::string describe_sensors(const Config& config, const SensorFinder& found) {
 std::string describe(const Config& config, const SensorFinder& found) {
   const MqttConfig& m = config.mqtt;
   std::string out = fmt::format("{}: valid\n", config.file);
-  out += fmt::format("mqtt: {} as {}, MQTT {}, keepalive {} s, QoS {}, queue {} while disconnected\n", m.server,
-                     m.client_id,
+  out += fmt::format("mqtt: {} as {}, MQTT {}, keepalive {} s, QoS {}, queue {} while disconnected\n",
+                     fmt::join(m.servers, ", "), m.client_id,
                      m.version == 5   ? "5"
                      : m.version == 4 ? "3.1.1"
                                       : "auto (5, or 3.1.1 if refused)",
                      m.keepalive.count(), m.qos, m.buffer);
+  if (m.servers.size() > 1)
+    out += fmt::format("servers: tried {}, the next one when a connect fails or the connection is lost\n",
+                       m.server_order == ServerOrder::kShuffled ? "in an order shuffled once per start" : "as listed");
+  if (m.start_delay.count() || !m.reconnect_jitter || m.republish.count())
+    out += fmt::format("fleet: first connect after up to {} ms, reconnect jitter {}, republish {}\n",
+                       m.start_delay.count(), m.reconnect_jitter ? "on" : "off",
+                       m.republish.count() ? "every " + std::to_string(m.republish.count()) + " s" : "off");
   if (!m.persistence.empty())
     out += fmt::format("persistence: the queue survives restarts in {}/outbox\n", m.persistence);
   out += fmt::format("status: {} (online {}, will {})\n", m.status.topic, m.status.online, m.status.offline);

@@ -58,6 +58,7 @@ class DaemonObject final : public Api::Adaptors {
   }
   bool Connected() override { return control_.connected(); }
   std::string Broker() override { return control_.broker(); }
+  std::string Server() override { return control_.server(); }
   std::string Version() override { return kVersion; }
   uint64_t StartedAt() override { return control_.started_at_us(); }
   uint64_t EdgesPublished() override { return control_.counters().edges_published; }

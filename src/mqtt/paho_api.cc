@@ -81,8 +81,9 @@ class PahoConnection : public PahoApi {
 
   bool is_connected() const override { return client_->is_connected(); }
 
-  void connect() override {
+  void connect(const std::string& server) override {
     try {
+      options_.set_servers(std::make_shared<::mqtt::string_collection>(server));
       client_->connect(options_, nullptr, connect_listener_);
     } catch (const ::mqtt::exception& e) {
       throw error_of(e);

@@ -60,7 +60,9 @@ class PahoApi {
   virtual ~PahoApi() = default;
   virtual bool is_connected() const = 0;
   // Starts one connection attempt: PahoHandlers::connected or connect_failed follows.
-  virtual void connect() = 0;
+  // Connects to `server` alone (one node per attempt: paho would try a list from its first node on
+  // every connect, so a dead first node would delay each reconnect by its own failure).
+  virtual void connect(const std::string& server) = 0;
   virtual TokenPtr publish(const Message& message) = 0;
   // `replay_retained` false: the broker replays nothing retained and shows the retain flag of live
   // messages (MQTT 5); true: it replays what is retained (our own messages echo back too).

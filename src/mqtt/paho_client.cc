@@ -90,14 +90,15 @@ class PahoClient : public Client {
     return events;
   }
 
-  void connect() override {
+  void connect(const std::string& server) override {
     if (fall_back_.exchange(false)) {
       spdlog::warn("the broker at {} speaks only MQTT 3.1.1: using 3.1.1 (set mqtt.version: 3.1.1 to skip trying 5)",
                    config_.server);
       build(4);
     }
+    config_.server = server;  // the node a failed connect is explained with (explain())
     try {
-      paho_->connect();
+      paho_->connect(server);
     } catch (const PahoError& e) {
       queue_.push({Event::Kind::kConnectFailed, e.what()});
     }
@@ -191,7 +192,9 @@ class PahoClient : public Client {
   // On paho's thread, which has nothing else to do while disconnected: the probe may take a while.
   void report_connect_failure(int code) noexcept {
     try {
-      queue_.push({Event::Kind::kConnectFailed, explain(code)});
+      Event event{Event::Kind::kConnectFailed, explain(code)};
+      event.falls_back = fall_back_;
+      queue_.push(std::move(event));
     } catch (const std::exception& e) {
       queue_.push({Event::Kind::kConnectFailed, std::string("connection failed: ") + e.what()});
     }
@@ -210,6 +213,11 @@ class PahoClient : public Client {
     // Paho says -1 for everything before a CONNACK: find out what it was.
     std::string why = probe_transport(config_, std::chrono::seconds(3));
     if (!why.empty()) return why;
+    if (config_.version == config::kAutoVersion && version_ == 5) {
+      // RabbitMQ 3.x (Debian 12's) answers an MQTT 5 CONNECT by closing the connection.
+      fall_back_ = true;
+      return "the broker closed the connection without answering MQTT 5; trying MQTT 3.1.1 next (mqtt.version: auto)";
+    }
     return "the broker closed the connection before answering (paho code " + std::to_string(code) +
            "), though it accepts connections" + (config_.tls.enabled ? " and its certificate verifies" : "") +
            ": is mqtt.server's scheme right (mqtt, mqtts, ws, wss)?";

@@ -53,11 +53,8 @@ Service::Service(config::Config config, LineSet& lines, ServiceParts parts)
       counter_file_(config_->state_directory.empty() ? nullptr
                                                      : std::make_unique<CounterFile>(config_->state_directory)),
       bridge_(*config_, publisher_, lines, outbox_file_.get(), counter_file_.get()),
-      connection_(loop_,
-                  [this] {
-                    spdlog::info("connecting to {}", config_->mqtt.server);
-                    client_->connect();
-                  }),
+      random_(parts_.random_seed),
+      connection_(loop_, config_->mqtt, random_, [this](const std::string& server) { client_->connect(server); }),
       gpio_(loop_, lines, parts_.device_dir,
             {.edge = [this](std::size_t line, const gpio::EdgeEvent& event) { bridge_.on_edge(line, event); },
              .level = [this](std::size_t line) { return bridge_.level(line); },
@@ -73,11 +70,18 @@ Service::Service(config::Config config, LineSet& lines, ServiceParts parts)
   watchdog_timer_ = loop_.timer("watchdog", [this] { systemd_.notify("WATCHDOG=1"); });
   if (parts_.sensor_source) sensors_ = std::make_unique<SensorSet>(loop_, *parts_.sensor_source, publisher_);
   else if (!config_->sensors.empty()) spdlog::warn("sensors are configured but not read here");
+  republish_timer_ = loop_.timer("republish", [this] { bridge_.republish(loop_.now()); });
   gpio_.watch(*config_);
   use_client(parts_.make_client(config_->mqtt));
 }
 
 Service::~Service() = default;
+
+std::string Service::broker() const {
+  std::string out;
+  for (const auto& server : config_->mqtt.servers) out += (out.empty() ? "" : ", ") + server;
+  return out;
+}
 
 void Service::use_client(std::unique_ptr<mqtt::Client> client) {
   if (client_owner_) {  // a reload replaced the connection: what the old client still held is queued again
@@ -116,10 +120,9 @@ void Service::start() {
   systemd_.notify("READY=1");
   // From the loop itself: a stuck loop stops the pings.
   if (auto interval = systemd_.watchdog_interval()) watchdog_timer_.repeat_every(*interval);
-  spdlog::info("serving {} lines; connecting to {} as {}", config_->lines.size(), config_->mqtt.server,
-               config_->mqtt.client_id);
+  spdlog::info("serving {} lines; connecting to {} as {}", config_->lines.size(), broker(), config_->mqtt.client_id);
   report_status();
-  client_->connect();
+  connection_.start(config_->mqtt);
 }
 
 std::size_t Service::run_once(int timeout_ms) {
@@ -159,16 +162,19 @@ void Service::on_mqtt_events() {
     MonoTime now = loop_.now();
     switch (event.kind) {
       case mqtt::Event::Kind::kConnected:
-        spdlog::info("connected to {} ({})", config_->mqtt.server, event.text);
+        spdlog::info("connected to {} ({})", connection_.server(), event.text);
         warn_about_the_connection();
         if (connection_.on_connected() && dbus_) dbus_->properties_changed({"LastError"});
         // Subscribed on every connect: with a clean session the broker forgot them.
-        client_->subscribe(bridge_.subscriptions(), config_->mqtt.qos);
-        client_->subscribe_retained(bridge_.retained_subscriptions(), config_->mqtt.qos, bridge::kMaxReadBackPayload);
+        client_->subscribe(bridge_.subscriptions(), config_->mqtt.subscribe_qos);
+        client_->subscribe_retained(bridge_.retained_subscriptions(), config_->mqtt.subscribe_qos,
+                                    bridge::kMaxReadBackPayload);
         bridge_.on_connected(now);
         if (sensors_) sensors_->on_connected();
+        // For brokers whose retained messages stay on the node they were published to.
+        if (config_->mqtt.republish.count()) republish_timer_.repeat_every(config_->mqtt.republish);
         report_status();
-        if (dbus_) dbus_->properties_changed({"Connected"});
+        if (dbus_) dbus_->properties_changed({"Connected", "Server"});
         break;
       case mqtt::Event::Kind::kConnectFailed:
       case mqtt::Event::Kind::kConnectionLost:
@@ -190,7 +196,7 @@ void Service::warn_about_the_connection() {
     spdlog::warn(
         "TLS certificate verification is off (mqtt.tls.insecure): anyone between here and {} can "
         "read and forge every message",
-        mqtt.server);
+        connection_.server());
   bool has_outputs = std::any_of(config_->lines.begin(), config_->lines.end(),
                                  [](const auto& line) { return line.direction == gpio::Direction::kOutput; });
   if (!warned_plain_remote_ && has_outputs && !mqtt.tls.enabled && mqtt.username.empty() &&
@@ -199,18 +205,19 @@ void Service::warn_about_the_connection() {
     spdlog::warn(
         "accepting commands over an unencrypted, unauthenticated connection to {}, which is not on this "
         "host: anyone on the way can switch the outputs (use mqtts:// and a username)",
-        mqtt.server);
+        connection_.server());
   }
 }
 
 void Service::on_connection_down(const mqtt::Event& event) {
   bool was_connected = bridge_.connected();
+  republish_timer_.disarm();
   if (was_connected) bridge_.on_disconnected(loop_.now(), client_->take_unacknowledged());
   if (sensors_) sensors_->on_disconnected();
   connection_.on_down(event, config_->mqtt);
   report_status();
   if (dbus_)
-    dbus_->properties_changed(was_connected ? std::vector<std::string>{"Connected", "LastError"}
+    dbus_->properties_changed(was_connected ? std::vector<std::string>{"Connected", "Server", "LastError"}
                                             : std::vector<std::string>{"LastError"});
 }
 

@@ -6,6 +6,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <random>
 #include <string>
 
 #include "gpio2mqtt/bridge/bridge.h"
@@ -49,6 +50,8 @@ struct ServiceParts {
   std::string device_dir = "/dev";
   // Where sensors are read (sensors/sysfs_source.h); borrowed. Null: sensors are not read.
   sensors::Source* sensor_source = nullptr;
+  // Seeds what is random: mqtt.start_delay, the reconnect jitter, a shuffled server order.
+  std::uint64_t random_seed = std::random_device{}();
 };
 
 class Service : public dbus::DaemonControl {
@@ -69,7 +72,8 @@ class Service : public dbus::DaemonControl {
 
   // dbus::DaemonControl
   bool connected() const override { return bridge_.connected(); }
-  std::string broker() const override { return config_->mqtt.server; }
+  std::string broker() const override;
+  std::string server() const override { return bridge_.connected() ? connection_.server() : std::string(); }
   std::uint64_t started_at_us() const override { return started_at_us_; }
   // The bridge's, and the edge events the kernel dropped (from the lines).
   Counters counters() const override;
@@ -115,6 +119,8 @@ class Service : public dbus::DaemonControl {
   Timer bridge_timer_;
   Timer watchdog_timer_;
   Timer status_timer_;
+  Timer republish_timer_;
+  std::mt19937_64 random_;  // before connection_, which draws from it
   ConnectionSupervisor connection_;
   GpioSupervisor gpio_;
   std::string last_error_;

@@ -45,10 +45,10 @@ void Service::report_status() {
   const auto counters = this->counters();
   std::string text;
   if (bridge_.connected())
-    text = "connected to " + config_->mqtt.server + ", " + plural(config_->lines.size() - outputs, "input") + ", " +
+    text = "connected to " + connection_.server() + ", " + plural(config_->lines.size() - outputs, "input") + ", " +
            plural(outputs, "output") + ", " + std::to_string(counters.edges_published) + " edges published";
   else if (!connection_.problem().empty()) text = connection_.problem();
-  else text = "connecting to " + config_->mqtt.server;
+  else text = "connecting to " + connection_.server();
   if (!gpio_.problem().empty()) text += "; GPIO failing: " + gpio_.problem();
   text += describe_drops(counters);
   if (counters.line_errors) text += ", " + plural(counters.line_errors, "line error");
@@ -155,20 +155,20 @@ std::optional<dbus::CallError> Service::reload() {
   // the order, so a command sent by someone who saw a new state is not missed.
   bool same_connection = !mqtt_changed && bridge_.connected();
   if (auto added = minus(new_topics, old_topics); same_connection && !added.empty())
-    client_->subscribe(added, config_->mqtt.qos);
+    client_->subscribe(added, config_->mqtt.subscribe_qos);
   bridge_.reconfigure(*next, plan, loop_.now());
   std::swap(config_, next);  // the old config lives until here: the bridge pointed into it
   next.reset();
   gpio_.watch(*config_);
   if (sensors_) sensors_->configure(*config_, loop_.now());  // read anew: their values come at once
   if (mqtt_changed) {
-    spdlog::info("reload: the mqtt section changed: reconnecting to {}", config_->mqtt.server);
+    spdlog::info("reload: the mqtt section changed: reconnecting to {}", broker());
+    republish_timer_.disarm();
     bridge_.on_client_replaced();
     if (sensors_) sensors_->on_disconnected();
     client_->shutdown(Message{old_status.topic, old_status.offline, 1, true}, std::chrono::seconds(2));
     use_client(parts_.make_client(config_->mqtt));
-    connection_.start_over();
-    client_->connect();
+    connection_.start_over(config_->mqtt);
   } else if (auto gone = minus(old_topics, new_topics); same_connection && !gone.empty()) {
     client_->unsubscribe(gone);
   }
@@ -178,8 +178,8 @@ std::optional<dbus::CallError> Service::reload() {
   spdlog::info("reloaded {}: {} lines", config_->file, config_->lines.size());
   report_status();
   if (dbus_)
-    dbus_->properties_changed(had_error ? std::vector<std::string>{"Lines", "Broker", "LastError"}
-                                        : std::vector<std::string>{"Lines", "Broker"});
+    dbus_->properties_changed(had_error ? std::vector<std::string>{"Lines", "Broker", "Server", "LastError"}
+                                        : std::vector<std::string>{"Lines", "Broker", "Server"});
   systemd_.notify("READY=1");
   return std::nullopt;
 }

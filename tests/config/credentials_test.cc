@@ -111,6 +111,7 @@ TEST(ABrokerAddress, IsLocalOnLoopbackOrThisHost) {
   auto local = [](const std::string& server) {
     MqttConfig m;
     m.server = server;
+    m.servers = {server};
     return m.broker_is_local("pi");
   };
   EXPECT_TRUE(local("mqtt://127.0.0.1:1883"));

@@ -67,6 +67,7 @@ TEST_F(ADaemonOnDbus, ShowsItsStateAsProperties) {
   ASSERT_NO_FATAL_FAILURE(start_on_bus());
   EXPECT_TRUE(property<bool>("Connected"));
   EXPECT_EQ(property<std::string>("Broker"), broker_->url());
+  EXPECT_EQ(property<std::string>("Server"), broker_->url());
   EXPECT_EQ(property<std::string>("Version"), GPIO2MQTT_VERSION);
   auto now_us = static_cast<std::uint64_t>(
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -160,7 +161,8 @@ TEST_F(ADaemonOnDbus, SignalsWhenTheBrokerIsLost) {
       [&] {
         std::lock_guard lock(mutex);
         for (const auto& change : changes)
-          if (change.count("Connected") && !change.at("Connected").get<bool>()) return true;
+          if (change.count("Connected") && !change.at("Connected").get<bool>())
+            return change.count("Server") && change.at("Server").get<std::string>().empty();
         return false;
       },
       10s));

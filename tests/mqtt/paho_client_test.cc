@@ -11,6 +11,8 @@
 namespace gpio2mqtt::mqtt {
 namespace {
 
+const std::string kServer = "mqtt://127.0.0.1:1883";  // the fake connects nowhere
+
 using testing::FakePaho;
 using testing::FakePahoFactory;
 
@@ -25,7 +27,7 @@ class APahoClient : public ::testing::Test {
     client_ = make_paho_client(config, kPayloadCap, pahos_.factory());
   }
   void connect() {
-    client_->connect();
+    client_->connect(kServer);
     paho().accept_connect();
     ASSERT_EQ(kinds(), std::vector<Event::Kind>{Event::Kind::kConnected});
   }
@@ -64,7 +66,7 @@ TEST_F(APahoClient, NamesTheBrokersRefusalAndHowToFixIt) {
   config::MqttConfig config;
   config.version = 4;
   make(config);
-  client_->connect();
+  client_->connect(kServer);
   paho().refuse_connect(5);
   EXPECT_EQ(only_text(),
             "the broker refused the connection: not authorised (CONNACK code 5); the broker wants a login: set "
@@ -76,10 +78,10 @@ TEST_F(APahoClient, FallsBackToMqtt311WhenAutoAndTheBrokerRefuses5) {
   config.version = config::kAutoVersion;
   make(config);
   EXPECT_EQ(paho().version, 5);
-  client_->connect();
+  client_->connect(kServer);
   paho().refuse_connect(132);
   EXPECT_NE(only_text().find("trying MQTT 3.1.1 next"), std::string::npos);
-  client_->connect();
+  client_->connect(kServer);
   ASSERT_EQ(pahos_.made(), 2u);
   EXPECT_EQ(paho().version, 4);
   EXPECT_EQ(paho().connects, 1);
@@ -90,7 +92,7 @@ TEST_F(APahoClient, AsksTheNetworkWhatPahoCannotSayBeforeTheBrokerAnswers) {
   int port = testing::free_port();  // nothing listens there
   config.server = "mqtt://127.0.0.1:" + std::to_string(port);
   make(config);
-  client_->connect();
+  client_->connect(config.server);
   paho().refuse_connect(-1);
   EXPECT_EQ(only_text(), "connection refused by 127.0.0.1 port " + std::to_string(port) +
                              " (no broker listens there; check mqtt.server)");

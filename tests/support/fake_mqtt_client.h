@@ -28,7 +28,8 @@ class FakeMqttClient : public mqtt::Client {
 
   // What the broker does; each wakes the service's loop, as paho's thread does.
   void complete_connect(const std::string& text = "session present: no");
-  void fail_connect(const std::string& why = "connection refused");
+  // `falls_back`: as paho's client when the broker refused MQTT 5 under version: auto.
+  void fail_connect(const std::string& why = "connection refused", bool falls_back = false);
   void drop_connection(const std::string& why = "connection lost");
   void deliver(const std::string& topic, const std::string& payload, bool retained = false);
   // Confirms every message handed over so far (false: they wait, unacknowledged).
@@ -41,6 +42,7 @@ class FakeMqttClient : public mqtt::Client {
 
   // What the service asked for.
   int connects = 0;
+  std::vector<std::string> connected_to;  // the server of each connect attempt
   bool connected = false;
   std::vector<Message> published;
   std::vector<Subscription> subscribed;
@@ -54,7 +56,10 @@ class FakeMqttClient : public mqtt::Client {
   // mqtt::Client
   int event_fd() const override { return wake_.get(); }
   std::vector<mqtt::Event> take_events() override;
-  void connect() override { ++connects; }
+  void connect(const std::string& server) override {
+    ++connects;
+    connected_to.push_back(server);
+  }
   bool publish(const Message& message) override;
   std::vector<Message> take_unacknowledged() override;
   std::uint64_t messages_dropped() const override { return dropped; }

@@ -76,7 +76,11 @@ class FakePaho : public mqtt::PahoApi {
 
   // mqtt::PahoApi
   bool is_connected() const override { return connected_; }
-  void connect() override { ++connects; }
+  void connect(const std::string& server) override {
+    ++connects;
+    servers.push_back(server);
+  }
+  std::vector<std::string> servers;  // connect() was asked for, in order
   mqtt::TokenPtr publish(const Message& message) override;
   void subscribe(const std::string& topic, int qos, bool replay_retained) override {
     subscribed.push_back({topic, qos, replay_retained});

@@ -44,13 +44,23 @@ struct TlsConfig {
 // mqtt.version: auto: MQTT 5, and 3.1.1 once the broker refuses 5.
 inline constexpr int kAutoVersion = 0;
 
+// mqtt.server_order: a fleet given one list in one order would all crowd its first node.
+enum class ServerOrder { kListed, kShuffled };
+
 struct MqttConfig {
+  // The first of `servers`; a client describes its failures with the one it tried there.
   std::string server = "mqtt://127.0.0.1:1883";
-  std::string client_id;  // {hostname} expanded; default gpio2mqtt-<hostname>
+  std::vector<std::string> servers{server};  // mqtt.server, one or more nodes of one broker
+  ServerOrder server_order = ServerOrder::kListed;
+  std::chrono::milliseconds start_delay{0};  // the first connect waits a random time up to this
+  bool reconnect_jitter = true;              // full jitter on the reconnect backoff
+  std::chrono::seconds republish{0};         // status and states again every so often; 0: only on connect
+  std::string client_id;                     // {hostname} expanded; default gpio2mqtt-<hostname>
   std::chrono::seconds keepalive{60};
   int version = 5;  // 5, 4 for 3.1.1, or kAutoVersion
   std::string base_topic = "raspberry";
   int qos = 1;
+  int subscribe_qos = 1;  // of the command subscriptions; qos unless set
   StatusConfig status;
   std::size_t buffer = 10000;  // messages kept while the broker is unreachable
   std::string persistence;     // a directory where they survive a restart; empty: memory only

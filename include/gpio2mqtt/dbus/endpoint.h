@@ -36,7 +36,8 @@ class DaemonControl {
  public:
   virtual ~DaemonControl() = default;
   virtual bool connected() const = 0;
-  virtual std::string broker() const = 0;
+  virtual std::string broker() const = 0;  // mqtt.server: its addresses, ", " between them
+  virtual std::string server() const = 0;  // the one connected to; empty while disconnected
   virtual std::uint64_t started_at_us() const = 0;
   virtual Counters counters() const = 0;
   virtual std::string last_error() const = 0;

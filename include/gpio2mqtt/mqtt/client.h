@@ -21,6 +21,9 @@ struct Event {
   std::string payload{};  // cut to just over the client's payload cap: larger is dropped unread
   bool retained = false;
   bool taken_over = false;  // kConnectionLost: another client connected with our client id
+  // kConnectFailed: the broker refused MQTT 5 and the next attempt speaks 3.1.1 (version: auto),
+  // so the same server is worth trying again at once.
+  bool falls_back = false;
 };
 
 class Client {
@@ -29,8 +32,9 @@ class Client {
   // Readable while events wait in take_events().
   virtual int event_fd() const = 0;
   virtual std::vector<Event> take_events() = 0;
-  // Starts one connection attempt; its outcome arrives as kConnected or kConnectFailed.
-  virtual void connect() = 0;
+  // Starts one connection attempt to `server` (one of the config's mqtt.servers); its outcome
+  // arrives as kConnected or kConnectFailed.
+  virtual void connect(const std::string& server) = 0;
   // False when the message could not be handed to the connection.
   virtual bool publish(const Message& message) = 0;
   // Messages with QoS >= 1 handed over since the last call whose delivery the broker has not
