@@ -40,9 +40,9 @@ std::string write_counter_config(const Options& options, const std::string& brok
   return path;
 }
 
-// `pulses` pulses on the meter at `hz` (each a rise, then a fall half a period later), then the
-// count they make, read back from the count topic; `base` is the count before.
-CounterRate pulse_meter(Probe& probe, testing::ControlSocket& control, pid_t daemon, double hz, std::uint64_t pulses,
+}  // namespace
+
+CounterRate pulse_meter(Probe& probe, const Toggle& pull, pid_t daemon, double hz, std::uint64_t pulses,
                         std::uint64_t base, double publish_interval_s) {
   CounterRate r;
   r.pulse_hz = hz;
@@ -50,10 +50,7 @@ CounterRate pulse_meter(Probe& probe, testing::ControlSocket& control, pid_t dae
   probe.take(Stream::kMeter);
   double cpu_before = cpu_seconds(daemon);
   std::uint64_t start = now_ns();
-  std::uint64_t finished = pace(2 * hz, 2 * pulses, [&](std::size_t i) {
-    if (!control.pull("MTR", i % 2 == 0))
-      throw std::runtime_error(std::string("control socket: ") + std::strerror(errno));
-  });
+  std::uint64_t finished = pace(2 * hz, 2 * pulses, [&](std::size_t i) { pull(i % 2 == 0); });
   r.achieved_hz = static_cast<double>(pulses) / (static_cast<double>(finished - start) / 1e9);
   // Published at most once per interval: the reading with every pulse comes within one, unless
   // pulses were lost (then the limit passes, and the last count tells how many).
@@ -87,8 +84,6 @@ CounterRate pulse_meter(Probe& probe, testing::ControlSocket& control, pid_t dae
   return r;
 }
 
-}  // namespace
-
 CounterRun run_counter(Scenario& scenario, const Options& options, int index) {
   CounterRun out;
   out.publish_interval_s = options.smoke ? 0.1 : 1;  // 1 s: the daemon's default
@@ -108,9 +103,12 @@ CounterRun run_counter(Scenario& scenario, const Options& options, int index) {
   };
   std::uint64_t count = 0, seq_base = 0;
   bool level = false;
+  Toggle meter = [&control](bool high) {
+    if (!control.pull("MTR", high)) throw std::runtime_error(std::string("control socket: ") + std::strerror(errno));
+  };
   for (double hz : kCounterRates) {
     auto pulses = static_cast<std::uint64_t>(hz * options.seconds);
-    CounterRate r = pulse_meter(probe, control, daemon.pid(), hz, pulses, count, out.publish_interval_s);
+    CounterRate r = pulse_meter(probe, meter, daemon.pid(), hz, pulses, count, out.publish_interval_s);
     count += r.counted;
     // The same pulses on an input in the default mode: two edges each, a state and an event each.
     RateResult edges = scenario.measure_rate(daemon.pid(), button, 2 * hz, seq_base, level);

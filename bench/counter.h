@@ -4,6 +4,8 @@
 // same rate by the same daemon, and how many MQTT messages a second the counter sent.
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstdint>
 #include <vector>
 
@@ -24,6 +26,9 @@ struct CounterRate {
   // The default-mode input pulsed at the same rate by the same daemon (two edges per pulse).
   double level_cpu_us_per_pulse = 0;
   std::uint64_t level_edges = 0, level_lost = 0;
+  // --kernel: the falling edges a kernel reader (no MQTT) read from the same line pulsed alike
+  // just before: how many pulses gpio-sim made into edges; -1 when not measured.
+  std::int64_t reader_falls = -1;
 };
 
 struct CounterRun {
@@ -34,6 +39,12 @@ struct CounterRun {
 
 // The pulse rates, in Hz.
 inline const std::vector<double> kCounterRates{100, 1000, 5000};
+
+// `pulses` pulses through `pull` at `hz` (each a rise, then a fall half a period later) on the
+// daemon's counter `meter`, then the count they make, read back from its count topic; `base` is
+// the count before.
+CounterRate pulse_meter(Probe& probe, const Toggle& pull, pid_t daemon, double hz, std::uint64_t pulses,
+                        std::uint64_t base, double publish_interval_s);
 
 // One daemon with a counter and a default-mode input on one simulated chip; every rate of
 // kCounterRates for options.seconds on each of the two. The probe is subscribed at QoS 0 here.

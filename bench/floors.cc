@@ -63,15 +63,27 @@ std::vector<Received> read_record(const std::string& path) {
   return out;
 }
 
-enum class Peer { kReader, kCBridge, kLean };
+enum class Peer { kReader, kCBridge, kSeed, kLean, kLeanBefore };
+
+const char* peer_name(Peer peer) {  // a chip label holds 31 characters
+  switch (peer) {
+    case Peer::kReader:
+      return "kernel-reader";
+    case Peer::kCBridge:
+      return "c-bridge";
+    case Peer::kSeed:
+      return "seed";
+    case Peer::kLean:
+      return "lean";
+    case Peer::kLeanBefore:
+      return "lean-before";
+  }
+  return "?";
+}
 
 // One peer process on its own gpio-sim chip, toggled at every rate.
 std::vector<PeerRate> run_floor(Scenario& scenario, const Options& options, int index, Peer peer) {
-  std::string name = std::string(peer == Peer::kReader    ? "kernel-reader"
-                                 : peer == Peer::kCBridge ? "c-bridge"
-                                                          : "lean") +  // a chip label holds 31 characters
-                     "-run" +
-                     std::to_string(index);
+  std::string name = std::string(peer_name(peer)) + "-run" + std::to_string(index);
   auto chip = kernel_test::make_sim()
                   .label("g2m-floor-" + std::to_string(::getpid()) + "-" + name)
                   .lines(8)
@@ -81,15 +93,19 @@ std::vector<PeerRate> run_floor(Scenario& scenario, const Options& options, int 
   std::string record = options.dir + "/" + name + ".record";
   std::vector<std::string> argv{GPIO2MQTT_C_BRIDGE, chip->dev_path(), "0", record};
   std::string url = scenario.broker_url();
-  if (peer == Peer::kCBridge) {
+  if (peer == Peer::kCBridge || peer == Peer::kSeed) {
     std::string host_port = url.substr(url.find("//") + 2);
     argv.insert(argv.end(),
                 {host_port.substr(0, host_port.rfind(':')), host_port.substr(host_port.rfind(':') + 1), kFloorEvents});
-  } else if (peer == Peer::kLean) {
+    if (peer == Peer::kSeed) {  // Debian's python3, where python3-libgpiod and python3-paho-mqtt are
+      argv.front() = GPIO2MQTT_SEED_BRIDGE;
+      argv.insert(argv.begin(), "/usr/bin/python3");
+    }
+  } else if (peer == Peer::kLean || peer == Peer::kLeanBefore) {
     std::string config = options.dir + "/" + name + ".yaml";
     testing::write_file(config, config_head(options, url, 0) + "chips:\n  sim:\n    label: " + chip->label() +
                                     "\nlines:\n  lean: {line: IN, edge: none}\n");
-    argv = {options.daemon, "--config", config};
+    argv = {peer == Peer::kLean ? options.daemon : options.before_daemon, "--config", config};
   }
   bool bridge = peer != Peer::kReader;
   if (bridge) {
@@ -102,7 +118,7 @@ std::vector<PeerRate> run_floor(Scenario& scenario, const Options& options, int 
   if (!ready) throw std::runtime_error(name + " did not start; its log:\n" + process.log());
   // gpio2mqtt publishes its state once connected, after its status, and maybe again right after:
   // those are no edge's. The first rate starts once a second passed without one.
-  if (peer == Peer::kLean) {
+  if (peer == Peer::kLean || peer == Peer::kLeanBefore) {
     if (!scenario.probe().wait_for(Stream::kFloor, 1, 5s, 5s))
       throw std::runtime_error(name + " published no state; its log:\n" + process.log());
     scenario.probe().wait_for(Stream::kFloor, SIZE_MAX, 1s, 5s);
@@ -165,7 +181,9 @@ FloorRun run_floors(Scenario& scenario, const Options& options, int index) {
   FloorRun run;
   run.reader = run_floor(scenario, options, index, Peer::kReader);
   run.bridge = run_floor(scenario, options, index, Peer::kCBridge);
+  run.seed = run_floor(scenario, options, index, Peer::kSeed);
   run.lean = run_floor(scenario, options, index, Peer::kLean);
+  if (!options.before_daemon.empty()) run.lean_before = run_floor(scenario, options, index, Peer::kLeanBefore);
   return run;
 }
 
@@ -191,8 +209,11 @@ void print_floors(const Options& options, const std::vector<FloorRun>& floors,
       "Each peer on a gpio-sim line of its own, toggled {:g} s per rate by the same paced sysfs writes. Latency: "
       "from just before the n-th write to the n-th event read (kernel reader: libgpiod 1.x, no MQTT) or message "
       "received (C bridge: libgpiod 1.x + libmosquitto, one thread, one poll loop, \"ON\"/\"OFF\" at QoS 0; "
+      "seed-style Python: python3-libgpiod's event_wait/event_read loop and python3-paho-mqtt's loop_start(), one "
+      "QoS 0 publish of \"ON\"/\"OFF\" per edge; "
       "gpio2mqtt: its event, the `send →` figure above; gpio2mqtt state only: a line with edge: none, which "
-      "publishes only its retained state, one message per edge as the C bridge does, at QoS 0). CPU: the peer "
+      "publishes only its retained state, one message per edge as the C bridge does, at QoS 0; --before-daemon: the "
+      "same line on another gpio2mqtt binary). CPU: the peer "
       "process's user+system time per edge made. "
       "Without an event: edges made minus events read or received (writes faster than gpio-sim's interrupt "
       "simulation merge into one edge: the kernel reader shows how many). Medians over {} run(s); (×) to the C "
@@ -221,7 +242,12 @@ void print_floors(const Options& options, const std::vector<FloorRun>& floors,
         floor_row(
             "C bridge", [](const FloorRun& r) -> const auto& { return r.bridge; }),
         floor_row(
+            "seed-style Python (paho-mqtt, python3-libgpiod)", [](const FloorRun& r) -> const auto& { return r.seed; }),
+        floor_row(
             "gpio2mqtt QoS 0, state only (edge: none)", [](const FloorRun& r) -> const auto& { return r.lean; })};
+    if (!floors.front().lean_before.empty())
+      rows.push_back(floor_row(
+          "the same, --before-daemon", [](const FloorRun& r) -> const auto& { return r.lean_before; }));
     for (int qos : {0, 1}) {
       Row row{qos == 0 ? "gpio2mqtt QoS 0" : "gpio2mqtt QoS 1"};
       std::vector<double> p50, p99, cpu, sent, lost;

@@ -4,7 +4,9 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
+#include "counter.h"
 #include "scenario.h"
 
 namespace gpio2mqtt::bench {
@@ -16,5 +18,10 @@ std::string why_no_kernel_bench();
 // chip found by its label, its input toggled at every rate. Commands, memory and idle are not
 // measured here (the control-socket bench does them); out.exit_code is the daemon's.
 QosRun run_kernel(Scenario& scenario, const Options& options, int qos, int index);
+
+// One daemon with a counter (mode: counter, publish_interval 1 s) on a fresh gpio-sim line, pulsed
+// options.seconds at each of options.pulse_rates; the count it publishes against the pulses made.
+CounterRun run_kernel_counter(Scenario& scenario, const Options& options, int index);
+void print_kernel_counters(const Options& options, const std::vector<CounterRun>& runs);
 
 }  // namespace gpio2mqtt::bench

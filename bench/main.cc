@@ -48,8 +48,9 @@ Starts a mosquitto on a free 127.0.0.1 port and measures, in one run, these scen
   --kernel             in the gpio-sim VM (scripts/bench --vm): edge -> subscriber on a gpio-sim
                        chip, edges made through its sysfs pull, and the limit (default rates
                        20,100); next to the floors of the same VM boot: a kernel reader and a
-                       minimal C bridge (bench/floor/c_bridge.c); no commands, idle,
-                       micro-benchmarks, counter or scale
+                       minimal C bridge (bench/floor/c_bridge.c) and a seed-style Python bridge
+                       (bench/floor/seed_bridge.py); a counter pulsed at --pulse-rates; no
+                       commands, idle, micro-benchmarks or scale
   --runs N             runs to take medians of (default 3)
   --boards N           daemons of the fleet scenario (default 50)
   --seconds S          per rate, for the daemon and for the bare limit; per rate and input of
@@ -60,6 +61,10 @@ Starts a mosquitto on a free 127.0.0.1 port and measures, in one run, these scen
   --idle-seconds S     idle measurement (default 60)
   --keepalive S        the daemon's and the bare client's keepalive (default 60)
   --daemon PATH        the gpio2mqtt binary (default: the one built with this bench)
+  --before-daemon PATH --kernel: also run the state-only line on this gpio2mqtt binary (say, one
+                       built from an earlier commit), for a before/after in one VM boot
+  --pulse-rates LIST   --kernel: a counter's pulses a second on gpio-sim (default 500,1000,2000;
+                       empty: none)
   --broker-config LINE a mosquitto.conf line for the bench's broker, e.g. "set_tcp_nodelay true"
                        (repeatable; by default the broker runs with Debian's defaults)
   --keep               keep the work directory (configs, logs)
@@ -153,6 +158,8 @@ int main(int argc, char** argv) {
       else if (a == "--idle-seconds") options.idle_seconds = std::stod(value());
       else if (a == "--keepalive") options.keepalive_s = std::stoi(value());
       else if (a == "--daemon") options.daemon = value();
+      else if (a == "--before-daemon") options.before_daemon = value();
+      else if (a == "--pulse-rates") options.pulse_rates = parse_list(value());
       else if (a == "--keep") keep = true;
       else if (a == "--broker-config") options.broker_config += value() + "\n";
       else if (a == "--no-micro") micro = false;
@@ -200,6 +207,7 @@ int main(int argc, char** argv) {
   }
   Results results;
   std::vector<FloorRun> floors;  // --kernel: the kernel reader and the C bridge of every run
+  std::vector<CounterRun> kernel_counters;  // --kernel: the counter on gpio-sim of every run
   std::vector<SensorsRun> sensors;
   try {
     Scenario scenario(options);
@@ -216,6 +224,10 @@ int main(int argc, char** argv) {
         both[qos] = options.kernel ? run_kernel(scenario, options, qos, run) : scenario.run(qos, run);
       }
       results.runs.push_back(both);
+      if (options.kernel && !options.pulse_rates.empty()) {
+        fmt::print(stderr, "run {}/{}: a counter on gpio-sim...\n", run + 1, options.runs);
+        kernel_counters.push_back(run_kernel_counter(scenario, options, run));
+      }
     }
     if (!options.kernel && options.wants("idle")) {
       fmt::print(stderr, "idle for {:g} s...\n", options.idle_seconds);
@@ -246,6 +258,7 @@ int main(int argc, char** argv) {
   bool met = print_report(options, results);
   print_floors(options, floors, results.runs);
   print_sensors(sensors);
+  print_kernel_counters(options, kernel_counters);
   if (options.kernel && !why_no_floors().empty()) fmt::print("\nNo floors: {}\n", why_no_floors());
   if (!keep) std::filesystem::remove_all(options.dir);
   if (options.smoke) {

@@ -20,8 +20,9 @@ GPIO2MQTT_CLUSTER_TEST_DEPS=(rabbitmq-server)
 GPIO2MQTT_NPM_CACHE=${GPIO2MQTT_NPM_CACHE:-/var/cache/gpio2mqtt-npm}
 GPIO2MQTT_NPM_PACKAGES=(mqtt@5.16.0 aedes@0.51.3)
 # bench/ (scripts/bench; scripts/test builds it too and runs its 2-second smoke): Google Benchmark;
-# libmosquitto-dev for the C bridge of the floors (bench/floor, scripts/bench --vm).
-GPIO2MQTT_BENCH_DEPS=(libbenchmark-dev mosquitto libmosquitto-dev)
+# libmosquitto-dev for the C bridge of the floors (bench/floor, scripts/bench --vm), the Python packages
+# for its seed-style Python peer.
+GPIO2MQTT_BENCH_DEPS=(libbenchmark-dev mosquitto libmosquitto-dev python3-paho-mqtt python3-libgpiod)
 # fuzz/: the libFuzzer targets are built with clang, whose fuzzer and sanitizer runtimes these are.
 GPIO2MQTT_FUZZ_DEPS=(clang libclang-rt-14-dev)
 # tests/package/unit_test.sh: the unit, the D-Bus policy, the man pages (deb_test.sh installs its own).

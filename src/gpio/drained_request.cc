@@ -1,0 +1,207 @@
+#include "gpio/drained_request.h"
+
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <bit>
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
+#include <mutex>
+#include <system_error>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "util/unique_fd.h"
+
+namespace gpio2mqtt::gpio {
+namespace {
+
+UniqueFd make_eventfd(const char* what) {
+  UniqueFd fd(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
+  if (!fd.valid()) throw GpioError(std::string("making the eventfd ") + what + ": " + std::strerror(errno));
+  return fd;
+}
+
+void signal_fd(int fd) {
+  std::uint64_t one = 1;
+  // Only EAGAIN can fail here (the counter at its maximum), and then the fd is readable anyway.
+  [[maybe_unused]] ssize_t written = write(fd, &one, sizeof one);
+}
+
+class DrainedRequest : public LineRequest {
+ public:
+  DrainedRequest(std::unique_ptr<LineRequest> inner, std::size_t capacity, std::map<unsigned, std::string> line_text)
+      : inner_(std::move(inner)),
+        capacity_(capacity),
+        line_text_(std::move(line_text)),
+        ready_(make_eventfd("that wakes the event loop")),
+        stop_(make_eventfd("that stops the reader thread")) {
+    queue_.reserve(capacity_);
+    for (int fd : inner_->event_fds()) polled_.push_back({fd, POLLIN, 0});
+    polled_.push_back({stop_.get(), POLLIN, 0});
+    try {
+      thread_ = std::thread([this] { run(); });
+    } catch (const std::system_error& e) {
+      throw GpioError(std::string("starting the thread that reads the line events: ") + e.what());
+    }
+  }
+  DrainedRequest(const DrainedRequest&) = delete;
+  DrainedRequest& operator=(const DrainedRequest&) = delete;
+  ~DrainedRequest() override {
+    signal_fd(stop_.get());
+    thread_.join();  // before inner_ and the fds it polls go
+  }
+
+  std::vector<int> event_fds() const override { return {ready_.get()}; }
+
+  void read_events(int fd, std::vector<EdgeEvent>& out) override {
+    if (fd != ready_.get()) throw GpioError("fd " + std::to_string(fd) + " is not an event fd of this request");
+    std::uint64_t count = 0;
+    [[maybe_unused]] ssize_t got = read(ready_.get(), &count, sizeof count);  // EAGAIN: woken for nothing
+    std::string failure;
+    std::uint64_t dropped_now = 0;
+    std::vector<unsigned> dropping;  // lines that lost events in our queue
+    {
+      std::lock_guard lock(mutex_);
+      taken_.swap(queue_);
+      for (auto& [offset, tail] : tails_) {
+        EdgeEvent latest = tail.latest;
+        latest.lost_before += tail.dropped;
+        taken_.push_back(latest);
+        dropped_now += tail.dropped;
+        dropping.push_back(offset);
+      }
+      tails_.clear();
+      signalled_ = false;
+      failure = failure_;
+      if (!failure.empty() && !taken_.empty()) {
+        signalled_ = true;  // the events first; the failure on the next call
+        signal_fd(ready_.get());
+      }
+    }
+    if (!failure.empty() && taken_.empty()) throw GpioError(failure);
+    out.insert(out.end(), taken_.begin(), taken_.end());
+    if (dropped_now) log_drops(dropped_now, dropping);
+    taken_.clear();
+  }
+
+  bool get_value(unsigned offset) override { return inner_->get_value(offset); }
+  void set_value(unsigned offset, bool active) override { inner_->set_value(offset, active); }
+
+ private:
+  // A line's newest event while our queue was full, and how many of its events were dropped before it.
+  struct Tail {
+    EdgeEvent latest;
+    std::uint32_t dropped = 0;
+  };
+
+  void run() noexcept {
+    // The daemon blocks its signals for signalfd before it requests lines; this keeps any that
+    // were not from landing here.
+    sigset_t all;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, nullptr);
+    try {
+      std::vector<EdgeEvent> batch;
+      for (;;) {
+        if (poll(polled_.data(), polled_.size(), -1) < 0) {
+          if (errno == EINTR) continue;
+          return fail(std::string("waiting for line events: ") + std::strerror(errno));
+        }
+        if (polled_.back().revents) return;  // stop
+        batch.clear();
+        std::string failure;
+        for (std::size_t i = 0; i + 1 < polled_.size(); ++i) {
+          if (!polled_[i].revents) continue;
+          try {
+            inner_->read_events(polled_[i].fd, batch);
+          } catch (const std::exception& e) {
+            failure = e.what();
+            polled_[i].fd = -1;  // poll() skips it: a gone chip's fd stays readable
+          }
+        }
+        hand_over(batch, failure);
+      }
+    } catch (const std::exception& e) {
+      fail(std::string("the thread that reads the line events stopped: ") + e.what());
+    } catch (...) {
+      fail("the thread that reads the line events stopped");
+    }
+  }
+
+  void hand_over(const std::vector<EdgeEvent>& batch, const std::string& failure) {
+    std::lock_guard lock(mutex_);
+    for (const auto& event : batch) {
+      if (queue_.size() < capacity_) {
+        queue_.push_back(event);
+        continue;
+      }
+      auto [it, fresh] = tails_.try_emplace(event.offset, Tail{event, 0});
+      if (!fresh) {
+        it->second.dropped += 1 + it->second.latest.lost_before;
+        it->second.latest = event;
+      }
+    }
+    if (!failure.empty() && failure_.empty()) failure_ = failure;
+    if ((batch.empty() && failure.empty()) || signalled_) return;
+    signalled_ = true;
+    signal_fd(ready_.get());
+  }
+
+  void fail(const std::string& why) {
+    std::lock_guard lock(mutex_);
+    if (failure_.empty()) failure_ = why;
+    signalled_ = true;
+    signal_fd(ready_.get());
+  }
+
+  void log_drops(std::uint64_t dropped_now, const std::vector<unsigned>& offsets) {
+    // Like the kernel's drops (LineSet): the first, then each time the total passes a power of two.
+    bool report = std::bit_width(dropped_) != std::bit_width(dropped_ + dropped_now);
+    dropped_ += dropped_now;
+    if (!report) return;
+    std::string lines;
+    for (unsigned offset : offsets) {
+      auto text = line_text_.find(offset);
+      lines +=
+          (lines.empty() ? "" : ", ") + (text != line_text_.end() ? text->second : "offset " + std::to_string(offset));
+    }
+    spdlog::warn(
+        "{}: dropped {} edge event{} ({} so far): the event loop fell more than {} events behind the kernel; each "
+        "line's newest edge was kept",
+        lines, dropped_now, dropped_now == 1 ? "" : "s", dropped_, capacity_);
+  }
+
+  std::unique_ptr<LineRequest> inner_;
+  const std::size_t capacity_;
+  const std::map<unsigned, std::string> line_text_;
+  UniqueFd ready_;              // written by the thread when it queued events: the fd the loop watches
+  UniqueFd stop_;               // written by the destructor
+  std::vector<pollfd> polled_;  // the inner request's event fds, then stop_: the thread's alone
+
+  std::mutex mutex_;  // guards what follows
+  std::vector<EdgeEvent> queue_;
+  std::map<unsigned, Tail> tails_;
+  std::string failure_;
+  bool signalled_ = false;  // ready_ was written since the loop last took the queue
+
+  std::vector<EdgeEvent> taken_;  // the loop's: swapped with queue_ to keep both allocations
+  std::uint64_t dropped_ = 0;     // the loop's
+  std::thread thread_;            // last: started when everything it uses exists
+};
+
+}  // namespace
+
+std::unique_ptr<LineRequest> drain_in_thread(std::unique_ptr<LineRequest> inner, std::size_t capacity,
+                                             std::map<unsigned, std::string> line_text) {
+  if (capacity == 0) throw GpioError("the reader's queue needs room for at least one event");
+  return std::make_unique<DrainedRequest>(std::move(inner), capacity, std::move(line_text));
+}
+
+}  // namespace gpio2mqtt::gpio
