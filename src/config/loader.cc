@@ -71,6 +71,7 @@ HomeAssistantConfig load_homeassistant(const YamlReader& r, const YAML::Node& no
 void check_entities(Config& config);
 std::vector<InterlockConfig> load_interlocks(const YamlReader& r, const YAML::Node& node,
                                              const std::vector<LineConfig>& lines);
+std::vector<BindingConfig> load_bindings(const YamlReader& r, const YAML::Node& node, const Config& config);
 
 Config parse_config(const std::string& text, const std::string& file, const Host& host) {
   YamlReader r(file);
@@ -85,7 +86,7 @@ Config parse_config(const std::string& text, const std::string& file, const Host
   config.file = file;
   try {
     r.expect_map(root, "top level",
-                 {"mqtt", "dbus", "chips", "lines", "interlocks", "homeassistant", "state_directory"});
+                 {"mqtt", "dbus", "chips", "lines", "interlocks", "homeassistant", "state_directory", "bindings"});
     if (root["state_directory"]) {
       config.state_directory = r.string(root["state_directory"], "state_directory");
       if (config.state_directory.empty() || config.state_directory.front() != '/')
@@ -110,6 +111,7 @@ Config parse_config(const std::string& text, const std::string& file, const Host
       config.lines.push_back(std::move(line));
     }
     if (root["interlocks"]) config.interlocks = load_interlocks(r, root["interlocks"], config.lines);
+    if (root["bindings"]) config.bindings = load_bindings(r, root["bindings"], config);
     check_entities(config);
   } catch (const YAML::Exception& e) {  // a conversion yaml-cpp itself refused
     throw ConfigError(r.at(e.mark), e.msg);
