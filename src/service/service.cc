@@ -51,7 +51,9 @@ Service::Service(config::Config config, LineSet& lines, ServiceParts parts)
                                                      : std::make_unique<OutboxFile>(config_->mqtt.persistence)),
       counter_file_(config_->state_directory.empty() ? nullptr
                                                      : std::make_unique<CounterFile>(config_->state_directory)),
-      bridge_(*config_, publisher_, lines, outbox_file_.get(), counter_file_.get()),
+      binding_file_(config_->state_directory.empty() ? nullptr
+                                                     : std::make_unique<BindingFile>(config_->state_directory)),
+      bridge_(*config_, publisher_, lines, outbox_file_.get(), counter_file_.get(), binding_file_.get()),
       connection_(loop_,
                   [this] {
                     spdlog::info("connecting to {}", config_->mqtt.server);
