@@ -279,8 +279,17 @@ std::vector<std::string> command_topics(const config::Config& config) {
 std::vector<std::string> Bridge::subscriptions() const { return command_topics(*config_); }
 
 std::vector<std::string> Bridge::retained_subscriptions() const {
-  if (!config_->homeassistant.discovery) return {};
-  return {device_topic(config_->homeassistant)};
+  std::vector<std::string> topics;
+  const auto& ha = config_->homeassistant;
+  if (ha.discovery) topics.push_back(device_topic(ha));
+  // What Home Assistant said last, when a binding asks, even before we connected (subscribed after
+  // subscriptions(): this subscription replaces the one that leaves out retained messages).
+  for (const auto& binding : config_->bindings)
+    if (binding.when == config::BindingConfig::When::kHaOffline) {
+      topics.push_back(ha.status_topic);
+      break;
+    }
+  return topics;
 }
 
 }  // namespace gpio2mqtt::bridge

@@ -111,6 +111,7 @@ TEST_F(ABridgeWithBindings, ActsWhenHomeAssistantSaidOfflineOrTheBrokerIsGone) {
   make("  - {trigger: door, on: on, target: light, when: ha_offline}\n");
   EXPECT_NE(std::find(bridge_->subscriptions().begin(), bridge_->subscriptions().end(), "homeassistant/status"),
             bridge_->subscriptions().end());  // followed with discovery off
+  EXPECT_EQ(bridge_->retained_subscriptions(), std::vector<std::string>{"homeassistant/status"});
   door(true, 1s);
   EXPECT_FALSE(lines_.levels[kLight]);  // unknown counts as online
   door(false, 2s);

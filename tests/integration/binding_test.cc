@@ -47,11 +47,15 @@ class ADaemonWithABinding : public ADaemon {
       ++count;
     return count;
   }
-  // A press whose gesture went out: the bindings decided in the same turn of the loop.
+  // A press whose gesture went out, and what the bindings did about it: the daemon answers a get
+  // of the relay only after the turn of its loop that made the gesture (and logged any action).
   void press_and_see_it(std::size_t& from) {
     ASSERT_NO_FATAL_FAILURE(press());
     auto at = observer_->wait_for("raspberry/wall/action", "single", from);
     ASSERT_TRUE(at) << daemon_->log();
+    observer_->publish("raspberry/relay/get", "");
+    auto answer = observer_->wait_for([](const Received& m) { return m.topic == "raspberry/relay/state"; }, *at + 1);
+    ASSERT_TRUE(answer) << daemon_->log();
     from = *at + 1;
   }
 
@@ -100,6 +104,15 @@ TEST_F(ADaemonWithABinding, ActsWhileHomeAssistantIsOfflineAndNotWhileItIsOnline
   ASSERT_NO_FATAL_FAILURE(press_and_see_it(from));
   EXPECT_EQ(local_actions(), 1u) << "Home Assistant is back: it switches the light";
   EXPECT_EQ(observer_->payloads_on("raspberry/relay/state").back(), "ON");
+}
+
+TEST_F(ADaemonWithABinding, TakesARetainedOfflineAsWhatHomeAssistantLastSaid) {
+  observer_->publish("homeassistant/status", "offline", true);
+  ASSERT_NO_FATAL_FAILURE(start_pressing(config("ha_offline")));
+  std::size_t from = observer_->size();
+  ASSERT_NO_FATAL_FAILURE(press_and_see_it(from));
+  EXPECT_TRUE(expect("raspberry/relay/state", "ON", from));
+  EXPECT_EQ(local_actions(), 1u);
 }
 
 TEST_F(ADaemonWithABinding, SwitchedOffOverMqttStaysOffAcrossARestart) {

@@ -104,7 +104,7 @@ class Bridge : private ModeHost {
   std::vector<std::string> subscriptions() const;
   // Topics whose retained message the bridge reads back after every connect (subscribed before
   // on_connected, messages up to kMaxReadBackPayload): its own discovery payload, to remove what
-  // lines removed meanwhile left there.
+  // lines removed meanwhile left there; Home Assistant's status when a binding follows it.
   std::vector<std::string> retained_subscriptions() const;
   bool connected() const override { return connected_; }
   const Counters& counters() const { return counters_; }
