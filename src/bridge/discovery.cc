@@ -125,8 +125,7 @@ std::vector<std::pair<ComponentId, JsonObject>> line_components(const config::Co
 std::vector<std::pair<ComponentId, JsonObject>> binding_components(const config::Config& config) {
   std::vector<std::pair<ComponentId, JsonObject>> out;
   for (const auto& binding : config.bindings) {
-    std::string id = "binding_" + binding.name;
-    std::replace(id.begin(), id.end(), '.', '_');
+    std::string id = config::binding_object_id(binding);
     auto topics = binding_topics(config.mqtt.base_topic, binding.name);
     JsonObject component;
     component.add("p", "switch")

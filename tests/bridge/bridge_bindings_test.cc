@@ -29,6 +29,7 @@ MonoTime at(Nanos t) { return MonoTime(t); }
 class ABridgeWithBindings : public ::testing::Test {
  protected:
   void make(const std::string& bindings, const std::string& extra = "") {
+    bridge_.reset();  // a restart: the old bridge goes before the config it points into
     config_ = config::parse_config(R"(
 mqtt: {base_topic: pi}
 chips:
@@ -45,7 +46,6 @@ interlocks:
 bindings:
 )" + bindings + extra,
                                    "t.yaml", "h");
-    bridge_.reset();
     bridge_.emplace(config_, publisher_, lines_, nullptr, nullptr, &store_);
     start(*bridge_, config_, lines_, at(0s));
     bridge_->on_connected(at(0s));
@@ -60,6 +60,7 @@ bindings:
   void door(bool open, Nanos t) { bridge_->on_edge(kDoor, edge(open, at(t))); }
 
   config::Config config_;
+  config::Config next_;  // what a reload moves the bridge to (it keeps a pointer: outlives bridge_)
   RecordingPublisher publisher_;
   FakeLines lines_;
   RecordingBindingStore store_;
@@ -188,6 +189,24 @@ TEST_F(ABridgeWithBindings, DropsActionsOfAChatteringContactOverTheRate) {
   for (int i = 0; i < 40; ++i) door(i % 2 == 0, 1s + i * 1ms);
   EXPECT_EQ(bridge_->counters().commands_applied, 20u);  // the burst
   EXPECT_EQ(bridge_->counters().commands_rate_limited, 20u);
+}
+
+TEST_F(ABridgeWithBindings, KeepsASwitchedOffBindingOffOverAReloadAndTakesNewOnes) {
+  make("  - {name: night, trigger: door, on: on, target: light}\n");
+  bridge_->on_message("pi/binding/night/set", "OFF", false, at(1s));
+  next_ = config_;
+  next_.bindings.push_back(next_.bindings.front());
+  next_.bindings.back().name = "day";
+  next_.bindings.back().target = "opener";
+  reload(*bridge_, config_, next_, lines_, at(2s));
+  EXPECT_FALSE(bridge_->bindings().enabled("night"));
+  EXPECT_TRUE(bridge_->bindings().enabled("day"));
+  EXPECT_EQ(publisher_.payloads_on("pi/binding/day/state"), std::vector<std::string>{"ON"});
+  door(true, 3s);
+  EXPECT_FALSE(lines_.levels[kLight]);
+  EXPECT_TRUE(lines_.levels[kOpener]);
+  bridge_->on_message("pi/binding/day/set", "OFF", false, at(4s));
+  EXPECT_EQ(store_.kept["day"], false);
 }
 
 TEST(ABindingSwitch, IsAConfigSwitchInHomeAssistant) {

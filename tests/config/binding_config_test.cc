@@ -78,6 +78,14 @@ TEST(ABindingConfig, NamesWhereAWrongBindingStands) {
       "12:5: bindings[1]: the name 'wall_light' is taken by another binding; give this one a name: of its own");
 }
 
+TEST(ABindingConfig, RefusesAHomeAssistantIdTakenByAnotherBinding) {
+  EXPECT_EQ(
+      config_error_of("homeassistant: {discovery: true}\n" + kTop + "  - {name: a.b, trigger: door, target: light}\n" +
+                      "  - {name: a_b, trigger: door, target: light}\n"),
+      "13:5: binding 'a_b': its Home Assistant id 'binding_a_b' is taken (by a line or another binding: '.' "
+      "becomes '_'); rename it");
+}
+
 TEST(ABindingConfig, RefusesABindingThatLoopsThroughAWire) {
   // light drives seen through the chip's wire: seen switching light would switch itself forever.
   EXPECT_EQ(
