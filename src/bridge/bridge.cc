@@ -100,7 +100,7 @@ void Bridge::triggered(std::size_t /*line*/, const Trigger& trigger, MonoTime at
   for (const config::BindingConfig* binding : bindings_.fire(trigger, at, rate_limited)) {
     auto target = find(binding->target);
     if (!target) continue;  // the loader bound only configured lines
-    std::string error = modes_[*target]->act({binding->action, binding->length}, at);
+    std::string error = modes_[*target]->act({binding->action, binding->length}, now_ ? std::max(at, *now_) : at);
     // Said at info, every time: a light that switches with nobody asking over MQTT surprises less.
     if (error.empty()) spdlog::info("local: binding {}: {}", binding->name, describe(*binding));
     else spdlog::warn("local: binding {}: {}: {}", binding->name, describe(*binding), error);
@@ -121,9 +121,13 @@ bool Bridge::set_binding(const std::string& name, bool enabled, MonoTime now) {
   return false;
 }
 
-void Bridge::on_edge(std::size_t line, const gpio::EdgeEvent& event) { modes_.at(line)->on_edge(event); }
+void Bridge::on_edge(std::size_t line, const gpio::EdgeEvent& event, std::optional<MonoTime> now) {
+  if (now && (!now_ || *now > *now_)) now_ = now;
+  modes_.at(line)->on_edge(event);
+}
 
 void Bridge::on_time(MonoTime now) {
+  if (!now_ || now > *now_) now_ = now;
   if (announcer_.take_due(now)) {
     announce();
     publish_states(now);

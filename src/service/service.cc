@@ -60,7 +60,8 @@ Service::Service(config::Config config, LineSet& lines, ServiceParts parts)
                     client_->connect();
                   }),
       gpio_(loop_, lines, parts_.device_dir,
-            {.edge = [this](std::size_t line, const gpio::EdgeEvent& event) { bridge_.on_edge(line, event); },
+            {.edge = [this](std::size_t line,
+                            const gpio::EdgeEvent& event) { bridge_.on_edge(line, event, loop_.now()); },
              .level = [this](std::size_t line) { return bridge_.level(line); },
              .lines_back = [this] { bridge_.resync_inputs(); },
              .problem_changed = [this] { report_status(); }}),

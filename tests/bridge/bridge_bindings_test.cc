@@ -167,6 +167,17 @@ TEST_F(ABridgeWithBindings, SwitchesThroughTheInterlockAndItsDeadTime) {
   EXPECT_TRUE(lines_.levels[kUp]);
 }
 
+TEST_F(ABridgeWithBindings, CountsTheDeadTimeFromWhenTheEdgeWasReadNotFromItsTimestamp) {
+  make("  - {trigger: door, on: on, target: up, action: on}\n");
+  bridge_->on_message("pi/down/set", "ON", false, at(1s));
+  bridge_->on_edge(kDoor, edge(true, at(2s)), at(2s + 100ms));  // read 100 ms after the kernel saw it
+  EXPECT_FALSE(lines_.levels[kDown]);
+  bridge_->on_time(at(2s + 599ms));
+  EXPECT_FALSE(lines_.levels[kUp]);
+  bridge_->on_time(at(2s + 600ms));
+  EXPECT_TRUE(lines_.levels[kUp]);
+}
+
 TEST_F(ABridgeWithBindings, MakesAMomentaryTargetsOnAPulse) {
   make(
       "  - {trigger: wall, on: long, target: opener, action: on}\n"

@@ -61,7 +61,9 @@ class Bridge : private ModeHost {
   // on is unknown): one with initial: on is switched on once its group's dead time has passed.
   void start(MonoTime now, const ReloadPlan& plan);
   // An edge the chip reported; its time is the kernel's timestamp in `event`, not when it was read.
-  void on_edge(std::size_t line, const gpio::EdgeEvent& event);
+  // `now`, when it was read: what a binding's action switches at (an interlock's dead time counts
+  // from a line's real switch-off, not from an edge some time ago).
+  void on_edge(std::size_t line, const gpio::EdgeEvent& event, std::optional<MonoTime> now = std::nullopt);
   void on_message(std::string_view topic, std::string_view payload, bool retained, MonoTime now);
   // Publishes the online status, the discovery payload, what queued up, and every line's state.
   void on_connected(MonoTime now);
@@ -162,6 +164,7 @@ class Bridge : private ModeHost {
   CounterStore* counter_store_;
   Bindings bindings_;
   std::vector<std::unique_ptr<BindingSwitch>> switches_;  // one per binding
+  std::optional<MonoTime> now_;                           // the latest time on_edge() or on_time() was told
   bool read_back_ = false;  // the first message on our discovery topic since connect was read
   bool connected_ = false;
 };
