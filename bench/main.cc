@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "counter.h"
+#include "fleet.h"
 #include "floors.h"
 #include "kernel.h"
 #include "micro.h"
@@ -19,6 +20,7 @@
 #include "report.h"
 #include "scale.h"
 #include "scenario.h"
+#include "sensors.h"
 
 namespace {
 
@@ -34,6 +36,12 @@ Starts a mosquitto on a free 127.0.0.1 port and measures, in one run, these scen
             pulse beside a default-mode input pulsed alike, MQTT messages per second
   scale     100 inputs on 3 chips at 50 Hz each against 1 input at 5 kHz (lost, reordered, CPU per
             edge), start-up and reload to READY with 500 lines, memory per configured line
+  sensors   edge and command latency (QoS 1) of a daemon without sensors and of one with 20
+            sensors read every second, one of them blocking 750 ms per read (target: within 1.1x)
+  fleet     (only when named; alone) a three-node RabbitMQ cluster on loopback and --boards
+            daemons (default 50) at 5 edges/s each, QoS 1, persisted outbox: one node SIGKILLed
+            (failover time), the whole cluster restarted with and without reconnect jitter (peak
+            connects per second), events lost or out of order, CPU and memory per daemon at idle
 
   --scenario LIST      only these scenarios (comma-separated names above; default: all)
   --smoke              a few seconds: checks that every part runs (CI); the figures mean nothing
@@ -43,6 +51,7 @@ Starts a mosquitto on a free 127.0.0.1 port and measures, in one run, these scen
                        minimal C bridge (bench/floor/c_bridge.c); no commands, idle,
                        micro-benchmarks, counter or scale
   --runs N             runs to take medians of (default 3)
+  --boards N           daemons of the fleet scenario (default 50)
   --seconds S          per rate, for the daemon and for the bare limit; per rate and input of
                        the counter, per phase of the scale scenario (default 10)
   --rates LIST         edge rates in Hz, 0 = as fast as it goes (default 100,1000,5000,0)
@@ -75,7 +84,7 @@ std::vector<std::string> parse_names(const std::string& text) {
   std::vector<std::string> names;
   std::stringstream in(text);
   for (std::string item; std::getline(in, item, ',');) {
-    if (std::find(kScenarios.begin(), kScenarios.end(), item) == kScenarios.end())
+    if (item != "fleet" && std::find(kScenarios.begin(), kScenarios.end(), item) == kScenarios.end())
       throw std::invalid_argument("unknown scenario '" + item + "'");
     names.push_back(item);
   }
@@ -135,6 +144,7 @@ int main(int argc, char** argv) {
       if (a == "--smoke") options.smoke = true;
       else if (a == "--scenario") options.scenarios = parse_names(value());
       else if (a == "--runs") options.runs = std::stoi(value());
+      else if (a == "--boards") options.fleet_boards = std::stoul(value());
       else if (a == "--seconds") options.seconds = std::stod(value()), seconds_given = true;
       else if (a == "--rates") options.rates = parse_list(value()), rates_given = true;
       else if (a == "--kernel") options.kernel = true;
@@ -178,8 +188,19 @@ int main(int argc, char** argv) {
   prctl(PR_SET_TIMERSLACK, 1UL);  // pace the edges to the microsecond, not to 50 µs
   options.dir = gpio2mqtt::testing::make_temp_dir("gpio2mqtt-bench");
 
+  if (options.scenarios == std::vector<std::string>{"fleet"}) {
+    try {
+      print_fleet(run_fleet(options));
+    } catch (const std::exception& e) {
+      std::cerr << "gpio2mqtt_bench: " << e.what() << "\n(work directory kept: " << options.dir << ")\n";
+      return 1;
+    }
+    if (!keep) std::filesystem::remove_all(options.dir);
+    return 0;
+  }
   Results results;
   std::vector<FloorRun> floors;  // --kernel: the kernel reader and the C bridge of every run
+  std::vector<SensorsRun> sensors;
   try {
     Scenario scenario(options);
     fmt::print(stderr, "broker {}; work directory {}\n", scenario.broker_url(), options.dir);
@@ -209,6 +230,11 @@ int main(int argc, char** argv) {
                  options.runs, kScaleLines, kScaleChips, kLargeLines);
       results.scale.push_back(run_scale(scenario, options, run));
     }
+    for (int run = 0; run < options.runs && !options.kernel && options.wants("sensors"); ++run) {
+      fmt::print(stderr, "run {}/{}: lines without sensors, then with {} (one slow)...\n", run + 1, options.runs,
+                 kBenchSensors);
+      sensors.push_back(run_sensors(scenario, options, run));
+    }
   } catch (const std::exception& e) {
     std::cerr << "gpio2mqtt_bench: " << e.what() << "\n(work directory kept: " << options.dir << ")\n";
     return 1;
@@ -219,6 +245,7 @@ int main(int argc, char** argv) {
   }
   bool met = print_report(options, results);
   print_floors(options, floors, results.runs);
+  print_sensors(sensors);
   if (options.kernel && !why_no_floors().empty()) fmt::print("\nNo floors: {}\n", why_no_floors());
   if (!keep) std::filesystem::remove_all(options.dir);
   if (options.smoke) {

@@ -112,7 +112,7 @@ Scenario::~Scenario() = default;
 
 std::string Scenario::broker_url() const { return broker_->url(); }
 
-std::string Scenario::write_config(int qos, const std::string& name) {
+std::string Scenario::write_config(int qos, const std::string& name, const std::string& extra) {
   std::string path = options_.dir + "/" + name + ".yaml";
   // A button driven through the control socket, and relays wired to feedback inputs whose edge
   // timestamps mark the moment a relay changed.
@@ -137,7 +137,7 @@ std::string Scenario::write_config(int qos, const std::string& name) {
                                 options_.dir + "/" + name +
                                 ".sock\n"
                                 "lines:\n" +
-                                lines);
+                                lines + extra);
   return path;
 }
 
@@ -269,15 +269,15 @@ CommandResult Scenario::measure_commands(int qos) {
   return r;
 }
 
-QosRun Scenario::run(int qos, int index) {
+QosRun Scenario::run(int qos, int index, const std::string& extra_config, const std::string& stem) {
   QosRun out;
   out.qos = qos;
   probe_->subscribe(qos);
   for (double hz : options_.rates)  // the smoke checks that it runs: one pace is enough
     if (hz > 0 && (!options_.smoke || out.limits.empty())) out.limits.push_back(measure_limit(qos, hz));
 
-  std::string name = "gpio2mqtt-qos" + std::to_string(qos) + "-run" + std::to_string(index);
-  std::string config = write_config(qos, name);
+  std::string name = stem + "-qos" + std::to_string(qos) + "-run" + std::to_string(index);
+  std::string config = write_config(qos, name, extra_config);
   RunningDaemon daemon(options_, *probe_, config, options_.dir + "/" + name + ".log");
   testing::ControlSocket control(options_.dir + "/" + name + ".sock");
   Toggle toggle = [&control](bool high) { send_pull(control, high); };

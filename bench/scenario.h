@@ -34,19 +34,21 @@ struct Options {
   double command_rate_hz = 20;
   double idle_seconds = 60;
   int keepalive_s = 60;
-  std::string daemon;         // the gpio2mqtt binary
-  std::string self;           // this binary, for the bare-client child modes
-  std::string dir;            // a fresh work directory
-  std::string broker_config;  // more mosquitto.conf lines; none by default, as Debian ships it
-  bool kernel = false;        // --kernel: the edges come from gpio-sim (kernel.cc), not the control socket
+  std::string daemon;             // the gpio2mqtt binary
+  std::string self;               // this binary, for the bare-client child modes
+  std::string dir;                // a fresh work directory
+  std::string broker_config;      // more mosquitto.conf lines; none by default, as Debian ships it
+  std::size_t fleet_boards = 50;  // --boards: daemons of the fleet scenario
+  bool kernel = false;            // --kernel: the edges come from gpio-sim (kernel.cc), not the control socket
   // --scenario: which parts run; all of kScenarios by default.
   std::vector<std::string> scenarios;
   bool wants(const std::string& scenario) const;
 };
 
 // The parts that --scenario selects: the edge and command latencies against the limit, idle
-// wake-ups, the micro-benchmarks, pulse counters (counter.h) and many lines (scale.h).
-inline const std::vector<std::string> kScenarios{"latency", "idle", "micro", "counter", "scale"};
+// wake-ups, the micro-benchmarks, pulse counters (counter.h), many lines (scale.h) and lines beside
+// sensors (sensors.h).
+inline const std::vector<std::string> kScenarios{"latency", "idle", "micro", "counter", "scale", "sensors"};
 
 // Relays wired to feedback inputs: commands go round-robin, so that none exceeds the daemon's
 // per-line command rate limit (10/s, bursts of 20).
@@ -132,8 +134,9 @@ class Scenario {
   explicit Scenario(const Options& options);
   ~Scenario();
   std::string broker_url() const;
-  // The bare-client limit, then the daemon at every rate, then commands; one daemon per call.
-  QosRun run(int qos, int index);
+  // The bare-client limit, then the daemon at every rate, then commands; one daemon per call, on
+  // the config of lines with `extra_config` (top-level sections) added, its files named by `stem`.
+  QosRun run(int qos, int index, const std::string& extra_config = "", const std::string& stem = "gpio2mqtt");
   IdleResult idle();
 
   // The parts, for other drivers of the edges (kernel.cc). The probe must be subscribed at `qos`.
@@ -143,7 +146,7 @@ class Scenario {
   RateResult measure_rate(pid_t daemon, const Toggle& toggle, double hz, std::uint64_t& seq_base, bool& level);
 
  private:
-  std::string write_config(int qos, const std::string& name);
+  std::string write_config(int qos, const std::string& name, const std::string& extra = "");
   CommandResult measure_commands(int qos);
 
   Options options_;

@@ -2,17 +2,20 @@
 #include <getopt.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 
-#include "config/describe.h"
+#include "bridge/describe.h"
 #include "gpio/hardware.h"
 #include "gpio2mqtt/bridge/command.h"
 #include "gpio2mqtt/config/loader.h"
 #include "gpio2mqtt/exit_codes.h"
-#include "service/service.h"
 #include "gpio2mqtt/version.h"
 #include "mqtt/paho_client.h"
+#include "sensors/sysfs_source.h"
+#include "service/service.h"
+#include "util/host.h"
 #include "util/logging.h"
 #include "util/machine_id.h"
 #include "util/text.h"
@@ -92,7 +95,9 @@ int main(int argc, char** argv) {
     try {
       config::Config config = load(check_path);
       for (const auto& warning : config.warnings) std::cerr << "warning: " << warning << "\n";
-      std::cout << config::describe(config);
+      sensors::SysfsSource sysfs(config.sysfs);
+      config::expand_w1_all(config, sysfs.w1_thermometers());
+      std::cout << config::describe(config, [&](const sensors::Channel& channel) { return sysfs.describe(channel); });
       return kExitOk;
     } catch (const config::ConfigError& e) {
       std::cerr << e.what() << "\n";
@@ -105,17 +110,27 @@ int main(int argc, char** argv) {
   try {
     config::Config config = load(config_path);
     config::require_state_directory(config);
+    sensors::SysfsSource sysfs(config.sysfs);  // a reload's other sysfs takes effect at the next start
+    config::expand_w1_all(config, sysfs.w1_thermometers());
     for (const auto& warning : config.warnings) spdlog::warn("{}", warning);
     auto hardware = gpio::make_hardware_provider();
+    // Which uAPI the kernel path speaks decides its queue (16 events a line on v1, 1024 on v2)
+    // and who debounces: worth a line in every bug report.
+    if (std::any_of(config.chips.begin(), config.chips.end(),
+                    [](const auto& chip) { return chip.kind != config::ChipConfig::Kind::kSimulated; }))
+      spdlog::info("kernel GPIO chips through the GPIO character device uAPI v{}", gpio::hardware_uapi_version());
     service::LineSet lines(config, hardware.get(), "gpio2mqtt");
     auto make_client = [](const config::MqttConfig& mqtt) {
       return mqtt::make_paho_client(mqtt, bridge::kMaxCommandPayload);
     };
-    service::Service daemon(std::move(config), lines, {make_client, [&] {
-                                                         config::Config next = load(config_path);
-                                                         config::require_state_directory(next);
-                                                         return next;
-                                                       }});
+    auto reload = [&] {
+      config::Config next = load(config_path);
+      config::require_state_directory(next);
+      config::expand_w1_all(next, sysfs.w1_thermometers());
+      return next;
+    };
+    service::Service daemon(std::move(config), lines,
+                            {.make_client = make_client, .load_config = reload, .sensor_source = &sysfs});
     return daemon.run();
   } catch (const config::ConfigError& e) {
     spdlog::critical("{}", e.what());

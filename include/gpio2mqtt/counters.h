@@ -14,6 +14,10 @@ struct Counters {
   std::uint64_t line_errors = 0;
   std::uint64_t commands_rate_limited = 0;  // also counted in commands_rejected
   std::uint64_t publishes_refused = 0;      // by the broker (MQTT 5 PUBACK error, e.g. its ACL)
+  // Dropped by the MQTT client, not the outbox: more waited for the broker's acknowledgements than
+  // mqtt.buffer while connected, or QoS 0 messages not yet written when the connection went.
+  // The client counts them, the service adds them.
+  std::uint64_t messages_dropped = 0;
   // Edge events the kernel dropped, its queue full: not the bridge's, the service adds them.
   std::uint64_t kernel_events_dropped = 0;
   bool operator==(const Counters&) const = default;

@@ -12,6 +12,10 @@ GPIO2MQTT_TEST_DEPS=(libgtest-dev libgmock-dev mosquitto mosquitto-clients dbus-
 # and MQTT.js and the aedes broker from npm, see ensure_npm_packages); nodejs from Debian unless a
 # node is already there (NodeSource's nodejs carries its own npm and conflicts with Debian's).
 GPIO2MQTT_CLIENT_TEST_DEPS=(python3-paho-mqtt)
+# tests/cluster (label cluster) and scripts/bench --scenario fleet: a RabbitMQ cluster of three
+# nodes on loopback (tests/support/rabbitmq_cluster.h). Under systemd the package also starts
+# Debian's own rabbitmq-server service; the tests use their own nodes, ports and epmd.
+GPIO2MQTT_CLUSTER_TEST_DEPS=(rabbitmq-server)
 # npm packages, pinned, kept outside the tree (the tests look there too).
 GPIO2MQTT_NPM_CACHE=${GPIO2MQTT_NPM_CACHE:-/var/cache/gpio2mqtt-npm}
 GPIO2MQTT_NPM_PACKAGES=(mqtt@5.16.0 aedes@0.51.3)

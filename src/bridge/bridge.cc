@@ -196,6 +196,13 @@ void Bridge::on_connected(MonoTime now) {
   publish_states(now);
 }
 
+void Bridge::republish(MonoTime now) {
+  if (!connected_) return;
+  const auto& status = config_->mqtt.status;
+  send({status.topic, status.online, 1, true}, false);
+  publish_states(now);
+}
+
 void Bridge::publish_states(MonoTime now) {
   for (auto& mode : modes_) mode->publish_state(now);
   for (auto& binding_switch : switches_) binding_switch->publish_state(now);

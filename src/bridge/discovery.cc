@@ -8,6 +8,7 @@
 #include "bridge/binding_switch.h"
 #include "gpio2mqtt/bridge/command.h"
 #include "gpio2mqtt/bridge/line_mode.h"
+#include "gpio2mqtt/bridge/sensor.h"
 #include "gpio2mqtt/config/entity.h"
 #include "gpio2mqtt/version.h"
 
@@ -148,6 +149,8 @@ std::vector<ComponentId> announced_components(const config::Config& config) {
   for (const auto& line : config.lines)
     for (auto& [id, component] : line_components(config, line)) out.push_back(id);
   for (auto& [id, component] : binding_components(config)) out.push_back(id);
+  for (const auto& sensor : config.sensors)
+    for (auto& [id, component] : Sensor::components(config, sensor)) out.push_back(id);
   return out;
 }
 
@@ -189,6 +192,9 @@ std::string device_payload(const config::Config& config, const std::vector<Compo
       if (!is_removed(id.id)) components.add(id.id, component);
   for (auto& [id, component] : binding_components(config))
     if (!is_removed(id.id)) components.add(id.id, component);
+  for (const auto& sensor : config.sensors)
+    for (auto& [id, component] : Sensor::components(config, sensor))
+      if (!is_removed(id.id)) components.add(id.id, component);
   for (const auto& gone : removed) components.add(gone.id, JsonObject().add("p", gone.platform));
   return JsonObject()
       .add("dev", device)

@@ -1,5 +1,7 @@
 #include "gpio2mqtt/bridge/outbox.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 
 namespace gpio2mqtt::bridge {
@@ -14,6 +16,8 @@ Outbox::Outbox(std::size_t limit, OutboxStore* store) : limit_(limit ? limit : 1
   restored_ = queue_.size();
   dropped_ += excess;
   if (excess) {
+    spdlog::warn("dropped the oldest {} of the {} events the previous run queued: more than mqtt.buffer ({})", excess,
+                 kept.size(), limit_);
     store_->replace(queue_);
     stored_records_ = queue_.size();
   }
@@ -58,6 +62,11 @@ std::size_t Outbox::push_front(std::vector<Message> messages) {
     ++dropped;
   }
   dropped_ += dropped;
+  if (dropped)
+    spdlog::warn(
+        "dropped the oldest {} queued events: with those the broker did not acknowledge, more than "
+        "mqtt.buffer ({}) waited",
+        dropped, limit_);
   if (store_) {
     store_->replace(queue_);
     stored_records_ = queue_.size();

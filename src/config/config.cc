@@ -1,15 +1,19 @@
 // The members of the typed configuration (config.h); the loaders fill it, in loader.cc and beside.
 #include "gpio2mqtt/config/config.h"
 
+#include <algorithm>
+
 namespace gpio2mqtt::config {
 
 std::string Location::str() const { return file + ":" + std::to_string(line) + ":" + std::to_string(column); }
 
 bool MqttConfig::broker_is_local(const std::string& hostname) const {
-  std::string host = server.substr(server.find("://") + 3);
-  host = host.substr(0, host.rfind(':'));
-  if (!host.empty() && host.front() == '[') host = host.substr(1, host.size() - 2);
-  return host == "localhost" || host.rfind("127.", 0) == 0 || host == "::1" || host == hostname;
+  return std::all_of(servers.begin(), servers.end(), [&](const std::string& uri) {
+    std::string host = uri.substr(uri.find("://") + 3);
+    host = host.substr(0, host.rfind(':'));
+    if (!host.empty() && host.front() == '[') host = host.substr(1, host.size() - 2);
+    return host == "localhost" || host.rfind("127.", 0) == 0 || host == "::1" || host == hostname;
+  });
 }
 
 const ChipConfig* Config::find_chip(const std::string& name) const {

@@ -71,4 +71,14 @@ std::vector<std::string> entity_object_ids(const LineConfig& line) {
   return {id};
 }
 
+std::vector<std::string> sensor_object_ids(const SensorConfig& sensor) {
+  auto id_of = [](std::string name) {
+    std::replace(name.begin(), name.end(), '.', '_');
+    return name;
+  };
+  std::vector<std::string> ids{id_of(sensor.name)};
+  for (const auto& threshold : sensor.thresholds) ids.push_back(ids.front() + "_" + id_of(threshold.name));
+  return ids;
+}
+
 }  // namespace gpio2mqtt::config

@@ -133,6 +133,12 @@ void check_entities(Config& config) {
     if (std::string id = binding_object_id(binding); !ids.insert(id).second)
       throw ConfigError(binding.where, "binding '" + binding.name + "': its Home Assistant id '" + id +
                                            "' is taken (by a line or another binding: '.' becomes '_'); rename it");
+  for (const auto& sensor : config.sensors)
+    for (const std::string& id : sensor_object_ids(sensor))
+      if (!ids.insert(id).second)
+        throw ConfigError(sensor.where, "sensor '" + sensor.name + "': its Home Assistant id '" + id +
+                                            "' is another line's or sensor's too ('.' becomes '_'; a threshold adds "
+                                            "<id>_<threshold>); rename one of them");
 }
 
 }  // namespace gpio2mqtt::config

@@ -1,6 +1,7 @@
 // The `lines:` section: one entry per line the bridge serves.
 #include <algorithm>
 
+#include "config/names.h"
 #include "util/text.h"
 #include "yaml_reader.h"
 
@@ -139,10 +140,7 @@ LineConfig load_line(const YamlReader& r, const YAML::Node& key, const YAML::Nod
   line.name = key.Scalar();
   line.where = r.at(key);
   const std::string what = "line '" + line.name + "'";
-  if (!is_safe_topic_level(line.name))
-    r.fail(key, what +
-                    ": a line name is one topic level and part of ids that must be ASCII: use ASCII letters "
-                    "(a-z, A-Z), digits, '_', '-' or '.'");
+  r.expect_topic_level(key, what, "line");
   r.expect_map(node, what,
                {"chip", "line", "direction", "edge", "bias", "active_low", "debounce", "initial", "on_disconnect",
                 "drive", "mode", "pulses_per_unit", "unit", "rate_timeout", "publish_interval", "persist_every",
@@ -160,12 +158,7 @@ LineConfig load_line(const YamlReader& r, const YAML::Node& key, const YAML::Nod
   if (node["direction"])
     line.direction = r.choice<Direction>(node["direction"], what + ".direction",
                                          {{"input", Direction::kInput}, {"output", Direction::kOutput}});
-  if (node["bias"])
-    line.bias = r.choice<Bias>(node["bias"], what + ".bias",
-                               {{"as-is", Bias::kAsIs},
-                                {"disable", Bias::kDisable},
-                                {"pull-up", Bias::kPullUp},
-                                {"pull-down", Bias::kPullDown}});
+  if (node["bias"]) line.bias = r.choice<Bias>(node["bias"], what + ".bias", kBiasNames);
   if (node["active_low"]) line.active_low = r.boolean(node["active_low"], what + ".active_low");
 
   if (node["mode"])
@@ -189,10 +182,7 @@ LineConfig load_line(const YamlReader& r, const YAML::Node& key, const YAML::Nod
     reject(r, node, "on_disconnect", what + ": on_disconnect is for outputs");
     reject(r, node, "drive", what + ": drive is for outputs");
     reject(r, node, "momentary", what + ": momentary is for outputs");
-    if (node["edge"])
-      line.edge = r.choice<Edge>(
-          node["edge"], what + ".edge",
-          {{"rising", Edge::kRising}, {"falling", Edge::kFalling}, {"both", Edge::kBoth}, {"none", Edge::kNone}});
+    if (node["edge"]) line.edge = r.choice<Edge>(node["edge"], what + ".edge", kEdgeNames);
     if (line.edge == Edge::kNone && line.mode == Mode::kCounter)
       r.fail(node["edge"], what + ".edge: a counter counts rising, falling or both edges (none counts nothing)");
     if (node["debounce"]) {
@@ -203,10 +193,7 @@ LineConfig load_line(const YamlReader& r, const YAML::Node& key, const YAML::Nod
     reject(r, node, "edge", what + ": edge is for inputs");
     reject(r, node, "debounce", what + ": debounce is for inputs");
     if (node["initial"]) line.initial = r.boolean(node["initial"], what + ".initial");
-    if (node["drive"])
-      line.drive = r.choice<Drive>(
-          node["drive"], what + ".drive",
-          {{"push-pull", Drive::kPushPull}, {"open-drain", Drive::kOpenDrain}, {"open-source", Drive::kOpenSource}});
+    if (node["drive"]) line.drive = r.choice<Drive>(node["drive"], what + ".drive", kDriveNames);
     if (node["on_disconnect"]) {
       std::string v = ascii_lower(r.string(node["on_disconnect"], what + ".on_disconnect"));
       if (v == "keep") line.on_disconnect = OnDisconnect::kKeep;

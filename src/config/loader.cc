@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <set>
@@ -72,6 +73,7 @@ void check_entities(Config& config);
 std::vector<InterlockConfig> load_interlocks(const YamlReader& r, const YAML::Node& node,
                                              const std::vector<LineConfig>& lines);
 std::vector<BindingConfig> load_bindings(const YamlReader& r, const YAML::Node& node, const Config& config);
+void load_sensors(const YamlReader& r, const YAML::Node& node, Config& config);
 
 Config parse_config(const std::string& text, const std::string& file, const Host& host) {
   YamlReader r(file);
@@ -86,7 +88,8 @@ Config parse_config(const std::string& text, const std::string& file, const Host
   config.file = file;
   try {
     r.expect_map(root, "top level",
-                 {"mqtt", "dbus", "chips", "lines", "interlocks", "homeassistant", "state_directory", "bindings"});
+                 {"mqtt", "dbus", "chips", "lines", "interlocks", "sensors", "sysfs", "homeassistant",
+                  "state_directory", "bindings"});
     if (root["state_directory"]) {
       config.state_directory = r.string(root["state_directory"], "state_directory");
       if (config.state_directory.empty() || config.state_directory.front() != '/')
@@ -112,6 +115,12 @@ Config parse_config(const std::string& text, const std::string& file, const Host
     }
     if (root["interlocks"]) config.interlocks = load_interlocks(r, root["interlocks"], config.lines);
     if (root["bindings"]) config.bindings = load_bindings(r, root["bindings"], config);
+    if (root["sensors"]) load_sensors(r, root["sensors"], config);
+    if (root["sysfs"]) {
+      config.sysfs = r.string(root["sysfs"], "sysfs");
+      if (config.sysfs.empty() || config.sysfs.front() != '/')
+        r.fail(root["sysfs"], "sysfs: expected an absolute directory");
+    }
     check_entities(config);
   } catch (const YAML::Exception& e) {  // a conversion yaml-cpp itself refused
     throw ConfigError(r.at(e.mark), e.msg);
@@ -134,6 +143,23 @@ void require_state_directory(const Config& config) {
       throw ConfigError(line.where, "line '" + line.name +
                                         "': a counter keeps its total in a state directory: set state_directory: "
                                         "(e.g. /var/lib/gpio2mqtt), or run under systemd with StateDirectory=");
+}
+
+void expand_w1_all(Config& config, const std::vector<std::string>& found) {
+  for (const auto& all : config.w1_all) {
+    for (const auto& id : found) {
+      bool configured = std::any_of(config.sensors.begin(), config.sensors.end(), [&](const SensorConfig& sensor) {
+        return sensor.channel.kind == sensors::Channel::Kind::kW1 && sensor.channel.device == id;
+      });
+      if (configured) continue;
+      SensorConfig sensor = all;
+      sensor.channel.device = id;
+      sensor.name = all.name + "_" + id;
+      std::replace(sensor.name.begin(), sensor.name.end(), '-', '_');
+      if (sensor.title.empty()) sensor.title = all.name + " " + id;
+      config.sensors.push_back(std::move(sensor));
+    }
+  }
 }
 
 Config load_config_file(const std::string& path, const Host& host) {

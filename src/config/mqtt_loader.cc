@@ -1,6 +1,7 @@
 // The `mqtt:` section: broker, identity, topics, credentials and TLS.
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -36,6 +37,48 @@ std::string normalize_server(const YamlReader& r, const YAML::Node& node) {
     return scheme + "://" + rest;
   }
   return scheme + "://" + host + ":" + std::to_string(default_port) + rest.substr(host.size());
+}
+
+// One address or a list of a cluster's nodes; every one TLS or none, since one tls section serves all.
+std::vector<std::string> load_servers(const YamlReader& r, const YAML::Node& node) {
+  if (!node.IsSequence()) return {normalize_server(r, node)};
+  if (node.size() == 0) r.fail(node, "mqtt.server: expected a URI or a list of URIs, got an empty list");
+  std::vector<std::string> servers;
+  auto tls = [](const std::string& uri) {
+    auto scheme = uri.substr(0, uri.find("://"));
+    return scheme == "mqtts" || scheme == "ssl" || scheme == "wss";
+  };
+  for (const auto& item : node) {
+    auto uri = normalize_server(r, item);
+    if (std::find(servers.begin(), servers.end(), uri) != servers.end())
+      r.fail(item, "mqtt.server: " + uri + " is listed twice");
+    if (!servers.empty() && tls(uri) != tls(servers.front()))
+      r.fail(item, "mqtt.server: " + uri + " and " + servers.front() + " differ in TLS; list all with TLS or none");
+    servers.push_back(uri);
+  }
+  return servers;
+}
+
+void load_fleet_keys(const YamlReader& r, const YAML::Node& node, MqttConfig& m) {
+  if (node["server_order"]) {
+    std::string order = r.string(node["server_order"], "mqtt.server_order");
+    if (order == "listed") m.server_order = ServerOrder::kListed;
+    else if (order == "shuffled") m.server_order = ServerOrder::kShuffled;
+    else r.fail(node["server_order"], "mqtt.server_order: '" + order + "' is not one of listed | shuffled");
+  }
+  if (node["start_delay"]) {
+    auto delay = r.duration(node["start_delay"], "mqtt.start_delay");
+    if (delay < std::chrono::seconds(0) || delay > std::chrono::hours(1))
+      r.fail(node["start_delay"], "mqtt.start_delay: expected 0 to 1h");
+    m.start_delay = std::chrono::duration_cast<std::chrono::milliseconds>(delay);
+  }
+  if (node["reconnect_jitter"]) m.reconnect_jitter = r.boolean(node["reconnect_jitter"], "mqtt.reconnect_jitter");
+  if (node["republish"]) {
+    auto every = r.duration(node["republish"], "mqtt.republish");
+    if (every != std::chrono::seconds(0) && (every < std::chrono::seconds(1) || every > std::chrono::hours(24)))
+      r.fail(node["republish"], "mqtt.republish: expected 0 (off) or 1s to 24h");
+    m.republish = std::chrono::duration_cast<std::chrono::seconds>(every);
+  }
 }
 
 // The value with {hostname} and {machine_id} replaced; any other {name} is a mistake (a literal
@@ -132,9 +175,14 @@ MqttConfig load_mqtt(const YamlReader& r, const YAML::Node& node, const Host& ho
   m.status.topic = m.base_topic + "/status";  // also without an mqtt: section (the will's topic)
   if (!node) return m;
   r.expect_map(node, "mqtt",
-               {"server", "client_id", "keepalive", "version", "base_topic", "qos", "status", "buffer", "persistence",
-                "username", "password", "password_file", "tls"});
-  if (node["server"]) m.server = normalize_server(r, node["server"]);
+               {"server", "server_order", "start_delay", "reconnect_jitter", "republish", "client_id", "keepalive",
+                "version", "base_topic", "qos", "subscribe_qos", "status", "buffer", "persistence", "username",
+                "password", "password_file", "tls"});
+  if (node["server"]) {
+    m.servers = load_servers(r, node["server"]);
+    m.server = m.servers.front();
+  }
+  load_fleet_keys(r, node, m);
   if (node["client_id"]) {
     m.client_id = expand(r, node["client_id"], "mqtt.client_id", host);
     if (m.client_id.empty() || m.client_id.size() > 256)
@@ -157,6 +205,11 @@ MqttConfig load_mqtt(const YamlReader& r, const YAML::Node& node, const Host& ho
   }
   if (node["base_topic"]) m.base_topic = topic(r, node["base_topic"], "mqtt.base_topic", host);
   if (node["qos"]) m.qos = static_cast<int>(r.integer(node["qos"], "mqtt.qos", 0, 2));
+  m.subscribe_qos = m.qos;
+  // RabbitMQ 3.x keeps a QoS 1 subscription in a queue on one node: while that node is down the
+  // board can subscribe on no other (see the README's "Many boards").
+  if (node["subscribe_qos"])
+    m.subscribe_qos = static_cast<int>(r.integer(node["subscribe_qos"], "mqtt.subscribe_qos", 0, 2));
   if (node["buffer"]) m.buffer = static_cast<std::size_t>(r.integer(node["buffer"], "mqtt.buffer", 1, 10'000'000));
   if (node["persistence"]) {
     // Only the form is checked: systemd creates the StateDirectory when the service starts.

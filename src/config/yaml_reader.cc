@@ -78,6 +78,13 @@ bool YamlReader::boolean(const YAML::Node& node, const std::string& what) const 
   fail(node, what + ": expected true/false (or on/off), got '" + node.Scalar() + "'");
 }
 
+void YamlReader::expect_topic_level(const YAML::Node& key, const std::string& what, const std::string& kind) const {
+  if (!is_safe_topic_level(key.Scalar()))
+    fail(key, what + ": a " + kind +
+                  " name is one topic level and part of ids that must be ASCII: use ASCII letters (a-z, A-Z), "
+                  "digits, '_', '-' or '.'");
+}
+
 std::chrono::nanoseconds YamlReader::duration(const YAML::Node& node, const std::string& what) const {
   std::string text = string(node, what);
   auto value = parse_duration(text);

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <initializer_list>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -26,6 +27,9 @@ class YamlReader {
   // Pairs of a mapping in file order, for maps with free keys (chips, lines); repeated keys fail.
   std::vector<std::pair<YAML::Node, YAML::Node>> entries(const YAML::Node& node, const std::string& what) const;
 
+  // `key` is the name of a line or sensor (`kind`): one topic level and part of ids that must be ASCII.
+  void expect_topic_level(const YAML::Node& key, const std::string& what, const std::string& kind) const;
+
   std::string string(const YAML::Node& node, const std::string& what) const;
   long long integer(const YAML::Node& node, const std::string& what, long long min, long long max) const;
   bool boolean(const YAML::Node& node, const std::string& what) const;
@@ -34,6 +38,10 @@ class YamlReader {
   template <typename T>
   T choice(const YAML::Node& node, const std::string& what,
            std::initializer_list<std::pair<const char*, T>> options) const {
+    return choice(node, what, std::span<const std::pair<const char*, T>>(options.begin(), options.size()));
+  }
+  template <typename T>
+  T choice(const YAML::Node& node, const std::string& what, std::span<const std::pair<const char*, T>> options) const {
     std::string value = string(node, what);
     std::string expected;
     for (const auto& [name, result] : options) {

@@ -58,12 +58,18 @@ class DaemonObject final : public Api::Adaptors {
   }
   bool Connected() override { return control_.connected(); }
   std::string Broker() override { return control_.broker(); }
+  std::string Server() override { return control_.server(); }
   std::string Version() override { return kVersion; }
   uint64_t StartedAt() override { return control_.started_at_us(); }
   uint64_t EdgesPublished() override { return control_.counters().edges_published; }
   uint64_t CommandsApplied() override { return control_.counters().commands_applied; }
   uint64_t CommandsRejected() override { return control_.counters().commands_rejected; }
+  uint64_t CommandsRateLimited() override { return control_.counters().commands_rate_limited; }
+  uint64_t EventsDropped() override { return control_.counters().events_dropped; }
+  uint64_t MessagesDropped() override { return control_.counters().messages_dropped; }
   uint64_t KernelEventsDropped() override { return control_.counters().kernel_events_dropped; }
+  uint64_t PublishesRefused() override { return control_.counters().publishes_refused; }
+  uint64_t LineErrors() override { return control_.counters().line_errors; }
   std::string LastError() override { return control_.last_error(); }
   LineStructs Lines() override {
     LineStructs out;
@@ -75,7 +81,7 @@ class DaemonObject final : public Api::Adaptors {
   DaemonControl& control_;
 };
 
-// The endpoint but for its fd and poll_events(), which differ between the versions.
+// The endpoint but for its fd and prepare_wait(), which differ between the versions.
 template <class Api>
 class SdbusEndpointBase : public Endpoint {
  public:

@@ -36,7 +36,7 @@ class SdbusEndpoint : public SdbusEndpointBase<Sdbus1> {
   using SdbusEndpointBase::SdbusEndpointBase;
 
   int fd() const override { return connection_->getEventLoopPollData().fd; }
-  std::uint32_t poll_events() const override {
+  std::uint32_t prepare_wait() override {
     short events = connection_->getEventLoopPollData().events;
     std::uint32_t out = 0;
     if (events & POLLIN) out |= EPOLLIN;

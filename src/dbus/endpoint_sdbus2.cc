@@ -65,13 +65,15 @@ class SdbusEndpoint : public SdbusEndpointBase<Sdbus2> {
   }
 
   int fd() const override { return epoll_.get(); }
-  std::uint32_t poll_events() const override {
+  // The bus fd's events change (POLLOUT while sdbus-c++ has something to write): the inner epoll
+  // is told before every wait.
+  std::uint32_t prepare_wait() override {
     watch(EPOLL_CTL_MOD, bus_fd_, epoll_events(connection_->getEventLoopPollData().events));
     return EPOLLIN;  // the inner epoll is readable when the bus fd or eventFd is ready
   }
 
  private:
-  void watch(int op, int fd, std::uint32_t events) const {
+  void watch(int op, int fd, std::uint32_t events) {
     epoll_event event{};
     event.events = events;
     event.data.fd = fd;

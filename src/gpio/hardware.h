@@ -7,7 +7,7 @@
 
 namespace gpio2mqtt::gpio {
 
-// Null when this build has no hardware backend.
+// The kernel's chips, through the libgpiod this build was configured with.
 std::unique_ptr<ChipProvider> make_hardware_provider();
 
 // The GPIO character device uAPI the backend of this build speaks: 1 (libgpiod 1.x: one event fd

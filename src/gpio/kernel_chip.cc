@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "gpio/grouped_request.h"
+#include "gpio/hardware.h"
 
 namespace gpio2mqtt::gpio::kernel {
 
@@ -99,3 +100,24 @@ void NamedChip::check_offset(unsigned offset) const {
 }
 
 }  // namespace gpio2mqtt::gpio::kernel
+
+namespace gpio2mqtt::gpio {
+namespace {
+
+class KernelProvider : public ChipProvider {
+ public:
+  std::vector<std::string> chip_paths() const override { return kernel::gpiochip_paths(); }
+  std::unique_ptr<Chip> open(const std::string& path) override {
+    try {
+      return kernel::open_backend_chip(path);
+    } catch (const std::system_error& e) {
+      throw GpioError(kernel::open_failure(e));
+    }
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<ChipProvider> make_hardware_provider() { return std::make_unique<KernelProvider>(); }
+
+}  // namespace gpio2mqtt::gpio

@@ -18,11 +18,15 @@ namespace gpio2mqtt::gpio::kernel {
 std::vector<std::string> gpiochip_paths();
 
 // Throws GpioError for a failed libgpiod call: "<doing>: <reason>"; a vanished (ENODEV) or dead
-// (EIO) chip says so and that the daemon must be restarted once it is back.
+// (EIO) chip says so (the service opens the lines again once it is back: gpio_supervisor).
 [[noreturn]] void throw_gpio_error(const std::system_error& e, const std::string& doing);
 
 // Why a chip device could not be opened, with a hint for permissions and non-GPIO devices.
 std::string open_failure(const std::system_error& e);
+
+// Opens the chip at `path` with the libgpiod of this build (libgpiod_v1.cc or libgpiod_v2.cc);
+// may throw std::system_error. make_hardware_provider() (hardware.h) serves chips through it.
+std::unique_ptr<Chip> open_backend_chip(const std::string& path);
 
 // The parts of a kernel chip that do not depend on the libgpiod version.
 class NamedChip : public Chip {

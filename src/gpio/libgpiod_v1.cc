@@ -258,22 +258,11 @@ class V1Chip : public kernel::NamedChip {
   gpiod::chip chip_;
 };
 
-class V1Provider : public ChipProvider {
- public:
-  std::vector<std::string> chip_paths() const override { return kernel::gpiochip_paths(); }
-
-  std::unique_ptr<Chip> open(const std::string& path) override {
-    try {
-      return std::make_unique<V1Chip>(gpiod::chip(path, gpiod::chip::OPEN_BY_PATH));
-    } catch (const std::system_error& e) {
-      throw GpioError(kernel::open_failure(e));
-    }
-  }
-};
-
 }  // namespace
 
-std::unique_ptr<ChipProvider> make_hardware_provider() { return std::make_unique<V1Provider>(); }
+std::unique_ptr<Chip> kernel::open_backend_chip(const std::string& path) {
+  return std::make_unique<V1Chip>(gpiod::chip(path, gpiod::chip::OPEN_BY_PATH));
+}
 
 int hardware_uapi_version() { return 1; }
 

@@ -222,24 +222,13 @@ class V2Chip : public kernel::NamedChip {
   unsigned num_lines_;
 };
 
-class V2Provider : public ChipProvider {
- public:
-  std::vector<std::string> chip_paths() const override { return kernel::gpiochip_paths(); }
-
-  std::unique_ptr<Chip> open(const std::string& path) override {
-    try {
-      gpiod::chip chip(path);
-      auto info = chip.get_info();
-      return std::make_unique<V2Chip>(std::move(chip), info);
-    } catch (const std::system_error& e) {
-      throw GpioError(kernel::open_failure(e));
-    }
-  }
-};
-
 }  // namespace
 
-std::unique_ptr<ChipProvider> make_hardware_provider() { return std::make_unique<V2Provider>(); }
+std::unique_ptr<Chip> kernel::open_backend_chip(const std::string& path) {
+  gpiod::chip chip(path);
+  auto info = chip.get_info();
+  return std::make_unique<V2Chip>(std::move(chip), info);
+}
 
 int hardware_uapi_version() { return 2; }
 

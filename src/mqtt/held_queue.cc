@@ -9,7 +9,6 @@ bool HeldQueue::push(Message message) {
     if (!inserted) {  // an older state of this topic waits: it will be skipped
       it->second = serial;
       --live_;
-      ++superseded_;
     }
   }
   queue_.push_back({std::move(message), serial});

@@ -29,7 +29,6 @@ class HeldQueue {
   void pop();
   // Every message still meant to go, oldest first; leaves the queue empty.
   std::vector<Message> take_all();
-  std::uint64_t superseded() const { return superseded_; }
 
  private:
   struct Held {
@@ -46,7 +45,6 @@ class HeldQueue {
   std::unordered_map<std::string, std::uint64_t> newest_state_;  // topic -> serial of the waiting one
   std::uint64_t next_serial_ = 0;
   std::size_t live_ = 0;
-  std::uint64_t superseded_ = 0;
 };
 
 }  // namespace gpio2mqtt::mqtt

@@ -3,32 +3,29 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <bit>
 
 #include "mqtt/connect_failure.h"
 
 namespace gpio2mqtt::mqtt {
 
-SendWindow::SendWindow(const config::MqttConfig& config, const std::unique_ptr<::mqtt::async_client>& client,
+SendWindow::SendWindow(const config::MqttConfig& config, const std::unique_ptr<PahoApi>& paho,
                        const std::atomic<int>& version, std::function<void()> wake, std::function<void(Event)> report)
-    : config_(config),
-      client_(client),
-      version_(version),
-      report_(std::move(report)),
-      delivered_(std::move(wake), holding_) {}
+    : config_(config), paho_(paho), version_(version), wake_(std::move(wake)), report_(std::move(report)) {}
 
 bool SendWindow::publish(const Message& message) {
   forget_done();
   if (held_.empty() && handed_over() < kWindow) return hand_over(message);
-  if (!client_->is_connected()) return false;
-  holding_ = true;            // before pump(): an acknowledgement from now on wakes the loop
-  if (held_.push(message)) {  // more edges than the broker takes, for long: bounded
-    ++held_dropped_;
-    if ((held_dropped_ & (held_dropped_ - 1)) == 0)  // logged at powers of two
-      spdlog::warn("the broker acknowledges slower than edges come: {} messages dropped so far (mqtt.buffer {})",
-                   held_dropped_, config_.buffer);
-  }
+  if (!paho_->is_connected()) return false;
+  holding_ = true;          // before pump(): an acknowledgement from now on wakes the loop
+  if (held_.push(message))  // more edges than the broker takes, for long: bounded
+    count_dropped(1, "the broker acknowledges slower than edges come");
   pump();
   return true;
+}
+
+void SendWindow::on_delivered(bool succeeded) noexcept {
+  if (holding_ || !succeeded) wake_();  // a failure may be the broker's refusal: forget_acknowledged() says
 }
 
 void SendWindow::catch_up() {
@@ -37,32 +34,60 @@ void SendWindow::catch_up() {
 }
 
 std::vector<Message> SendWindow::take_unacknowledged() {
-  forget_acknowledged();
+  forget_done();
   std::vector<Message> out;
   for (auto& [token, message] : in_flight_)
-    if (!token->is_complete() || token->get_return_code() != 0) out.push_back(std::move(message));
+    if (!token->complete() || token->return_code() != 0) out.push_back(std::move(message));
   in_flight_.clear();
-  unwritten_.clear();                                                        // QoS 0: not sent again
+  // QoS 0 promises at most once: sending one again that was maybe written would break that.
+  if (!unwritten_.empty()) count_dropped(unwritten_.size(), "QoS 0 messages not written when the connection went");
+  unwritten_.clear();
   for (auto& message : held_.take_all()) out.push_back(std::move(message));  // never handed over
   holding_ = false;
   return out;
 }
 
-void SendWindow::hand_over_held() {
-  for (const auto& message : held_.take_all()) hand_over(message);
+void SendWindow::drain(std::chrono::steady_clock::time_point deadline) {
+  pump();
+  while (!held_.empty() && paho_->is_connected()) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    TokenPtr next = first_incomplete();
+    if (!next || left <= std::chrono::milliseconds(0)) return;  // nothing will make room in time
+    try {
+      if (!next->wait_for(left)) return;
+    } catch (const PahoError&) {
+      // It failed: forget_acknowledged() keeps it to be sent again.
+    }
+    pump();
+  }
 }
 
 bool SendWindow::hand_over(const Message& message) {
   try {
-    auto token = client_->publish(message.topic, message.payload.data(), message.payload.size(), message.qos,
-                                  message.retain, nullptr, delivered_);
+    auto token = paho_->publish(message);
     if (message.qos > 0) in_flight_.emplace_back(std::move(token), message);
     else unwritten_.push_back(std::move(token));
     return true;
-  } catch (const ::mqtt::exception& e) {
+  } catch (const PahoError& e) {
     spdlog::debug("publish to {} not handed over: {}", message.topic, e.what());
     return false;
   }
+}
+
+TokenPtr SendWindow::first_incomplete() const {
+  for (const auto& [token, message] : in_flight_)
+    if (!token->complete()) return token;
+  for (const auto& token : unwritten_)
+    if (!token->complete()) return token;
+  return nullptr;
+}
+
+void SendWindow::count_dropped(std::uint64_t count, const char* why) {
+  std::uint64_t before = dropped_;
+  dropped_ += count;
+  // Logged when the total passes a power of two, so a long overload does not flood the journal.
+  if (std::bit_floor(dropped_) > before)
+    spdlog::warn("{}: {} messages dropped so far (mqtt.buffer {})", why, dropped_, config_.buffer);
 }
 
 // Paho writes in the order it was handed messages, so a QoS 0 message written means every one
@@ -71,7 +96,7 @@ bool SendWindow::hand_over(const Message& message) {
 void SendWindow::forget_done() {
   forget_acknowledged();
   auto last_written =
-      std::find_if(unwritten_.rbegin(), unwritten_.rend(), [](const auto& token) { return token->is_complete(); });
+      std::find_if(unwritten_.rbegin(), unwritten_.rend(), [](const auto& token) { return token->complete(); });
   unwritten_.erase(unwritten_.begin(), last_written.base());
 }
 
@@ -86,11 +111,11 @@ void SendWindow::pump() {
 // A publish the broker refused (an MQTT 5 PUBACK reason code >= 128) is done too: sending it
 // again would be refused again. It is reported instead, and not counted as published.
 void SendWindow::forget_acknowledged() {
-  while (!in_flight_.empty() && in_flight_.front().first->is_complete()) {
+  while (!in_flight_.empty() && in_flight_.front().first->complete()) {
     const auto& [token, message] = in_flight_.front();
     // Paho 1.3 completes such a publish as a success that carries the reason code.
-    int reason = version_ == 5 ? std::max(static_cast<int>(token->get_reason_code()), token->get_return_code()) : 0;
-    if (token->get_return_code() != 0 && reason < 128) break;  // lost with the connection: sent again
+    int reason = version_ == 5 ? std::max(token->reason_code(), token->return_code()) : 0;
+    if (token->return_code() != 0 && reason < 128) break;  // lost with the connection: sent again
     if (reason >= 128)
       report_({Event::Kind::kPublishRefused, describe_publish_refusal(config_, reason), message.topic});
     in_flight_.pop_front();

@@ -1,9 +1,8 @@
 // How many messages the paho client holds at once, and the rest waiting here in order.
 #pragma once
 
-#include <mqtt/async_client.h>
-
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -14,50 +13,48 @@
 #include "gpio2mqtt/config/config.h"
 #include "gpio2mqtt/mqtt/client.h"
 #include "mqtt/held_queue.h"
+#include "mqtt/paho_api.h"
 
 namespace gpio2mqtt::mqtt {
-
-// Wakes the loop when a publish completes while messages are held back (SendWindow::publish()).
-class DeliveryListener : public ::mqtt::iaction_listener {
- public:
-  DeliveryListener(std::function<void()> wake, const std::atomic<bool>& holding)
-      : wake_(std::move(wake)), holding_(holding) {}
-  void on_success(const ::mqtt::token&) override {
-    if (holding_) wake_();
-  }
-  void on_failure(const ::mqtt::token&) override {
-    wake_();  // maybe the broker refused it: SendWindow::forget_acknowledged() says so
-  }
-
- private:
-  std::function<void()> wake_;
-  const std::atomic<bool>& holding_;
-};
 
 // Flow control (found by bench/): paho.mqtt.c 1.3.12 scans its whole command queue
 // for every message id it assigns, and with MQTT 5 its send thread sleeps up to 1 s once the
 // broker's receive maximum (mosquitto: 20) is in flight, as acknowledgements do not wake it
-// (fixed upstream in 1.4, paho.mqtt.c PR #1457); past 100 queued (our create_options: mqtt.buffer)
-// it refuses publishes. A burst of edges then slowed every publish, which let more back up:
-// edges arrived seconds late. So at most kWindow messages go to paho not yet done (QoS 0:
-// written, QoS >= 1: acknowledged); the rest wait here in order, at most mqtt.buffer of them
-// (then the oldest go), and each completion wakes the loop to hand over more, which also wakes
-// paho's send thread.
+// (fixed upstream in 1.4, paho.mqtt.c PR #1457). A burst of edges then slowed every publish,
+// which let more back up: edges arrived seconds late. So at most kWindow messages go to paho not
+// yet done (QoS 0: written, QoS >= 1: acknowledged); the rest wait here in order, at most
+// mqtt.buffer of them (then the oldest event goes, counted), and each completion wakes the loop
+// to hand over more, which also wakes paho's send thread.
+//
+// While connected this is where the backlog waits; while not, the bridge's outbox (see "The send
+// path" in docs/design.md). Paho itself is never given more than kWindow + 1 (the stop's status).
 class SendWindow {
  public:
   static constexpr std::size_t kWindow = 32;
+  // paho's own limit (its default); what we hand over stays far below it.
+  static constexpr std::size_t kPahoBuffer = 100;
+  static_assert(kWindow + 1 <= kPahoBuffer);
 
-  // `client` and `version` are the owner's, which a fall back to MQTT 3.1.1 replaces. `wake` is
+  // `paho` and `version` are the owner's, which a fall back to MQTT 3.1.1 replaces. `wake` is
   // called on paho's thread and must not throw; `report` gets the publishes the broker refused.
-  SendWindow(const config::MqttConfig& config, const std::unique_ptr<::mqtt::async_client>& client,
-             const std::atomic<int>& version, std::function<void()> wake, std::function<void(Event)> report);
+  SendWindow(const config::MqttConfig& config, const std::unique_ptr<PahoApi>& paho, const std::atomic<int>& version,
+             std::function<void()> wake, std::function<void(Event)> report);
 
+  // False when the message could not be handed to the connection (it is down).
   bool publish(const Message& message);
   // After the loop was woken: hands over what completions made room for.
   void catch_up();
+  // What was handed over and not acknowledged, then what was held, oldest first; the window is
+  // empty after it. QoS 0 messages not written yet are dropped (and counted).
   std::vector<Message> take_unacknowledged();
-  // Hands over everything held back, window or not (stopping).
-  void hand_over_held();
+  // Stopping: hands over what is held as acknowledgements make room, until `deadline`; what did
+  // not go by then stays for take_unacknowledged().
+  void drain(std::chrono::steady_clock::time_point deadline);
+  // For paho's thread (PahoHandlers::delivered): wakes the loop when a completion makes room for
+  // held messages, or may be the broker's refusal.
+  void on_delivered(bool succeeded) noexcept;
+  // Messages dropped so far: held beyond mqtt.buffer, or QoS 0 not written when the connection went.
+  std::uint64_t dropped() const { return dropped_; }
 
  private:
   bool hand_over(const Message& message);
@@ -65,17 +62,19 @@ class SendWindow {
   void forget_done();
   void pump();
   void forget_acknowledged();
+  TokenPtr first_incomplete() const;
+  void count_dropped(std::uint64_t count, const char* why);
 
   const config::MqttConfig& config_;
-  const std::unique_ptr<::mqtt::async_client>& client_;
+  const std::unique_ptr<PahoApi>& paho_;
   const std::atomic<int>& version_;
+  std::function<void()> wake_;
   std::function<void(Event)> report_;
   std::atomic<bool> holding_{false};
   HeldQueue held_{config_.buffer};  // beyond kWindow, not handed to paho yet; superseded states skipped
-  std::uint64_t held_dropped_ = 0;  // the oldest held, dropped beyond mqtt.buffer
-  DeliveryListener delivered_;      // outlives the owner's client, which calls it
-  std::deque<std::pair<::mqtt::delivery_token_ptr, Message>> in_flight_;
-  std::deque<::mqtt::delivery_token_ptr> unwritten_;  // QoS 0 handed over, not written yet
+  std::uint64_t dropped_ = 0;
+  std::deque<std::pair<TokenPtr, Message>> in_flight_;
+  std::deque<TokenPtr> unwritten_;  // QoS 0 handed over, not written yet
 };
 
 }  // namespace gpio2mqtt::mqtt

@@ -293,14 +293,14 @@ void LineSet::count_lost(std::uint64_t missing, const gpio::EdgeEvent& event, st
   if (!report) return;
   if (event.global_seqno != 0)
     spdlog::warn(
-        "line {}: the kernel dropped {} events ({} so far): its queue was full; the next event it kept "
+        "line {} ({}): the kernel dropped {} events ({} so far): its queue was full; the next event it kept "
         "has sequence number {}",
-        lines_.at(line).config.name, missing, kernel_dropped_, event.line_seqno);
+        lines_.at(line).config.name, describe(line), missing, kernel_dropped_, event.line_seqno);
   else
     spdlog::warn(
-        "line {}: the kernel dropped at least {} event{} ({} so far): its queue was full (seen from two edges "
-        "in the same direction in a row, or a level that differs from the last edge); the line is now {}",
-        lines_.at(line).config.name, missing, missing == 1 ? "" : "s", kernel_dropped_,
+        "line {} ({}): the kernel dropped at least {} event{} ({} so far): its queue was full (seen from two "
+        "edges in the same direction in a row, or a level that differs from the last edge); the line is now {}",
+        lines_.at(line).config.name, describe(line), missing, missing == 1 ? "" : "s", kernel_dropped_,
         event.rising ? "active" : "inactive");
 }
 

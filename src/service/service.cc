@@ -10,6 +10,7 @@
 #include <system_error>
 
 #include "gpio2mqtt/exit_codes.h"
+#include "util/host.h"
 #include "util/text.h"
 
 namespace gpio2mqtt::service {
@@ -54,11 +55,8 @@ Service::Service(config::Config config, LineSet& lines, ServiceParts parts)
       binding_file_(config_->state_directory.empty() ? nullptr
                                                      : std::make_unique<BindingFile>(config_->state_directory)),
       bridge_(*config_, publisher_, lines, outbox_file_.get(), counter_file_.get(), binding_file_.get()),
-      connection_(loop_,
-                  [this] {
-                    spdlog::info("connecting to {}", config_->mqtt.server);
-                    client_->connect();
-                  }),
+      random_(parts_.random_seed),
+      connection_(loop_, config_->mqtt, random_, [this](const std::string& server) { client_->connect(server); }),
       gpio_(loop_, lines, parts_.device_dir,
             {.edge = [this](std::size_t line,
                             const gpio::EdgeEvent& event) { bridge_.on_edge(line, event, loop_.now()); },
@@ -73,13 +71,26 @@ Service::Service(config::Config config, LineSet& lines, ServiceParts parts)
   bridge_timer_ = loop_.timer("timers", [this] { bridge_.on_time(loop_.now()); });
   status_timer_ = loop_.timer("status", [this] { report_status(); });
   watchdog_timer_ = loop_.timer("watchdog", [this] { systemd_.notify("WATCHDOG=1"); });
+  if (parts_.sensor_source) sensors_ = std::make_unique<SensorSet>(loop_, *parts_.sensor_source, publisher_);
+  else if (!config_->sensors.empty()) spdlog::warn("sensors are configured but not read here");
+  republish_timer_ = loop_.timer("republish", [this] { bridge_.republish(loop_.now()); });
   gpio_.watch(*config_);
   use_client(parts_.make_client(config_->mqtt));
 }
 
 Service::~Service() = default;
 
+std::string Service::broker() const {
+  std::string out;
+  for (const auto& server : config_->mqtt.servers) out += (out.empty() ? "" : ", ") + server;
+  return out;
+}
+
 void Service::use_client(std::unique_ptr<mqtt::Client> client) {
+  if (client_owner_) {  // a reload replaced the connection: what the old client still held is queued again
+    bridge_.on_stopped(client_owner_->take_unacknowledged());
+    dropped_by_replaced_clients_ += client_owner_->messages_dropped();
+  }
   client_owner_ = std::move(client);
   client_ = client_owner_.get();
   client_watch_ = loop_.watch(client_->event_fd(), "mqtt", [this] { on_mqtt_events(); });
@@ -106,21 +117,21 @@ int Service::run() {
 
 void Service::start() {
   bridge_.start(loop_.now(), lines_.plan());
+  if (sensors_) sensors_->configure(*config_, loop_.now());
   open_dbus();
   // Ready once the lines are ours: a board that boots without network must still come up.
   systemd_.notify("READY=1");
   // From the loop itself: a stuck loop stops the pings.
   if (auto interval = systemd_.watchdog_interval()) watchdog_timer_.repeat_every(*interval);
-  spdlog::info("serving {} lines; connecting to {} as {}", config_->lines.size(), config_->mqtt.server,
-               config_->mqtt.client_id);
+  spdlog::info("serving {} lines; connecting to {} as {}", config_->lines.size(), broker(), config_->mqtt.client_id);
   report_status();
-  client_->connect();
+  connection_.start(config_->mqtt);
 }
 
 std::size_t Service::run_once(int timeout_ms) {
   if (dbus_) {
     dbus_->process();  // also sends what handlers queued, before we sleep
-    dbus_watch_.set_events(dbus_->poll_events());
+    dbus_watch_.set_events(dbus_->prepare_wait());
     int dbus_timeout = dbus_->timeout_ms();
     if (timeout_ms < 0 || (dbus_timeout >= 0 && dbus_timeout < timeout_ms)) timeout_ms = dbus_timeout;
   }
@@ -133,13 +144,7 @@ void Service::after_each_wakeup() {
   if (auto deadline = bridge_.next_deadline()) bridge_timer_.arm_at(*deadline);
   else bridge_timer_.disarm();
   // Counters change with every edge: report them at most once a second, and only when they did.
-  const auto now = counters();
-  bool changed =
-      now.edges_published != reported_.edges_published || now.commands_applied != reported_.commands_applied ||
-      now.commands_rejected != reported_.commands_rejected || now.events_dropped != reported_.events_dropped ||
-      now.publishes_refused != reported_.publishes_refused ||
-      now.kernel_events_dropped != reported_.kernel_events_dropped;
-  if (changed && !status_timer_.armed()) status_timer_.arm_after(kCounterReportPeriod);
+  if (!(counters() == reported_) && !status_timer_.armed()) status_timer_.arm_after(kCounterReportPeriod);
 }
 
 void Service::on_signal() {
@@ -160,15 +165,19 @@ void Service::on_mqtt_events() {
     MonoTime now = loop_.now();
     switch (event.kind) {
       case mqtt::Event::Kind::kConnected:
-        spdlog::info("connected to {} ({})", config_->mqtt.server, event.text);
+        spdlog::info("connected to {} ({})", connection_.server(), event.text);
         warn_about_the_connection();
         if (connection_.on_connected() && dbus_) dbus_->properties_changed({"LastError"});
         // Subscribed on every connect: with a clean session the broker forgot them.
-        client_->subscribe(bridge_.subscriptions(), config_->mqtt.qos);
-        client_->subscribe_retained(bridge_.retained_subscriptions(), config_->mqtt.qos, bridge::kMaxReadBackPayload);
+        client_->subscribe(bridge_.subscriptions(), config_->mqtt.subscribe_qos);
+        client_->subscribe_retained(bridge_.retained_subscriptions(), config_->mqtt.subscribe_qos,
+                                    bridge::kMaxReadBackPayload);
         bridge_.on_connected(now);
+        if (sensors_) sensors_->on_connected();
+        // For brokers whose retained messages stay on the node they were published to.
+        if (config_->mqtt.republish.count()) republish_timer_.repeat_every(config_->mqtt.republish);
         report_status();
-        if (dbus_) dbus_->properties_changed({"Connected"});
+        if (dbus_) dbus_->properties_changed({"Connected", "Server"});
         break;
       case mqtt::Event::Kind::kConnectFailed:
       case mqtt::Event::Kind::kConnectionLost:
@@ -190,7 +199,7 @@ void Service::warn_about_the_connection() {
     spdlog::warn(
         "TLS certificate verification is off (mqtt.tls.insecure): anyone between here and {} can "
         "read and forge every message",
-        mqtt.server);
+        connection_.server());
   bool has_outputs = std::any_of(config_->lines.begin(), config_->lines.end(),
                                  [](const auto& line) { return line.direction == gpio::Direction::kOutput; });
   if (!warned_plain_remote_ && has_outputs && !mqtt.tls.enabled && mqtt.username.empty() &&
@@ -199,17 +208,19 @@ void Service::warn_about_the_connection() {
     spdlog::warn(
         "accepting commands over an unencrypted, unauthenticated connection to {}, which is not on this "
         "host: anyone on the way can switch the outputs (use mqtts:// and a username)",
-        mqtt.server);
+        connection_.server());
   }
 }
 
 void Service::on_connection_down(const mqtt::Event& event) {
   bool was_connected = bridge_.connected();
+  republish_timer_.disarm();
   if (was_connected) bridge_.on_disconnected(loop_.now(), client_->take_unacknowledged());
+  if (sensors_) sensors_->on_disconnected();
   connection_.on_down(event, config_->mqtt);
   report_status();
   if (dbus_)
-    dbus_->properties_changed(was_connected ? std::vector<std::string>{"Connected", "LastError"}
+    dbus_->properties_changed(was_connected ? std::vector<std::string>{"Connected", "Server", "LastError"}
                                             : std::vector<std::string>{"LastError"});
 }
 
@@ -219,9 +230,19 @@ void Service::stop() {
   const auto& status = config_->mqtt.status;
   client_->shutdown(Message{status.topic, status.offline, 1, true}, kStopBudget);
   bridge_.on_stopped(client_->take_unacknowledged());  // with mqtt.persistence, for the next run
-  const auto& counters = bridge_.counters();
-  spdlog::info("stopped: {} edges published, {} commands applied, {} rejected, {} internal errors",
-               counters.edges_published, counters.commands_applied, counters.commands_rejected, loop_.handler_errors());
+  const auto counters = this->counters();
+  std::string dropped = describe_drops(counters);
+  // Without mqtt.persistence what is still queued ends with the process.
+  if (std::size_t left = outbox_file_ ? 0 : bridge_.queued())
+    dropped += ", " + std::to_string(left) + " queued events lost with the process (mqtt.persistence is off)";
+  spdlog::info("stopped: {} edges published, {} commands applied, {} rejected{}, {} internal errors",
+               counters.edges_published, counters.commands_applied, counters.commands_rejected, dropped,
+               loop_.handler_errors());
+  if (sensors_ && sensors_->size() > 0) {
+    auto totals = sensors_->totals();
+    spdlog::info("sensors: {} values read, {} reads failed, {} readings dropped", totals.reads, totals.failures,
+                 totals.dropped);
+  }
 }
 
 }  // namespace gpio2mqtt::service

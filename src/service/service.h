@@ -6,6 +6,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <random>
 #include <string>
 
 #include "gpio2mqtt/bridge/bridge.h"
@@ -20,6 +21,7 @@
 #include "service/gpio_supervisor.h"
 #include "service/line_set.h"
 #include "service/outbox_file.h"
+#include "service/sensor_set.h"
 #include "service/systemd.h"
 
 namespace gpio2mqtt::service {
@@ -47,6 +49,10 @@ struct ServiceParts {
   const Clock* clock = &monotonic_clock();
   // Where GPIO chip nodes come and go (and udev gives them their group).
   std::string device_dir = "/dev";
+  // Where sensors are read (sensors/sysfs_source.h); borrowed. Null: sensors are not read.
+  sensors::Source* sensor_source = nullptr;
+  // Seeds what is random: mqtt.start_delay, the reconnect jitter, a shuffled server order.
+  std::uint64_t random_seed = std::random_device{}();
 };
 
 class Service : public dbus::DaemonControl {
@@ -67,7 +73,8 @@ class Service : public dbus::DaemonControl {
 
   // dbus::DaemonControl
   bool connected() const override { return bridge_.connected(); }
-  std::string broker() const override { return config_->mqtt.server; }
+  std::string broker() const override;
+  std::string server() const override { return bridge_.connected() ? connection_.server() : std::string(); }
   std::uint64_t started_at_us() const override { return started_at_us_; }
   // The bridge's, and the edge events the kernel dropped (from the lines).
   Counters counters() const override;
@@ -89,6 +96,8 @@ class Service : public dbus::DaemonControl {
   void open_dbus();
   void after_each_wakeup();
   void report_status();
+  // ", 3 queued events dropped, ..." for each drop counted, empty when none was.
+  static std::string describe_drops(const Counters& counters);
 
   std::unique_ptr<config::Config> config_;
   LineSet& lines_;
@@ -101,6 +110,7 @@ class Service : public dbus::DaemonControl {
   mqtt::Client* client_ = nullptr;
   ClientPublisher publisher_{client_};
   bridge::Bridge bridge_;
+  std::unique_ptr<SensorSet> sensors_;  // with a sensor source
   UniqueFd signal_fd_;
   SystemdNotifier systemd_;
   std::unique_ptr<dbus::Endpoint> dbus_;
@@ -111,10 +121,13 @@ class Service : public dbus::DaemonControl {
   Timer bridge_timer_;
   Timer watchdog_timer_;
   Timer status_timer_;
+  Timer republish_timer_;
+  std::mt19937_64 random_;  // before connection_, which draws from it
   ConnectionSupervisor connection_;
   GpioSupervisor gpio_;
   std::string last_error_;
   Counters reported_{};
+  std::uint64_t dropped_by_replaced_clients_ = 0;  // messages_dropped of the clients before client_
   bool warned_plain_remote_ = false;
   bool stopping_ = false;
   std::uint64_t started_at_us_ = 0;

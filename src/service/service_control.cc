@@ -23,7 +23,20 @@ std::string plural(std::size_t n, const char* word) { return std::to_string(n) +
 Counters Service::counters() const {
   Counters out = bridge_.counters();
   out.kernel_events_dropped = lines_.kernel_dropped();
+  out.messages_dropped = dropped_by_replaced_clients_ + client_->messages_dropped();
   return out;
+}
+
+std::string Service::describe_drops(const Counters& counters) {
+  std::string text;
+  if (counters.events_dropped) text += ", " + std::to_string(counters.events_dropped) + " queued events dropped";
+  if (counters.kernel_events_dropped)
+    text += ", " + std::to_string(counters.kernel_events_dropped) + " edge events dropped by the kernel (queue full)";
+  if (counters.publishes_refused)
+    text += ", " + std::to_string(counters.publishes_refused) + " publishes refused by the broker";
+  if (counters.messages_dropped)
+    text += ", " + std::to_string(counters.messages_dropped) + " messages dropped on the way to the broker";
+  return text;
 }
 
 void Service::report_status() {
@@ -32,25 +45,22 @@ void Service::report_status() {
   const auto counters = this->counters();
   std::string text;
   if (bridge_.connected())
-    text = "connected to " + config_->mqtt.server + ", " + plural(config_->lines.size() - outputs, "input") + ", " +
+    text = "connected to " + connection_.server() + ", " + plural(config_->lines.size() - outputs, "input") + ", " +
            plural(outputs, "output") + ", " + std::to_string(counters.edges_published) + " edges published";
   else if (!connection_.problem().empty()) text = connection_.problem();
-  else text = "connecting to " + config_->mqtt.server;
+  else text = "connecting to " + connection_.server();
   if (!gpio_.problem().empty()) text += "; GPIO failing: " + gpio_.problem();
-  if (counters.events_dropped) text += ", " + std::to_string(counters.events_dropped) + " queued events dropped";
-  if (counters.kernel_events_dropped)
-    text += ", " + std::to_string(counters.kernel_events_dropped) + " edge events dropped by the kernel (queue full)";
-  if (counters.publishes_refused)
-    text += ", " + std::to_string(counters.publishes_refused) + " publishes refused by the broker";
+  text += describe_drops(counters);
+  if (counters.line_errors) text += ", " + plural(counters.line_errors, "line error");
+  if (counters.commands_rate_limited)
+    text += ", " + std::to_string(counters.commands_rate_limited) + " commands rate-limited";
   if (!last_error_.empty()) text += "; reload failed: " + last_error_;
   if (auto errors = loop_.handler_errors()) text += "; " + plural(errors, "internal error") + " (see the log)";
   systemd_.status(text);
-  if (dbus_ && (counters.edges_published != reported_.edges_published ||
-                counters.commands_applied != reported_.commands_applied ||
-                counters.commands_rejected != reported_.commands_rejected ||
-                counters.kernel_events_dropped != reported_.kernel_events_dropped))
-    dbus_->properties_changed(
-        {"EdgesPublished", "CommandsApplied", "CommandsRejected", "KernelEventsDropped", "Lines"});
+  if (dbus_ && !(counters == reported_))
+    dbus_->properties_changed({"EdgesPublished", "CommandsApplied", "CommandsRejected", "CommandsRateLimited",
+                               "EventsDropped", "MessagesDropped", "KernelEventsDropped", "PublishesRefused",
+                               "LineErrors", "Lines"});
   reported_ = counters;
 }
 
@@ -145,18 +155,20 @@ std::optional<dbus::CallError> Service::reload() {
   // the order, so a command sent by someone who saw a new state is not missed.
   bool same_connection = !mqtt_changed && bridge_.connected();
   if (auto added = minus(new_topics, old_topics); same_connection && !added.empty())
-    client_->subscribe(added, config_->mqtt.qos);
+    client_->subscribe(added, config_->mqtt.subscribe_qos);
   bridge_.reconfigure(*next, plan, loop_.now());
   std::swap(config_, next);  // the old config lives until here: the bridge pointed into it
   next.reset();
   gpio_.watch(*config_);
+  if (sensors_) sensors_->configure(*config_, loop_.now());  // read anew: their values come at once
   if (mqtt_changed) {
-    spdlog::info("reload: the mqtt section changed: reconnecting to {}", config_->mqtt.server);
+    spdlog::info("reload: the mqtt section changed: reconnecting to {}", broker());
+    republish_timer_.disarm();
     bridge_.on_client_replaced();
+    if (sensors_) sensors_->on_disconnected();
     client_->shutdown(Message{old_status.topic, old_status.offline, 1, true}, std::chrono::seconds(2));
     use_client(parts_.make_client(config_->mqtt));
-    connection_.start_over();
-    client_->connect();
+    connection_.start_over(config_->mqtt);
   } else if (auto gone = minus(old_topics, new_topics); same_connection && !gone.empty()) {
     client_->unsubscribe(gone);
   }
@@ -166,8 +178,8 @@ std::optional<dbus::CallError> Service::reload() {
   spdlog::info("reloaded {}: {} lines", config_->file, config_->lines.size());
   report_status();
   if (dbus_)
-    dbus_->properties_changed(had_error ? std::vector<std::string>{"Lines", "Broker", "LastError"}
-                                        : std::vector<std::string>{"Lines", "Broker"});
+    dbus_->properties_changed(had_error ? std::vector<std::string>{"Lines", "Broker", "Server", "LastError"}
+                                        : std::vector<std::string>{"Lines", "Broker", "Server"});
   systemd_.notify("READY=1");
   return std::nullopt;
 }

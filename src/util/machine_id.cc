@@ -5,6 +5,7 @@
 
 #include <cstdint>
 
+#include "util/host.h"
 #include "util/text.h"
 
 namespace gpio2mqtt {

@@ -1,12 +1,9 @@
 #include "util/text.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cmath>
-#include <fstream>
 
 namespace gpio2mqtt {
 
@@ -123,21 +120,6 @@ bool is_valid_publish_topic(std::string_view topic) {
   if (topic.front() == '/' || topic.back() == '/') return false;
   if (topic.find("//") != std::string_view::npos) return false;
   return topic.find_first_of(std::string_view("+#\0", 3)) == std::string_view::npos && is_mqtt_utf8(topic);
-}
-
-std::string machine_id() {
-  for (const char* path : {"/etc/machine-id", "/var/lib/dbus/machine-id"}) {
-    std::ifstream in(path);
-    std::string id;
-    if (in >> id && id.size() == 32 && id.find_first_not_of("0123456789abcdef") == std::string::npos) return id;
-  }
-  return "";
-}
-
-std::string host_name() {
-  char buffer[256] = {};
-  if (gethostname(buffer, sizeof buffer - 1) != 0 || buffer[0] == '\0') return "localhost";
-  return buffer;
 }
 
 }  // namespace gpio2mqtt

@@ -1,4 +1,4 @@
-// Small parsers shared by the config loader and the command grammar.
+// Small parsers and text checks shared by the config loader and the command grammar; no I/O.
 #pragma once
 
 #include <chrono>
@@ -36,11 +36,6 @@ std::string printable_text(std::string_view text);
 // A topic to publish to: no '+', '#', NUL, no empty level, not empty; well-formed UTF-8 without
 // control characters.
 bool is_valid_publish_topic(std::string_view topic);
-
-// The machine's host name (gethostname), "localhost" if it cannot be read.
-std::string host_name();
-// /etc/machine-id (32 hex digits), empty if there is none.
-std::string machine_id();
 
 }  // namespace gpio2mqtt
 

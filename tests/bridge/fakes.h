@@ -79,23 +79,27 @@ inline void reload(Bridge& bridge, const config::Config& running, const config::
   bridge.reconfigure(next, plan_reload(running, bridge.running_lines(), next, debounce, now), now);
 }
 
-// A bridge on the fakes, made by make(): started and connected at 0 s, with what that published
-// taken, so that a test sees only what follows.
+// A bridge on the fakes (a counter store among them), made by make(): started and connected at
+// 0 s, with what that published taken (into connect_sent_), so that a test sees only what follows.
 class BridgeTest : public ::testing::Test {
  protected:
   void make(config::Config config) {
     config_ = std::move(config);
-    bridge_.emplace(config_, publisher_, lines_);
+    bridge_.emplace(config_, publisher_, lines_, nullptr, &store_);
     start(*bridge_, config_, lines_, MonoTime(std::chrono::seconds(0)));
     bridge_->on_connected(MonoTime(std::chrono::seconds(0)));
-    publisher_.take();
+    connect_sent_ = publisher_.take();
   }
+  // Runs on_time() at `now`, as the service does at each deadline.
+  void time(MonoTime now) { bridge_->on_time(now); }
 
   config::Config config_;
   config::Config next_;  // what a reload moves the bridge to (it keeps a pointer: outlives bridge_)
   RecordingPublisher publisher_;
   FakeLines lines_;
+  RecordingCounterStore store_;
   std::optional<Bridge> bridge_;
+  std::vector<Message> connect_sent_;  // what make() took
 };
 
 }  // namespace gpio2mqtt::bridge

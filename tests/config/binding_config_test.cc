@@ -1,7 +1,7 @@
 // The `bindings:` section as the loader reads it, its errors, and how --check-config shows it.
 #include <gtest/gtest.h>
 
-#include "config/describe.h"
+#include "bridge/describe.h"
 #include "config_errors.h"
 #include "gpio2mqtt/config/loader.h"
 

@@ -1,7 +1,7 @@
 // Inputs in mode: button as the loader reads them, and how --check-config shows them.
 #include <gtest/gtest.h>
 
-#include "config/describe.h"
+#include "bridge/describe.h"
 #include "config_errors.h"
 #include "gpio2mqtt/config/loader.h"
 

@@ -1,7 +1,7 @@
 // Inputs in mode: counter as the loader reads them, and where their state lives.
 #include <gtest/gtest.h>
 
-#include "config/describe.h"
+#include "bridge/describe.h"
 #include "gpio2mqtt/config/loader.h"
 
 namespace gpio2mqtt::config {

@@ -4,7 +4,7 @@
 #include <cstdlib>
 #include <fstream>
 
-#include "config/describe.h"
+#include "bridge/describe.h"
 #include "config_errors.h"
 #include "gpio2mqtt/config/loader.h"
 
@@ -111,6 +111,7 @@ TEST(ABrokerAddress, IsLocalOnLoopbackOrThisHost) {
   auto local = [](const std::string& server) {
     MqttConfig m;
     m.server = server;
+    m.servers = {server};
     return m.broker_is_local("pi");
   };
   EXPECT_TRUE(local("mqtt://127.0.0.1:1883"));

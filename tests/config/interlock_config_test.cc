@@ -2,7 +2,7 @@
 // (with file:line:col) because they could put two outputs of a group on.
 #include <gtest/gtest.h>
 
-#include "config/describe.h"
+#include "bridge/describe.h"
 #include "config_errors.h"
 #include "gpio2mqtt/config/loader.h"
 

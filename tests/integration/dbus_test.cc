@@ -67,6 +67,7 @@ TEST_F(ADaemonOnDbus, ShowsItsStateAsProperties) {
   ASSERT_NO_FATAL_FAILURE(start_on_bus());
   EXPECT_TRUE(property<bool>("Connected"));
   EXPECT_EQ(property<std::string>("Broker"), broker_->url());
+  EXPECT_EQ(property<std::string>("Server"), broker_->url());
   EXPECT_EQ(property<std::string>("Version"), GPIO2MQTT_VERSION);
   auto now_us = static_cast<std::uint64_t>(
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -75,6 +76,9 @@ TEST_F(ADaemonOnDbus, ShowsItsStateAsProperties) {
   EXPECT_EQ(property<std::uint64_t>("EdgesPublished"), 0u);
   EXPECT_EQ(property<std::uint64_t>("CommandsRejected"), 0u);
   EXPECT_EQ(property<std::uint64_t>("KernelEventsDropped"), 0u);
+  for (const char* counter :
+       {"CommandsRateLimited", "EventsDropped", "MessagesDropped", "PublishesRefused", "LineErrors"})
+    EXPECT_EQ(property<std::uint64_t>(counter), 0u) << counter;
   EXPECT_EQ(property<std::string>("LastError"), "");
   using Line = sdbus::Struct<std::string, std::string, bool>;
   EXPECT_EQ(property<std::vector<Line>>("Lines"),
@@ -92,6 +96,15 @@ TEST_F(ADaemonOnDbus, SetsAnOutputAndPublishesItsState) {
   EXPECT_TRUE(button);
   EXPECT_TRUE(eventually([&] { return property<std::uint64_t>("CommandsApplied") == 1; }, 5s));
   EXPECT_TRUE(eventually([&] { return property<std::uint64_t>("EdgesPublished") == 1; }, 5s));
+}
+
+TEST_F(ADaemonOnDbus, CountsTheCommandsOverALinesRateLimit) {
+  ASSERT_NO_FATAL_FAILURE(start_on_bus());
+  // 40 at once: the line takes a burst of 20, and one more each 100 ms.
+  for (int i = 0; i < 40; ++i) observer_->publish("raspberry/relay/get", "");
+  EXPECT_TRUE(eventually([&] { return property<std::uint64_t>("CommandsRateLimited") >= 10; }, 5s))
+      << property<std::uint64_t>("CommandsRateLimited");
+  EXPECT_LE(property<std::uint64_t>("CommandsRateLimited"), 20u);
 }
 
 TEST_F(ADaemonOnDbus, SetsAnInterlockedOutputThroughItsInterlock) {
@@ -148,7 +161,8 @@ TEST_F(ADaemonOnDbus, SignalsWhenTheBrokerIsLost) {
       [&] {
         std::lock_guard lock(mutex);
         for (const auto& change : changes)
-          if (change.count("Connected") && !change.at("Connected").get<bool>()) return true;
+          if (change.count("Connected") && !change.at("Connected").get<bool>())
+            return change.count("Server") && change.at("Server").get<std::string>().empty();
         return false;
       },
       10s));

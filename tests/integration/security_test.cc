@@ -111,8 +111,11 @@ TEST_F(ADaemonOverTls, IsRefusedWithAWrongPasswordSaysSoEverywhereAndNeverLogsTh
       "('pi') and the password (mqtt.password_file " +
       wrong + "), and that the broker lets this user connect";
   ASSERT_TRUE(logged(why));
-  EXPECT_TRUE(systemd.wait_for("STATUS=cannot connect to mqtts://localhost:" + std::to_string(tls_port_) +
-                               ", retrying in 1 s: " + why));
+  auto refused =
+      systemd.wait_for("STATUS=cannot connect to mqtts://localhost:" + std::to_string(tls_port_) + ", retrying in ");
+  ASSERT_TRUE(refused);
+  const auto& text = systemd.received()[*refused].text;
+  EXPECT_TRUE(text.ends_with(" s: " + why)) << text;
   EXPECT_FALSE(came_online(0, 1s));
   EXPECT_EQ(daemon_->log().find("n0t-the-passw0rd"), std::string::npos);
 }

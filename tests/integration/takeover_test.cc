@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "daemon_fixture.h"
+#include "util/host.h"
 #include "util/text.h"
 
 namespace gpio2mqtt::testing {

@@ -153,7 +153,11 @@ TEST_F(ADaemonOnAKernelChip, CountsTheEdgesTheKernelDroppedAndPublishesTheTrueLe
   for (int i = 1; i <= 6001; ++i) sim_->set_pull(kButton, i % 2 == 1);
   std::this_thread::sleep_for(500ms);  // nothing to wait on: let the kernel's IRQ thread catch up
   daemon_->process().signal(SIGCONT);
-  ASSERT_TRUE(eventually([&] { return Contains(daemon_->log(), "line button: the kernel dropped"); }, 20s))
+  ASSERT_TRUE(eventually(
+      [&] {
+        return Contains(daemon_->log(), "line button (chip ") && Contains(daemon_->log(), "): the kernel dropped");
+      },
+      20s))
       << daemon_->log();
   // Whatever the kernel kept, the last state published is the line's.
   ASSERT_TRUE(expect("kernel/button/state", "ON", from));

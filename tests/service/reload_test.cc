@@ -48,11 +48,6 @@ class AFailingReload : public InProcessService {
     ASSERT_TRUE(chip_.physical_level(kGpio17));
     from_ = client().published.size();
   }
-  void settle() {
-    for (int round = 0; round < 100; ++round)
-      if (service_->run_once(0) == 0) return;
-    ADD_FAILURE() << "the loop never went idle";
-  }
   // The reload fails, says why, and leaves both outputs on with no state published.
   void expect_refused(const std::string& why) {
     auto error = service_->reload();

@@ -15,9 +15,9 @@
 
 #include "fake_mqtt_client.h"
 #include "gpio2mqtt/config/loader.h"
-#include "service/service.h"
 #include "manual_clock.h"
 #include "pluggable_chips.h"
+#include "service/service.h"
 
 namespace gpio2mqtt::service {
 
@@ -68,10 +68,36 @@ class InProcessService : public ::testing::Test {
                          return parse(next_config_);
                        },
                        time_ == Time::kManual ? static_cast<const Clock*>(&clock_) : &monotonic_clock(), dev_dir_};
+    parts.random_seed = random_seed_;
     service_ = std::make_unique<Service>(std::move(config), *lines_, std::move(parts));
   }
 
   testing::FakeMqttClient& client() { return *client_; }  // the service's current one
+
+  // Runs the loop until nothing is left to do now.
+  void settle() {
+    for (int round = 0; round < 100; ++round)
+      if (service_->run_once(0) == 0) return;
+    ADD_FAILURE() << "the loop never went idle";
+  }
+  // Time::kManual: moves the clock, then settles.
+  void advance(Nanos by) {
+    clock_.advance(by);
+    settle();
+  }
+  void connect() {
+    client().complete_connect();
+    settle();
+  }
+  // Time::kManual: the time, in 100 ms steps, until the client is asked to connect again.
+  Nanos time_to_next_connect() {
+    int before = client().connects;
+    for (Nanos waited{0}; waited <= std::chrono::seconds(120); waited += std::chrono::milliseconds(100)) {
+      if (client().connects != before) return waited;
+      advance(std::chrono::milliseconds(100));
+    }
+    return Nanos::max();
+  }
 
   testing::PluggableChips chips_;
   gpio::SimulatedChip& chip_;
@@ -82,7 +108,8 @@ class InProcessService : public ::testing::Test {
   std::vector<config::MqttConfig> client_configs_;
   std::string next_config_;
   int reloads_ = 0;
-  std::string dev_dir_;  // where the chip node is, for the /dev watch
+  std::uint64_t random_seed_ = 1;  // the same start delays and jitter on every run
+  std::string dev_dir_;            // where the chip node is, for the /dev watch
   sigset_t old_mask_{};
 
  private:

@@ -58,29 +58,6 @@ class AService : public InProcessService {
     service_->start();
     settle();
   }
-  // Runs the loop until nothing is left to do now.
-  void settle() {
-    for (int round = 0; round < 100; ++round)
-      if (service_->run_once(0) == 0) return;
-    ADD_FAILURE() << "the loop never went idle";
-  }
-  void advance(Nanos by) {
-    clock_.advance(by);
-    settle();
-  }
-  void connect() {
-    client().complete_connect();
-    settle();
-  }
-  // The simulated time, in 100 ms steps, until the client is asked to connect again.
-  Nanos time_to_next_connect() {
-    int before = client().connects;
-    for (Nanos waited{0}; waited <= 120s; waited += 100ms) {
-      if (client().connects != before) return waited;
-      advance(100ms);
-    }
-    return Nanos::max();
-  }
   std::size_t sent() { return client().published.size(); }
 };
 
@@ -101,7 +78,7 @@ TEST_F(AService, PublishesItsStatusAndEveryStateOnceConnected) {
 }
 
 TEST_F(AService, RetriesAfterOneSecondDoublingToAMinuteAndAtOnceAfterALossThenFromOneSecond) {
-  start();
+  start(std::string(kMqtt).insert(kMqtt.find("dbus:"), "  reconnect_jitter: off\n") + kLines);
   client().fail_connect();
   settle();
   for (auto expected : {1s, 2s, 4s, 8s, 16s, 32s, 60s, 60s}) {
@@ -234,6 +211,43 @@ TEST_F(AService, ConnectsAnewWhenAReloadChangesTheMqttSection) {
   connect();
   EXPECT_EQ(client().payloads_on("garage/status"), std::vector<std::string>{kOn});
   EXPECT_EQ(client().payloads_on("garage/relay/state"), std::vector<std::string>{"OFF"});
+}
+
+TEST_F(AService, SendsWhatAClientReplacedByAReloadNeverDeliveredThroughTheNextOne) {
+  start();
+  connect();
+  client().acknowledges = false;
+  client().deliver("pi/relay/set", "ON");  // the relay drives the button: its event is never acknowledged
+  settle();
+  next_config_ = kMqtt + kLines;
+  next_config_.replace(next_config_.find("client_id: inproc"), 17, "client_id: other");
+  EXPECT_FALSE(service_->reload());
+  connect();
+  std::vector<std::string> events;
+  for (const auto& payload : client().payloads_on("pi/button/event")) events.push_back(state_and_seq(payload));
+  EXPECT_EQ(events, (std::vector<std::string>{"ON 1"}));
+}
+
+TEST_F(AService, CountsTheMessagesEveryClientDroppedAndShowsThemInItsStatus) {
+  std::string dir = testing::make_temp_dir("gpio2mqtt-service");
+  testing::NotifySocket notify(dir + "/notify");
+  setenv("NOTIFY_SOCKET", (dir + "/notify").c_str(), 1);
+  start();
+  connect();
+  client().dropped = 3;
+  next_config_ = kMqtt + kLines;
+  next_config_.replace(next_config_.find("client_id: inproc"), 17, "client_id: other");
+  EXPECT_FALSE(service_->reload());  // a new client, which dropped nothing yet
+  client().dropped = 2;
+  EXPECT_EQ(service_->counters().messages_dropped, 5u);
+  client().fail_connect();  // the status is told again
+  settle();
+  unsetenv("NOTIFY_SOCKET");
+  bool told = false;
+  for (const auto& notification : notify.received())
+    told = told || notification.text.find(", 5 messages dropped on the way to the broker") != std::string::npos;
+  EXPECT_TRUE(told);
+  std::filesystem::remove_all(dir);
 }
 
 TEST_F(AService, OpensTheLinesAgainWithBackoffAfterTheirChipFailed) {

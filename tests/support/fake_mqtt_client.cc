@@ -22,7 +22,11 @@ void FakeMqttClient::complete_connect(const std::string& text) {
   push({mqtt::Event::Kind::kConnected, text});
 }
 
-void FakeMqttClient::fail_connect(const std::string& why) { push({mqtt::Event::Kind::kConnectFailed, why}); }
+void FakeMqttClient::fail_connect(const std::string& why, bool falls_back) {
+  mqtt::Event event{mqtt::Event::Kind::kConnectFailed, why};
+  event.falls_back = falls_back;
+  push(std::move(event));
+}
 
 void FakeMqttClient::drop_connection(const std::string& why) {
   connected = false;

@@ -28,17 +28,21 @@ class FakeMqttClient : public mqtt::Client {
 
   // What the broker does; each wakes the service's loop, as paho's thread does.
   void complete_connect(const std::string& text = "session present: no");
-  void fail_connect(const std::string& why = "connection refused");
+  // `falls_back`: as paho's client when the broker refused MQTT 5 under version: auto.
+  void fail_connect(const std::string& why = "connection refused", bool falls_back = false);
   void drop_connection(const std::string& why = "connection lost");
   void deliver(const std::string& topic, const std::string& payload, bool retained = false);
   // Confirms every message handed over so far (false: they wait, unacknowledged).
   bool acknowledges = true;
   void acknowledge() { unacknowledged_.clear(); }
+  // What messages_dropped() says.
+  std::uint64_t dropped = 0;
   // The next take_events() throws this, as a broken client would.
   std::string fail_next_take;
 
   // What the service asked for.
   int connects = 0;
+  std::vector<std::string> connected_to;  // the server of each connect attempt
   bool connected = false;
   std::vector<Message> published;
   std::vector<Subscription> subscribed;
@@ -52,9 +56,13 @@ class FakeMqttClient : public mqtt::Client {
   // mqtt::Client
   int event_fd() const override { return wake_.get(); }
   std::vector<mqtt::Event> take_events() override;
-  void connect() override { ++connects; }
+  void connect(const std::string& server) override {
+    ++connects;
+    connected_to.push_back(server);
+  }
   bool publish(const Message& message) override;
   std::vector<Message> take_unacknowledged() override;
+  std::uint64_t messages_dropped() const override { return dropped; }
   void subscribe(const std::vector<std::string>& topics, int qos) override { subscribed.push_back({topics, qos}); }
   void subscribe_retained(const std::vector<std::string>& topics, int qos, std::size_t payload_cap) override {
     subscribed_retained.push_back({topics, qos});

@@ -33,7 +33,9 @@ const std::map<std::string, std::string> kDeviceAbbreviations{
     {"ids", "identifiers"}, {"mf", "manufacturer"},  {"mdl", "model"},           {"sw", "sw_version"},
     {"hw", "hw_version"},   {"sn", "serial_number"}, {"cu", "configuration_url"}};
 const std::map<std::string, std::string> kOriginAbbreviations{{"sw", "sw_version"}, {"url", "support_url"}};
-const std::set<std::string> kPlatforms{"binary_sensor", "switch", "button", "event"};
+const std::set<std::string> kPlatforms{"binary_sensor", "switch", "button", "event", "sensor"};
+// A sensor's state_class, as Home Assistant's SensorStateClass has them.
+const std::set<std::string> kStateClasses{"measurement", "total", "total_increasing"};
 // The options Home Assistant documents at each level (after expansion); it ignores any other key
 // silently, so a misspelt or wrongly abbreviated one would be lost without a word.
 const std::set<std::string> kRootKeys{"device", "origin",      "components",    "availability", "availability_mode",
@@ -63,7 +65,10 @@ const std::set<std::string> kComponentKeys{"platform",
                                            "encoding",
                                            "off_delay",
                                            "expire_after",
-                                           "event_types"};
+                                           "event_types",
+                                           "unit_of_measurement",
+                                           "state_class",
+                                           "suggested_display_precision"};
 const std::set<std::string> kDeviceKeys{"identifiers",   "connections",       "name",           "manufacturer",
                                         "model",         "model_id",          "sw_version",     "hw_version",
                                         "serial_number", "configuration_url", "suggested_area", "via_device"};
@@ -175,6 +180,15 @@ void FakeHomeAssistant::read_device(const std::string& device, const std::string
     if (c.has("payload_press")) entity.payload_press = c["payload_press"].string;
     entity.value_template = c["value_template"].string;
     for (const Json& type : c["event_types"].array) entity.event_types.push_back(type.string);
+    entity.unit_of_measurement = c["unit_of_measurement"].string;
+    entity.state_class = c["state_class"].string;
+    if (c.has("state_class") && (platform != "sensor" || !kStateClasses.count(entity.state_class)))
+      error(id + ": state_class '" + entity.state_class + "' is not one of a sensor's");
+    if (c.has("suggested_display_precision")) {
+      if (platform != "sensor" || c["suggested_display_precision"].kind != Json::Kind::kNumber)
+        error(id + ": suggested_display_precision is a sensor's number");
+      else entity.suggested_display_precision = static_cast<int>(c["suggested_display_precision"].number);
+    }
     if (platform == "event" && entity.event_types.empty()) error(id + " is an event without event_types");
     if (platform != "event" && c.has("event_types")) error(id + ": event_types is for events");
     if (entity.unique_id.empty()) error(id + " has no unique_id");
@@ -248,6 +262,8 @@ std::optional<std::string> FakeHomeAssistant::state(const Entity& entity) {
   if (*payload == entity.payload_off) return "off";
   return std::nullopt;
 }
+
+std::optional<std::string> FakeHomeAssistant::value(const Entity& entity) { return last_payload(entity.state_topic); }
 
 void FakeHomeAssistant::press(const Entity& entity) {
   client_.publish(entity.command_topic, entity.payload_press, /*retain=*/false);

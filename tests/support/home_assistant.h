@@ -23,7 +23,9 @@ struct Entity {
   std::string payload_on = "ON", payload_off = "OFF";
   std::string payload_press = "PRESS";  // a button's
   std::string value_template;
-  std::vector<std::string> event_types;  // an event entity's
+  std::vector<std::string> event_types;          // an event entity's
+  std::string unit_of_measurement, state_class;  // a sensor's
+  int suggested_display_precision = -1;          // a sensor's; -1: not given
   struct Availability {
     std::string topic, value_template, payload_available = "online", payload_not_available = "offline";
   };
@@ -45,6 +47,8 @@ class FakeHomeAssistant {
 
   // Availability as Home Assistant shows it: every availability topic says available.
   std::optional<bool> available(const Entity& entity);
+  // The last payload on the entity's state topic (a sensor's value), or nothing yet.
+  std::optional<std::string> value(const Entity& entity);
   // "on", "off" or nothing yet.
   std::optional<std::string> state(const Entity& entity);
   void turn(const Entity& entity, bool on);

@@ -67,6 +67,9 @@ class Bridge : private ModeHost {
   void on_message(std::string_view topic, std::string_view payload, bool retained, MonoTime now);
   // Publishes the online status, the discovery payload, what queued up, and every line's state.
   void on_connected(MonoTime now);
+  // The status and every state again, while connected (mqtt.republish): for brokers whose
+  // retained messages stay on the node they were published to.
+  void republish(MonoTime now);
   // Queues from now on; outputs go to their on_disconnect level. `unacknowledged` are the events
   // the broker never confirmed: they go back in front of the queue (QoS 1 allows duplicates,
   // not losses); states are not, every state is published again on connect anyway.

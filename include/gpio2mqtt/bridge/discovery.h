@@ -52,7 +52,7 @@ std::vector<std::pair<ComponentId, JsonObject>> line_components(const config::Co
 JsonObject entity_component(const config::Config& config, const config::LineConfig& line, std::string_view platform,
                             const std::string& id, const std::string& name, const std::string& state_topic);
 
-// The components `config` announces, in line order.
+// The components `config` announces, in line order, then the sensors' (bridge/sensor.h).
 std::vector<ComponentId> announced_components(const config::Config& config);
 
 // The availability entry Home Assistant needs for the status will: a value_template when the

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "gpio2mqtt/gpio/gpio.h"
+#include "gpio2mqtt/sensors/source.h"
 
 namespace gpio2mqtt::config {
 
@@ -43,13 +44,23 @@ struct TlsConfig {
 // mqtt.version: auto: MQTT 5, and 3.1.1 once the broker refuses 5.
 inline constexpr int kAutoVersion = 0;
 
+// mqtt.server_order: a fleet given one list in one order would all crowd its first node.
+enum class ServerOrder { kListed, kShuffled };
+
 struct MqttConfig {
+  // The first of `servers`; a client describes its failures with the one it tried there.
   std::string server = "mqtt://127.0.0.1:1883";
-  std::string client_id;  // {hostname} expanded; default gpio2mqtt-<hostname>
+  std::vector<std::string> servers{server};  // mqtt.server, one or more nodes of one broker
+  ServerOrder server_order = ServerOrder::kListed;
+  std::chrono::milliseconds start_delay{0};  // the first connect waits a random time up to this
+  bool reconnect_jitter = true;              // full jitter on the reconnect backoff
+  std::chrono::seconds republish{0};         // status and states again every so often; 0: only on connect
+  std::string client_id;                     // {hostname} expanded; default gpio2mqtt-<hostname>
   std::chrono::seconds keepalive{60};
   int version = 5;  // 5, 4 for 3.1.1, or kAutoVersion
   std::string base_topic = "raspberry";
   int qos = 1;
+  int subscribe_qos = 1;  // of the command subscriptions; qos unless set
   StatusConfig status;
   std::size_t buffer = 10000;  // messages kept while the broker is unreachable
   std::string persistence;     // a directory where they survive a restart; empty: memory only
@@ -161,6 +172,38 @@ struct InterlockConfig {
   bool operator==(const InterlockConfig&) const = default;
 };
 
+// A sensor's threshold (`thresholds:`): a binary_sensor that is on while the value is beyond
+// `level`, and off again once it is back by `hysteresis` (frost, overheat).
+struct ThresholdConfig {
+  std::string name;   // the key under `thresholds:`, one topic level
+  bool above = true;  // on above `level`; false: on below it
+  double level = 0;
+  double hysteresis = 0;
+  Location where;
+  bool operator==(const ThresholdConfig&) const = default;
+};
+
+// A `sensors:` entry: an IIO channel or a 1-Wire thermometer, read every `interval` off the loop.
+// The published value is the ABI's value * `factor` (to `unit`) * `multiply` + `offset`.
+struct SensorConfig {
+  std::string name;  // the key under `sensors:` (for `w1: all`, one per thermometer: <name>_<id>)
+  sensors::Channel channel;
+  std::chrono::nanoseconds interval = std::chrono::seconds(30);
+  std::chrono::nanoseconds timeout = std::chrono::seconds(2);  // of one read
+  double delta = 0;  // publish when the value moved this far (0: any change at `precision`)
+  std::chrono::nanoseconds max_interval = std::chrono::minutes(5);  // and at least this often
+  int precision = 2;                                                // decimals
+  double factor = 1;                                                // from the ABI's unit to `unit`
+  double multiply = 1;
+  double offset = 0;
+  std::string unit;
+  std::string device_class;  // Home Assistant's; empty: none
+  std::string title;         // the entity's name in Home Assistant; default the sensor's name
+  std::vector<ThresholdConfig> thresholds;
+  Location where;
+  bool operator==(const SensorConfig&) const = default;
+};
+
 enum class Bus { kSystem, kSession, kOff };
 
 // A `bindings:` entry: what on an input makes a target act, locally, without the broker
@@ -204,6 +247,11 @@ struct Config {
   std::vector<ChipConfig> chips;
   std::vector<LineConfig> lines;
   std::vector<InterlockConfig> interlocks;
+  std::vector<SensorConfig> sensors;
+  // `w1: all` entries, kept as written until expand_w1_all() replaces them with what was found.
+  std::vector<SensorConfig> w1_all;
+  // Where sensors are read: the kernel's sysfs (a container may mount the host's elsewhere).
+  std::string sysfs = "/sys";
   HomeAssistantConfig homeassistant;
   std::vector<BindingConfig> bindings;
   // Where counters keep their totals: the `state_directory` key, else $STATE_DIRECTORY (systemd's

@@ -3,6 +3,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "gpio2mqtt/config/config.h"
 
@@ -34,6 +35,9 @@ Config parse_config(const std::string& text, const std::string& file, const Host
 // Where counters keep their totals when the file does not say: `environment` ($STATE_DIRECTORY,
 // may be null; load_config_file passes it).
 void resolve_state_directory(Config& config, const char* environment);
+// Adds a sensor for each 1-Wire thermometer in `found` (ids) to every `w1: all` entry, named
+// <name>_<id> ('-' as '_'), except those a sensor of their own already reads.
+void expand_w1_all(Config& config, const std::vector<std::string>& found);
 // Before the daemon starts or reloads: throws ConfigError at the first counter when counters are
 // configured and no state directory is known. (--check-config does not: outside systemd the
 // variable is missing while the service would have it.)

@@ -10,8 +10,8 @@
 #include <variant>
 #include <vector>
 
-#include "gpio2mqtt/counters.h"
 #include "gpio2mqtt/config/config.h"
+#include "gpio2mqtt/counters.h"
 
 namespace gpio2mqtt::dbus {
 
@@ -36,7 +36,8 @@ class DaemonControl {
  public:
   virtual ~DaemonControl() = default;
   virtual bool connected() const = 0;
-  virtual std::string broker() const = 0;
+  virtual std::string broker() const = 0;  // mqtt.server: its addresses, ", " between them
+  virtual std::string server() const = 0;  // the one connected to; empty while disconnected
   virtual std::uint64_t started_at_us() const = 0;
   virtual Counters counters() const = 0;
   virtual std::string last_error() const = 0;
@@ -53,8 +54,11 @@ class Endpoint {
  public:
   virtual ~Endpoint() = default;
   virtual int fd() const = 0;
-  // What to wait for on fd() (EPOLLIN/EPOLLOUT) and until when (ms from now, -1: no limit).
-  virtual std::uint32_t poll_events() const = 0;
+  // Called before each wait: brings what the endpoint waits for up to date (sdbus-c++ asks for
+  // POLLOUT only while it has something to write) and returns the events to wait for on fd()
+  // (EPOLLIN/EPOLLOUT).
+  virtual std::uint32_t prepare_wait() = 0;
+  // How long to wait at most (ms from now, -1: no limit).
   virtual int timeout_ms() const = 0;
   // Handles everything pending; never throws.
   virtual void process() = 0;

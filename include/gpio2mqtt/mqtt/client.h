@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -20,6 +21,9 @@ struct Event {
   std::string payload{};  // cut to just over the client's payload cap: larger is dropped unread
   bool retained = false;
   bool taken_over = false;  // kConnectionLost: another client connected with our client id
+  // kConnectFailed: the broker refused MQTT 5 and the next attempt speaks 3.1.1 (version: auto),
+  // so the same server is worth trying again at once.
+  bool falls_back = false;
 };
 
 class Client {
@@ -28,13 +32,17 @@ class Client {
   // Readable while events wait in take_events().
   virtual int event_fd() const = 0;
   virtual std::vector<Event> take_events() = 0;
-  // Starts one connection attempt; its outcome arrives as kConnected or kConnectFailed.
-  virtual void connect() = 0;
+  // Starts one connection attempt to `server` (one of the config's mqtt.servers); its outcome
+  // arrives as kConnected or kConnectFailed.
+  virtual void connect(const std::string& server) = 0;
   // False when the message could not be handed to the connection.
   virtual bool publish(const Message& message) = 0;
   // Messages with QoS >= 1 handed over since the last call whose delivery the broker has not
   // acknowledged, oldest first; call it when the connection is lost, to send them again.
   virtual std::vector<Message> take_unacknowledged() = 0;
+  // Messages handed to publish() that the client dropped since it was made, each logged with
+  // why: more waited for the broker than mqtt.buffer, or QoS 0 ones the connection took along.
+  virtual std::uint64_t messages_dropped() const = 0;
   // Subscriptions that replay nothing retained: commands.
   virtual void subscribe(const std::vector<std::string>& topics, int qos) = 0;
   // Subscriptions that do replay what is retained (our own messages echo back too), whose

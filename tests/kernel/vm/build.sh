@@ -173,6 +173,7 @@ if [ -n "$BUILD_KERNEL" ]; then
   # .debs of other kernel versions are of no further use
   find "$DL" -maxdepth 1 -name '*.deb' ! -name "*_${KVER}_*" -delete
 fi
+"$D/build-iio.sh"  # the IIO modules of the sensor tests, from the same .debs
 T3=$(now)
 
 # --- 5. initramfs: busybox + modules + /init (the userland is the host's / over virtio-9p) ---------

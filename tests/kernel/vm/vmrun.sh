@@ -36,7 +36,8 @@ case $WD in *[[:space:]]*) echo "vmrun: workdir must not contain whitespace" >&2
 # re-downloads the kernel just because the Debian mirror has moved to a newer ABI.
 INIT_SUM=$(sha256sum < "$D/guest-init.sh" | cut -d' ' -f1)
 if [ ! -s "$OUT/stamp" ] || [ ! -s "$OUT/vmlinuz" ] || [ ! -s "$OUT/initramfs.cpio.gz" ] ||
-   [ "$(cat "$OUT/init.sha256" 2>/dev/null)" != "$INIT_SUM" ] || ! command -v qemu-system-x86_64 >/dev/null; then
+   [ "$(cat "$OUT/init.sha256" 2>/dev/null)" != "$INIT_SUM" ] || ! command -v qemu-system-x86_64 >/dev/null ||
+   [ ! -s "$OUT/iio/stamp" ]; then
   "$D/build.sh" --if-missing >&2 || { echo "vmrun: build.sh failed" >&2; exit 125; }
 fi
 

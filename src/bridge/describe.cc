@@ -1,52 +1,19 @@
-#include "config/describe.h"
+#include "bridge/describe.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include "config/names.h"
 #include "gpio2mqtt/bridge/bridge.h"
 #include "gpio2mqtt/bridge/discovery.h"
+#include "gpio2mqtt/bridge/sensor.h"
 
 namespace gpio2mqtt::config {
 namespace {
 
-const char* bias_name(gpio::Bias bias) {
-  switch (bias) {
-    case gpio::Bias::kAsIs:
-      return "as-is";
-    case gpio::Bias::kDisable:
-      return "disable";
-    case gpio::Bias::kPullUp:
-      return "pull-up";
-    case gpio::Bias::kPullDown:
-      return "pull-down";
-  }
-  return "?";
-}
-
-const char* drive_name(gpio::Drive drive) {
-  switch (drive) {
-    case gpio::Drive::kPushPull:
-      return "push-pull";
-    case gpio::Drive::kOpenDrain:
-      return "open-drain";
-    case gpio::Drive::kOpenSource:
-      return "open-source";
-  }
-  return "?";
-}
-
-const char* edge_name(Edge edge) {
-  switch (edge) {
-    case Edge::kRising:
-      return "rising";
-    case Edge::kFalling:
-      return "falling";
-    case Edge::kBoth:
-      return "both";
-    case Edge::kNone:
-      return "none";
-  }
-  return "?";
-}
+const char* bias_name(gpio::Bias bias) { return name_of<gpio::Bias>(kBiasNames, bias); }
+const char* drive_name(gpio::Drive drive) { return name_of<gpio::Drive>(kDriveNames, drive); }
+const char* edge_name(Edge edge) { return name_of<Edge>(kEdgeNames, edge); }
 
 std::string gesture_list(const ButtonConfig& button) {
   std::string out;
@@ -72,17 +39,60 @@ std::string chip_text(const Config& config, const LineConfig& line) {
   return chip->name;
 }
 
+std::string seconds_text(std::chrono::nanoseconds length) {
+  return bridge::format_number(std::chrono::duration<double>(length).count()) + " s";
+}
+
+std::string describe_sensors(const Config& config, const SensorFinder& found) {
+  if (config.sensors.empty() && config.w1_all.empty()) return "";
+  std::string out = "sensors:\n";
+  for (const SensorConfig& all : config.w1_all)
+    out += fmt::format("  {}: every 1-Wire thermometer found, each as {}_<id>\n", all.name, all.name);
+  for (const SensorConfig& sensor : config.sensors) {
+    auto topics = bridge::sensor_topics(config.mqtt.base_topic, sensor);
+    std::string what = sensor.channel.kind == sensors::Channel::Kind::kW1
+                           ? "1-Wire " + sensor.channel.device
+                           : "IIO " + sensor.channel.device + " " + sensor.channel.channel;
+    out += fmt::format("  {}: {}, every {} (timeout {}); {} decimals{}{}\n", sensor.name, what,
+                       seconds_text(sensor.interval), seconds_text(sensor.timeout), sensor.precision,
+                       sensor.unit.empty() ? "" : ", in " + sensor.unit,
+                       sensor.device_class.empty() ? "" : ", " + sensor.device_class);
+    if (found) out += "    on this machine: " + found(sensor.channel) + "\n";
+    out += fmt::format("    value = ABI value * {} * {} + {}; publishes {} (retained) on a change of {}{}, and {}\n",
+                       bridge::format_number(sensor.factor), bridge::format_number(sensor.multiply),
+                       bridge::format_number(sensor.offset), topics.state,
+                       sensor.delta > 0 ? bridge::format_number(sensor.delta) : "its rounded value",
+                       sensor.max_interval.count() > 0 ? ", at least every " + seconds_text(sensor.max_interval) : "",
+                       topics.availability + " (online/offline)");
+    for (std::size_t i = 0; i < sensor.thresholds.size(); ++i) {
+      const ThresholdConfig& t = sensor.thresholds[i];
+      out += fmt::format("    threshold {}: ON {} {}, OFF again {} {}; publishes {}\n", t.name,
+                         t.above ? "above" : "below", bridge::format_number(t.level), t.above ? "below" : "above",
+                         bridge::format_number(t.above ? t.level - t.hysteresis : t.level + t.hysteresis),
+                         topics.thresholds[i]);
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
-std::string describe(const Config& config) {
+std::string describe(const Config& config, const SensorFinder& found) {
   const MqttConfig& m = config.mqtt;
   std::string out = fmt::format("{}: valid\n", config.file);
-  out += fmt::format("mqtt: {} as {}, MQTT {}, keepalive {} s, QoS {}, queue {} while disconnected\n", m.server,
-                     m.client_id,
+  out += fmt::format("mqtt: {} as {}, MQTT {}, keepalive {} s, QoS {}, queue {} while disconnected\n",
+                     fmt::join(m.servers, ", "), m.client_id,
                      m.version == 5   ? "5"
                      : m.version == 4 ? "3.1.1"
                                       : "auto (5, or 3.1.1 if refused)",
                      m.keepalive.count(), m.qos, m.buffer);
+  if (m.servers.size() > 1)
+    out += fmt::format("servers: tried {}, the next one when a connect fails or the connection is lost\n",
+                       m.server_order == ServerOrder::kShuffled ? "in an order shuffled once per start" : "as listed");
+  if (m.start_delay.count() || !m.reconnect_jitter || m.republish.count())
+    out += fmt::format("fleet: first connect after up to {} ms, reconnect jitter {}, republish {}\n",
+                       m.start_delay.count(), m.reconnect_jitter ? "on" : "off",
+                       m.republish.count() ? "every " + std::to_string(m.republish.count()) + " s" : "off");
   if (!m.persistence.empty())
     out += fmt::format("persistence: the queue survives restarts in {}/outbox\n", m.persistence);
   out += fmt::format("status: {} (online {}, will {})\n", m.status.topic, m.status.online, m.status.offline);
@@ -157,6 +167,7 @@ std::string describe(const Config& config) {
   for (const BindingConfig& binding : config.bindings)
     out += fmt::format("binding {}: {}; switched at {}/binding/{}/set\n", binding.name, bridge::describe(binding),
                        config.mqtt.base_topic, binding.name);
+  out += describe_sensors(config, found);
   const auto& ha = config.homeassistant;
   if (!ha.discovery && config.follows_homeassistant())
     out += fmt::format("homeassistant: following {} for the bindings (unknown until it says: taken as online)\n",

@@ -1,0 +1,170 @@
+// PahoApi over paho.mqtt.cpp's async_client: the same calls on 1.2 (bookworm) and 1.5 (trixie).
+#include "mqtt/paho_api.h"
+
+#include <mqtt/async_client.h>
+
+#include "util/tcp.h"
+
+namespace gpio2mqtt::mqtt {
+namespace {
+
+PahoError error_of(const ::mqtt::exception& e) { return PahoError(e.what(), e.get_return_code()); }
+
+class PahoToken : public Token {
+ public:
+  explicit PahoToken(::mqtt::token_ptr token) : token_(std::move(token)) {}
+  bool complete() const override { return token_->is_complete(); }
+  int return_code() const override { return token_->get_return_code(); }
+  int reason_code() const override { return static_cast<int>(token_->get_reason_code()); }
+  bool wait_for(std::chrono::milliseconds timeout) override {
+    try {
+      return token_->wait_for(timeout);
+    } catch (const ::mqtt::exception& e) {
+      throw error_of(e);
+    }
+  }
+
+ private:
+  ::mqtt::token_ptr token_;
+};
+
+// Calls `on_failure` with paho's return code when a request fails, `on_success` when it succeeds.
+class Listener : public ::mqtt::iaction_listener {
+ public:
+  Listener(std::function<void(int)> on_failure, std::function<void()> on_success)
+      : on_failure_(std::move(on_failure)), on_success_(std::move(on_success)) {}
+  void on_failure(const ::mqtt::token& token) override { on_failure_(token.get_return_code()); }
+  void on_success(const ::mqtt::token&) override { on_success_(); }
+
+ private:
+  std::function<void(int)> on_failure_;
+  std::function<void()> on_success_;
+};
+
+class PahoConnection : public PahoApi {
+ public:
+  PahoConnection(const config::MqttConfig& config, int version, std::size_t max_buffered, PahoHandlers handlers)
+      : version_(version),
+        handlers_(std::move(handlers)),
+        connect_listener_([this](int code) { handlers_.connect_failed(code); },
+                          [] {}),  // the connected handler reports it
+        delivery_listener_([this](int) { handlers_.delivered(false); }, [this] { handlers_.delivered(true); }) {
+    int paho_version = version == 5 ? MQTTVERSION_5 : MQTTVERSION_3_1_1;
+    try {
+      client_ = std::make_unique<::mqtt::async_client>(
+          config.server, config.client_id, ::mqtt::create_options(paho_version, static_cast<int>(max_buffered)),
+          nullptr);
+    } catch (const ::mqtt::exception& e) {
+      throw error_of(e);
+    }
+    // Handlers are set before connect(): paho refuses changes while a connect is in progress.
+    client_->set_connected_handler([this](const std::string& cause) {
+      set_tcp_nodelay_everywhere();  // before the first publish: see util/tcp.h
+      handlers_.connected(cause);
+    });
+    client_->set_connection_lost_handler([this](const std::string& cause) { handlers_.connection_lost(cause); });
+    client_->set_disconnected_handler([this](const ::mqtt::properties&, ::mqtt::ReasonCode reason) {
+      handlers_.disconnected(static_cast<int>(reason));
+    });
+    client_->set_message_callback([this](::mqtt::const_message_ptr message) {
+      handlers_.message(message->get_topic(), message->get_payload(), message->is_retained());
+    });
+    options_ = connect_options(config, paho_version);
+  }
+
+  ~PahoConnection() override {
+    try {
+      if (client_->is_connected()) client_->disconnect(0)->wait_for(std::chrono::seconds(1));
+    } catch (const std::exception&) {
+    }
+  }
+
+  bool is_connected() const override { return client_->is_connected(); }
+
+  void connect(const std::string& server) override {
+    try {
+      options_.set_servers(std::make_shared<::mqtt::string_collection>(server));
+      client_->connect(options_, nullptr, connect_listener_);
+    } catch (const ::mqtt::exception& e) {
+      throw error_of(e);
+    }
+  }
+
+  TokenPtr publish(const Message& message) override {
+    try {
+      return std::make_shared<PahoToken>(client_->publish(message.topic, message.payload.data(), message.payload.size(),
+                                                          message.qos, message.retain, nullptr, delivery_listener_));
+    } catch (const ::mqtt::exception& e) {
+      throw error_of(e);
+    }
+  }
+
+  void subscribe(const std::string& topic, int qos, bool replay_retained) override {
+    // Not no-local either way: a previous run published the retained message under the same
+    // client id, and its replay is the point of replay_retained.
+    auto options = replay_retained
+                       ? ::mqtt::subscribe_options(false, false, ::mqtt::subscribe_options::SEND_RETAINED_ON_SUBSCRIBE)
+                       : ::mqtt::subscribe_options(false, true, ::mqtt::subscribe_options::DONT_SEND_RETAINED);
+    try {
+      if (version_ == 5) client_->subscribe(topic, qos, options);
+      else client_->subscribe(topic, qos);
+    } catch (const ::mqtt::exception& e) {
+      throw error_of(e);
+    }
+  }
+
+  void unsubscribe(const std::string& topic) override {
+    try {
+      client_->unsubscribe(topic);
+    } catch (const ::mqtt::exception& e) {
+      throw error_of(e);
+    }
+  }
+
+  TokenPtr disconnect(std::chrono::milliseconds timeout) override {
+    try {
+      return std::make_shared<PahoToken>(client_->disconnect(static_cast<int>(timeout.count())));
+    } catch (const ::mqtt::exception& e) {
+      throw error_of(e);
+    }
+  }
+
+ private:
+  static ::mqtt::connect_options connect_options(const config::MqttConfig& config, int paho_version) {
+    // The version is set first: it resets clean session / clean start.
+    auto builder = ::mqtt::connect_options_builder()
+                       .mqtt_version(paho_version)
+                       .keep_alive_interval(config.keepalive)
+                       .connect_timeout(std::chrono::seconds(10))
+                       .will(::mqtt::will_options(config.status.topic, config.status.offline, 1, true));
+    if (paho_version == MQTTVERSION_5) builder.clean_start(true);
+    else builder.clean_session(true);
+    if (!config.username.empty()) builder.user_name(config.username);
+    if (!config.password.empty()) builder.password(config.password);
+    if (config.tls.enabled) {
+      // paho 1.2 checks neither the chain nor the host name unless asked.
+      auto ssl =
+          ::mqtt::ssl_options_builder().enable_server_cert_auth(!config.tls.insecure).verify(!config.tls.insecure);
+      if (!config.tls.ca_file.empty()) ssl.trust_store(config.tls.ca_file);  // else the system's CAs
+      if (!config.tls.cert_file.empty()) ssl.key_store(config.tls.cert_file).private_key(config.tls.key_file);
+      builder.ssl(ssl.finalize());
+    }
+    return builder.finalize();
+  }
+
+  int version_;
+  PahoHandlers handlers_;
+  Listener connect_listener_;  // before client_, which calls them: they outlive it
+  Listener delivery_listener_;
+  std::unique_ptr<::mqtt::async_client> client_;
+  ::mqtt::connect_options options_;
+};
+
+}  // namespace
+
+std::unique_ptr<PahoApi> make_paho_api(const config::MqttConfig& config, int version, std::size_t max_buffered,
+                                       PahoHandlers handlers) {
+  return std::make_unique<PahoConnection>(config, version, max_buffered, std::move(handlers));
+}
+
+}  // namespace gpio2mqtt::mqtt
