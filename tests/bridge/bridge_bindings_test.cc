@@ -152,6 +152,10 @@ TEST_F(ABridgeWithBindings, IsSwitchedOffAndOnOverMqttAndTheStoreKeepsIt) {
   bridge_->on_message("pi/binding/child_lock/set", "on", false, at(6s));
   door(true, 7s);
   EXPECT_TRUE(lines_.levels[kLight]);
+  // As D-Bus will: the same switch, the same state published.
+  EXPECT_TRUE(bridge_->set_binding("child_lock", false, at(8s)));
+  EXPECT_EQ(publisher_.payloads_on("pi/binding/child_lock/state").back(), "OFF");
+  EXPECT_FALSE(bridge_->set_binding("nothing", false, at(8s)));
 }
 
 TEST_F(ABridgeWithBindings, SwitchesThroughTheInterlockAndItsDeadTime) {
