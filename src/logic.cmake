@@ -8,6 +8,8 @@ set(GPIO2MQTT_SRC_DIR ${CMAKE_CURRENT_LIST_DIR})
 configure_file(${GPIO2MQTT_SRC_DIR}/version.h.in ${CMAKE_CURRENT_BINARY_DIR}/include/gpio2mqtt/version.h @ONLY)
 add_library(gpio2mqtt_logic STATIC
   ${GPIO2MQTT_SRC_DIR}/bridge/announcer.cc
+  ${GPIO2MQTT_SRC_DIR}/bridge/binding_switch.cc
+  ${GPIO2MQTT_SRC_DIR}/bridge/bindings.cc
   ${GPIO2MQTT_SRC_DIR}/bridge/bridge.cc
   ${GPIO2MQTT_SRC_DIR}/bridge/bridge_reload.cc
   ${GPIO2MQTT_SRC_DIR}/bridge/command_intake.cc
@@ -30,6 +32,7 @@ add_library(gpio2mqtt_logic STATIC
   ${GPIO2MQTT_SRC_DIR}/config/config.cc
   ${GPIO2MQTT_SRC_DIR}/config/entity.cc
   ${GPIO2MQTT_SRC_DIR}/config/homeassistant_loader.cc
+  ${GPIO2MQTT_SRC_DIR}/config/binding_loader.cc
   ${GPIO2MQTT_SRC_DIR}/config/interlock_loader.cc
   ${GPIO2MQTT_SRC_DIR}/config/line_loader.cc
   ${GPIO2MQTT_SRC_DIR}/config/loader.cc

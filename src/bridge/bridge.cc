@@ -4,6 +4,7 @@
 
 #include <utility>
 
+#include "bridge/binding_switch.h"
 #include "bridge/command_intake.h"
 #include "bridge/modes/counter_line.h"
 #include "bridge/modes/output_line.h"
@@ -20,18 +21,22 @@ LineTopics make_topics(const std::string& base_topic, const std::string& line_na
 }
 
 Bridge::Bridge(const config::Config& config, Publisher& publisher, LinePort& lines, OutboxStore* store,
-               CounterStore* counter_store)
+               CounterStore* counter_store, BindingStore* binding_store)
     : config_(&config),
       publisher_(publisher),
       port_(lines),
       switchboard_(lines, counters_),
       intake_(std::make_unique<CommandIntake>(counters_)),
       outbox_(config.mqtt.buffer, store),
-      counter_store_(counter_store) {
+      counter_store_(counter_store),
+      bindings_(binding_store) {
   switchboard_.configure(config);
   for (std::size_t i = 0; i < config.lines.size(); ++i)
     modes_.push_back(mode_kind(config.lines[i]).make(i, config.lines[i], *this));
-  intake_->route(modes_, config.mqtt.base_topic);
+  bindings_.configure(config.bindings);
+  route_commands();
+  if (!config.bindings.empty() && !binding_store)
+    spdlog::warn("no state directory: a binding switched off at run time is on again after a restart");
   if (outbox_.restored()) spdlog::info("{} events queued by the previous run go out at connect", outbox_.restored());
   counters_.events_dropped += outbox_.dropped();  // more were kept than mqtt.buffer allows now
 }
@@ -78,9 +83,51 @@ void Bridge::announce() {
   announcer_.confirm(*config_);
 }
 
-void Bridge::on_edge(std::size_t line, const gpio::EdgeEvent& event) { modes_.at(line)->on_edge(event); }
+void Bridge::route_commands() {
+  switches_.clear();
+  std::vector<CommandIntake::Extra> extras;
+  ModeHost& host = *this;
+  for (const auto& binding : config_->bindings) {
+    auto& added = switches_.emplace_back(std::make_unique<BindingSwitch>(binding.name, bindings_, host));
+    extras.push_back({"binding/" + binding.name, added->topics().set, added.get()});
+  }
+  intake_->route(modes_, config_->mqtt.base_topic, extras);
+}
+
+void Bridge::triggered(std::size_t /*line*/, const Trigger& trigger, MonoTime at) {
+  if (bindings_.configured().empty()) return;
+  std::uint64_t rate_limited = 0;
+  for (const config::BindingConfig* binding : bindings_.fire(trigger, at, rate_limited)) {
+    auto target = find(binding->target);
+    if (!target) continue;  // the loader bound only configured lines
+    std::string error = modes_[*target]->act({binding->action, binding->length}, now_ ? std::max(at, *now_) : at);
+    // Said at info, every time: a light that switches with nobody asking over MQTT surprises less.
+    if (error.empty()) spdlog::info("local: binding {}: {}", binding->name, describe(*binding));
+    else spdlog::warn("local: binding {}: {}: {}", binding->name, describe(*binding), error);
+  }
+  if (rate_limited) {
+    counters_.commands_rate_limited += rate_limited;
+    counters_.commands_rejected += rate_limited;
+    spdlog::warn("local: {} binding action(s) of line {} dropped, over {}/s", rate_limited, trigger.line, kCommandRate);
+  }
+}
+
+bool Bridge::set_binding(const std::string& name, bool enabled, MonoTime now) {
+  for (auto& binding_switch : switches_) {
+    if (binding_switch->name() != name) continue;
+    binding_switch->on_command(enabled ? "ON" : "OFF", now);
+    return true;
+  }
+  return false;
+}
+
+void Bridge::on_edge(std::size_t line, const gpio::EdgeEvent& event, std::optional<MonoTime> now) {
+  if (now && (!now_ || *now > *now_)) now_ = now;
+  modes_.at(line)->on_edge(event);
+}
 
 void Bridge::on_time(MonoTime now) {
+  if (!now_ || now > *now_) now_ = now;
   if (announcer_.take_due(now)) {
     announce();
     publish_states(now);
@@ -104,9 +151,14 @@ std::optional<MonoTime> Bridge::next_deadline() const {
 
 void Bridge::on_message(std::string_view topic, std::string_view payload, bool retained, MonoTime now) {
   const auto& ha = config_->homeassistant;
-  if (ha.discovery && topic == ha.status_topic) {
+  if (topic == ha.status_topic && config_->follows_homeassistant()) {
+    // For the bindings a retained status counts: it is the last Home Assistant said.
+    auto was = bindings_.homeassistant_status();
+    bindings_.on_homeassistant_status(payload);
+    if (bindings_.homeassistant_status() != was && !config_->bindings.empty())
+      spdlog::info("Home Assistant says it is {}", printable(payload, 32));
     // A retained birth is old news: every connect announces anyway.
-    if (!retained) announcer_.on_status(payload, ha, now);
+    if (ha.discovery && !retained) announcer_.on_status(payload, ha, now);
     return;
   }
   if (ha.discovery && topic == device_topic(ha)) {
@@ -131,6 +183,7 @@ void Bridge::on_publish_refused(std::string_view topic, const std::string& why) 
 
 void Bridge::on_connected(MonoTime now) {
   connected_ = true;
+  bindings_.on_broker(true);
   const auto& status = config_->mqtt.status;
   send({status.topic, status.online, 1, true}, false);
   announcer_.cancel();  // this announcement answers any birth seen before
@@ -152,16 +205,19 @@ void Bridge::republish(MonoTime now) {
 
 void Bridge::publish_states(MonoTime now) {
   for (auto& mode : modes_) mode->publish_state(now);
+  for (auto& binding_switch : switches_) binding_switch->publish_state(now);
 }
 
 void Bridge::on_disconnected(MonoTime now, std::vector<Message> unacknowledged) {
   connected_ = false;
+  bindings_.on_broker(false);
   requeue(std::move(unacknowledged));
   on_disconnect_levels(now);
 }
 
 void Bridge::on_stopped(std::vector<Message> unacknowledged) {
   connected_ = false;
+  bindings_.on_broker(false);
   requeue(std::move(unacknowledged));
 }
 
@@ -180,6 +236,7 @@ void Bridge::on_stop(MonoTime now) {
   resync_inputs();
   for (auto& mode : modes_) mode->on_stop(now);
   connected_ = false;
+  bindings_.on_broker(false);
 }
 
 void Bridge::on_disconnect_levels(MonoTime now) {
@@ -225,15 +282,25 @@ std::vector<std::string> command_topics(const config::Config& config) {
     LineTopics any = make_topics(config.mqtt.base_topic, "+");
     topics = {any.get, any.set};
   }
-  if (config.homeassistant.discovery) topics.push_back(config.homeassistant.status_topic);
+  if (!config.bindings.empty()) topics.push_back(config.mqtt.base_topic + "/binding/+/set");
+  if (config.follows_homeassistant()) topics.push_back(config.homeassistant.status_topic);
   return topics;
 }
 
 std::vector<std::string> Bridge::subscriptions() const { return command_topics(*config_); }
 
 std::vector<std::string> Bridge::retained_subscriptions() const {
-  if (!config_->homeassistant.discovery) return {};
-  return {device_topic(config_->homeassistant)};
+  std::vector<std::string> topics;
+  const auto& ha = config_->homeassistant;
+  if (ha.discovery) topics.push_back(device_topic(ha));
+  // What Home Assistant said last, when a binding asks, even before we connected (subscribed after
+  // subscriptions(): this subscription replaces the one that leaves out retained messages).
+  for (const auto& binding : config_->bindings)
+    if (binding.when == config::BindingConfig::When::kHaOffline) {
+      topics.push_back(ha.status_topic);
+      break;
+    }
+  return topics;
 }
 
 }  // namespace gpio2mqtt::bridge

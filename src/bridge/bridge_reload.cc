@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "bridge/binding_switch.h"
 #include "bridge/command_intake.h"
 #include "gpio2mqtt/bridge/bridge.h"
 
@@ -45,7 +46,9 @@ void Bridge::reconfigure(const config::Config& next, const ReloadPlan& plan, Mon
     if (plan.lines[i].kept_from) modes_[i]->resync();
   for (std::size_t i : plan.switch_off) switchboard_.drive(i, false, now);
   switch_on_as_planned(plan, now);
-  intake_->route(modes_, next.mqtt.base_topic);
+  bindings_.configure(next.bindings);
+  route_commands();
+  for (auto& binding_switch : switches_) binding_switch->publish_state(now);
   announce();  // components of removed, renamed or hidden lines go; new ones come
 }
 

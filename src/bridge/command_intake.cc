@@ -8,17 +8,25 @@
 
 namespace gpio2mqtt::bridge {
 
-void CommandIntake::route(const std::vector<std::unique_ptr<LineMode>>& modes, const std::string& base_topic) {
+void CommandIntake::route(const std::vector<std::unique_ptr<LineMode>>& modes, const std::string& base_topic,
+                          const std::vector<Extra>& extras) {
   base_topic_ = base_topic;
   topics_.clear();
   std::unordered_map<std::string, Limits> limits;
+  auto keep_limits = [&](const std::string& name) {
+    if (auto kept = limits_.find(name); kept != limits_.end()) limits.emplace(name, std::move(kept->second));
+    else limits.emplace(name, Limits{});
+  };
   for (const auto& mode : modes) {
     const std::string& name = mode->settings().name;
     LineTopics topics = make_topics(base_topic, name);
-    if (mode->takes_commands()) topics_[topics.set] = {mode.get(), TopicKind::kSet};
-    topics_[topics.get] = {mode.get(), TopicKind::kGet};
-    if (auto kept = limits_.find(name); kept != limits_.end()) limits.emplace(name, std::move(kept->second));
-    else limits.emplace(name, Limits{});
+    if (mode->takes_commands()) topics_[topics.set] = {mode.get(), TopicKind::kSet, name};
+    topics_[topics.get] = {mode.get(), TopicKind::kGet, name};
+    keep_limits(name);
+  }
+  for (const auto& extra : extras) {
+    topics_[extra.set_topic] = {extra.taker, TopicKind::kSet, extra.name};
+    keep_limits(extra.name);
   }
   limits_ = std::move(limits);
 }
@@ -26,8 +34,7 @@ void CommandIntake::route(const std::vector<std::unique_ptr<LineMode>>& modes, c
 void CommandIntake::on_message(std::string_view topic, std::string_view payload, bool retained, MonoTime now) {
   auto it = topics_.find(std::string(topic));
   if (it == topics_.end()) return note_once(topic, why_not_a_command(topic));
-  auto [mode, kind] = it->second;
-  const std::string& line = mode->settings().name;
+  auto& [mode, kind, line] = it->second;
   Limits& limits = limits_[line];
   if (kind == TopicKind::kGet) {
     if (retained) return note_once(topic, "a retained get is never answered (publish it without retain)");
@@ -68,6 +75,7 @@ std::string CommandIntake::why_not_a_command(std::string_view topic) const {
   if (topic.size() <= base.size() + 1 || topic.substr(0, base.size()) != base) return "not a command topic";
   std::string_view rest = topic.substr(base.size() + 1);
   std::string name(rest.substr(0, rest.find('/')));
+  if (name == "binding" && !limits_.contains(name)) return "no such binding is configured";
   if (!limits_.contains(name)) return "no line '" + name + "' is configured";
   return "line '" + name + "' is an input: it takes get, not set";
 }

@@ -23,9 +23,16 @@ class CommandIntake {
  public:
   explicit CommandIntake(Counters& counters) : counters_(counters) {}
 
-  // The modes whose topics it routes from now on (at start, after every reload); a line that
-  // keeps its name keeps its rate limits.
-  void route(const std::vector<std::unique_ptr<LineMode>>& modes, const std::string& base_topic);
+  // Something else that takes commands on a set topic: a binding's switch.
+  struct Extra {
+    std::string name;  // for its rate limits and the log: "binding/<name>"
+    std::string set_topic;
+    CommandTaker* taker;
+  };
+  // The modes and others whose topics it routes from now on (at start, after every reload); a
+  // line (or other) that keeps its name keeps its rate limits.
+  void route(const std::vector<std::unique_ptr<LineMode>>& modes, const std::string& base_topic,
+             const std::vector<Extra>& extras = {});
   // True when `topic` is a set or get topic under the base topic (handled, refused or noted).
   void on_message(std::string_view topic, std::string_view payload, bool retained, MonoTime now);
   // Reports floods every kFloodReportPeriod.
@@ -55,7 +62,12 @@ class CommandIntake {
 
   Counters& counters_;
   std::string base_topic_;
-  std::unordered_map<std::string, std::pair<LineMode*, TopicKind>> topics_;
+  struct Route {
+    CommandTaker* taker;
+    TopicKind kind;
+    std::string name;  // the line's, or an Extra's
+  };
+  std::unordered_map<std::string, Route> topics_;
   std::unordered_map<std::string, Limits> limits_;  // by line name
   std::unordered_set<std::string> noted_;           // topics note_once() spoke about, at most kMaxNoted
 };

@@ -164,8 +164,14 @@ std::string describe(const Config& config, const SensorFinder& found) {
     out += fmt::format("interlock: at most one of {} on, {} ms dead time between them\n", names,
                        std::chrono::duration_cast<std::chrono::milliseconds>(group.dead_time).count());
   }
+  for (const BindingConfig& binding : config.bindings)
+    out += fmt::format("binding {}: {}; switched at {}/binding/{}/set\n", binding.name, bridge::describe(binding),
+                       config.mqtt.base_topic, binding.name);
   out += describe_sensors(config, found);
   const auto& ha = config.homeassistant;
+  if (!ha.discovery && config.follows_homeassistant())
+    out += fmt::format("homeassistant: following {} for the bindings (unknown until it says: taken as online)\n",
+                       ha.status_topic);
   if (ha.discovery)
     out += fmt::format(
         "homeassistant: discovery on; announced at every connect and at most {} s after {} says online:\n  {} "

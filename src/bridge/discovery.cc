@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <optional>
 
+#include "bridge/binding_switch.h"
+#include "gpio2mqtt/bridge/command.h"
 #include "gpio2mqtt/bridge/line_mode.h"
 #include "gpio2mqtt/bridge/sensor.h"
 #include "gpio2mqtt/config/entity.h"
@@ -120,10 +122,33 @@ std::vector<std::pair<ComponentId, JsonObject>> line_components(const config::Co
   return mode_kind(line).components(config, line);
 }
 
+// Each binding a switch in the config category: switched off, it stays off until switched on.
+std::vector<std::pair<ComponentId, JsonObject>> binding_components(const config::Config& config) {
+  std::vector<std::pair<ComponentId, JsonObject>> out;
+  for (const auto& binding : config.bindings) {
+    std::string id = config::binding_object_id(binding);
+    auto topics = binding_topics(config.mqtt.base_topic, binding.name);
+    JsonObject component;
+    component.add("p", "switch")
+        .add("name", "Binding " + binding.name)
+        .add("unique_id", config.homeassistant.device_id + "_" + id)
+        .add("state_topic", topics.state)
+        .add("command_topic", topics.set)
+        .add_raw("retain", "false")
+        .add("payload_on", state_word(true))
+        .add("payload_off", state_word(false))
+        .add("entity_category", "config")
+        .add("icon", "mdi:link-variant");
+    out.push_back({{id, "switch"}, component});
+  }
+  return out;
+}
+
 std::vector<ComponentId> announced_components(const config::Config& config) {
   std::vector<ComponentId> out;
   for (const auto& line : config.lines)
     for (auto& [id, component] : line_components(config, line)) out.push_back(id);
+  for (auto& [id, component] : binding_components(config)) out.push_back(id);
   for (const auto& sensor : config.sensors)
     for (auto& [id, component] : Sensor::components(config, sensor)) out.push_back(id);
   return out;
@@ -165,6 +190,8 @@ std::string device_payload(const config::Config& config, const std::vector<Compo
   for (const auto& line : config.lines)
     for (auto& [id, component] : line_components(config, line))
       if (!is_removed(id.id)) components.add(id.id, component);
+  for (auto& [id, component] : binding_components(config))
+    if (!is_removed(id.id)) components.add(id.id, component);
   for (const auto& sensor : config.sensors)
     for (auto& [id, component] : Sensor::components(config, sensor))
       if (!is_removed(id.id)) components.add(id.id, component);

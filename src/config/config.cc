@@ -35,6 +35,13 @@ bool Config::has_counters() const {
   return false;
 }
 
+bool Config::follows_homeassistant() const {
+  if (homeassistant.discovery) return true;
+  for (const auto& binding : bindings)
+    if (binding.when == BindingConfig::When::kHaOffline) return true;
+  return false;
+}
+
 std::string_view gesture_name(Gesture gesture) {
   switch (gesture) {
     case Gesture::kSingle:

@@ -58,6 +58,12 @@ std::string entity_object_id(const LineConfig& line) {
   return id;
 }
 
+std::string binding_object_id(const BindingConfig& binding) {
+  std::string id = "binding_" + binding.name;
+  std::replace(id.begin(), id.end(), '.', '_');
+  return id;
+}
+
 std::vector<std::string> entity_object_ids(const LineConfig& line) {
   std::string id = entity_object_id(line);
   if (line.mode == Mode::kCounter) return {id, id + "_rate"};

@@ -129,6 +129,10 @@ void check_entities(Config& config) {
       config.warnings.push_back(line.where.str() + ": line '" + line.name + "': Home Assistant shows it as '" +
                                 ha.device_name + " " + name + "': leave the device's name out of the entity's");
   }
+  for (const auto& binding : config.bindings)
+    if (std::string id = binding_object_id(binding); !ids.insert(id).second)
+      throw ConfigError(binding.where, "binding '" + binding.name + "': its Home Assistant id '" + id +
+                                           "' is taken (by a line or another binding: '.' becomes '_'); rename it");
   for (const auto& sensor : config.sensors)
     for (const std::string& id : sensor_object_ids(sensor))
       if (!ids.insert(id).second)

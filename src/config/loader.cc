@@ -72,6 +72,7 @@ HomeAssistantConfig load_homeassistant(const YamlReader& r, const YAML::Node& no
 void check_entities(Config& config);
 std::vector<InterlockConfig> load_interlocks(const YamlReader& r, const YAML::Node& node,
                                              const std::vector<LineConfig>& lines);
+std::vector<BindingConfig> load_bindings(const YamlReader& r, const YAML::Node& node, const Config& config);
 void load_sensors(const YamlReader& r, const YAML::Node& node, Config& config);
 
 Config parse_config(const std::string& text, const std::string& file, const Host& host) {
@@ -86,9 +87,9 @@ Config parse_config(const std::string& text, const std::string& file, const Host
   Config config;
   config.file = file;
   try {
-    r.expect_map(
-        root, "top level",
-        {"mqtt", "dbus", "chips", "lines", "interlocks", "sensors", "sysfs", "homeassistant", "state_directory"});
+    r.expect_map(root, "top level",
+                 {"mqtt", "dbus", "chips", "lines", "interlocks", "sensors", "sysfs", "homeassistant",
+                  "state_directory", "bindings"});
     if (root["state_directory"]) {
       config.state_directory = r.string(root["state_directory"], "state_directory");
       if (config.state_directory.empty() || config.state_directory.front() != '/')
@@ -113,6 +114,7 @@ Config parse_config(const std::string& text, const std::string& file, const Host
       config.lines.push_back(std::move(line));
     }
     if (root["interlocks"]) config.interlocks = load_interlocks(r, root["interlocks"], config.lines);
+    if (root["bindings"]) config.bindings = load_bindings(r, root["bindings"], config);
     if (root["sensors"]) load_sensors(r, root["sensors"], config);
     if (root["sysfs"]) {
       config.sysfs = r.string(root["sysfs"], "sysfs");

@@ -52,11 +52,14 @@ Service::Service(config::Config config, LineSet& lines, ServiceParts parts)
                                                      : std::make_unique<OutboxFile>(config_->mqtt.persistence)),
       counter_file_(config_->state_directory.empty() ? nullptr
                                                      : std::make_unique<CounterFile>(config_->state_directory)),
-      bridge_(*config_, publisher_, lines, outbox_file_.get(), counter_file_.get()),
+      binding_file_(config_->state_directory.empty() ? nullptr
+                                                     : std::make_unique<BindingFile>(config_->state_directory)),
+      bridge_(*config_, publisher_, lines, outbox_file_.get(), counter_file_.get(), binding_file_.get()),
       random_(parts_.random_seed),
       connection_(loop_, config_->mqtt, random_, [this](const std::string& server) { client_->connect(server); }),
       gpio_(loop_, lines, parts_.device_dir,
-            {.edge = [this](std::size_t line, const gpio::EdgeEvent& event) { bridge_.on_edge(line, event); },
+            {.edge = [this](std::size_t line,
+                            const gpio::EdgeEvent& event) { bridge_.on_edge(line, event, loop_.now()); },
              .level = [this](std::size_t line) { return bridge_.level(line); },
              .lines_back = [this] { bridge_.resync_inputs(); },
              .problem_changed = [this] { report_status(); }}),

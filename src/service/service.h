@@ -14,6 +14,7 @@
 #include "gpio2mqtt/dbus/endpoint.h"
 #include "gpio2mqtt/mqtt/client.h"
 #include "gpio2mqtt/util/clock.h"
+#include "service/binding_file.h"
 #include "service/connection_supervisor.h"
 #include "service/counter_file.h"
 #include "service/event_loop.h"
@@ -104,6 +105,7 @@ class Service : public dbus::DaemonControl {
   EventLoop loop_;                             // before every registration, which it outlives
   std::unique_ptr<OutboxFile> outbox_file_;    // mqtt.persistence; before bridge_, which uses it
   std::unique_ptr<CounterFile> counter_file_;  // the state directory, when counters are configured
+  std::unique_ptr<BindingFile> binding_file_;  // the state directory, when there is one
   std::unique_ptr<mqtt::Client> client_owner_;
   mqtt::Client* client_ = nullptr;
   ClientPublisher publisher_{client_};

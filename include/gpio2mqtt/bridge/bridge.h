@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "gpio2mqtt/bridge/announcer.h"
+#include "gpio2mqtt/bridge/bindings.h"
 #include "gpio2mqtt/bridge/command.h"
 #include "gpio2mqtt/bridge/counter.h"
 #include "gpio2mqtt/bridge/line_mode.h"
@@ -39,18 +40,20 @@ struct LineTopics {
 };
 LineTopics make_topics(const std::string& base_topic, const std::string& line_name);
 // What a bridge subscribes to: every line's set and get under the base topic (wildcards, so that
-// a command for an input or an unknown line is heard, and answered with a note), and Home
-// Assistant's status topic when discovery is on.
+// a command for an input or an unknown line is heard, and answered with a note), the bindings'
+// set topics, and Home Assistant's status topic when discovery or a binding follows it.
 std::vector<std::string> command_topics(const config::Config& config);
 
 class CommandIntake;
+class BindingSwitch;
 
 class Bridge : private ModeHost {
  public:
   // With a store (mqtt.persistence), events queued while disconnected survive a restart; with a
-  // counter store, counts do (a counter without one starts from 0).
+  // counter store, counts do (a counter without one starts from 0); with a binding store, the
+  // bindings' run-time switches do.
   Bridge(const config::Config& config, Publisher& publisher, LinePort& lines, OutboxStore* store = nullptr,
-         CounterStore* counter_store = nullptr);
+         CounterStore* counter_store = nullptr, BindingStore* binding_store = nullptr);
   ~Bridge() override;
 
   // Reads every line once the lines are requested as `plan` says (plan_start()); publishes
@@ -58,7 +61,9 @@ class Bridge : private ModeHost {
   // on is unknown): one with initial: on is switched on once its group's dead time has passed.
   void start(MonoTime now, const ReloadPlan& plan);
   // An edge the chip reported; its time is the kernel's timestamp in `event`, not when it was read.
-  void on_edge(std::size_t line, const gpio::EdgeEvent& event);
+  // `now`, when it was read: what a binding's action switches at (an interlock's dead time counts
+  // from a line's real switch-off, not from an edge some time ago).
+  void on_edge(std::size_t line, const gpio::EdgeEvent& event, std::optional<MonoTime> now = std::nullopt);
   void on_message(std::string_view topic, std::string_view payload, bool retained, MonoTime now);
   // Publishes the online status, the discovery payload, what queued up, and every line's state.
   void on_connected(MonoTime now);
@@ -96,12 +101,15 @@ class Bridge : private ModeHost {
   void resync_inputs();
   // The connection is being replaced (a reload changed the mqtt section): queue from now on,
   // without the on_disconnect levels meant for a lost broker.
-  void on_client_replaced() { connected_ = false; }
+  void on_client_replaced() {
+    connected_ = false;
+    bindings_.on_broker(false);
+  }
   // Topics to subscribe to after every connect.
   std::vector<std::string> subscriptions() const;
   // Topics whose retained message the bridge reads back after every connect (subscribed before
   // on_connected, messages up to kMaxReadBackPayload): its own discovery payload, to remove what
-  // lines removed meanwhile left there.
+  // lines removed meanwhile left there; Home Assistant's status when a binding follows it.
   std::vector<std::string> retained_subscriptions() const;
   bool connected() const override { return connected_; }
   const Counters& counters() const { return counters_; }
@@ -119,6 +127,10 @@ class Bridge : private ModeHost {
   std::optional<std::size_t> find(std::string_view name) const;
   std::size_t size() const { return modes_.size(); }
   const config::LineConfig& line_config(std::size_t line) const { return modes_.at(line)->settings(); }
+  // The local bindings: which are switched on, what Home Assistant last said.
+  const Bindings& bindings() const { return bindings_; }
+  // Switches a binding on or off, as <base>/binding/<name>/set does; false when there is none.
+  bool set_binding(const std::string& name, bool enabled, MonoTime now);
 
  private:
   // ModeHost
@@ -128,6 +140,10 @@ class Bridge : private ModeHost {
   std::optional<bool> read_level(std::size_t line) override;
   Switchboard& switchboard() override { return switchboard_; }
   CounterStore* counter_store() override { return counter_store_; }
+  void triggered(std::size_t line, const Trigger& trigger, MonoTime at) override;
+
+  // The bindings' switches for `config_`, routed by the intake with the modes.
+  void route_commands();
 
   // Every line's state: after a connect, after Home Assistant's birth.
   void publish_states(MonoTime now);
@@ -149,6 +165,9 @@ class Bridge : private ModeHost {
   Outbox outbox_;
   Announcer announcer_;
   CounterStore* counter_store_;
+  Bindings bindings_;
+  std::vector<std::unique_ptr<BindingSwitch>> switches_;  // one per binding
+  std::optional<MonoTime> now_;                           // the latest time on_edge() or on_time() was told
   bool read_back_ = false;  // the first message on our discovery topic since connect was read
   bool connected_ = false;
 };

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "gpio2mqtt/bridge/bindings.h"
 #include "gpio2mqtt/bridge/discovery.h"
 #include "gpio2mqtt/config/config.h"
 #include "gpio2mqtt/counters.h"
@@ -41,15 +42,31 @@ class ModeHost {
   virtual Switchboard& switchboard() = 0;
   // Where counts survive a restart; null when there is none.
   virtual CounterStore* counter_store() = 0;
+  // An input's debounced level changed (at the time of the edge that made it), or a button made a
+  // gesture: local bindings may act on it.
+  virtual void triggered(std::size_t line, const Trigger& trigger, MonoTime at) = 0;
 };
 
 // What a mode says to a command: nullopt when it took it, else why not (the intake logs and
 // counts the refusal).
 using Refusal = std::optional<std::string>;
 
-class LineMode {
+// What takes commands on a set topic and answers a get (bridge/command_intake.h): a line mode, a
+// binding's switch.
+class CommandTaker {
  public:
-  virtual ~LineMode() = default;
+  virtual ~CommandTaker() = default;
+  // Whether `payload` is a command it takes; checked before the rate limit, so that a flood of
+  // garbage cannot keep the valid commands out.
+  virtual Refusal check_command(std::string_view /*payload*/) const { return "takes no commands"; }
+  // A command check_command() took, within the rate limit.
+  virtual void on_command(std::string_view /*payload*/, MonoTime /*now*/) {}
+  // Publishes every state it has: after a connect, Home Assistant's birth, a get.
+  virtual void publish_state(MonoTime now) = 0;
+};
+
+class LineMode : public CommandTaker {
+ public:
   // The configured line it serves, by its index in Config::lines, and that line's settings.
   virtual std::size_t line() const = 0;
   virtual const config::LineConfig& settings() const = 0;
@@ -69,13 +86,9 @@ class LineMode {
   virtual void on_edge(const gpio::EdgeEvent& /*event*/) {}
   // Whether <base>/<name>/set is one of its commands (else a set there is noted, not refused).
   virtual bool takes_commands() const { return false; }
-  // Whether `payload` is a command it takes; checked before the rate limit, so that a flood of
-  // garbage cannot keep the valid commands out.
-  virtual Refusal check_command(std::string_view /*payload*/) const { return "takes no commands"; }
-  // A command check_command() took, within the rate limit.
-  virtual void on_command(std::string_view /*payload*/, MonoTime /*now*/) {}
-  // Publishes every state it has: after a connect, Home Assistant's birth, a get.
-  virtual void publish_state(MonoTime now) = 0;
+  // A local binding's action (bridge/bindings.h), through the same path as its commands. Returns
+  // an error text, empty on success. The loader let only targets that take the action be bound.
+  virtual std::string act(const Action& /*action*/, MonoTime /*now*/) { return "takes no actions"; }
   virtual void on_time(MonoTime /*now*/) {}
   // When on_time() next has something to do.
   virtual std::optional<MonoTime> deadline() const { return std::nullopt; }

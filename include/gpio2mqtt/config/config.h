@@ -206,6 +206,26 @@ struct SensorConfig {
 
 enum class Bus { kSystem, kSession, kOff };
 
+// A `bindings:` entry: what on an input makes a target act, locally, without the broker
+// (see bridge/bindings.h).
+struct BindingConfig {
+  enum class On { kOn, kOff, kChange, kGesture };
+  // When it acts: always, while the broker is unreachable, or while Home Assistant is offline
+  // (its status topic last said `offline`, or the broker is unreachable).
+  enum class When { kAlways, kBrokerOffline, kHaOffline };
+  std::string name;     // one topic level: <base>/binding/<name>/set; default <trigger>_<target>
+  std::string trigger;  // an input line's name
+  On on = On::kChange;
+  Gesture gesture = Gesture::kSingle;  // for kGesture
+  std::string target;                  // an output line's name (later: a cover, a light)
+  // What the target does, as the target's kind names it: on, off, toggle, pulse (for an output).
+  std::string action = "toggle";
+  std::optional<std::chrono::nanoseconds> length;  // a pulse's
+  When when = When::kAlways;
+  Location where;  // the entry in the list
+  bool operator==(const BindingConfig&) const = default;
+};
+
 // The `homeassistant:` section: MQTT discovery (see bridge/discovery.h).
 struct HomeAssistantConfig {
   bool discovery = false;
@@ -233,6 +253,7 @@ struct Config {
   // Where sensors are read: the kernel's sysfs (a container may mount the host's elsewhere).
   std::string sysfs = "/sys";
   HomeAssistantConfig homeassistant;
+  std::vector<BindingConfig> bindings;
   // Where counters keep their totals: the `state_directory` key, else $STATE_DIRECTORY (systemd's
   // StateDirectory=); empty when neither is set (then no counter may be configured).
   std::string state_directory;
@@ -243,6 +264,9 @@ struct Config {
   // Whether the line named `line` is in an interlock group.
   bool interlocked(const std::string& line) const;
   bool has_counters() const;
+  // Whether the daemon follows Home Assistant's status topic (discovery, or a binding whose
+  // `when` asks for it).
+  bool follows_homeassistant() const;
 };
 
 }  // namespace gpio2mqtt::config

@@ -22,6 +22,8 @@ std::string entity_object_id(const LineConfig& line);
 // The ids of every component the line brings: its own, and a counter's `<id>_rate` or a button's
 // `<id>_action` (no two lines may share one).
 std::vector<std::string> entity_object_ids(const LineConfig& line);
+// A binding's switch's id: binding_<name>, '.' made '_'.
+std::string binding_object_id(const BindingConfig& binding);
 // A sensor's id (its name, '.' as '_') and its thresholds' (`<id>_<threshold>`), in that order.
 std::vector<std::string> sensor_object_ids(const SensorConfig& sensor);
 

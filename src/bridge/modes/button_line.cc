@@ -10,12 +10,12 @@ void ButtonLine::on_reset(bool level) {
 }
 
 void ButtonLine::on_change(const Debouncer::Report& report) {
-  for (Gesture gesture : button_->on_change(report.active, report.timestamp)) publish_action(gesture);
+  for (Gesture gesture : button_->on_change(report.active, report.timestamp)) publish_action(gesture, report.timestamp);
 }
 
 void ButtonLine::on_time(MonoTime now) {
   InputLine::on_time(now);
-  if (auto gesture = button_->on_time(now)) publish_action(*gesture);
+  if (auto gesture = button_->on_time(now)) publish_action(*gesture, now);
 }
 
 std::optional<MonoTime> ButtonLine::deadline() const {
@@ -25,10 +25,11 @@ std::optional<MonoTime> ButtonLine::deadline() const {
   return std::min(*a, *b);
 }
 
-void ButtonLine::publish_action(Gesture gesture) const {
+void ButtonLine::publish_action(Gesture gesture, MonoTime at) const {
   // Neither retained nor queued while disconnected: a gesture asks for something now, and a
   // light switched by a press from minutes ago would surprise more than a press lost.
   host().send({topics().action, std::string(gesture_name(gesture)), qos(), false}, false);
+  host().triggered(line(), {settings().name, std::nullopt, gesture}, at);
 }
 
 }  // namespace gpio2mqtt::bridge

@@ -24,7 +24,7 @@ class ButtonLine : public InputLine {
   void on_reset(bool level) override;
 
  private:
-  void publish_action(Gesture gesture) const;
+  void publish_action(Gesture gesture, MonoTime at) const;
 
   std::optional<Button> button_;
 };

@@ -23,6 +23,7 @@ void InputLine::publish_event(const Debouncer::Report& report) {
   level_ = report.active;
   publish_level(level_);
   on_change(report);
+  host().triggered(line(), {settings().name, report.active, std::nullopt}, report.timestamp);
   Edge edge = settings().edge;
   if (edge == Edge::kNone) {  // its state is all it publishes
     ++host().tally().edges_published;

@@ -1,5 +1,6 @@
 #include "bridge/modes/output_line.h"
 
+#include <algorithm>
 #include <tuple>
 #include <utility>
 
@@ -81,6 +82,16 @@ std::string OutputLine::apply(const Command& command, MonoTime now) {
   }
   ++host().tally().commands_applied;
   return error;
+}
+
+std::string OutputLine::act(const Action& action, MonoTime now) {
+  Command command;
+  if (action.verb == "toggle") command.kind = Command::Kind::kToggle;
+  else command.active = action.verb != "off";
+  if (action.verb == "pulse" && action.length)
+    command.pulse =
+        std::max(std::chrono::milliseconds(1), std::chrono::ceil<std::chrono::milliseconds>(*action.length));
+  return apply(command, now);
 }
 
 void OutputLine::on_disconnected(MonoTime now) {

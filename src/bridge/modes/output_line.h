@@ -29,6 +29,8 @@ class OutputLine : public ModeBase, public Switchboard::Output {
   // Drives the output as an MQTT command would (through its interlock, as a momentary output);
   // returns an error text, empty on success.
   std::string apply(const Command& command, MonoTime now);
+  // on, off, toggle, or pulse (on for the length, then back): as the commands of that name.
+  std::string act(const Action& action, MonoTime now) override;
 
   // Switchboard::Output
   void on_driven() override;
