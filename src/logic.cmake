@@ -16,9 +16,11 @@ add_library(gpio2mqtt_logic STATIC
   ${GPIO2MQTT_SRC_DIR}/bridge/command.cc
   ${GPIO2MQTT_SRC_DIR}/bridge/counter.cc
   ${GPIO2MQTT_SRC_DIR}/bridge/debounce.cc
+  ${GPIO2MQTT_SRC_DIR}/bridge/dimmer.cc
   ${GPIO2MQTT_SRC_DIR}/bridge/discovery.cc
   ${GPIO2MQTT_SRC_DIR}/bridge/interlock.cc
   ${GPIO2MQTT_SRC_DIR}/bridge/outbox.cc
+  ${GPIO2MQTT_SRC_DIR}/bridge/slow_pwm.cc
   ${GPIO2MQTT_SRC_DIR}/config/config.cc
   ${GPIO2MQTT_SRC_DIR}/config/describe.cc
   ${GPIO2MQTT_SRC_DIR}/config/entity.cc
@@ -27,7 +29,9 @@ add_library(gpio2mqtt_logic STATIC
   ${GPIO2MQTT_SRC_DIR}/config/line_loader.cc
   ${GPIO2MQTT_SRC_DIR}/config/loader.cc
   ${GPIO2MQTT_SRC_DIR}/config/mqtt_loader.cc
+  ${GPIO2MQTT_SRC_DIR}/config/pwm_loader.cc
   ${GPIO2MQTT_SRC_DIR}/config/yaml_reader.cc
+  ${GPIO2MQTT_SRC_DIR}/pwm/chip_info.cc
   ${GPIO2MQTT_SRC_DIR}/util/clock.cc
   ${GPIO2MQTT_SRC_DIR}/util/json.cc
   ${GPIO2MQTT_SRC_DIR}/util/text.cc

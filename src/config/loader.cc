@@ -71,6 +71,7 @@ HomeAssistantConfig load_homeassistant(const YamlReader& r, const YAML::Node& no
 void check_entities(Config& config);
 std::vector<InterlockConfig> load_interlocks(const YamlReader& r, const YAML::Node& node,
                                              const std::vector<LineConfig>& lines);
+std::vector<PwmOutputConfig> load_pwm(const YamlReader& r, const YAML::Node& node, const Config& config);
 
 Config parse_config(const std::string& text, const std::string& file, const Host& host) {
   YamlReader r(file);
@@ -85,7 +86,7 @@ Config parse_config(const std::string& text, const std::string& file, const Host
   config.file = file;
   try {
     r.expect_map(root, "top level",
-                 {"mqtt", "dbus", "chips", "lines", "interlocks", "homeassistant", "state_directory"});
+                 {"mqtt", "dbus", "chips", "lines", "interlocks", "pwm", "homeassistant", "state_directory"});
     if (root["state_directory"]) {
       config.state_directory = r.string(root["state_directory"], "state_directory");
       if (config.state_directory.empty() || config.state_directory.front() != '/')
@@ -110,6 +111,7 @@ Config parse_config(const std::string& text, const std::string& file, const Host
       config.lines.push_back(std::move(line));
     }
     if (root["interlocks"]) config.interlocks = load_interlocks(r, root["interlocks"], config.lines);
+    if (root["pwm"]) config.pwm = load_pwm(r, root["pwm"], config);
     check_entities(config);
   } catch (const YAML::Exception& e) {  // a conversion yaml-cpp itself refused
     throw ConfigError(r.at(e.mark), e.msg);
@@ -132,6 +134,12 @@ void require_state_directory(const Config& config) {
       throw ConfigError(line.where, "line '" + line.name +
                                         "': a counter keeps its total in a state directory: set state_directory: "
                                         "(e.g. /var/lib/gpio2mqtt), or run under systemd with StateDirectory=");
+  for (const auto& output : config.pwm)
+    if (output.initial.kind == PwmLevel::Kind::kRestore)
+      throw ConfigError(output.where, "pwm '" + output.name +
+                                          "': initial: restore takes the level from the state directory: set "
+                                          "state_directory: (e.g. /var/lib/gpio2mqtt), or run under systemd with "
+                                          "StateDirectory=");
 }
 
 Config load_config_file(const std::string& path, const Host& host) {
