@@ -10,9 +10,10 @@
 #include "gpio2mqtt/bridge/command.h"
 #include "gpio2mqtt/config/loader.h"
 #include "gpio2mqtt/exit_codes.h"
-#include "service/service.h"
 #include "gpio2mqtt/version.h"
 #include "mqtt/paho_client.h"
+#include "pwm/sysfs_pwm.h"
+#include "service/service.h"
 #include "util/logging.h"
 #include "util/machine_id.h"
 #include "util/text.h"
@@ -108,14 +109,18 @@ int main(int argc, char** argv) {
     for (const auto& warning : config.warnings) spdlog::warn("{}", warning);
     auto hardware = gpio::make_hardware_provider();
     service::LineSet lines(config, hardware.get(), "gpio2mqtt");
+    pwm::SysfsPwm pwm_chips;
     auto make_client = [](const config::MqttConfig& mqtt) {
       return mqtt::make_paho_client(mqtt, bridge::kMaxCommandPayload);
     };
-    service::Service daemon(std::move(config), lines, {make_client, [&] {
-                                                         config::Config next = load(config_path);
-                                                         config::require_state_directory(next);
-                                                         return next;
-                                                       }});
+    service::Service daemon(std::move(config), lines,
+                            {make_client,
+                             [&] {
+                               config::Config next = load(config_path);
+                               config::require_state_directory(next);
+                               return next;
+                             },
+                             &monotonic_clock(), "/dev", &pwm_chips});
     return daemon.run();
   } catch (const config::ConfigError& e) {
     spdlog::critical("{}", e.what());

@@ -52,6 +52,7 @@ Service::Service(config::Config config, LineSet& lines, ServiceParts parts)
       counter_file_(config_->state_directory.empty() ? nullptr
                                                      : std::make_unique<CounterFile>(config_->state_directory)),
       bridge_(*config_, publisher_, lines, outbox_file_.get(), counter_file_.get()),
+      pwm_(*config_, parts_.pwm, lines, publisher_, loop_.now()),
       connection_(loop_,
                   [this] {
                     spdlog::info("connecting to {}", config_->mqtt.server);
@@ -59,7 +60,8 @@ Service::Service(config::Config config, LineSet& lines, ServiceParts parts)
                   }),
       gpio_(loop_, lines, parts_.device_dir,
             {.edge = [this](std::size_t line, const gpio::EdgeEvent& event) { bridge_.on_edge(line, event); },
-             .level = [this](std::size_t line) { return bridge_.level(line); },
+             // A software PWM line (after the configured ones) comes back off; its next switching follows.
+             .level = [this](std::size_t line) { return line < config_->lines.size() && bridge_.level(line); },
              .lines_back = [this] { bridge_.resync_inputs(); },
              .problem_changed = [this] { report_status(); }}),
       started_at_us_(realtime_us()) {
@@ -68,6 +70,7 @@ Service::Service(config::Config config, LineSet& lines, ServiceParts parts)
   if (!signal_fd_.valid()) throw std::system_error(errno, std::generic_category(), "signalfd");
   signal_watch_ = loop_.watch(signal_fd_.get(), "signals", [this] { on_signal(); });
   bridge_timer_ = loop_.timer("timers", [this] { bridge_.on_time(loop_.now()); });
+  pwm_timer_ = loop_.timer("pwm", [this] { pwm_.on_time(loop_.now()); });
   status_timer_ = loop_.timer("status", [this] { report_status(); });
   watchdog_timer_ = loop_.timer("watchdog", [this] { systemd_.notify("WATCHDOG=1"); });
   gpio_.watch(*config_);
@@ -129,6 +132,8 @@ std::size_t Service::run_once(int timeout_ms) {
 void Service::after_each_wakeup() {
   if (auto deadline = bridge_.next_deadline()) bridge_timer_.arm_at(*deadline);
   else bridge_timer_.disarm();
+  if (auto deadline = pwm_.next_deadline()) pwm_timer_.arm_at(*deadline);
+  else pwm_timer_.disarm();
   // Counters change with every edge: report them at most once a second, and only when they did.
   const auto now = counters();
   bool changed =
@@ -137,6 +142,12 @@ void Service::after_each_wakeup() {
       now.publishes_refused != reported_.publishes_refused ||
       now.kernel_events_dropped != reported_.kernel_events_dropped;
   if (changed && !status_timer_.armed()) status_timer_.arm_after(kCounterReportPeriod);
+}
+
+std::vector<std::string> Service::with_pwm(std::vector<std::string> topics) const {
+  for (auto& topic : pwm_.subscriptions())
+    if (std::find(topics.begin(), topics.end(), topic) == topics.end()) topics.push_back(std::move(topic));
+  return topics;
 }
 
 void Service::on_signal() {
@@ -161,9 +172,10 @@ void Service::on_mqtt_events() {
         warn_about_the_connection();
         if (connection_.on_connected() && dbus_) dbus_->properties_changed({"LastError"});
         // Subscribed on every connect: with a clean session the broker forgot them.
-        client_->subscribe(bridge_.subscriptions(), config_->mqtt.qos);
+        client_->subscribe(with_pwm(bridge_.subscriptions()), config_->mqtt.qos);
         client_->subscribe_retained(bridge_.retained_subscriptions(), config_->mqtt.qos, bridge::kMaxReadBackPayload);
         bridge_.on_connected(now);
+        pwm_.on_connected();
         report_status();
         if (dbus_) dbus_->properties_changed({"Connected"});
         break;
@@ -172,7 +184,8 @@ void Service::on_mqtt_events() {
         on_connection_down(event);
         break;
       case mqtt::Event::Kind::kMessage:
-        bridge_.on_message(event.topic, event.payload, event.retained, now);
+        if (!pwm_.on_message(event.topic, event.payload, event.retained, now))
+          bridge_.on_message(event.topic, event.payload, event.retained, now);
         break;
       case mqtt::Event::Kind::kPublishRefused:
         bridge_.on_publish_refused(event.topic, event.text);
@@ -202,7 +215,10 @@ void Service::warn_about_the_connection() {
 
 void Service::on_connection_down(const mqtt::Event& event) {
   bool was_connected = bridge_.connected();
-  if (was_connected) bridge_.on_disconnected(loop_.now(), client_->take_unacknowledged());
+  if (was_connected) {
+    bridge_.on_disconnected(loop_.now(), client_->take_unacknowledged());
+    pwm_.on_disconnected(loop_.now());
+  }
   connection_.on_down(event, config_->mqtt);
   report_status();
   if (dbus_)
@@ -213,6 +229,7 @@ void Service::on_connection_down(const mqtt::Event& event) {
 void Service::stop() {
   systemd_.notify("STOPPING=1");
   bridge_.on_stop(loop_.now());
+  pwm_.on_disconnected(loop_.now());  // the stop level is on_disconnect's, as for lines
   const auto& status = config_->mqtt.status;
   client_->shutdown(Message{status.topic, status.offline, 1, true}, kStopBudget);
   bridge_.on_stopped(client_->take_unacknowledged());  // with mqtt.persistence, for the next run

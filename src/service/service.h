@@ -19,6 +19,7 @@
 #include "service/gpio_supervisor.h"
 #include "service/line_set.h"
 #include "service/outbox_file.h"
+#include "service/pwm_set.h"
 #include "service/systemd.h"
 
 namespace gpio2mqtt::service {
@@ -46,6 +47,8 @@ struct ServiceParts {
   const Clock* clock = &monotonic_clock();
   // Where GPIO chip nodes come and go (and udev gives them their group).
   std::string device_dir = "/dev";
+  // Hardware PWM chips (`pwm:` outputs with `pwm_chip:`); borrowed. Null: none may be configured.
+  pwm::ChipProvider* pwm = nullptr;
 };
 
 class Service : public dbus::DaemonControl {
@@ -88,6 +91,9 @@ class Service : public dbus::DaemonControl {
   void open_dbus();
   void after_each_wakeup();
   void report_status();
+  // The bridge's `topics` and the PWM outputs' (the same wildcards: each topic once, or every
+  // command would come twice).
+  std::vector<std::string> with_pwm(std::vector<std::string> topics) const;
 
   std::unique_ptr<config::Config> config_;
   LineSet& lines_;
@@ -99,6 +105,7 @@ class Service : public dbus::DaemonControl {
   mqtt::Client* client_ = nullptr;
   ClientPublisher publisher_{client_};
   bridge::Bridge bridge_;
+  PwmSet pwm_;  // the `pwm:` outputs, beside the bridge's lines
   UniqueFd signal_fd_;
   SystemdNotifier systemd_;
   std::unique_ptr<dbus::Endpoint> dbus_;
@@ -107,6 +114,7 @@ class Service : public dbus::DaemonControl {
   FdWatch client_watch_;
   FdWatch dbus_watch_;
   Timer bridge_timer_;
+  Timer pwm_timer_;
   Timer watchdog_timer_;
   Timer status_timer_;
   ConnectionSupervisor connection_;
