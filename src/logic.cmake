@@ -20,6 +20,7 @@ add_library(gpio2mqtt_logic STATIC
   ${GPIO2MQTT_SRC_DIR}/bridge/discovery.cc
   ${GPIO2MQTT_SRC_DIR}/bridge/interlock.cc
   ${GPIO2MQTT_SRC_DIR}/bridge/outbox.cc
+  ${GPIO2MQTT_SRC_DIR}/bridge/pwm_discovery.cc
   ${GPIO2MQTT_SRC_DIR}/bridge/pwm_output.cc
   ${GPIO2MQTT_SRC_DIR}/bridge/slow_pwm.cc
   ${GPIO2MQTT_SRC_DIR}/config/config.cc

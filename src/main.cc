@@ -1,7 +1,9 @@
 // gpio2mqtt: command line, then the service. Everything else lives in the core library.
 #include <getopt.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 
@@ -92,6 +94,16 @@ int main(int argc, char** argv) {
   if (!check_path.empty()) {
     try {
       config::Config config = load(check_path);
+      // The PWM chips are checked where this machine has the PWM class: the config may be meant
+      // for another board.
+      if (access("/sys/class/pwm", F_OK) == 0) {
+        pwm::SysfsPwm pwm_chips;
+        service::check_pwm_chips(config, pwm_chips);
+      } else if (std::any_of(config.pwm.begin(), config.pwm.end(), [](const auto& output) {
+                   return output.kind == config::PwmOutputConfig::Kind::kHardware;
+                 })) {
+        config.warnings.push_back("PWM chips not checked: this machine has no /sys/class/pwm");
+      }
       for (const auto& warning : config.warnings) std::cerr << "warning: " << warning << "\n";
       std::cout << config::describe(config);
       return kExitOk;

@@ -207,6 +207,8 @@ std::vector<ComponentId> announced_components(const config::Config& config) {
   std::vector<ComponentId> out;
   for (const auto& line : config.lines)
     for (auto& [id, component] : line_components(config, line)) out.push_back(id);
+  for (const auto& output : config.pwm)
+    for (auto& [id, component] : pwm_components(config, output)) out.push_back(id);
   return out;
 }
 
@@ -245,6 +247,9 @@ std::string device_payload(const config::Config& config, const std::vector<Compo
   // A line that changed platform keeps its id: its old component goes first, the new one next time.
   for (const auto& line : config.lines)
     for (auto& [id, component] : line_components(config, line))
+      if (!is_removed(id.id)) components.add(id.id, component);
+  for (const auto& output : config.pwm)
+    for (auto& [id, component] : pwm_components(config, output))
       if (!is_removed(id.id)) components.add(id.id, component);
   for (const auto& gone : removed) components.add(gone.id, JsonObject().add("p", gone.platform));
   return JsonObject()

@@ -75,6 +75,22 @@ void PwmMemoryFile::save(const std::string& name, const bridge::DimmerMemory& me
   file_.save(name, (memory.on ? kOnFlag : 0) + static_cast<std::uint64_t>(memory.last_level));
 }
 
+void check_pwm_chips(const config::Config& config, pwm::ChipProvider& provider) {
+  std::vector<pwm::ChipInfo> chips;
+  for (const auto& output : config.pwm) {
+    if (output.kind != config::PwmOutputConfig::Kind::kHardware) continue;
+    if (chips.empty()) chips = provider.chips();
+    try {
+      const pwm::ChipInfo& chip = pwm::find_chip(chips, output.pwm_chip);
+      if (output.channel >= chip.channels)
+        throw pwm::NotFound("PWM chip '" + output.pwm_chip + "' is " + chip.describe() + ": it has no channel " +
+                            std::to_string(output.channel));
+    } catch (const pwm::NotFound& e) {
+      throw config::ConfigError(output.chip_where, "pwm '" + output.name + "': " + e.what());
+    }
+  }
+}
+
 PwmSet::PwmSet(const config::Config& config, pwm::ChipProvider* provider, LineSet& lines, bridge::Publisher& publisher,
                MonoTime now)
     : base_topic_(config.mqtt.base_topic),

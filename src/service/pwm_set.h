@@ -27,6 +27,10 @@ class PwmMemoryFile : public bridge::PwmMemoryStore {
   CounterFile file_;
 };
 
+// For --check-config: throws config::ConfigError at the first hardware output whose chip or
+// channel `provider` does not have. Exports nothing.
+void check_pwm_chips(const config::Config& config, pwm::ChipProvider& provider);
+
 class PwmSet {
  public:
   // Opens every hardware channel: a chip or channel that is not there throws config::ConfigError

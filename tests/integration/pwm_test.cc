@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "daemon_fixture.h"
+#include "gpio2mqtt/exit_codes.h"
 #include "util/json.h"
 
 namespace gpio2mqtt::testing {
@@ -113,6 +114,14 @@ TEST_F(ADaemonWithPwm, BringsBackItsLastLevelAfterARestart) {
   ASSERT_NO_FATAL_FAILURE(command("ON", R"({"state":"ON","brightness":102,"percentage":40})"));
   ASSERT_NO_FATAL_FAILURE(restart(", initial: restore"));
   EXPECT_EQ(heater_state(), R"({"state":"ON","brightness":102,"percentage":40})");
+}
+
+TEST_F(ADaemonWithPwm, StopsWithExit78NamingAHardwareChipThatIsNotThere) {
+  std::string yaml = config() + "  lamp: {pwm_chip: no-such.pwm, channel: 0}\n";
+  start_daemon(yaml);
+  EXPECT_EQ(daemon_->process().wait(10s), kExitConfig);
+  EXPECT_NE(daemon_->log().find("config.yaml:17:20: pwm 'lamp': no PWM chip 'no-such.pwm'"), std::string::npos)
+      << daemon_->log();
 }
 
 }  // namespace

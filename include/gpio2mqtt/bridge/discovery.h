@@ -47,7 +47,12 @@ std::string device_topic(const config::HomeAssistantConfig& ha);
 std::vector<std::pair<ComponentId, JsonObject>> line_components(const config::Config& config,
                                                                 const config::LineConfig& line);
 
-// The components `config` announces, in line order.
+// A `pwm:` output's component (bridge/pwm_discovery.cc): a light (JSON schema: brightness and
+// transition) or a fan (on/off and a percentage), reading the output's JSON state; none when hidden.
+std::vector<std::pair<ComponentId, JsonObject>> pwm_components(const config::Config& config,
+                                                               const config::PwmOutputConfig& output);
+
+// The components `config` announces, in line order, then the PWM outputs'.
 std::vector<ComponentId> announced_components(const config::Config& config);
 
 // The availability entry Home Assistant needs for the status will: a value_template when the
