@@ -16,6 +16,7 @@
 #include "micro.h"
 #include "probe.h"
 #include "process.h"
+#include "pwm.h"
 #include "report.h"
 #include "scale.h"
 #include "scenario.h"
@@ -34,6 +35,8 @@ Starts a mosquitto on a free 127.0.0.1 port and measures, in one run, these scen
             pulse beside a default-mode input pulsed alike, MQTT messages per second
   scale     100 inputs on 3 chips at 50 Hz each against 1 input at 5 kHz (lost, reordered, CPU per
             edge), start-up and reload to READY with 500 lines, memory per configured line
+  pwm       CPU while a software PWM runs at a 100 ms and a 1 s period (beside its output off),
+            and while a hardware PWM fades (only with --kernel: pwm-sim in the VM)
 
   --scenario LIST      only these scenarios (comma-separated names above; default: all)
   --smoke              a few seconds: checks that every part runs (CI); the figures mean nothing
@@ -83,7 +86,7 @@ std::vector<std::string> parse_names(const std::string& text) {
 }
 
 bool smoke_ok(const Options& options, const Results& results, bool micro) {
-  bool kernel = options.kernel, latency = kernel || options.wants("latency");
+  bool kernel = options.kernel, latency = options.wants("latency");
   bool ok = (!micro || !results.micro.empty()) && (!latency || !results.runs.empty()) &&
             (kernel || !options.wants("idle") || !results.idle.daemon_threads.empty()) &&
             (kernel || !options.wants("counter") || !results.counter.empty()) &&
@@ -180,10 +183,11 @@ int main(int argc, char** argv) {
 
   Results results;
   std::vector<FloorRun> floors;  // --kernel: the kernel reader and the C bridge of every run
+  std::vector<PwmLoad> pwm_loads;
   try {
     Scenario scenario(options);
     fmt::print(stderr, "broker {}; work directory {}\n", scenario.broker_url(), options.dir);
-    for (int run = 0; run < options.runs && (options.kernel || options.wants("latency")); ++run) {
+    for (int run = 0; run < options.runs && options.wants("latency"); ++run) {
       if (options.kernel && why_no_floors().empty()) {
         fmt::print(stderr, "run {}/{}: floors (kernel reader, C bridge) on gpio-sim...\n", run + 1, options.runs);
         floors.push_back(run_floors(scenario, options, run));
@@ -209,6 +213,10 @@ int main(int argc, char** argv) {
                  options.runs, kScaleLines, kScaleChips, kLargeLines);
       results.scale.push_back(run_scale(scenario, options, run));
     }
+    if (options.wants("pwm") && (!options.kernel || !options.scenarios.empty())) {
+      fmt::print(stderr, "PWM outputs: software at 100 ms and 1 s, a hardware fade...\n");
+      pwm_loads = run_pwm(scenario, options);
+    }
   } catch (const std::exception& e) {
     std::cerr << "gpio2mqtt_bench: " << e.what() << "\n(work directory kept: " << options.dir << ")\n";
     return 1;
@@ -219,6 +227,7 @@ int main(int argc, char** argv) {
   }
   bool met = print_report(options, results);
   print_floors(options, floors, results.runs);
+  if (!pwm_loads.empty()) print_pwm(pwm_loads);
   if (options.kernel && !why_no_floors().empty()) fmt::print("\nNo floors: {}\n", why_no_floors());
   if (!keep) std::filesystem::remove_all(options.dir);
   if (options.smoke) {

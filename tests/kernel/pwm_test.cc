@@ -3,58 +3,36 @@
 // accepts, a period the chip refuses, a polarity it changes only while off, a missing chip.
 #include <fcntl.h>
 #include <gtest/gtest.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "pwm/sysfs_pwm.h"
+#include "pwm_sim.h"
 #include "util/unique_fd.h"
 
 namespace gpio2mqtt::pwm {
 namespace {
 
-constexpr const char* kDevice = "/sys/devices/platform/pwm-sim";
+using kernel_test::PwmSimModule;
 
-std::string module_path() {
-  const char* cache = std::getenv("GPIO2MQTT_VM_CACHE");
-  return std::string(cache && *cache ? cache : "/var/cache/gpio2mqtt-vm") + "/out/pwm-sim.ko";
-}
-
-// What pwm-sim says channel `channel` is set to: "<period> <duty> <polarity> <enabled>".
-std::string chip_reports(unsigned channel) {
-  std::ifstream in(std::string(kDevice) + "/channels");
-  std::string line;
-  for (unsigned i = 0; i <= channel && std::getline(in, line); ++i) {
-  }
-  return line;
-}
+std::string chip_reports(unsigned channel) { return PwmSimModule::reports(channel); }
 
 class APwmSimChip : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!std::getenv("VMRUN")) GTEST_SKIP() << "runs in the test VM (tests/kernel/run.sh)";
-    UniqueFd module(::open(module_path().c_str(), O_RDONLY | O_CLOEXEC));
-    if (!module.valid()) GTEST_SKIP() << module_path() << ": " << std::strerror(errno) << " (tests/kernel/vm/build.sh)";
-    ASSERT_EQ(::syscall(SYS_finit_module, module.get(), "npwm=2 min_period_ns=1000", 0), 0)
-        << "loading pwm-sim.ko: " << std::strerror(errno);
-    loaded_ = true;
+    if (!module_.why().empty()) GTEST_SKIP() << module_.why();
+    ASSERT_EQ(module_.load_error(), "");
   }
-  void TearDown() override {
-    if (!loaded_) return;
-    EXPECT_EQ(::syscall(SYS_delete_module, "pwm_sim", O_NONBLOCK), 0) << std::strerror(errno);
-  }
+  void TearDown() override { EXPECT_TRUE(module_.unload()) << std::strerror(errno); }
   std::string channel_dir(unsigned channel) {
     auto chip = find_chip(pwm_.chips(), "pwm-sim");
     return "/sys/class/pwm/" + chip.sysfs_name + "/pwm" + std::to_string(channel);
   }
 
-  bool loaded_ = false;
+  PwmSimModule module_;
   SysfsPwm pwm_;
 };
 
