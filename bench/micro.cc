@@ -47,7 +47,7 @@ struct ConnectedBridge {
   IdleLines lines;
   bridge::Bridge bridge{config, publisher, lines};
   ConnectedBridge() {
-    bridge.start(MonoTime{});
+    bridge.start(MonoTime{}, bridge::plan_start(config));
     bridge.on_connected(MonoTime{});
   }
 };

@@ -9,9 +9,8 @@ configure_file(${GPIO2MQTT_SRC_DIR}/version.h.in ${CMAKE_CURRENT_BINARY_DIR}/inc
 add_library(gpio2mqtt_logic STATIC
   ${GPIO2MQTT_SRC_DIR}/bridge/announcer.cc
   ${GPIO2MQTT_SRC_DIR}/bridge/bridge.cc
-  ${GPIO2MQTT_SRC_DIR}/bridge/bridge_commands.cc
-  ${GPIO2MQTT_SRC_DIR}/bridge/bridge_buttons.cc
-  ${GPIO2MQTT_SRC_DIR}/bridge/bridge_counters.cc
+  ${GPIO2MQTT_SRC_DIR}/bridge/bridge_reload.cc
+  ${GPIO2MQTT_SRC_DIR}/bridge/command_intake.cc
   ${GPIO2MQTT_SRC_DIR}/bridge/button.cc
   ${GPIO2MQTT_SRC_DIR}/bridge/command.cc
   ${GPIO2MQTT_SRC_DIR}/bridge/counter.cc
@@ -19,10 +18,17 @@ add_library(gpio2mqtt_logic STATIC
   ${GPIO2MQTT_SRC_DIR}/bridge/dimmer.cc
   ${GPIO2MQTT_SRC_DIR}/bridge/discovery.cc
   ${GPIO2MQTT_SRC_DIR}/bridge/interlock.cc
+  ${GPIO2MQTT_SRC_DIR}/bridge/modes/button_line.cc
+  ${GPIO2MQTT_SRC_DIR}/bridge/modes/counter_line.cc
+  ${GPIO2MQTT_SRC_DIR}/bridge/modes/input_line.cc
+  ${GPIO2MQTT_SRC_DIR}/bridge/modes/output_line.cc
+  ${GPIO2MQTT_SRC_DIR}/bridge/modes/registry.cc
   ${GPIO2MQTT_SRC_DIR}/bridge/outbox.cc
   ${GPIO2MQTT_SRC_DIR}/bridge/pwm_discovery.cc
   ${GPIO2MQTT_SRC_DIR}/bridge/pwm_output.cc
   ${GPIO2MQTT_SRC_DIR}/bridge/slow_pwm.cc
+  ${GPIO2MQTT_SRC_DIR}/bridge/reload_plan.cc
+  ${GPIO2MQTT_SRC_DIR}/bridge/switchboard.cc
   ${GPIO2MQTT_SRC_DIR}/config/config.cc
   ${GPIO2MQTT_SRC_DIR}/config/describe.cc
   ${GPIO2MQTT_SRC_DIR}/config/entity.cc

@@ -4,11 +4,11 @@
 
 namespace gpio2mqtt::bridge {
 
-bool ButtonSettings::uses(Gesture gesture) const {
-  return std::find(gestures.begin(), gestures.end(), gesture) != gestures.end();
+bool Button::uses(Gesture gesture) const {
+  return std::find(settings_.gestures.begin(), settings_.gestures.end(), gesture) != settings_.gestures.end();
 }
 
-int ButtonSettings::max_presses() const {
+int Button::max_presses() const {
   if (uses(Gesture::kTriple)) return 3;
   if (uses(Gesture::kDouble)) return 2;
   return 1;
@@ -16,7 +16,7 @@ int ButtonSettings::max_presses() const {
 
 std::optional<Gesture> Button::counted(int presses) const {
   static constexpr Gesture kByPresses[] = {Gesture::kSingle, Gesture::kDouble, Gesture::kTriple};
-  if (presses < 1 || presses > 3 || !settings_.uses(kByPresses[presses - 1])) return std::nullopt;
+  if (presses < 1 || presses > 3 || !uses(kByPresses[presses - 1])) return std::nullopt;
   return kByPresses[presses - 1];
 }
 
@@ -33,8 +33,8 @@ std::vector<Gesture> Button::on_change(bool pressed, MonoTime timestamp) {
     return out;
   }
   if (std::exchange(held_long_, false)) {
-    if (settings_.uses(Gesture::kLongRelease)) out.push_back(Gesture::kLongRelease);
-  } else if (presses_ >= settings_.max_presses()) {
+    if (uses(Gesture::kLongRelease)) out.push_back(Gesture::kLongRelease);
+  } else if (presses_ >= max_presses()) {
     // No further press could make a larger gesture: no reason to wait for one.
     if (auto gesture = counted(presses_)) out.push_back(*gesture);
     presses_ = 0;
@@ -46,7 +46,7 @@ std::optional<Gesture> Button::on_time(MonoTime now) {
   if (pressed_ && presses_ > 0 && !held_long_ && detects_long() && now - changed_at_ >= settings_.long_press) {
     held_long_ = true;
     presses_ = 0;  // the short presses before it are part of the long press
-    if (settings_.uses(Gesture::kLong)) return Gesture::kLong;
+    if (uses(Gesture::kLong)) return Gesture::kLong;
     return std::nullopt;
   }
   if (!pressed_ && presses_ > 0 && now - changed_at_ >= settings_.window) return counted(std::exchange(presses_, 0));

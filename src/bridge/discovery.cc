@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <optional>
 
-#include "gpio2mqtt/bridge/bridge.h"
+#include "gpio2mqtt/bridge/line_mode.h"
 #include "gpio2mqtt/config/entity.h"
 #include "gpio2mqtt/version.h"
 
@@ -104,36 +104,8 @@ std::string device_topic(const config::HomeAssistantConfig& ha) {
   return ha.prefix + "/device/" + ha.device_id + "/config";
 }
 
-namespace {
-
-// A counter's unit as Home Assistant classes it, and the unit of its rate (the unit per hour).
-struct MeterUnits {
-  std::string_view device_class;       // of the total; empty: none
-  std::string_view rate_device_class;  // of the rate
-  std::string rate_unit;
-};
-
-MeterUnits meter_units(const config::LineConfig& line) {
-  const std::string& unit = line.counter.unit;
-  std::string device_class = line.entity.device_class;
-  if (device_class.empty()) {
-    if (unit == "Wh" || unit == "kWh" || unit == "MWh" || unit == "MJ" || unit == "GJ") device_class = "energy";
-    else if (unit == "L" || unit == "m³" || unit == "gal" || unit == "ft³") device_class = "water";
-  }
-  if (device_class == "energy") {
-    // kWh per hour is kW: the rate is the power.
-    if (unit == "Wh" || unit == "kWh" || unit == "MWh") return {"energy", "power", unit.substr(0, unit.size() - 1)};
-    return {"energy", "", unit + "/h"};
-  }
-  if (device_class == "water" || device_class == "gas") {
-    bool flow = unit == "L" || unit == "m³" || unit == "gal";  // L/h, m³/h, gal/h are flow units
-    return {device_class == "water" ? "water" : "gas", flow ? "volume_flow_rate" : "", unit + "/h"};
-  }
-  return {"", "", unit + "/h"};
-}
-
-JsonObject entity(const config::Config& config, const config::LineConfig& line, std::string_view platform,
-                  const std::string& id, const std::string& name, const std::string& state_topic) {
+JsonObject entity_component(const config::Config& config, const config::LineConfig& line, std::string_view platform,
+                            const std::string& id, const std::string& name, const std::string& state_topic) {
   JsonObject component;
   component.add("p", platform).add("name", name).add("unique_id", config.homeassistant.device_id + "_" + id);
   if (!state_topic.empty()) component.add("state_topic", state_topic);
@@ -141,66 +113,10 @@ JsonObject entity(const config::Config& config, const config::LineConfig& line, 
   return component;
 }
 
-// The total, a meter Home Assistant's energy dashboard takes (total_increasing: a decrease, as
-// after `reset`, is read as a new meter cycle), and the rate.
-std::vector<std::pair<ComponentId, JsonObject>> counter_components(const config::Config& config,
-                                                                   const config::LineConfig& line) {
-  auto topics = make_topics(config.mqtt.base_topic, line.name);
-  std::string id = config::entity_object_id(line);
-  std::string name = line.entity.name.empty() ? line.name : line.entity.name;
-  MeterUnits units = meter_units(line);
-  JsonObject total = entity(config, line, "sensor", id, name, topics.total);
-  total.add("unit_of_measurement", line.counter.unit).add("state_class", "total_increasing");
-  if (!units.device_class.empty()) total.add("device_class", units.device_class);
-  JsonObject rate = entity(config, line, "sensor", id + "_rate", name + " rate", topics.rate);
-  rate.add("unit_of_measurement", units.rate_unit).add("state_class", "measurement");
-  if (!units.rate_device_class.empty()) rate.add("device_class", units.rate_device_class);
-  return {{{id, "sensor"}, total}, {{id + "_rate", "sensor"}, rate}};
-}
-
-// A button's gestures, an event entity: automations trigger on its event types without a
-// template. The action topic carries the bare gesture name (as other bridges' action topics do),
-// which the value_template wraps in the JSON the event platform expects.
-std::pair<ComponentId, JsonObject> button_component(const config::Config& config, const config::LineConfig& line) {
-  auto topics = make_topics(config.mqtt.base_topic, line.name);
-  std::string id = config::entity_object_ids(line).back();
-  std::string name = (line.entity.name.empty() ? line.name : line.entity.name) + " action";
-  std::string types;
-  for (config::Gesture g : line.button.gestures) types += (types.empty() ? "" : ",") + json_string(gesture_name(g));
-  JsonObject event = entity(config, line, "event", id, name, topics.action);
-  event.add_raw("event_types", "[" + types + "]")
-      .add("device_class", "button")
-      .add("value_template", R"({"event_type":"{{ value }}"})");
-  return {{id, "event"}, event};
-}
-
-}  // namespace
-
 std::vector<std::pair<ComponentId, JsonObject>> line_components(const config::Config& config,
                                                                 const config::LineConfig& line) {
   if (line.entity.hidden) return {};
-  if (line.mode == config::Mode::kCounter) return counter_components(config, line);
-  auto topics = make_topics(config.mqtt.base_topic, line.name);
-  auto platform = config::entity_platform(line);
-  std::string id = config::entity_object_id(line);
-  std::string name = line.entity.name.empty() ? line.name : line.entity.name;
-  if (platform == "button") {  // no state: a press is one pulse of the momentary output
-    JsonObject button = entity(config, line, platform, id, name, "");
-    button.add("command_topic", topics.set).add("payload_press", state_word(true)).add_raw("retain", "false");
-    if (!line.entity.device_class.empty()) button.add("device_class", line.entity.device_class);
-    return {{{id, std::string(platform)}, button}};
-  }
-  JsonObject component = entity(config, line, platform, id, name, topics.state);
-  if (platform == "switch") {
-    // Never retained: a retained command would switch the relay again at every reconnect, and the
-    // bridge refuses retained commands anyway.
-    component.add("command_topic", topics.set).add_raw("retain", "false");
-  }
-  component.add("payload_on", state_word(true)).add("payload_off", state_word(false));
-  if (!line.entity.device_class.empty()) component.add("device_class", line.entity.device_class);
-  if (line.mode == config::Mode::kButton)
-    return {{{id, std::string(platform)}, component}, button_component(config, line)};
-  return {{{id, std::string(platform)}, component}};
+  return mode_kind(line).components(config, line);
 }
 
 std::vector<ComponentId> announced_components(const config::Config& config) {

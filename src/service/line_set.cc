@@ -30,7 +30,7 @@ struct LineSet::Request {
 
 namespace {
 
-gpio::LineSettings settings_for(const config::LineConfig& line, unsigned offset, const gpio::Chip& chip,
+gpio::LineSettings settings_for(const config::LineConfig& line, unsigned offset, bool kernel_debounces,
                                 bool initial = false) {
   gpio::LineSettings s;
   s.offset = offset;
@@ -39,13 +39,13 @@ gpio::LineSettings settings_for(const config::LineConfig& line, unsigned offset,
   s.drive = line.drive;
   s.active_low = line.active_low;
   s.initial_active = initial;
-  if (chip.kernel_debounce()) s.debounce = line.debounce;  // else the bridge debounces
+  if (kernel_debounces) s.debounce = line.debounce;  // else the bridge debounces
   return s;
 }
 
 }  // namespace
 
-LineSet::OpenChip& LineSet::chip_for(const ChipConfig& chip_config, Chips& chips) {
+LineSet::OpenChip& LineSet::chip_for(const ChipConfig& chip_config, Chips& chips) const {
   for (auto& open : chips)
     if (open->config.name == chip_config.name) return *open;
   auto open = std::make_shared<OpenChip>(OpenChip{chip_config, nullptr});
@@ -79,7 +79,7 @@ std::vector<config::LineConfig> requested_lines(const config::Config& config) {
   return lines;
 }
 
-std::vector<LineSet::Bound> LineSet::bind_all(const config::Config& config, Chips& chips) {
+std::vector<LineSet::Bound> LineSet::bind_all(const config::Config& config, Chips& chips) const {
   std::vector<Bound> bound;
   for (const auto& line : requested_lines(config)) {
     OpenChip* open = nullptr;
@@ -109,9 +109,7 @@ std::vector<LineSet::Bound> LineSet::bind_all(const config::Config& config, Chip
       if (other.chip == open && other.offset == *offset)
         throw ConfigError(line.line_where, "line '" + line.name + "': " + line.line_spec() +
                                                " is already used by line '" + other.config.name + "'");
-    // Interlocked: requested off; the bridge switches it on through its interlock, after the dead
-    // time (what a previous run left on is unknown).
-    bound.push_back({line, open, *offset, nullptr, line.initial && !config.interlocked(line.name)});
+    bound.push_back({line, open, *offset, nullptr, false, false});
   }
   return bound;
 }
@@ -127,10 +125,9 @@ void LineSet::request_missing(std::vector<Bound>& lines) {
       if (line.request || line.chip != chip) continue;
       if (line.config.direction == Direction::kOutput) {
         line.request = std::make_shared<Request>(Request{
-            chip,
-            chip->chip->request(consumer_, {settings_for(line.config, line.offset, *chip->chip, line.request_level)})});
+            chip, chip->chip->request(consumer_, {settings_for(line.config, line.offset, false, line.request_level)})});
       } else {
-        inputs.push_back(settings_for(line.config, line.offset, *chip->chip));
+        inputs.push_back(settings_for(line.config, line.offset, line.kernel_debounces));
         input_lines.push_back(&line);
       }
     }
@@ -152,51 +149,88 @@ void LineSet::index_fds() {
   }
 }
 
+namespace {
+
+// Applies the plan's levels and debounce to lines about to be requested.
+template <typename Lines>
+void follow(Lines& lines, const bridge::ReloadPlan& plan) {
+  for (std::size_t i = 0; i < lines.size() && i < plan.lines.size(); ++i) {
+    lines[i].request_level = plan.lines[i].request_on;
+    lines[i].kernel_debounces = plan.lines[i].kernel_debounces;
+  }
+}
+
+}  // namespace
+
+LineSet::Binding::Binding(Binding&&) noexcept = default;
+LineSet::Binding::~Binding() = default;
+
 LineSet::LineSet(const config::Config& config, gpio::ChipProvider* hardware, std::string consumer)
     : hardware_(hardware), consumer_(std::move(consumer)) {
-  lines_ = bind_all(config, chips_);
+  Binding binding = bind(config);
+  plan_ = bridge::plan_start(config, binding.kernel_debounce());
+  lines_ = std::move(binding.lines_);
+  chips_ = std::move(binding.chips_);
+  follow(lines_, plan_);
   request_missing(lines_);
   index_fds();
 }
 
 LineSet::~LineSet() = default;
 
-void LineSet::reconcile(const config::Config& next) {
-  Chips chips;  // chips whose settings did not change are kept open
-  for (const auto& open : chips_)
+LineSet::Binding LineSet::bind(const config::Config& next) const {
+  Binding binding;
+  for (const auto& open : chips_)  // chips whose settings did not change are kept open
     for (const auto& chip_config : next.chips)
-      if (open->config.same_settings(chip_config)) chips.push_back(open);
-  std::vector<Bound> lines = bind_all(next, chips);  // throws before anything changed
+      if (open->config.same_settings(chip_config)) binding.chips_.push_back(open);
+  binding.lines_ = bind_all(next, binding.chips_);
+  for (const Bound& line : binding.lines_) binding.kernel_debounce_.push_back(line.chip->chip->kernel_debounce());
+  return binding;
+}
 
-  auto old_match = [&](const Bound& line) -> const Bound* {
-    for (const auto& old : lines_)
-      if (old.chip == line.chip && old.offset == line.offset && old.config.same_settings(line.config)) return &old;
-    return nullptr;
+void LineSet::reconcile(Binding next, const bridge::ReloadPlan& plan) {
+  std::vector<Bound> lines = std::move(next.lines_);
+  Chips chips = std::move(next.chips_);
+  follow(lines, plan);
+  auto kept = [&](std::size_t index) -> const Bound* {
+    if (index >= plan.lines.size()) {  // a software PWM output's line (requested_lines()): the same one?
+      for (const auto& old : lines_)
+        if (old.chip == lines[index].chip && old.offset == lines[index].offset &&
+            old.config.same_settings(lines[index].config))
+          return &old;
+      return nullptr;
+    }
+    auto from = plan.lines[index].kept_from;
+    return from && *from < lines_.size() ? &lines_[*from] : nullptr;
   };
-  for (auto& line : lines)  // an unchanged output keeps its own request
-    if (line.config.direction == Direction::kOutput)
-      if (const Bound* old = old_match(line)) line.request = old->request;
-  for (const auto& chip : chips) {  // a chip's inputs keep their request only if they are all the same
+  for (std::size_t i = 0; i < lines.size(); ++i)  // a kept output keeps its own request
+    if (lines[i].config.direction == Direction::kOutput)
+      if (const Bound* old = kept(i)) {
+        lines[i].request = old->request;
+        lines[i].request_level = old->request_level;
+      }
+  for (const auto& chip : chips) {  // a chip's inputs keep their request only if they are all kept
     std::set<Request*> old_requests;
     std::size_t old_count = 0, new_count = 0;
     bool same = true;
     for (const auto& old : lines_)
       if (old.chip == chip.get() && old.config.direction == Direction::kInput)
         ++old_count, old_requests.insert(old.request.get());
-    for (const auto& line : lines)
-      if (line.chip == chip.get() && line.config.direction == Direction::kInput)
-        ++new_count, same = same && old_match(line);
+    for (std::size_t i = 0; i < lines.size(); ++i)
+      if (lines[i].chip == chip.get() && lines[i].config.direction == Direction::kInput)
+        ++new_count, same = same && kept(i);
     if (!same || old_count != new_count || old_requests.size() != 1) continue;
-    for (auto& line : lines)
-      if (line.chip == chip.get() && line.config.direction == Direction::kInput)
-        line.request = old_match(line)->request;
+    for (std::size_t i = 0; i < lines.size(); ++i)
+      if (lines[i].chip == chip.get() && lines[i].config.direction == Direction::kInput)
+        lines[i].request = kept(i)->request;
   }
 
   // Release what is not kept before requesting anew: a line may move between entries.
   std::vector<std::size_t> released;
   for (std::size_t i = 0; i < lines_.size(); ++i) {
-    bool kept = std::any_of(lines.begin(), lines.end(), [&](const Bound& l) { return l.request == lines_[i].request; });
-    if (!kept) released.push_back(i);
+    bool still =
+        std::any_of(lines.begin(), lines.end(), [&](const Bound& l) { return l.request == lines_[i].request; });
+    if (!still) released.push_back(i);
   }
   for (std::size_t i : released) lines_[i].request.reset();
   try {
@@ -204,7 +238,7 @@ void LineSet::reconcile(const config::Config& next) {
   } catch (...) {
     lines.clear();  // frees what the failed attempt had requested
     try {
-      request_missing(lines_);  // put back what was released
+      request_missing(lines_);  // put back what was released, outputs at their last level
     } catch (const std::exception& e) {
       spdlog::error("reload: could not request the old lines again either: {}", e.what());
     }
@@ -212,6 +246,7 @@ void LineSet::reconcile(const config::Config& next) {
   }
   lines_ = std::move(lines);
   chips_ = std::move(chips);
+  plan_ = plan;
   index_fds();
 }
 
@@ -221,6 +256,7 @@ void LineSet::reopen(const config::Config& config, const std::function<bool(std:
   chips_.clear();
   Chips chips;
   std::vector<Bound> lines = bind_all(config, chips);
+  follow(lines, plan_);
   for (std::size_t i = 0; i < lines.size(); ++i)
     if (lines[i].config.direction == Direction::kOutput) lines[i].request_level = output_level(i);
   request_missing(lines);
@@ -241,8 +277,9 @@ bool LineSet::read(std::size_t line) {
 }
 
 void LineSet::write(std::size_t line, bool active) {
-  const Bound& bound = lines_.at(line);
+  Bound& bound = lines_.at(line);
   bound.request->lines->set_value(bound.offset, active);
+  bound.request_level = active;  // requested at it again after a failed reload
 }
 
 std::vector<int> LineSet::event_fds() const {
@@ -290,12 +327,6 @@ void LineSet::count_lost(std::uint64_t missing, const gpio::EdgeEvent& event, st
         "in the same direction in a row, or a level that differs from the last edge); the line is now {}",
         lines_.at(line).config.name, missing, missing == 1 ? "" : "s", kernel_dropped_,
         event.rising ? "active" : "inactive");
-}
-
-bool LineSet::kernel_debounced(std::size_t line) const {
-  const Bound& bound = lines_.at(line);
-  return bound.config.direction == Direction::kInput && bound.config.debounce.count() > 0 &&
-         bound.chip->chip->kernel_debounce();
 }
 
 std::string LineSet::describe(std::size_t line) const {

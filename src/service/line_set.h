@@ -11,7 +11,8 @@
 #include <utility>
 #include <vector>
 
-#include "gpio2mqtt/bridge/bridge.h"
+#include "gpio2mqtt/bridge/reload_plan.h"
+#include "gpio2mqtt/bridge/switchboard.h"
 #include "gpio2mqtt/config/config.h"
 #include "gpio2mqtt/gpio/gpio.h"
 
@@ -22,16 +23,55 @@ namespace gpio2mqtt::service {
 std::vector<config::LineConfig> requested_lines(const config::Config& config);
 
 class LineSet : public bridge::LinePort {
+ private:
+  struct OpenChip;
+  struct Request;
+  struct Bound {
+    config::LineConfig config;
+    OpenChip* chip = nullptr;
+    unsigned offset = 0;
+    std::shared_ptr<Request> request;
+    // The level an output is requested at: as the plan says, its last level when its chip came
+    // back or when a failed reload requests it again.
+    bool request_level = false;
+    bool kernel_debounces = false;  // as the plan says: its debounce period goes with the request
+  };
+  using Chips = std::vector<std::shared_ptr<OpenChip>>;
+
  public:
-  // Throws config::ConfigError when a chip or line named in the config does not exist (naming
-  // what does), gpio::GpioError when the kernel refuses a request (e.g. a line is busy).
+  // The lines of a config bound to their chips (opened), not requested yet: what a reload's plan
+  // needs to know of them, before anything is requested.
+  class Binding {
+   public:
+    Binding(Binding&&) noexcept;
+    ~Binding();
+    // For each line, whether its chip debounces in the kernel.
+    const bridge::KernelDebounce& kernel_debounce() const { return kernel_debounce_; }
+
+   private:
+    friend class LineSet;
+    Binding() = default;
+    Chips chips_;
+    std::vector<Bound> lines_;
+    bridge::KernelDebounce kernel_debounce_;
+  };
+
+  // Opens the chips and requests the lines of `config` as plan_start() says. Throws
+  // config::ConfigError when a chip or line named in the config does not exist (naming what
+  // does), gpio::GpioError when the kernel refuses a request (e.g. a line is busy).
   LineSet(const config::Config& config, gpio::ChipProvider* hardware, std::string consumer);
   ~LineSet() override;
+  // The plan the lines were requested by, at start or at the last reload.
+  const bridge::ReloadPlan& plan() const { return plan_; }
 
-  // Moves to `next`: lines with the same settings keep their request (an output keeps its level),
-  // removed lines are released, new ones requested; a chip's input request is made anew when its
-  // inputs change. Throws like the constructor; then the set is as it was before the call.
-  void reconcile(const config::Config& next);
+  // A reload, step 1: binds the lines of `next` (chips whose settings did not change are kept
+  // open, others opened). Throws config::ConfigError, gpio::GpioError; changes nothing.
+  Binding bind(const config::Config& next) const;
+  // Step 2: moves to the bound config as `plan` says: kept lines keep their request (an output its
+  // level), the others are released, new ones requested at the plan's levels; a chip's input
+  // request is made anew when its inputs change. Throws gpio::GpioError; then the set is as it
+  // was before the call, outputs at the levels they had.
+  void reconcile(Binding next, const bridge::ReloadPlan& plan);
 
   // Releases everything and opens the chips and lines of `config` again, outputs at
   // `output_level(line index)`: for a chip that went away and may be back. Throws like the
@@ -43,8 +83,6 @@ class LineSet : public bridge::LinePort {
 
   bool read(std::size_t line) override;
   void write(std::size_t line, bool active) override;
-  // An input with a debounce period, on a chip whose kernel debounces (libgpiod 2.x).
-  bool kernel_debounced(std::size_t line) const override;
   // Events the kernel dropped because its queue was full: from gaps in its sequence numbers (uAPI
   // v2), or as the backend inferred them (v1: EdgeEvent::lost_before). Logged, rate-limited.
   std::uint64_t kernel_dropped() const { return kernel_dropped_; }
@@ -56,23 +94,8 @@ class LineSet : public bridge::LinePort {
   std::string describe(std::size_t line) const;
 
  private:
-  struct OpenChip;
-  struct Request;
-  struct Bound {
-    config::LineConfig config;
-    OpenChip* chip = nullptr;
-    unsigned offset = 0;
-    std::shared_ptr<Request> request;
-    // The level an output is requested at: its initial level, off when it is interlocked (the
-    // bridge switches it on through the interlock), its last level when its chip came back.
-    // Apart from `config`, which is compared as written with the bridge's, to agree on what a
-    // reload keeps.
-    bool request_level = false;
-  };
-  using Chips = std::vector<std::shared_ptr<OpenChip>>;
-
-  OpenChip& chip_for(const config::ChipConfig& chip_config, Chips& chips);
-  std::vector<Bound> bind_all(const config::Config& config, Chips& chips);
+  OpenChip& chip_for(const config::ChipConfig& chip_config, Chips& chips) const;
+  std::vector<Bound> bind_all(const config::Config& config, Chips& chips) const;
   // Requests the lines of `lines` that have no request yet.
   void request_missing(std::vector<Bound>& lines);
   void index_fds();
@@ -88,6 +111,7 @@ class LineSet : public bridge::LinePort {
   std::unordered_map<int, std::pair<Request*, std::map<unsigned, std::size_t>>> by_fd_;
   std::vector<gpio::EdgeEvent> scratch_;
   std::uint64_t kernel_dropped_ = 0;
+  bridge::ReloadPlan plan_;
 };
 
 }  // namespace gpio2mqtt::service

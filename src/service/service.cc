@@ -105,7 +105,7 @@ int Service::run() {
 }
 
 void Service::start() {
-  bridge_.start(loop_.now());
+  bridge_.start(loop_.now(), lines_.plan());
   open_dbus();
   // Ready once the lines are ours: a board that boots without network must still come up.
   systemd_.notify("READY=1");

@@ -109,6 +109,7 @@ std::optional<dbus::CallError> Service::reload() {
     return dbus::CallError{"InvalidConfig", message};
   };
   std::unique_ptr<config::Config> next;
+  bridge::ReloadPlan plan;
   try {
     next = std::make_unique<config::Config>(parts_.load_config());
     if (next->has_counters() && !counter_file_)
@@ -116,9 +117,12 @@ std::optional<dbus::CallError> Service::reload() {
           "counters need a state directory when the daemon starts (state_directory or $STATE_DIRECTORY): "
           "restart it");
     if (!(next->pwm == config_->pwm)) spdlog::warn("reload: pwm: changes take effect at the next start");
-    next->pwm = config_->pwm;                    // so the software PWM lines keep their requests
-    bridge_.prepare_reload(*next, loop_.now());  // before new lines are requested at their initial levels
-    lines_.reconcile(*next);
+    next->pwm = config_->pwm;  // so the software PWM lines keep their requests
+    // Everything that can fail comes before any output is switched: binding (chips opened, lines
+    // found), then requesting; only then does the bridge follow the same plan.
+    auto binding = lines_.bind(*next);
+    plan = bridge::plan_reload(*config_, bridge_.running_lines(), *next, binding.kernel_debounce(), loop_.now());
+    lines_.reconcile(std::move(binding), plan);
   } catch (const config::ConfigError& e) {
     return failed(e.what());
   } catch (const std::exception& e) {  // e.g. a new line is busy
@@ -146,7 +150,7 @@ std::optional<dbus::CallError> Service::reload() {
   bool same_connection = !mqtt_changed && bridge_.connected();
   if (auto added = minus(new_topics, old_topics); same_connection && !added.empty())
     client_->subscribe(added, config_->mqtt.qos);
-  bridge_.reconfigure(*next, loop_.now());
+  bridge_.reconfigure(*next, plan, loop_.now());
   std::swap(config_, next);  // the old config lives until here: the bridge pointed into it
   next.reset();
   gpio_.watch(*config_);

@@ -115,7 +115,7 @@ TEST_F(ABridgeWithAButton, ForgetsAPressUnderWayWhenItsLineIsReadAgain) {
 
 TEST_F(ABridgeWithAButton, TakesNewTimingsAtAReload) {
   next_ = button_config("{window: 1s}");
-  bridge_->reconfigure(next_, MonoTime(500ms));
+  reload(*bridge_, config_, next_, lines_, MonoTime(500ms));
   press(MonoTime(1s));
   run_to(MonoTime(2100ms - 1ns));
   EXPECT_TRUE(actions().empty()) << "the old window of 300 ms is gone";
@@ -126,7 +126,7 @@ TEST_F(ABridgeWithAButton, TakesNewTimingsAtAReload) {
 TEST_F(ABridgeWithAButton, KeepsAGestureUnderWayThroughAReloadThatLeftItAlone) {
   press(MonoTime(1s));
   next_ = button_config();
-  bridge_->reconfigure(next_, MonoTime(1200ms));
+  reload(*bridge_, config_, next_, lines_, MonoTime(1200ms));
   press(MonoTime(1300ms));
   run_to(MonoTime(5s));
   EXPECT_EQ(actions(), std::vector<std::string>{"double"});

@@ -38,7 +38,7 @@ class ABridgeWithACounter : public ::testing::Test {
   void make(config::Config config) {
     config_ = std::move(config);
     bridge_.emplace(config_, publisher_, lines_, nullptr, &store_);
-    bridge_->start(MonoTime(0s));
+    start(*bridge_, config_, lines_, MonoTime(0s));
     bridge_->on_connected(MonoTime(0ms));
   }
   void pulse(MonoTime at) {
@@ -127,7 +127,7 @@ TEST_F(ABridgeWithACounter, KeepsTheCountOverAReloadThatChangesItsSettings) {
   time(MonoTime(2100ms));
   next_ = meter_config("    unit: m³\n");
   next_.lines[0].counter.pulses_per_unit = 100;
-  bridge_->reconfigure(next_, MonoTime(2200ms));
+  reload(*bridge_, config_, next_, lines_, MonoTime(2200ms));
   EXPECT_EQ(bridge_->counter_reading(kMeter)->count, 1002u);
   EXPECT_DOUBLE_EQ(bridge_->counter_reading(kMeter)->total, 10.02);
 }
@@ -139,7 +139,7 @@ TEST_F(ABridgeWithACounter, StoresACounterThatAReloadRemoves) {
   next_ = config::parse_config(
       "mqtt: {base_topic: pi}\nchips: {main: {simulated: {lines: [A, B]}}}\nlines: {door: {line: B}}\n", "t.yaml",
       "host");
-  bridge_->reconfigure(next_, MonoTime(2100ms));
+  reload(*bridge_, config_, next_, lines_, MonoTime(2100ms));
   EXPECT_EQ(store_.counts["meter"], 1002u);
 }
 

@@ -35,7 +35,7 @@ class ABridgeWithDiscovery : public ::testing::Test {
  protected:
   void SetUp() override {
     bridge_.emplace(config_, publisher_, lines_);
-    bridge_->start(MonoTime(0s));
+    start(*bridge_, config_, lines_, MonoTime(0s));
   }
   config::Config config_ = ha_config(kDemoLines);
   RecordingPublisher publisher_;
@@ -81,7 +81,7 @@ TEST_F(ABridgeWithDiscovery, RemovesTheComponentsOfRemovedRenamedAndHiddenLinesO
   bridge_->on_connected(MonoTime(0s));
   publisher_.take();
   auto next = ha_config("  door: {line: A}\n  relay: {line: B, direction: output, homeassistant: false}\n");
-  bridge_->reconfigure(next, MonoTime(1s));
+  reload(*bridge_, config_, next, lines_, MonoTime(1s));
   auto device = publisher_.payloads_on(kDevice);
   ASSERT_EQ(device.size(), 2u);
   auto first = *parse_json(device[0]);
@@ -98,7 +98,7 @@ TEST_F(ABridgeWithDiscovery, KeepsAnOutputAsItIsWhenAReloadOnlyRenamesItsEntity)
   lines_.writes.clear();
   publisher_.take();
   auto next = ha_config("  button: {line: A}\n  relay: {line: B, direction: output, homeassistant: {name: Lamp}}\n");
-  bridge_->reconfigure(next, MonoTime(2s));
+  reload(*bridge_, config_, next, lines_, MonoTime(2s));
   EXPECT_TRUE(lines_.writes.empty());
   EXPECT_TRUE(bridge_->level(1));
   EXPECT_EQ((*parse_json(publisher_.payloads_on(kDevice).at(0)))["cmps"]["relay"]["name"].string, "Lamp");
@@ -108,7 +108,7 @@ TEST_F(ABridgeWithDiscovery, RemovesTheDeviceWhenAReloadTurnsDiscoveryOff) {
   bridge_->on_connected(MonoTime(0s));
   publisher_.take();
   auto next = ha_config(kDemoLines, false);
-  bridge_->reconfigure(next, MonoTime(1s));
+  reload(*bridge_, config_, next, lines_, MonoTime(1s));
   EXPECT_EQ(publisher_.payloads_on(kDevice), std::vector<std::string>{""});
   EXPECT_EQ(bridge_->subscriptions(), (std::vector<std::string>{"pi/+/get", "pi/+/set"}));
 }
@@ -118,7 +118,7 @@ TEST_F(ABridgeWithDiscovery, RemovesWhatAReloadWhileDisconnectedTookAwayAtTheNex
   bridge_->on_disconnected(MonoTime(2s));
   publisher_.take();
   auto next = ha_config("  relay: {line: B, direction: output}\n");
-  bridge_->reconfigure(next, MonoTime(3s));
+  reload(*bridge_, config_, next, lines_, MonoTime(3s));
   EXPECT_TRUE(publisher_.sent.empty());
   bridge_->on_connected(MonoTime(2s));
   auto device = publisher_.payloads_on(kDevice);
@@ -161,7 +161,7 @@ TEST(ABridgeWithoutDiscovery, AnnouncesNothingAndTakesTheStatusTopicForAStrayMes
   RecordingPublisher publisher;
   FakeLines lines;
   Bridge bridge(config, publisher, lines);
-  bridge.start(MonoTime(0s));
+  start(bridge, config, lines, MonoTime(0s));
   bridge.on_connected(MonoTime(0s));
   EXPECT_TRUE(publisher.payloads_on(kDevice).empty());
   EXPECT_TRUE(bridge.retained_subscriptions().empty());

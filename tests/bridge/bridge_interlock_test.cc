@@ -55,7 +55,7 @@ class AnInterlockedBridge : public ::testing::Test {
   }
   void make(const std::string& yaml) {
     bridge_.emplace(configs_.emplace_back(config::parse_config(yaml, "t.yaml", "h")), publisher_, lines_);
-    bridge_->start(now_);
+    start(*bridge_, configs_.back(), lines_, now_);
     bridge_->on_connected(now_);
   }
   void set(std::size_t line, std::string_view payload) {
@@ -82,8 +82,7 @@ class AnInterlockedBridge : public ::testing::Test {
   // As the service reloads: the old config lives on (the bridge points into the current one).
   void reload(const std::string& yaml) {
     config::Config& next = configs_.emplace_back(config::parse_config(yaml, "t.yaml", "h"));
-    bridge_->prepare_reload(next, now_);
-    bridge_->reconfigure(next, now_);
+    bridge::reload(*bridge_, configs_[configs_.size() - 2], next, lines_, now_);
   }
 
   std::deque<config::Config> configs_;

@@ -46,7 +46,7 @@ class ABridge : public BridgeTest {
 
 TEST_F(ABridge, PublishesStatusQueuedEventsAndEveryStateOnConnect) {
   Bridge bridge(config_, publisher_, lines_);
-  bridge.start(MonoTime(0s));
+  start(bridge, config_, lines_, MonoTime(0s));
   lines_.levels[kButton] = true;
   bridge.on_edge(kButton, edge(true, 5s));  // before the first connect: queued
   lines_.levels[kButton] = false;

@@ -87,7 +87,7 @@ TEST(ACountersDiscovery, PublishesTheReadingsAgainAfterHomeAssistantsBirth) {
   RecordingPublisher publisher;
   FakeLines lines;
   Bridge bridge(config, publisher, lines);
-  bridge.start(MonoTime(0s));
+  start(bridge, config, lines, MonoTime(0s));
   bridge.on_connected(MonoTime(0s));
   publisher.take();
   bridge.on_message("homeassistant/status", "online", false, MonoTime(10s));

@@ -43,7 +43,6 @@ class FakeLines : public LinePort {
   bool fail = false;
   bool kernel_debounce = false;                     // as a libgpiod 2.x chip: the kernel debounces every input
   std::function<void(std::size_t, bool)> on_write;  // e.g. an input wired to the output
-  bool kernel_debounced(std::size_t) const override { return kernel_debounce; }
   bool read(std::size_t line) override {
     if (fail) throw std::runtime_error("chip gone");
     return levels[line];
@@ -67,6 +66,19 @@ class RecordingCounterStore : public CounterStore {
   }
 };
 
+// Starts `bridge` as the service does: with the plan of a start, the kernel debouncing as `lines` say.
+inline void start(Bridge& bridge, const config::Config& config, const FakeLines& lines, MonoTime now) {
+  bridge.start(now, plan_start(config, KernelDebounce(config.lines.size(), lines.kernel_debounce)));
+}
+
+// Reloads `bridge` from `running` to `next` as the service does: the plan, then the bridge follows
+// it (the service's LineSet requests the lines in between).
+inline void reload(Bridge& bridge, const config::Config& running, const config::Config& next, const FakeLines& lines,
+                   MonoTime now) {
+  KernelDebounce debounce(next.lines.size(), lines.kernel_debounce);
+  bridge.reconfigure(next, plan_reload(running, bridge.running_lines(), next, debounce, now), now);
+}
+
 // A bridge on the fakes, made by make(): started and connected at 0 s, with what that published
 // taken, so that a test sees only what follows.
 class BridgeTest : public ::testing::Test {
@@ -74,7 +86,7 @@ class BridgeTest : public ::testing::Test {
   void make(config::Config config) {
     config_ = std::move(config);
     bridge_.emplace(config_, publisher_, lines_);
-    bridge_->start(MonoTime(std::chrono::seconds(0)));
+    start(*bridge_, config_, lines_, MonoTime(std::chrono::seconds(0)));
     bridge_->on_connected(MonoTime(std::chrono::seconds(0)));
     publisher_.take();
   }

@@ -135,15 +135,15 @@ TEST(ALineSetOnHardware, HandsTheDebouncePeriodToAChipWhoseKernelDebounces) {
   ASSERT_EQ(provider.requests.size(), 1u);
   EXPECT_EQ(provider.requests[0].lines[0].debounce, std::chrono::milliseconds(10));
   EXPECT_EQ(provider.requests[0].lines[1].debounce, std::chrono::nanoseconds(0));
-  EXPECT_TRUE(lines.kernel_debounced(0));  // so the bridge does not debounce it again
-  EXPECT_FALSE(lines.kernel_debounced(1));
+  EXPECT_TRUE(lines.plan().lines[0].kernel_debounces);  // so the bridge does not debounce it again
+  EXPECT_FALSE(lines.plan().lines[1].kernel_debounces);
 }
 
 TEST(ALineSetOnHardware, LeavesDebounceToTheBridgeWhenTheKernelDoesNot) {
   RecordingProvider provider({{"/dev/gpiochip0", "pinctrl-rp1", {"GPIO17", "GPIO22"}}});
   LineSet lines(parse_test_config(kTwoDebouncedInputs), &provider, "gpio2mqtt");
   EXPECT_EQ(provider.requests[0].lines[0].debounce, std::chrono::nanoseconds(0));
-  EXPECT_FALSE(lines.kernel_debounced(0));
+  EXPECT_FALSE(lines.plan().lines[0].kernel_debounces);
 }
 
 TEST(ALineSetOnHardware, CountsTheEventsTheKernelDroppedFromGapsInItsSequenceNumbers) {

@@ -23,14 +23,8 @@ using config::Gesture;
 using config::gesture_name;
 using config::kAllGestures;
 
-struct ButtonSettings {
-  Nanos window = std::chrono::milliseconds(400);  // from a release to the next press of the gesture
-  Nanos long_press = std::chrono::milliseconds(800);
-  std::vector<Gesture> gestures{std::begin(kAllGestures), std::end(kAllGestures)};
-  bool uses(Gesture gesture) const;
-  // The most presses a gesture can have: 3 with triple, 2 with double, else 1.
-  int max_presses() const;
-};
+// A button's settings are its config's (window, long_press, gestures; defaults there).
+using ButtonSettings = config::ButtonConfig;
 
 class Button {
  public:
@@ -48,9 +42,12 @@ class Button {
   void reset(bool pressed);
 
  private:
+  bool uses(Gesture gesture) const;
+  // The most presses a gesture can have: 3 with triple, 2 with double, else 1.
+  int max_presses() const;
   // A gesture of `presses` short presses, if the line uses it.
   std::optional<Gesture> counted(int presses) const;
-  bool detects_long() const { return settings_.uses(Gesture::kLong) || settings_.uses(Gesture::kLongRelease); }
+  bool detects_long() const { return uses(Gesture::kLong) || uses(Gesture::kLongRelease); }
 
   ButtonSettings settings_;
   bool pressed_;

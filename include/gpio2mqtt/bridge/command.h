@@ -14,6 +14,14 @@ namespace gpio2mqtt::bridge {
 inline constexpr std::size_t kMaxCommandPayload = 256;
 inline constexpr std::chrono::milliseconds kMaxPulse = std::chrono::hours(1);
 
+// Commands each line takes, sets and gets apart: 10 a second on average, bursts of 20. A flood
+// beyond that is dropped and counted, so it can neither starve the loop nor wear out a relay;
+// invalid or retained commands are refused without taking from it (a flood of garbage must not
+// keep out the valid ones), and warned about at most as often.
+inline constexpr double kCommandRate = 10;
+inline constexpr double kCommandBurst = 20;
+inline constexpr std::chrono::seconds kFloodReportPeriod{10};
+
 struct Command {
   enum class Kind { kSet, kToggle } kind = Kind::kSet;
   bool active = false;                             // kSet: the level to drive

@@ -16,18 +16,17 @@
 #include <string_view>
 #include <variant>
 
+#include "gpio2mqtt/config/config.h"
 #include "gpio2mqtt/util/clock.h"
 
 namespace gpio2mqtt::bridge {
 
-struct CounterSettings {
-  Nanos debounce{0};
+// The config's counter settings (pulses_per_unit, rate_timeout, publish_interval, persist_every;
+// defaults there), and what the line's other keys make of them.
+struct CounterSettings : config::CounterConfig {
+  Nanos debounce{0};          // 0 where the kernel debounces
   bool count_rising = false;  // which stable changes are pulses (both: an S0 counts one of them)
   bool count_falling = true;
-  double pulses_per_unit = 1000;
-  Nanos rate_timeout = std::chrono::minutes(5);
-  Nanos publish_interval = std::chrono::seconds(1);
-  Nanos persist_every = std::chrono::seconds(60);
 };
 
 struct CounterReading {

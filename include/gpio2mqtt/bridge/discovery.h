@@ -43,9 +43,14 @@ std::string device_topic(const config::HomeAssistantConfig& ha);
 // The line's components, by its platform (config/entity.h), with their ids; hidden lines have
 // none. A level input or an output has one; a counter two sensors, its total (the line's id) and
 // its rate (`<id>_rate`); a button its binary_sensor and an event entity of its gestures
-// (`<id>_action`). Each line mode brings its own function here.
+// (`<id>_action`). Each line mode brings its own (ModeKind::components, bridge/line_mode.h).
 std::vector<std::pair<ComponentId, JsonObject>> line_components(const config::Config& config,
                                                                 const config::LineConfig& line);
+
+// What every component of a line has: platform, name, unique_id, state topic (when not empty),
+// icon. The line's mode adds the rest.
+JsonObject entity_component(const config::Config& config, const config::LineConfig& line, std::string_view platform,
+                            const std::string& id, const std::string& name, const std::string& state_topic);
 
 // A `pwm:` output's component (bridge/pwm_discovery.cc): a light (JSON schema: brightness and
 // transition) or a fan (on/off and a percentage), reading the output's JSON state; none when hidden.

@@ -1,0 +1,52 @@
+// The Bridge's side of a reload: the plan (bridge/reload_plan.h) applied to the line modes.
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "bridge/command_intake.h"
+#include "gpio2mqtt/bridge/bridge.h"
+
+namespace gpio2mqtt::bridge {
+
+void Bridge::reconfigure(const config::Config& next, const ReloadPlan& plan, MonoTime now) {
+  if (switchboard_.deadline()) spdlog::info("reload: switch-ons waiting for an interlock's dead time are dropped");
+  for (const auto& warning : plan.warnings) spdlog::warn("{}", warning);
+  std::vector<RunningLine> running = switchboard_.running();
+  std::vector<std::unique_ptr<LineMode>> old = std::move(modes_);
+  for (std::size_t i = 0; i < old.size(); ++i)
+    if (!plan.keeps(i)) old[i]->retire();
+  config_ = &next;
+  switchboard_.configure(next);
+  modes_.clear();
+  std::vector<std::size_t> started;  // lines requested anew
+  for (std::size_t i = 0; i < next.lines.size(); ++i) {
+    const config::LineConfig& settings = next.lines[i];
+    const LinePlan& line = plan.lines.at(i);
+    if (line.kept_from) {
+      std::unique_ptr<LineMode>& mode = modes_.emplace_back(std::move(old.at(*line.kept_from)));
+      mode->rebind(i, settings, next.mqtt.base_topic);
+      const RunningLine& was = running.at(*line.kept_from);
+      switchboard_.adopt(i, was.level, was.went_off);
+      continue;
+    }
+    modes_.push_back(mode_kind(settings).make(i, settings, *this));
+    started.push_back(i);
+  }
+  for (std::size_t i : started) {
+    LineMode& mode = *modes_[i];
+    mode.start(now, plan.lines[i].kernel_debounces);
+    auto predecessor = std::find_if(old.begin(), old.end(),
+                                    [&](const auto& o) { return o && o->settings().name == mode.settings().name; });
+    if (predecessor != old.end()) mode.inherit(**predecessor);
+    mode.publish_state(now);
+  }
+  // Kept inputs: their request may be new (a chip's inputs are requested together).
+  for (std::size_t i = 0; i < modes_.size(); ++i)
+    if (plan.lines[i].kept_from) modes_[i]->resync();
+  for (std::size_t i : plan.switch_off) switchboard_.drive(i, false, now);
+  switch_on_as_planned(plan, now);
+  intake_->route(modes_, next.mqtt.base_topic);
+  announce();  // components of removed, renamed or hidden lines go; new ones come
+}
+
+}  // namespace gpio2mqtt::bridge
