@@ -116,6 +116,25 @@ TEST_F(ADaemonWithPwm, BringsBackItsLastLevelAfterARestart) {
   EXPECT_EQ(heater_state(), R"({"state":"ON","brightness":102,"percentage":40})");
 }
 
+TEST_F(ADaemonWithPwm, KeepsSwitchingThroughAReloadThatChangesItsSection) {
+  ASSERT_NO_FATAL_FAILURE(start_pwm());
+  ASSERT_NO_FATAL_FAILURE(command("30", R"({"state":"ON","brightness":77,"percentage":30})"));
+  write_file(daemon_->config_path(), config(", max: 50"));
+  daemon_->process().signal(SIGHUP);
+  ASSERT_TRUE(eventually([&] { return daemon_->log().find("reloaded ") != std::string::npos; }, 10s)) << daemon_->log();
+  EXPECT_NE(daemon_->log().find("reload: pwm: changes take effect at the next start"), std::string::npos);
+  // The output goes on as it was: switching at its old period, at its level.
+  std::size_t from = observer_->size();
+  auto rises = [&] {
+    std::size_t n = 0;
+    for (const auto& payload : observer_->payloads_on("raspberry/wire/event", from))
+      n += payload.find("rising") != std::string::npos;
+    return n;
+  };
+  ASSERT_TRUE(eventually([&] { return rises() >= 2; }, 4s)) << daemon_->log();
+  ASSERT_NO_FATAL_FAILURE(command("ON", R"({"state":"ON","brightness":77,"percentage":30})"));
+}
+
 TEST_F(ADaemonWithPwm, StopsWithExit78NamingAHardwareChipThatIsNotThere) {
   std::string yaml = config() + "  lamp: {pwm_chip: no-such.pwm, channel: 0}\n";
   start_daemon(yaml);
