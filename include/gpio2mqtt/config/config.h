@@ -187,16 +187,16 @@ struct PwmOutputConfig {
   bool active_low = false;
 
   std::chrono::nanoseconds period{1'000'000};  // hardware: 1 kHz by default; software: 1 s
-  double min_duty = 0;  // 0..1, the duty at the lowest level above off
-  double max_duty = 1;  // 0..1, the duty at full
+  double min_duty = 0;                         // 0..1, the duty at the lowest level above off
+  double max_duty = 1;                         // 0..1, the duty at full
   double gamma = 1;
   std::chrono::nanoseconds transition{0};  // the fade when a command gives none
   PwmLevel initial;                        // default off
   PwmLevel on_disconnect{PwmLevel::Kind::kKeep, 0};
 
   enum class Component { kLight, kFan } component = Component::kLight;  // in Home Assistant
-  bool hidden = false;                                                   // homeassistant: false
-  std::string entity_name;                                               // default the output's name
+  bool hidden = false;                                                  // homeassistant: false
+  std::string entity_name;                                              // default the output's name
   std::string icon;
 
   Location where;       // the output's key
