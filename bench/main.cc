@@ -17,6 +17,7 @@
 #include "micro.h"
 #include "probe.h"
 #include "process.h"
+#include "pwm.h"
 #include "report.h"
 #include "scale.h"
 #include "scenario.h"
@@ -42,6 +43,8 @@ Starts a mosquitto on a free 127.0.0.1 port and measures, in one run, these scen
             daemons (default 50) at 5 edges/s each, QoS 1, persisted outbox: one node SIGKILLed
             (failover time), the whole cluster restarted with and without reconnect jitter (peak
             connects per second), events lost or out of order, CPU and memory per daemon at idle
+  pwm       CPU while a software PWM runs at a 100 ms and a 1 s period (beside its output off),
+            and while a hardware PWM fades (only with --kernel: pwm-sim in the VM)
 
   --scenario LIST      only these scenarios (comma-separated names above; default: all)
   --smoke              a few seconds: checks that every part runs (CI); the figures mean nothing
@@ -97,7 +100,7 @@ std::vector<std::string> parse_names(const std::string& text) {
 }
 
 bool smoke_ok(const Options& options, const Results& results, bool micro) {
-  bool kernel = options.kernel, latency = kernel || options.wants("latency");
+  bool kernel = options.kernel, latency = options.wants("latency");
   bool ok = (!micro || !results.micro.empty()) && (!latency || !results.runs.empty()) &&
             (kernel || !options.wants("idle") || !results.idle.daemon_threads.empty()) &&
             (kernel || !options.wants("counter") || !results.counter.empty()) &&
@@ -209,10 +212,11 @@ int main(int argc, char** argv) {
   std::vector<FloorRun> floors;  // --kernel: the kernel reader and the C bridge of every run
   std::vector<CounterRun> kernel_counters;  // --kernel: the counter on gpio-sim of every run
   std::vector<SensorsRun> sensors;
+  std::vector<PwmLoad> pwm_loads;
   try {
     Scenario scenario(options);
     fmt::print(stderr, "broker {}; work directory {}\n", scenario.broker_url(), options.dir);
-    for (int run = 0; run < options.runs && (options.kernel || options.wants("latency")); ++run) {
+    for (int run = 0; run < options.runs && options.wants("latency"); ++run) {
       if (options.kernel && why_no_floors().empty()) {
         fmt::print(stderr, "run {}/{}: floors (kernel reader, C bridge) on gpio-sim...\n", run + 1, options.runs);
         floors.push_back(run_floors(scenario, options, run));
@@ -247,6 +251,10 @@ int main(int argc, char** argv) {
                  kBenchSensors);
       sensors.push_back(run_sensors(scenario, options, run));
     }
+    if (options.wants("pwm") && (!options.kernel || !options.scenarios.empty())) {
+      fmt::print(stderr, "PWM outputs: software at 100 ms and 1 s, a hardware fade...\n");
+      pwm_loads = run_pwm(scenario, options);
+    }
   } catch (const std::exception& e) {
     std::cerr << "gpio2mqtt_bench: " << e.what() << "\n(work directory kept: " << options.dir << ")\n";
     return 1;
@@ -259,6 +267,7 @@ int main(int argc, char** argv) {
   print_floors(options, floors, results.runs);
   print_sensors(sensors);
   print_kernel_counters(options, kernel_counters);
+  if (!pwm_loads.empty()) print_pwm(pwm_loads);
   if (options.kernel && !why_no_floors().empty()) fmt::print("\nNo floors: {}\n", why_no_floors());
   if (!keep) std::filesystem::remove_all(options.dir);
   if (options.smoke) {

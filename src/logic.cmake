@@ -18,6 +18,7 @@ add_library(gpio2mqtt_logic STATIC
   ${GPIO2MQTT_SRC_DIR}/bridge/counter.cc
   ${GPIO2MQTT_SRC_DIR}/bridge/debounce.cc
   ${GPIO2MQTT_SRC_DIR}/bridge/describe.cc
+  ${GPIO2MQTT_SRC_DIR}/bridge/dimmer.cc
   ${GPIO2MQTT_SRC_DIR}/bridge/discovery.cc
   ${GPIO2MQTT_SRC_DIR}/bridge/interlock.cc
   ${GPIO2MQTT_SRC_DIR}/bridge/modes/button_line.cc
@@ -27,6 +28,9 @@ add_library(gpio2mqtt_logic STATIC
   ${GPIO2MQTT_SRC_DIR}/bridge/modes/registry.cc
   ${GPIO2MQTT_SRC_DIR}/bridge/outbox.cc
   ${GPIO2MQTT_SRC_DIR}/bridge/sensor.cc
+  ${GPIO2MQTT_SRC_DIR}/bridge/pwm_discovery.cc
+  ${GPIO2MQTT_SRC_DIR}/bridge/pwm_output.cc
+  ${GPIO2MQTT_SRC_DIR}/bridge/slow_pwm.cc
   ${GPIO2MQTT_SRC_DIR}/bridge/reload_plan.cc
   ${GPIO2MQTT_SRC_DIR}/bridge/switchboard.cc
   ${GPIO2MQTT_SRC_DIR}/config/config.cc
@@ -37,8 +41,10 @@ add_library(gpio2mqtt_logic STATIC
   ${GPIO2MQTT_SRC_DIR}/config/line_loader.cc
   ${GPIO2MQTT_SRC_DIR}/config/loader.cc
   ${GPIO2MQTT_SRC_DIR}/config/mqtt_loader.cc
+  ${GPIO2MQTT_SRC_DIR}/config/pwm_loader.cc
   ${GPIO2MQTT_SRC_DIR}/config/sensor_loader.cc
   ${GPIO2MQTT_SRC_DIR}/config/yaml_reader.cc
+  ${GPIO2MQTT_SRC_DIR}/pwm/chip_info.cc
   ${GPIO2MQTT_SRC_DIR}/sensors/quantity.cc
   ${GPIO2MQTT_SRC_DIR}/util/clock.cc
   ${GPIO2MQTT_SRC_DIR}/util/json.cc

@@ -1,6 +1,7 @@
 // gpio2mqtt: command line, then the service. Everything else lives in the core library.
 #include <getopt.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -13,6 +14,7 @@
 #include "gpio2mqtt/exit_codes.h"
 #include "gpio2mqtt/version.h"
 #include "mqtt/paho_client.h"
+#include "pwm/sysfs_pwm.h"
 #include "sensors/sysfs_source.h"
 #include "service/service.h"
 #include "util/host.h"
@@ -94,6 +96,16 @@ int main(int argc, char** argv) {
   if (!check_path.empty()) {
     try {
       config::Config config = load(check_path);
+      // The PWM chips are checked where this machine has the PWM class: the config may be meant
+      // for another board.
+      if (access("/sys/class/pwm", F_OK) == 0) {
+        pwm::SysfsPwm pwm_chips;
+        service::check_pwm_chips(config, pwm_chips);
+      } else if (std::any_of(config.pwm.begin(), config.pwm.end(), [](const auto& output) {
+                   return output.kind == config::PwmOutputConfig::Kind::kHardware;
+                 })) {
+        config.warnings.push_back("PWM chips not checked: this machine has no /sys/class/pwm");
+      }
       for (const auto& warning : config.warnings) std::cerr << "warning: " << warning << "\n";
       sensors::SysfsSource sysfs(config.sysfs);
       config::expand_w1_all(config, sysfs.w1_thermometers());
@@ -120,6 +132,7 @@ int main(int argc, char** argv) {
                     [](const auto& chip) { return chip.kind != config::ChipConfig::Kind::kSimulated; }))
       spdlog::info("kernel GPIO chips through the GPIO character device uAPI v{}", gpio::hardware_uapi_version());
     service::LineSet lines(config, hardware.get(), "gpio2mqtt");
+    pwm::SysfsPwm pwm_chips;
     auto make_client = [](const config::MqttConfig& mqtt) {
       return mqtt::make_paho_client(mqtt, bridge::kMaxCommandPayload);
     };
@@ -130,7 +143,7 @@ int main(int argc, char** argv) {
       return next;
     };
     service::Service daemon(std::move(config), lines,
-                            {.make_client = make_client, .load_config = reload, .sensor_source = &sysfs});
+                            {.make_client = make_client, .load_config = reload, .sensor_source = &sysfs, .pwm = &pwm_chips});
     return daemon.run();
   } catch (const config::ConfigError& e) {
     spdlog::critical("{}", e.what());

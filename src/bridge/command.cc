@@ -8,12 +8,6 @@
 namespace gpio2mqtt::bridge {
 namespace {
 
-std::string_view trimmed(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
-  return text;
-}
-
 std::optional<Command> parse_word(std::string_view word) {
   std::string w = ascii_lower(trimmed(word));
   if (w == "on" || w == "1" || w == "true") return Command{Command::Kind::kSet, true, std::nullopt};

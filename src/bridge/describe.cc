@@ -5,6 +5,7 @@
 
 #include "config/names.h"
 #include "gpio2mqtt/bridge/bridge.h"
+#include "gpio2mqtt/bridge/dimmer.h"
 #include "gpio2mqtt/bridge/discovery.h"
 #include "gpio2mqtt/bridge/sensor.h"
 
@@ -76,6 +77,8 @@ std::string describe_sensors(const Config& config, const SensorFinder& found) {
 }
 
 }  // namespace
+
+std::string describe_pwm(const Config& config, const std::string& state_directory);
 
 std::string describe(const Config& config, const SensorFinder& found) {
   const MqttConfig& m = config.mqtt;
@@ -158,6 +161,7 @@ std::string describe(const Config& config, const SensorFinder& found) {
                            std::chrono::duration_cast<std::chrono::milliseconds>(*line.momentary).count());
     }
   }
+  out += describe_pwm(config, state_directory);
   for (const InterlockConfig& group : config.interlocks) {
     std::string names;
     for (const auto& name : group.lines) names += (names.empty() ? "" : ", ") + name;
@@ -178,6 +182,49 @@ std::string describe(const Config& config, const SensorFinder& found) {
         "(retained)\n  {}\n",
         ha.announce_delay.count(), ha.status_topic, bridge::device_topic(ha), bridge::device_payload(config));
   else out += "homeassistant: discovery off\n";
+  return out;
+}
+
+std::string describe_pwm(const Config& config, const std::string& state_directory) {
+  if (config.pwm.empty()) return "";
+  auto level_text = [](const PwmLevel& level) -> std::string {
+    switch (level.kind) {
+      case PwmLevel::Kind::kOff:
+        return "off";
+      case PwmLevel::Kind::kOn:
+        return "on (the last level)";
+      case PwmLevel::Kind::kLevel:
+        return fmt::format("{} %", bridge::percent_from_level(level.level));
+      case PwmLevel::Kind::kRestore:
+        return "restore";
+      case PwmLevel::Kind::kKeep:
+        break;
+    }
+    return "keep";
+  };
+  std::string out = "pwm:\n";
+  for (const PwmOutputConfig& output : config.pwm) {
+    auto topics = bridge::make_topics(config.mqtt.base_topic, output.name);
+    bool hardware = output.kind == PwmOutputConfig::Kind::kHardware;
+    out += fmt::format(
+        "  {}: {}, {}; period {} us{}\n", output.name, hardware ? "hardware PWM" : "software PWM", output.describe(),
+        output.period.count() / 1000,
+        hardware ? (output.inversed ? ", polarity inversed" : "") : (output.active_low ? ", active-low" : ""));
+    out += fmt::format(
+        "    duty {}-{} %, gamma {}, transition {} ms; initial {}, on_disconnect {}; {} in Home Assistant\n",
+        bridge::format_number(output.min_duty * 100), bridge::format_number(output.max_duty * 100),
+        bridge::format_number(output.gamma),
+        std::chrono::duration_cast<std::chrono::milliseconds>(output.transition).count(), level_text(output.initial),
+        level_text(output.on_disconnect),
+        output.hidden                                          ? "not shown"
+        : output.component == PwmOutputConfig::Component::kFan ? "a fan"
+                                                               : "a light");
+    out +=
+        fmt::format("    takes {}, answers {}, publishes {} (retained JSON){}\n", topics.set, topics.get, topics.state,
+                    config.state_directory.empty() && state_directory == "$STATE_DIRECTORY"
+                        ? "; level kept in $STATE_DIRECTORY when systemd sets it"
+                        : "; level kept in " + state_directory + "/pwm-" + output.name + ".state");
+  }
   return out;
 }
 

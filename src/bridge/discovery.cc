@@ -151,6 +151,8 @@ std::vector<ComponentId> announced_components(const config::Config& config) {
   for (auto& [id, component] : binding_components(config)) out.push_back(id);
   for (const auto& sensor : config.sensors)
     for (auto& [id, component] : Sensor::components(config, sensor)) out.push_back(id);
+  for (const auto& output : config.pwm)
+    for (auto& [id, component] : pwm_components(config, output)) out.push_back(id);
   return out;
 }
 
@@ -194,6 +196,9 @@ std::string device_payload(const config::Config& config, const std::vector<Compo
     if (!is_removed(id.id)) components.add(id.id, component);
   for (const auto& sensor : config.sensors)
     for (auto& [id, component] : Sensor::components(config, sensor))
+      if (!is_removed(id.id)) components.add(id.id, component);
+  for (const auto& output : config.pwm)
+    for (auto& [id, component] : pwm_components(config, output))
       if (!is_removed(id.id)) components.add(id.id, component);
   for (const auto& gone : removed) components.add(gone.id, JsonObject().add("p", gone.platform));
   return JsonObject()

@@ -14,7 +14,10 @@ std::string joined(const std::vector<std::string>& names) {
   return out;
 }
 
-// Binds a line to its chip; on simulated chips the name or offset is checked here already.
+}  // namespace
+
+// Binds a line to its chip; on simulated chips the name or offset is checked here already. The
+// `pwm:` section binds its software PWM lines with it too.
 void resolve_chip(const YamlReader& r, const YAML::Node& node, LineConfig& line, const std::vector<ChipConfig>& chips) {
   const std::string what = "line '" + line.name + "'";
   if (chips.empty()) r.fail(node, what + ": no chips are configured");
@@ -53,6 +56,8 @@ void resolve_chip(const YamlReader& r, const YAML::Node& node, LineConfig& line,
     r.fail(node["line"],
            what + ": chip '" + chip->name + "' has no line '" + line.line + "'; its lines: " + joined(names));
 }
+
+namespace {
 
 void reject(const YamlReader& r, const YAML::Node& node, const char* key, const std::string& why) {
   if (node[key]) r.fail(node[key], why);
@@ -134,6 +139,17 @@ ButtonConfig load_button(const YamlReader& r, const YAML::Node& node, const std:
 
 LineEntityConfig load_line_entity(const YamlReader& r, const YAML::Node& node, const LineConfig& line);
 
+// A `line:` value: a line name, or an offset when it is all digits. The `pwm:` section reads its
+// software PWM lines with it too.
+void load_line_spec(const YamlReader& r, const YAML::Node& node, const std::string& what, LineConfig& line) {
+  line.line_where = r.at(node);
+  std::string spec = r.string(node, what + ".line");
+  if (!spec.empty() && std::all_of(spec.begin(), spec.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    line.offset = static_cast<unsigned>(r.integer(node, what + ".line", 0, 1023));
+  else if (spec.empty()) r.fail(node, what + ".line: expected a line name or an offset");
+  else line.line = spec;
+}
+
 LineConfig load_line(const YamlReader& r, const YAML::Node& key, const YAML::Node& node,
                      const std::vector<ChipConfig>& chips) {
   LineConfig line;
@@ -146,12 +162,7 @@ LineConfig load_line(const YamlReader& r, const YAML::Node& key, const YAML::Nod
                 "drive", "mode", "pulses_per_unit", "unit", "rate_timeout", "publish_interval", "persist_every",
                 "button", "momentary", "homeassistant"});
   if (!node["line"]) r.fail(key, what + ": 'line:' is required (a line name like GPIO17, or an offset)");
-  line.line_where = r.at(node["line"]);
-  std::string spec = r.string(node["line"], what + ".line");
-  if (!spec.empty() && std::all_of(spec.begin(), spec.end(), [](char c) { return c >= '0' && c <= '9'; }))
-    line.offset = static_cast<unsigned>(r.integer(node["line"], what + ".line", 0, 1023));
-  else if (spec.empty()) r.fail(node["line"], what + ".line: expected a line name or an offset");
-  else line.line = spec;
+  load_line_spec(r, node["line"], what, line);
   resolve_chip(r, node, line, chips);
 
   using gpio::Bias, gpio::Direction, gpio::Drive;

@@ -74,6 +74,7 @@ std::vector<InterlockConfig> load_interlocks(const YamlReader& r, const YAML::No
                                              const std::vector<LineConfig>& lines);
 std::vector<BindingConfig> load_bindings(const YamlReader& r, const YAML::Node& node, const Config& config);
 void load_sensors(const YamlReader& r, const YAML::Node& node, Config& config);
+std::vector<PwmOutputConfig> load_pwm(const YamlReader& r, const YAML::Node& node, const Config& config);
 
 Config parse_config(const std::string& text, const std::string& file, const Host& host) {
   YamlReader r(file);
@@ -88,7 +89,7 @@ Config parse_config(const std::string& text, const std::string& file, const Host
   config.file = file;
   try {
     r.expect_map(root, "top level",
-                 {"mqtt", "dbus", "chips", "lines", "interlocks", "sensors", "sysfs", "homeassistant",
+                 {"mqtt", "dbus", "chips", "lines", "interlocks", "pwm", "sensors", "sysfs", "homeassistant",
                   "state_directory", "bindings"});
     if (root["state_directory"]) {
       config.state_directory = r.string(root["state_directory"], "state_directory");
@@ -121,6 +122,7 @@ Config parse_config(const std::string& text, const std::string& file, const Host
       if (config.sysfs.empty() || config.sysfs.front() != '/')
         r.fail(root["sysfs"], "sysfs: expected an absolute directory");
     }
+    if (root["pwm"]) config.pwm = load_pwm(r, root["pwm"], config);
     check_entities(config);
   } catch (const YAML::Exception& e) {  // a conversion yaml-cpp itself refused
     throw ConfigError(r.at(e.mark), e.msg);
@@ -143,6 +145,12 @@ void require_state_directory(const Config& config) {
       throw ConfigError(line.where, "line '" + line.name +
                                         "': a counter keeps its total in a state directory: set state_directory: "
                                         "(e.g. /var/lib/gpio2mqtt), or run under systemd with StateDirectory=");
+  for (const auto& output : config.pwm)
+    if (output.initial.kind == PwmLevel::Kind::kRestore)
+      throw ConfigError(output.where, "pwm '" + output.name +
+                                          "': initial: restore takes the level from the state directory: set "
+                                          "state_directory: (e.g. /var/lib/gpio2mqtt), or run under systemd with "
+                                          "StateDirectory=");
 }
 
 void expand_w1_all(Config& config, const std::vector<std::string>& found) {

@@ -16,7 +16,7 @@
 namespace gpio2mqtt::service {
 namespace {
 
-constexpr std::string_view kPrefix = "gpio2mqtt counter 1 ";
+std::string prefix(std::string_view kind) { return "gpio2mqtt " + std::string(kind) + " 1 "; }
 constexpr std::size_t kMaxFile = 128;
 
 // FNV-1a: enough to tell a damaged or half-written line from a good one.
@@ -31,18 +31,19 @@ std::uint64_t check(std::string_view text) {
 
 }  // namespace
 
-std::string CounterFile::format(std::uint64_t count) {
-  std::string text = std::string(kPrefix) + std::to_string(count);
+std::string CounterFile::format(std::uint64_t count, std::string_view kind) {
+  std::string text = prefix(kind) + std::to_string(count);
   return text + " " + std::to_string(check(text)) + "\n";
 }
 
-std::optional<std::uint64_t> CounterFile::parse(const std::string& text) {
-  if (text.size() < kPrefix.size() || text.compare(0, kPrefix.size(), kPrefix) != 0 || text.back() != '\n')
+std::optional<std::uint64_t> CounterFile::parse(const std::string& text, std::string_view kind) {
+  const std::string start = prefix(kind);
+  if (text.size() < start.size() || text.compare(0, start.size(), start) != 0 || text.back() != '\n')
     return std::nullopt;
   std::size_t space = text.rfind(' ');
-  if (space < kPrefix.size()) return std::nullopt;
+  if (space < start.size()) return std::nullopt;
   std::uint64_t count = 0, stored_check = 0;
-  const char* begin = text.data() + kPrefix.size();
+  const char* begin = text.data() + start.size();
   const char* middle = text.data() + space;
   const char* end = text.data() + text.size() - 1;
   auto [after_count, e1] = std::from_chars(begin, middle, count);
@@ -52,12 +53,15 @@ std::optional<std::uint64_t> CounterFile::parse(const std::string& text) {
   return count;
 }
 
-CounterFile::CounterFile(std::string directory) : directory_(std::move(directory)) {
+CounterFile::CounterFile(std::string directory, Kind kind) : directory_(std::move(directory)), kind_(std::move(kind)) {
   if (::mkdir(directory_.c_str(), 0750) != 0 && errno != EEXIST)
     throw std::runtime_error("state directory: cannot create " + directory_ + ": " + std::strerror(errno));
 }
 
-std::string CounterFile::path(const std::string& name) const { return bridge::counter_state_file(directory_, name); }
+std::string CounterFile::path(const std::string& name) const {
+  if (kind_.name == "counter") return bridge::counter_state_file(directory_, name);
+  return directory_ + "/" + kind_.name + "-" + name + ".state";
+}
 
 std::optional<std::uint64_t> CounterFile::read(const std::string& file, std::string& problem) const {
   UniqueFd in(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
@@ -75,7 +79,7 @@ std::optional<std::uint64_t> CounterFile::read(const std::string& file, std::str
     }
     text.append(buffer, static_cast<std::size_t>(n));
   }
-  auto count = text.size() <= kMaxFile ? parse(text) : std::nullopt;
+  auto count = text.size() <= kMaxFile ? parse(text, kind_.name) : std::nullopt;
   if (!count) problem = text.empty() ? "empty" : "cut short or damaged";
   return count;
 }
@@ -87,20 +91,20 @@ std::uint64_t CounterFile::load(const std::string& name) {
   auto count = read(previous, previous_problem);
   if (count) {
     // A missing current file beside a good previous one is a save cut between its two renames.
-    spdlog::warn("counter {}: {} is {}; starting from the previous generation, {} pulses", name, current, problem,
-                 *count);
+    spdlog::warn("{} {}: {} is {}; starting from the previous generation, {} {}", kind_.name, name, current, problem,
+                 *count, kind_.unit);
     return *count;
   }
   if (problem == "missing" && previous_problem == "missing") return 0;  // a new counter
-  spdlog::error("counter {}: {} is {} and {} is {}: starting from 0 (set the total with <line>/set)", name, current,
-                problem, previous, previous_problem);
+  spdlog::error("{} {}: {} is {} and {} is {}: starting from 0 ({})", kind_.name, name, current, problem, previous,
+                previous_problem, kind_.after_loss);
   return 0;
 }
 
 void CounterFile::save(const std::string& name, std::uint64_t count) {
   std::string current = path(name), temporary = current + ".new", previous = current + ".prev";
   UniqueFd out(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640));
-  bool written = out.valid() && write_all(out.get(), format(count)) && ::fsync(out.get()) == 0;
+  bool written = out.valid() && write_all(out.get(), format(count, kind_.name)) && ::fsync(out.get()) == 0;
   int error = errno;
   out.reset();
   std::string ignored;
@@ -109,8 +113,8 @@ void CounterFile::save(const std::string& name, std::uint64_t count) {
   if (!written || ::rename(temporary.c_str(), current.c_str()) != 0) {
     if (written) error = errno;
     ++errors_;
-    spdlog::error("counter {}: cannot save {} pulses to {}: {} ({} errors so far; the count carries on in memory)",
-                  name, count, current, std::strerror(error), errors_);
+    spdlog::error("{} {}: cannot save {} {} to {}: {} ({} errors so far; it carries on in memory)", kind_.name, name,
+                  count, kind_.unit, current, std::strerror(error), errors_);
     ::unlink(temporary.c_str());
     return;
   }

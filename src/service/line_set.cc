@@ -61,9 +61,27 @@ LineSet::OpenChip& LineSet::chip_for(const ChipConfig& chip_config, Chips& chips
   return *chips.back();
 }
 
+std::vector<config::LineConfig> requested_lines(const config::Config& config) {
+  std::vector<config::LineConfig> lines = config.lines;
+  for (const auto& output : config.pwm) {
+    if (output.kind != config::PwmOutputConfig::Kind::kSoftware) continue;
+    config::LineConfig line;
+    line.name = output.name;
+    line.chip = output.chip;
+    line.line = output.line;
+    line.offset = output.offset;
+    line.direction = Direction::kOutput;
+    line.active_low = output.active_low;
+    line.where = output.where;
+    line.line_where = output.chip_where;
+    lines.push_back(std::move(line));
+  }
+  return lines;
+}
+
 std::vector<LineSet::Bound> LineSet::bind_all(const config::Config& config, Chips& chips) const {
   std::vector<Bound> bound;
-  for (const auto& line : config.lines) {
+  for (const auto& line : requested_lines(config)) {
     OpenChip* open = nullptr;
     std::optional<unsigned> offset = line.offset;
     if (!line.chip.empty()) {
@@ -175,7 +193,14 @@ void LineSet::reconcile(Binding next, const bridge::ReloadPlan& plan) {
   Chips chips = std::move(next.chips_);
   follow(lines, plan);
   auto kept = [&](std::size_t index) -> const Bound* {
-    auto from = index < plan.lines.size() ? plan.lines[index].kept_from : std::nullopt;
+    if (index >= plan.lines.size()) {  // a software PWM output's line (requested_lines()): the same one?
+      for (const auto& old : lines_)
+        if (old.chip == lines[index].chip && old.offset == lines[index].offset &&
+            old.config.same_settings(lines[index].config))
+          return &old;
+      return nullptr;
+    }
+    auto from = plan.lines[index].kept_from;
     return from && *from < lines_.size() ? &lines_[*from] : nullptr;
   };
   for (std::size_t i = 0; i < lines.size(); ++i)  // a kept output keeps its own request

@@ -18,6 +18,10 @@
 
 namespace gpio2mqtt::service {
 
+// The lines a LineSet requests, by index: the configured lines, then the lines of the software PWM
+// outputs (`pwm:` with `line:`), requested off; service/pwm_set.h switches them.
+std::vector<config::LineConfig> requested_lines(const config::Config& config);
+
 class LineSet : public bridge::LinePort {
  private:
   struct OpenChip;

@@ -22,6 +22,7 @@
 #include "service/line_set.h"
 #include "service/outbox_file.h"
 #include "service/sensor_set.h"
+#include "service/pwm_set.h"
 #include "service/systemd.h"
 
 namespace gpio2mqtt::service {
@@ -53,6 +54,8 @@ struct ServiceParts {
   sensors::Source* sensor_source = nullptr;
   // Seeds what is random: mqtt.start_delay, the reconnect jitter, a shuffled server order.
   std::uint64_t random_seed = std::random_device{}();
+  // Hardware PWM chips (`pwm:` outputs with `pwm_chip:`); borrowed. Null: none may be configured.
+  pwm::ChipProvider* pwm = nullptr;
 };
 
 class Service : public dbus::DaemonControl {
@@ -98,6 +101,9 @@ class Service : public dbus::DaemonControl {
   void report_status();
   // ", 3 queued events dropped, ..." for each drop counted, empty when none was.
   static std::string describe_drops(const Counters& counters);
+  // The bridge's `topics` and the PWM outputs' (the same wildcards: each topic once, or every
+  // command would come twice).
+  std::vector<std::string> with_pwm(std::vector<std::string> topics) const;
 
   std::unique_ptr<config::Config> config_;
   LineSet& lines_;
@@ -111,6 +117,7 @@ class Service : public dbus::DaemonControl {
   ClientPublisher publisher_{client_};
   bridge::Bridge bridge_;
   std::unique_ptr<SensorSet> sensors_;  // with a sensor source
+  PwmSet pwm_;  // the `pwm:` outputs, beside the bridge's lines
   UniqueFd signal_fd_;
   SystemdNotifier systemd_;
   std::unique_ptr<dbus::Endpoint> dbus_;
@@ -119,6 +126,7 @@ class Service : public dbus::DaemonControl {
   FdWatch client_watch_;
   FdWatch dbus_watch_;
   Timer bridge_timer_;
+  Timer pwm_timer_;
   Timer watchdog_timer_;
   Timer status_timer_;
   Timer republish_timer_;

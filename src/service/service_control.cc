@@ -24,6 +24,8 @@ Counters Service::counters() const {
   Counters out = bridge_.counters();
   out.kernel_events_dropped = lines_.kernel_dropped();
   out.messages_dropped = dropped_by_replaced_clients_ + client_->messages_dropped();
+  out.commands_applied += pwm_.commands_applied();
+  out.commands_rejected += pwm_.commands_rejected();
   return out;
 }
 
@@ -124,6 +126,8 @@ std::optional<dbus::CallError> Service::reload() {
       return failed(
           "counters need a state directory when the daemon starts (state_directory or $STATE_DIRECTORY): "
           "restart it");
+    if (!(next->pwm == config_->pwm)) spdlog::warn("reload: pwm: changes take effect at the next start");
+    next->pwm = config_->pwm;  // so the software PWM lines keep their requests
     // Everything that can fail comes before any output is switched: binding (chips opened, lines
     // found), then requesting; only then does the bridge follow the same plan.
     auto binding = lines_.bind(*next);
@@ -135,8 +139,8 @@ std::optional<dbus::CallError> Service::reload() {
     return failed(std::string("GPIO: ") + e.what());
   }
   for (const auto& warning : next->warnings) spdlog::warn("{}", warning);
-  auto old_topics = bridge_.subscriptions();
-  auto new_topics = bridge::command_topics(*next);
+  auto old_topics = with_pwm(bridge_.subscriptions());
+  auto new_topics = with_pwm(bridge::command_topics(*next));
   config::StatusConfig old_status = config_->mqtt.status;
   // The outbox is sized and stored once, at start: those two keys alone need no new connection.
   auto connection_part = [](config::MqttConfig mqtt) {

@@ -11,6 +11,9 @@ namespace gpio2mqtt {
 // "10ms", "1.5s", "500us", "2m", "1h", "0" -> nanoseconds; nullopt when malformed or negative.
 std::optional<std::chrono::nanoseconds> parse_duration(std::string_view text);
 
+// `text` without the blanks (spaces, tabs, newlines) around it.
+std::string_view trimmed(std::string_view text);
+
 // Lower-cases ASCII letters.
 std::string ascii_lower(std::string_view text);
 

@@ -52,7 +52,13 @@ std::vector<std::pair<ComponentId, JsonObject>> line_components(const config::Co
 JsonObject entity_component(const config::Config& config, const config::LineConfig& line, std::string_view platform,
                             const std::string& id, const std::string& name, const std::string& state_topic);
 
-// The components `config` announces, in line order, then the sensors' (bridge/sensor.h).
+// A `pwm:` output's component (bridge/pwm_discovery.cc): a light (JSON schema: brightness and
+// transition) or a fan (on/off and a percentage), reading the output's JSON state; none when hidden.
+std::vector<std::pair<ComponentId, JsonObject>> pwm_components(const config::Config& config,
+                                                               const config::PwmOutputConfig& output);
+
+// The components `config` announces, in line order, then the bindings', the sensors' and the
+// PWM outputs'.
 std::vector<ComponentId> announced_components(const config::Config& config);
 
 // The availability entry Home Assistant needs for the status will: a value_template when the

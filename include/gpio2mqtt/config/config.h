@@ -204,6 +204,51 @@ struct SensorConfig {
   bool operator==(const SensorConfig&) const = default;
 };
 
+// The `pwm:` section: dimmable outputs (lights, fans, heaters) on a hardware PWM channel or, as
+// slow software PWM, on a GPIO line (see bridge/dimmer.h and bridge/slow_pwm.h).
+// A level an output starts at or falls to. kRestore (initial only): what the previous run left,
+// from the state directory; kKeep (on_disconnect only): stay where it is.
+struct PwmLevel {
+  enum class Kind { kOff, kOn, kLevel, kRestore, kKeep } kind = Kind::kOff;
+  int level = 0;  // kLevel: in thousandths (bridge::kFullLevel), above 0
+  bool operator==(const PwmLevel&) const = default;
+};
+
+struct PwmOutputConfig {
+  std::string name;  // the key under `pwm:`, one topic level like a line's name
+  enum class Kind { kHardware, kSoftware } kind = Kind::kHardware;
+
+  // kHardware: a PWM chip by its device, device-tree node or sysfs name, and a channel of it.
+  std::string pwm_chip;
+  unsigned channel = 0;
+  bool inversed = false;  // polarity: inversed
+
+  // kSoftware: a GPIO output line (chip as for lines: may be left out when there is one chip).
+  std::string chip;
+  std::string line;  // a line name, or empty when `offset` is set
+  std::optional<unsigned> offset;
+  bool active_low = false;
+
+  std::chrono::nanoseconds period{1'000'000};  // hardware: 1 kHz by default; software: 1 s
+  double min_duty = 0;                         // 0..1, the duty at the lowest level above off
+  double max_duty = 1;                         // 0..1, the duty at full
+  double gamma = 1;
+  std::chrono::nanoseconds transition{0};  // the fade when a command gives none
+  PwmLevel initial;                        // default off
+  PwmLevel on_disconnect{PwmLevel::Kind::kKeep, 0};
+
+  enum class Component { kLight, kFan } component = Component::kLight;  // in Home Assistant
+  bool hidden = false;                                                  // homeassistant: false
+  std::string entity_name;                                              // default the output's name
+  std::string icon;
+
+  Location where;       // the output's key
+  Location chip_where;  // its pwm_chip: or line: value
+  bool operator==(const PwmOutputConfig&) const = default;
+  // "PWM chip fe20c000.pwm channel 0" or "line GPIO17 of chip main", for messages.
+  std::string describe() const;
+};
+
 enum class Bus { kSystem, kSession, kOff };
 
 // A `bindings:` entry: what on an input makes a target act, locally, without the broker
@@ -252,6 +297,7 @@ struct Config {
   std::vector<SensorConfig> w1_all;
   // Where sensors are read: the kernel's sysfs (a container may mount the host's elsewhere).
   std::string sysfs = "/sys";
+  std::vector<PwmOutputConfig> pwm;
   HomeAssistantConfig homeassistant;
   std::vector<BindingConfig> bindings;
   // Where counters keep their totals: the `state_directory` key, else $STATE_DIRECTORY (systemd's

@@ -190,6 +190,7 @@ if [ -n "$BUILD_KERNEL" ] || [ ! -s "$OUT/initramfs.cpio.gz" ] || [ "$(cat "$OUT
   rm -rf "$I"
   log "initramfs built"
 fi
+"$D/build-pwm-sim.sh"                               # the PWM test chip; rebuilt only when it changed
 T4=$(now)
 
 if [ -n "$BUILD_KERNEL" ]; then
