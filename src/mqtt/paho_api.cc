@@ -3,6 +3,8 @@
 
 #include <mqtt/async_client.h>
 
+#include <deque>
+
 #include "util/tcp.h"
 
 namespace gpio2mqtt::mqtt {
@@ -84,7 +86,12 @@ class PahoConnection : public PahoApi {
   void connect(const std::string& server) override {
     try {
       options_.set_servers(std::make_shared<::mqtt::string_collection>(server));
-      client_->connect(options_, nullptr, connect_listener_);
+      // paho.mqtt.cpp frees the previous connect's token when the next connect starts, but its
+      // thread may still be in that token's failure callback: the failure event is pushed from
+      // inside it, and failover to the next node connects at once (ASan saw the use after free).
+      // Held here for a few more connects, it outlives its callback.
+      connect_tokens_.push_back(client_->connect(options_, nullptr, connect_listener_));
+      if (connect_tokens_.size() > kConnectTokensKept) connect_tokens_.pop_front();
     } catch (const ::mqtt::exception& e) {
       throw error_of(e);
     }
@@ -158,6 +165,8 @@ class PahoConnection : public PahoApi {
   Listener delivery_listener_;
   std::unique_ptr<::mqtt::async_client> client_;
   ::mqtt::connect_options options_;
+  static constexpr std::size_t kConnectTokensKept = 3;
+  std::deque<::mqtt::token_ptr> connect_tokens_;  // the last connects', after client_: they go first
 };
 
 }  // namespace
