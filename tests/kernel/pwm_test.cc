@@ -38,7 +38,7 @@ class APwmSimChip : public ::testing::Test {
 
 TEST_F(APwmSimChip, IsFoundByItsDeviceAndExportedForTheDaemon) {
   auto chips = pwm_.chips();
-  const ChipInfo& chip = find_chip(chips, "pwm-sim");
+  const ChipInfo chip = find_chip(chips, "pwm-sim");  // a copy: GCC 14 takes the name for a dangling temporary
   EXPECT_EQ(chip.channels, 2u);
   EXPECT_FALSE(std::filesystem::exists(channel_dir(1)));
   auto channel = pwm_.open("pwm-sim", 1);
