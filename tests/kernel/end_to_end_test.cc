@@ -150,7 +150,7 @@ TEST_F(ADaemonOnAKernelChip, CountsTheEdgesTheKernelDroppedAndPublishesTheTrueLe
   std::size_t from = observer_->size();
   daemon_->process().signal(SIGSTOP);  // it reads nothing: the kernel's queue fills and drops
   // More than the 1024 events uAPI v2's queue holds (gpio-sim merges some writes), ends high.
-  for (int i = 1; i <= 6001; ++i) sim_->set_pull(kButton, i % 2 == 1);
+  for (int i = 1; i <= 24001; ++i) sim_->set_pull(kButton, i % 2 == 1);
   std::this_thread::sleep_for(500ms);  // nothing to wait on: let the kernel's IRQ thread catch up
   daemon_->process().signal(SIGCONT);
   ASSERT_TRUE(eventually(
