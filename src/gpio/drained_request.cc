@@ -22,6 +22,8 @@
 namespace gpio2mqtt::gpio {
 namespace {
 
+constexpr int kRecheckMs = 1000;  // how often the reader looks again at fds that did not wake it
+
 UniqueFd make_eventfd(const char* what) {
   UniqueFd fd(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
   if (!fd.valid()) throw GpioError(std::string("making the eventfd ") + what + ": " + std::strerror(errno));
@@ -110,7 +112,11 @@ class DrainedRequest : public LineRequest {
     try {
       std::vector<EdgeEvent> batch;
       for (;;) {
-        if (poll(polled_.data(), polled_.size(), -1) < 0) {
+        // Not forever: Linux 6.1 does not wake a uAPI v1 event fd's waiters when its chip goes,
+        // though a poll() made afterwards sees it hung up; so once a second it looks again.
+        int ready = poll(polled_.data(), polled_.size(), kRecheckMs);
+        if (ready == 0) continue;
+        if (ready < 0) {
           if (errno == EINTR) continue;
           return fail(std::string("waiting for line events: ") + std::strerror(errno));
         }
