@@ -157,6 +157,10 @@ struct LineConfig {
   Location line_where;      // its `line:` value
   // "GPIO17" or "offset 3", for messages.
   std::string line_spec() const;
+  // Which edges the kernel is asked for (gpio::LineSettings::edges): both, except for a counter
+  // of one direction that the bridge does not debounce (no `debounce`, or the kernel's): then
+  // every edge reported is a pulse.
+  gpio::Edges kernel_edges(bool kernel_debounces) const;
   bool operator==(const LineConfig&) const = default;
   // Everything but where it was written and how Home Assistant shows it: a reload keeps a line
   // whose settings are the same.
