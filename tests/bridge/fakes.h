@@ -1,70 +1,16 @@
-// Recording fakes for the bridge's ports, and the fixture of a bridge built on them.
+// The fixture of a bridge on the recording fakes of its ports (fakes/bridge_ports.h), and the
+// start and reload of a bridge as the service does them.
 #pragma once
 
 #include <gtest/gtest.h>
 
-#include <functional>
-#include <map>
 #include <optional>
-#include <stdexcept>
 #include <vector>
 
+#include "bridge_ports.h"
 #include "gpio2mqtt/bridge/bridge.h"
 
 namespace gpio2mqtt::bridge {
-
-// An edge of line 0 to `rising` at `at`, as the chip reports it.
-inline gpio::EdgeEvent edge(bool rising, MonoTime at) {
-  return {0, rising, static_cast<std::uint64_t>(at.time_since_epoch().count()), 0};
-}
-
-class RecordingPublisher : public Publisher {
- public:
-  bool up = true;
-  std::vector<Message> sent;
-  bool publish(const Message& message) override {
-    if (!up) return false;
-    sent.push_back(message);
-    return true;
-  }
-  std::vector<Message> take() { return std::exchange(sent, {}); }
-  std::vector<std::string> payloads_on(const std::string& topic) const {
-    std::vector<std::string> out;
-    for (const auto& m : sent)
-      if (m.topic == topic) out.push_back(m.payload);
-    return out;
-  }
-};
-
-class FakeLines : public LinePort {
- public:
-  std::map<std::size_t, bool> levels;
-  std::vector<std::pair<std::size_t, bool>> writes;
-  bool fail = false;
-  bool kernel_debounce = false;                     // as a libgpiod 2.x chip: the kernel debounces every input
-  std::function<void(std::size_t, bool)> on_write;  // e.g. an input wired to the output
-  bool read(std::size_t line) override {
-    if (fail) throw std::runtime_error("chip gone");
-    return levels[line];
-  }
-  void write(std::size_t line, bool active) override {
-    if (fail) throw std::runtime_error("chip gone");
-    writes.emplace_back(line, active);
-    levels[line] = active;
-    if (on_write) on_write(line, active);
-  }
-};
-
-class RecordingCounterStore : public CounterStore {
- public:
-  std::map<std::string, std::uint64_t> counts;
-  std::vector<std::pair<std::string, std::uint64_t>> saves;
-  std::uint64_t load(const std::string& name) override { return counts[name]; }
-  void save(const std::string& name, std::uint64_t count) override {
-    saves.emplace_back(name, count);
-    counts[name] = count;
-  }
-};
 
 // Starts `bridge` as the service does: with the plan of a start, the kernel debouncing as `lines` say.
 inline void start(Bridge& bridge, const config::Config& config, const FakeLines& lines, MonoTime now) {
