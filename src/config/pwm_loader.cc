@@ -5,6 +5,7 @@
 #include <cmath>
 #include <set>
 
+#include "chip_line.h"
 #include "gpio2mqtt/bridge/dimmer.h"
 #include "gpio2mqtt/bridge/slow_pwm.h"
 #include "gpio2mqtt/config/entity.h"
@@ -12,9 +13,6 @@
 #include "yaml_reader.h"
 
 namespace gpio2mqtt::config {
-
-void load_line_spec(const YamlReader& r, const YAML::Node& node, const std::string& what, LineConfig& line);
-void resolve_chip(const YamlReader& r, const YAML::Node& node, LineConfig& line, const std::vector<ChipConfig>& chips);
 
 namespace {
 
@@ -138,8 +136,7 @@ void load_kind(const YamlReader& r, const YAML::Node& key, const YAML::Node& nod
   // The line is found as a line's is, with the same messages.
   LineConfig line;
   line.name = output.name;
-  load_line_spec(r, node["line"], what, line);
-  resolve_chip(r, node, line, chips);
+  read_chip_line(r, node, what, line, chips);
   output.chip_where = line.line_where;
   output.chip = line.chip;
   output.line = line.line;
