@@ -92,14 +92,12 @@ LineEntityConfig load_line_entity(const YamlReader& r, const YAML::Node& node, c
 LineConfig load_line(const YamlReader& r, const YAML::Node& key, const YAML::Node& node,
                      const std::vector<ChipConfig>& chips) {
   LineConfig line;
-  line.name = key.Scalar();
-  line.where = r.at(key);
-  const std::string what = "line '" + line.name + "'";
-  r.expect_topic_level(key, what, "line");
-  r.expect_map(node, what,
+  const std::string what = "line '" + key.Scalar() + "'";
+  r.open_entry(key, node, what, "line",
                {"chip", "line", "direction", "edge", "bias", "active_low", "debounce", "initial", "on_disconnect",
                 "drive", "mode", "pulses_per_unit", "unit", "rate_timeout", "publish_interval", "persist_every",
-                "button", "momentary", "homeassistant"});
+                "button", "momentary", "homeassistant"},
+               line);
   if (!node["line"]) r.fail(key, what + ": 'line:' is required (a line name like GPIO17, or an offset)");
   read_chip_line(r, node, what, line, chips);
 

@@ -147,16 +147,11 @@ void load_kind(const YamlReader& r, const YAML::Node& key, const YAML::Node& nod
 PwmOutputConfig load_output(const YamlReader& r, const YAML::Node& key, const YAML::Node& node,
                             const std::vector<ChipConfig>& chips) {
   PwmOutputConfig output;
-  output.name = key.Scalar();
-  output.where = r.at(key);
-  const std::string what = "pwm '" + output.name + "'";
-  if (!is_safe_topic_level(output.name))
-    r.fail(key, what +
-                    ": a name is one topic level and part of ids that must be ASCII: use ASCII letters (a-z, A-Z), "
-                    "digits, '_', '-' or '.'");
-  r.expect_map(node, what,
+  const std::string what = "pwm '" + key.Scalar() + "'";
+  r.open_entry(key, node, what, "",
                {"pwm_chip", "channel", "polarity", "chip", "line", "active_low", "frequency", "period", "min", "max",
-                "gamma", "transition", "initial", "on_disconnect", "homeassistant"});
+                "gamma", "transition", "initial", "on_disconnect", "homeassistant"},
+               output);
   load_kind(r, key, node, output, chips, what);
   output.period = period(r, node, output, what);
   if (node["min"]) output.min_duty = percent(r, node["min"], what + ".min") / 100;
