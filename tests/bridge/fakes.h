@@ -25,13 +25,15 @@ inline void reload(Bridge& bridge, const config::Config& running, const config::
   bridge.reconfigure(next, plan_reload(running, bridge.running_lines(), next, debounce, now), now);
 }
 
-// A bridge on the fakes (a counter store among them), made by make(): started and connected at
-// 0 s, with what that published taken (into connect_sent_), so that a test sees only what follows.
+// A bridge on the fakes (a counter and a binding store among them), made by make(): started and
+// connected at 0 s, with what that published taken (into connect_sent_), so that a test sees only
+// what follows.
 class BridgeTest : public ::testing::Test {
  protected:
   void make(config::Config config) {
+    bridge_.reset();  // again (a restart): the old bridge goes before the config it points into
     config_ = std::move(config);
-    bridge_.emplace(config_, publisher_, lines_, nullptr, &store_);
+    bridge_.emplace(config_, publisher_, lines_, nullptr, &store_, &binding_store_);
     start(*bridge_, config_, lines_, MonoTime(std::chrono::seconds(0)));
     bridge_->on_connected(MonoTime(std::chrono::seconds(0)));
     connect_sent_ = publisher_.take();
@@ -44,6 +46,7 @@ class BridgeTest : public ::testing::Test {
   RecordingPublisher publisher_;
   FakeLines lines_;
   RecordingCounterStore store_;
+  RecordingBindingStore binding_store_;
   std::optional<Bridge> bridge_;
   std::vector<Message> connect_sent_;  // what make() took
 };

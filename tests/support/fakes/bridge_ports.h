@@ -1,10 +1,12 @@
-// Recording fakes for the bridge's ports (bridge/bridge.h: Publisher, LinePort, CounterStore):
+// Recording fakes for the bridge's ports (bridge/bridge.h: Publisher, LinePort, CounterStore,
+// BindingStore):
 // each records what the bridge asked of it, and the test sets what it answers.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -65,6 +67,16 @@ class RecordingCounterStore : public CounterStore {
     saves.emplace_back(name, count);
     counts[name] = count;
   }
+};
+
+class RecordingBindingStore : public BindingStore {
+ public:
+  std::map<std::string, bool> kept;
+  std::optional<bool> load(const std::string& name) override {
+    auto it = kept.find(name);
+    return it == kept.end() ? std::nullopt : std::optional<bool>(it->second);
+  }
+  void save(const std::string& name, bool enabled) override { kept[name] = enabled; }
 };
 
 }  // namespace gpio2mqtt::bridge
