@@ -37,6 +37,7 @@ add_library(gpio2mqtt_logic STATIC
   ${GPIO2MQTT_SRC_DIR}/config/entity.cc
   ${GPIO2MQTT_SRC_DIR}/config/homeassistant_loader.cc
   ${GPIO2MQTT_SRC_DIR}/config/binding_loader.cc
+  ${GPIO2MQTT_SRC_DIR}/config/chip_line.cc
   ${GPIO2MQTT_SRC_DIR}/config/interlock_loader.cc
   ${GPIO2MQTT_SRC_DIR}/config/line_loader.cc
   ${GPIO2MQTT_SRC_DIR}/config/loader.cc

@@ -1,4 +1,4 @@
-// What the sdbus-c++ 1.x endpoint (endpoint.cc) and the 2.x one (endpoint_sdbus2.cc) share: the
+// What the sdbus-c++ 1.x endpoint (endpoint_sdbus1.cc) and the 2.x one (endpoint_sdbus2.cc) share: the
 // D-Bus object (the overrides of the adaptor sdbus-c++-xml2cpp generates from
 // io.github.gpio2mqtt.Daemon1.xml, whose virtual methods are the same in both versions), the
 // endpoint's common part and how it is opened. What the versions name differently comes from Api:

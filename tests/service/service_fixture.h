@@ -21,6 +21,18 @@
 
 namespace gpio2mqtt::service {
 
+// The chip the in-process tests put under their /dev directory, and the config sections they
+// share before their lines: a broker that is never dialled (the client is a fake), no D-Bus.
+inline const std::string kChip = "gpiochip-inproc";
+inline const std::string kMqtt = R"(mqtt:
+  server: mqtt://127.0.0.1:1883
+  client_id: inproc
+  base_topic: pi
+dbus: off
+chips:
+  main: {path: /dev/gpiochip-inproc}
+)";
+
 class InProcessService : public ::testing::Test {
  protected:
   enum class Time { kManual, kReal };  // the service's clock: clock_, moved by the test, or real
