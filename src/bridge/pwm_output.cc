@@ -66,13 +66,25 @@ bool PwmOutput::on_message(std::string_view topic, std::string_view payload, boo
   auto parsed = parse_dimmer_command(payload);
   if (auto* error = std::get_if<std::string>(&parsed)) return refuse(*error);
   if (!sets_.allow(now)) return refuse("over " + std::to_string(static_cast<int>(kCommandRate)) + " commands/s");
+  apply(std::get<DimmerCommand>(parsed), now);
+  return true;
+}
+
+std::string PwmOutput::command(std::string_view payload, MonoTime now) {
+  if (payload.size() > kMaxCommandPayload) return "a command of over 256 bytes";
+  auto parsed = parse_dimmer_command(payload);
+  if (auto* error = std::get_if<std::string>(&parsed)) return *error;
+  apply(std::get<DimmerCommand>(parsed), now);
+  return {};
+}
+
+void PwmOutput::apply(const DimmerCommand& command, MonoTime now) {
   ++applied_;
   DimmerMemory before = dimmer_.memory();
-  dimmer_.command(std::get<DimmerCommand>(parsed), now);
+  dimmer_.command(command, now);
   if (memory_ && dimmer_.memory() != before) memory_->save(config_.name, dimmer_.memory());
   update(now);
   publish_state();
-  return true;
 }
 
 void PwmOutput::on_disconnected(MonoTime now) {

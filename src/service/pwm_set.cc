@@ -152,6 +152,20 @@ std::optional<MonoTime> PwmSet::next_deadline() const {
   return first;
 }
 
+bridge::PwmOutput* PwmSet::find(std::string_view name) {
+  for (auto& output : outputs_)
+    if (output->logic->config().name == name) return &*output->logic;
+  return nullptr;
+}
+
+const bridge::PwmOutput* PwmSet::find(std::string_view name) const { return const_cast<PwmSet*>(this)->find(name); }
+
+std::vector<const bridge::PwmOutput*> PwmSet::outputs() const {
+  std::vector<const bridge::PwmOutput*> out;
+  for (const auto& output : outputs_) out.push_back(&*output->logic);
+  return out;
+}
+
 std::uint64_t PwmSet::commands_applied() const {
   std::uint64_t sum = 0;
   for (const auto& output : outputs_) sum += output->logic->commands_applied();

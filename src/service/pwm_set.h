@@ -48,6 +48,10 @@ class PwmSet {
   void on_disconnected(MonoTime now);
   void on_time(MonoTime now);
   std::optional<MonoTime> next_deadline() const;
+  // The output named `name`, if configured.
+  bridge::PwmOutput* find(std::string_view name);
+  const bridge::PwmOutput* find(std::string_view name) const;
+  std::vector<const bridge::PwmOutput*> outputs() const;
   std::uint64_t commands_applied() const;
   std::uint64_t commands_rejected() const;
   // Writes to channels and lines that failed (logged).

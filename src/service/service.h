@@ -21,8 +21,8 @@
 #include "service/gpio_supervisor.h"
 #include "service/line_set.h"
 #include "service/outbox_file.h"
-#include "service/sensor_set.h"
 #include "service/pwm_set.h"
+#include "service/sensor_set.h"
 #include "service/systemd.h"
 
 namespace gpio2mqtt::service {
@@ -89,6 +89,9 @@ class Service : public dbus::DaemonControl {
   std::optional<dbus::CallError> reload() override;
   std::variant<std::uint64_t, dbus::CallError> get_count(const std::string& name) const override;
   std::optional<dbus::CallError> set_count(const std::string& name, std::uint64_t count) override;
+  std::vector<dbus::PwmView> pwm_outputs() const override;
+  std::variant<dbus::PwmView, dbus::CallError> get_pwm(const std::string& name) const override;
+  std::optional<dbus::CallError> set_pwm(const std::string& name, const std::string& command) override;
 
  private:
   void on_signal();
@@ -117,7 +120,7 @@ class Service : public dbus::DaemonControl {
   ClientPublisher publisher_{client_};
   bridge::Bridge bridge_;
   std::unique_ptr<SensorSet> sensors_;  // with a sensor source
-  PwmSet pwm_;  // the `pwm:` outputs, beside the bridge's lines
+  PwmSet pwm_;                          // the `pwm:` outputs, beside the bridge's lines
   UniqueFd signal_fd_;
   SystemdNotifier systemd_;
   std::unique_ptr<dbus::Endpoint> dbus_;

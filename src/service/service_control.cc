@@ -5,6 +5,7 @@
 
 #include "gpio2mqtt/config/loader.h"
 #include "service/service.h"
+#include "util/text.h"
 
 namespace gpio2mqtt::service {
 namespace {
@@ -62,7 +63,7 @@ void Service::report_status() {
   if (dbus_ && !(counters == reported_))
     dbus_->properties_changed({"EdgesPublished", "CommandsApplied", "CommandsRejected", "CommandsRateLimited",
                                "EventsDropped", "MessagesDropped", "KernelEventsDropped", "PublishesRefused",
-                               "LineErrors", "Lines"});
+                               "LineErrors", "Lines", "PwmOutputs"});
   reported_ = counters;
 }
 
@@ -105,6 +106,35 @@ std::optional<dbus::CallError> Service::set_count(const std::string& name, std::
   if (auto* error = std::get_if<dbus::CallError>(&known)) return *error;
   bridge_.set_count(*bridge_.find(name), count, loop_.now());
   spdlog::info("D-Bus: counter {} set to {} pulses", name, count);
+  return std::nullopt;
+}
+
+namespace {
+
+dbus::PwmView view_of(const bridge::PwmOutput& output) {
+  return {output.config().name, output.on(), output.target() * 100.0 / bridge::kFullLevel};
+}
+
+}  // namespace
+
+std::vector<dbus::PwmView> Service::pwm_outputs() const {
+  std::vector<dbus::PwmView> out;
+  for (const auto* output : pwm_.outputs()) out.push_back(view_of(*output));
+  return out;
+}
+
+std::variant<dbus::PwmView, dbus::CallError> Service::get_pwm(const std::string& name) const {
+  const auto* output = pwm_.find(name);
+  if (!output) return dbus::CallError{"UnknownPwm", "no PWM output '" + name + "' is configured"};
+  return view_of(*output);
+}
+
+std::optional<dbus::CallError> Service::set_pwm(const std::string& name, const std::string& command) {
+  auto* output = pwm_.find(name);
+  if (!output) return dbus::CallError{"UnknownPwm", "no PWM output '" + name + "' is configured"};
+  if (auto error = output->command(command, loop_.now()); !error.empty())
+    return dbus::CallError{"InvalidCommand", "pwm '" + name + "': " + error};
+  spdlog::info("D-Bus: pwm {} set '{}'", name, printable(command));
   return std::nullopt;
 }
 
@@ -182,8 +212,9 @@ std::optional<dbus::CallError> Service::reload() {
   spdlog::info("reloaded {}: {} lines", config_->file, config_->lines.size());
   report_status();
   if (dbus_)
-    dbus_->properties_changed(had_error ? std::vector<std::string>{"Lines", "Broker", "Server", "LastError"}
-                                        : std::vector<std::string>{"Lines", "Broker", "Server"});
+    dbus_->properties_changed(had_error
+                                  ? std::vector<std::string>{"Lines", "PwmOutputs", "Broker", "Server", "LastError"}
+                                  : std::vector<std::string>{"Lines", "PwmOutputs", "Broker", "Server"});
   systemd_.notify("READY=1");
   return std::nullopt;
 }

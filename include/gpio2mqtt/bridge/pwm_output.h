@@ -45,6 +45,9 @@ class PwmOutput {
   const config::PwmOutputConfig& config() const { return config_; }
   // Takes what arrives on its set and get topics; false for any other topic.
   bool on_message(std::string_view topic, std::string_view payload, bool retained, MonoTime now);
+  // A payload as its set topic takes it (D-Bus SetPwm): applied, stored and published; returns
+  // why not (empty when applied). Not rate-limited: the caller is no flood from the network.
+  std::string command(std::string_view payload, MonoTime now);
   void on_connected() { publish_state(); }
   // Falls to `on_disconnect` (at once, without a fade); also at a clean stop.
   void on_disconnected(MonoTime now);
@@ -53,11 +56,15 @@ class PwmOutput {
   std::optional<MonoTime> next_deadline() const;
 
   int level_at(MonoTime now) const { return dimmer_.level_at(now); }
+  // What the state topic says: on or off, and the level it is at or fading to (0 while off).
+  bool on() const { return dimmer_.on(); }
+  int target() const { return dimmer_.target(); }
   std::string state_json() const { return dimmer_.state_json(); }
   std::uint64_t commands_applied() const { return applied_; }
   std::uint64_t commands_rejected() const { return rejected_; }
 
  private:
+  void apply(const DimmerCommand& command, MonoTime now);
   void update(MonoTime now);
   void publish_state();
   int level_for(const config::PwmLevel& level, const DimmerMemory& memory) const;
