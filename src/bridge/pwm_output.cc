@@ -19,7 +19,7 @@ DutyCurve curve_of(const config::PwmOutputConfig& config) { return {config.min_d
 }  // namespace
 
 PwmOutput::PwmOutput(const config::PwmOutputConfig& config, const config::MqttConfig& mqtt, PwmDrive& drive,
-                     PwmMemoryStore* memory, Publisher& publisher, MonoTime now)
+                     PwmMemoryStore* memory, Publisher& publisher, MonoTime now, std::optional<int> level)
     : config_(config),
       qos_(mqtt.qos),
       topics_(make_topics(mqtt.base_topic, config.name)),
@@ -29,7 +29,7 @@ PwmOutput::PwmOutput(const config::PwmOutputConfig& config, const config::MqttCo
       loaded_(remembered(memory, config.name)),
       dimmer_(curve_of(config), config.transition, loaded_, 0, now) {
   if (config_.kind == config::PwmOutputConfig::Kind::kSoftware) slow_.emplace(config_.period);
-  dimmer_.jump(level_for(config_.initial, loaded_), now);
+  dimmer_.jump(level ? *level : level_for(config_.initial, loaded_), now);
   update(now);
 }
 
@@ -90,6 +90,12 @@ void PwmOutput::apply(const DimmerCommand& command, MonoTime now) {
 void PwmOutput::on_disconnected(MonoTime now) {
   if (config_.on_disconnect.kind == config::PwmLevel::Kind::kKeep) return;
   dimmer_.jump(level_for(config_.on_disconnect, dimmer_.memory()), now);
+  update(now);
+}
+
+void PwmOutput::redrive(MonoTime now) {
+  duty_.reset();
+  line_on_.reset();
   update(now);
 }
 

@@ -152,8 +152,8 @@ void Service::after_each_wakeup() {
   if (!(counters() == reported_) && !status_timer_.armed()) status_timer_.arm_after(kCounterReportPeriod);
 }
 
-std::vector<std::string> Service::with_pwm(std::vector<std::string> topics) const {
-  for (auto& topic : pwm_.subscriptions())
+std::vector<std::string> Service::with_pwm(std::vector<std::string> topics, const config::Config& config) {
+  for (auto& topic : PwmSet::subscriptions(config))
     if (std::find(topics.begin(), topics.end(), topic) == topics.end()) topics.push_back(std::move(topic));
   return topics;
 }
@@ -180,7 +180,7 @@ void Service::on_mqtt_events() {
         warn_about_the_connection();
         if (connection_.on_connected() && dbus_) dbus_->properties_changed({"LastError"});
         // Subscribed on every connect: with a clean session the broker forgot them.
-        client_->subscribe(with_pwm(bridge_.subscriptions()), config_->mqtt.subscribe_qos);
+        client_->subscribe(with_pwm(bridge_.subscriptions(), *config_), config_->mqtt.subscribe_qos);
         client_->subscribe_retained(bridge_.retained_subscriptions(), config_->mqtt.subscribe_qos,
                                     bridge::kMaxReadBackPayload);
         bridge_.on_connected(now);

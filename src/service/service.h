@@ -104,9 +104,9 @@ class Service : public dbus::DaemonControl {
   void report_status();
   // ", 3 queued events dropped, ..." for each drop counted, empty when none was.
   static std::string describe_drops(const Counters& counters);
-  // The bridge's `topics` and the PWM outputs' (the same wildcards: each topic once, or every
-  // command would come twice).
-  std::vector<std::string> with_pwm(std::vector<std::string> topics) const;
+  // The bridge's `topics` and the PWM outputs' of `config` (the same wildcards: each topic once,
+  // or every command would come twice).
+  static std::vector<std::string> with_pwm(std::vector<std::string> topics, const config::Config& config);
 
   std::unique_ptr<config::Config> config_;
   LineSet& lines_;

@@ -150,27 +150,34 @@ std::optional<dbus::CallError> Service::reload() {
   };
   std::unique_ptr<config::Config> next;
   bridge::ReloadPlan plan;
+  std::optional<PwmSet::Next> pwm_next;
   try {
     next = std::make_unique<config::Config>(parts_.load_config());
     if (next->has_counters() && !counter_file_)
       return failed(
           "counters need a state directory when the daemon starts (state_directory or $STATE_DIRECTORY): "
           "restart it");
-    if (!(next->pwm == config_->pwm)) spdlog::warn("reload: pwm: changes take effect at the next start");
-    next->pwm = config_->pwm;  // so the software PWM lines keep their requests
     // Everything that can fail comes before any output is switched: binding (chips opened, lines
-    // found), then requesting; only then does the bridge follow the same plan.
+    // found), the new PWM channels opened, then requesting; only then do the bridge and the PWM
+    // outputs follow the same plan.
     auto binding = lines_.bind(*next);
+    pwm_next = pwm_.prepare(*next);
     plan = bridge::plan_reload(*config_, bridge_.running_lines(), *next, binding.kernel_debounce(), loop_.now());
-    lines_.reconcile(std::move(binding), plan);
+    pwm_.before_lines_change(*pwm_next);
+    try {
+      lines_.reconcile(std::move(binding), plan);
+    } catch (...) {
+      pwm_.lines_unchanged(loop_.now());
+      throw;
+    }
   } catch (const config::ConfigError& e) {
     return failed(e.what());
   } catch (const std::exception& e) {  // e.g. a new line is busy
     return failed(std::string("GPIO: ") + e.what());
   }
   for (const auto& warning : next->warnings) spdlog::warn("{}", warning);
-  auto old_topics = with_pwm(bridge_.subscriptions());
-  auto new_topics = with_pwm(bridge::command_topics(*next));
+  auto old_topics = with_pwm(bridge_.subscriptions(), *config_);
+  auto new_topics = with_pwm(bridge::command_topics(*next), *next);
   config::StatusConfig old_status = config_->mqtt.status;
   // The outbox is sized and stored once, at start: those two keys alone need no new connection.
   auto connection_part = [](config::MqttConfig mqtt) {
@@ -191,6 +198,7 @@ std::optional<dbus::CallError> Service::reload() {
   if (auto added = minus(new_topics, old_topics); same_connection && !added.empty())
     client_->subscribe(added, config_->mqtt.subscribe_qos);
   bridge_.reconfigure(*next, plan, loop_.now());
+  pwm_.apply(std::move(*pwm_next), *next, loop_.now());
   std::swap(config_, next);  // the old config lives until here: the bridge pointed into it
   next.reset();
   gpio_.watch(*config_);
@@ -209,7 +217,8 @@ std::optional<dbus::CallError> Service::reload() {
   if (dbus_changed) open_dbus();
   bool had_error = !last_error_.empty();
   last_error_.clear();
-  spdlog::info("reloaded {}: {} lines", config_->file, config_->lines.size());
+  spdlog::info("reloaded {}: {} lines{}", config_->file, config_->lines.size(),
+               config_->pwm.empty() ? "" : ", " + plural(config_->pwm.size(), "PWM output"));
   report_status();
   if (dbus_)
     dbus_->properties_changed(had_error

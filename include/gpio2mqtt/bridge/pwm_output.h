@@ -38,9 +38,10 @@ class PwmMemoryStore {
 
 class PwmOutput {
  public:
-  // Drives the output to its `initial` level at once. `memory` may be null (no state directory).
+  // Drives the output to its `initial` level at once, or to `level` when given (a reload that
+  // changed its settings: it goes on at the level it had). `memory` may be null (no state directory).
   PwmOutput(const config::PwmOutputConfig& config, const config::MqttConfig& mqtt, PwmDrive& drive,
-            PwmMemoryStore* memory, Publisher& publisher, MonoTime now);
+            PwmMemoryStore* memory, Publisher& publisher, MonoTime now, std::optional<int> level = std::nullopt);
 
   const config::PwmOutputConfig& config() const { return config_; }
   // Takes what arrives on its set and get topics; false for any other topic.
@@ -49,10 +50,14 @@ class PwmOutput {
   // why not (empty when applied). Not rate-limited: the caller is no flood from the network.
   std::string command(std::string_view payload, MonoTime now);
   void on_connected() { publish_state(); }
+  const std::string& state_topic() const { return topics_.state; }
   // Falls to `on_disconnect` (at once, without a fade); also at a clean stop.
   void on_disconnected(MonoTime now);
   // Drives the output for `now` (a fade's next step, a software PWM switching).
   void on_time(MonoTime now) { update(now); }
+  // Writes its duty or line level again, even where it was written before (a reload that failed
+  // may have left its line elsewhere).
+  void redrive(MonoTime now);
   std::optional<MonoTime> next_deadline() const;
 
   int level_at(MonoTime now) const { return dimmer_.level_at(now); }

@@ -245,6 +245,9 @@ struct PwmOutputConfig {
   Location where;       // the output's key
   Location chip_where;  // its pwm_chip: or line: value
   bool operator==(const PwmOutputConfig&) const = default;
+  // The same output driven the same way: equal but for where it is written and how Home
+  // Assistant shows it (a reload keeps such an output as it runs).
+  bool same_settings(const PwmOutputConfig& other) const;
   // "PWM chip fe20c000.pwm channel 0" or "line GPIO17 of chip main", for messages.
   std::string describe() const;
 };
