@@ -19,6 +19,7 @@ add_library(gpio2mqtt_logic STATIC
   ${GPIO2MQTT_SRC_DIR}/bridge/cover.cc
   ${GPIO2MQTT_SRC_DIR}/bridge/debounce.cc
   ${GPIO2MQTT_SRC_DIR}/bridge/describe.cc
+  ${GPIO2MQTT_SRC_DIR}/bridge/devices/pwm_device.cc
   ${GPIO2MQTT_SRC_DIR}/bridge/devices/registry.cc
   ${GPIO2MQTT_SRC_DIR}/bridge/dimmer.cc
   ${GPIO2MQTT_SRC_DIR}/bridge/discovery.cc

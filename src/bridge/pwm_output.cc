@@ -19,7 +19,8 @@ DutyCurve curve_of(const config::PwmOutputConfig& config) { return {config.min_d
 }  // namespace
 
 PwmOutput::PwmOutput(const config::PwmOutputConfig& config, const config::MqttConfig& mqtt, PwmDrive& drive,
-                     PwmMemoryStore* memory, Publisher& publisher, MonoTime now, std::optional<int> level)
+                     PwmMemoryStore* memory, Publisher& publisher, MonoTime now, std::optional<int> level,
+                     bool drive_now)
     : config_(config),
       qos_(mqtt.qos),
       topics_(make_topics(mqtt.base_topic, config.name)),
@@ -30,7 +31,7 @@ PwmOutput::PwmOutput(const config::PwmOutputConfig& config, const config::MqttCo
       dimmer_(curve_of(config), config.transition, loaded_, 0, now) {
   if (config_.kind == config::PwmOutputConfig::Kind::kSoftware) slow_.emplace(config_.period);
   dimmer_.jump(level ? *level : level_for(config_.initial, loaded_), now);
-  update(now);
+  if (drive_now) update(now);
 }
 
 int PwmOutput::level_for(const config::PwmLevel& level, const DimmerMemory& memory) const {
@@ -93,10 +94,17 @@ void PwmOutput::on_disconnected(MonoTime now) {
   update(now);
 }
 
-void PwmOutput::redrive(MonoTime now) {
-  duty_.reset();
-  line_on_.reset();
-  update(now);
+void PwmOutput::continue_from(const PwmOutput& predecessor, MonoTime now) {
+  if (!config_.same_settings(predecessor.config_) || topics_.state != predecessor.topics_.state) {
+    dimmer_.jump(predecessor.dimmer_.target(), now);
+    return;
+  }
+  dimmer_ = predecessor.dimmer_;
+  slow_ = predecessor.slow_;
+  duty_ = predecessor.duty_;
+  line_on_ = predecessor.line_on_;
+  next_switch_ = predecessor.next_switch_;
+  next_fade_step_ = predecessor.next_fade_step_;
 }
 
 void PwmOutput::update(MonoTime now) {

@@ -1,19 +1,20 @@
-// The `pwm:` outputs, opened and driven: hardware channels through a pwm::ChipProvider, software
-// PWM lines through the LineSet, which requests them after the configured lines (see
-// requested_lines()). The outputs' logic is bridge::PwmOutput; this is where it meets the world.
+// What the `pwm:` outputs need of the world, opened: the hardware channels (through a
+// pwm::ChipProvider) and the state files. The outputs themselves are the bridge's devices
+// (bridge/pwm_device.h), which borrow the channels through bridge::PwmPort; a software output's
+// line is the LineSet's, requested after the configured lines (requested_lines()), and switched
+// through the bridge's switchboard.
 #pragma once
 
 #include <memory>
 #include <optional>
 #include <string>
-#include <string_view>
 #include <vector>
 
-#include "gpio2mqtt/bridge/pwm_output.h"
+#include "gpio2mqtt/bridge/bridge.h"
+#include "gpio2mqtt/bridge/pwm_device.h"
 #include "gpio2mqtt/config/config.h"
 #include "gpio2mqtt/pwm/pwm.h"
 #include "service/counter_file.h"
-#include "service/line_set.h"
 
 namespace gpio2mqtt::service {
 
@@ -32,24 +33,25 @@ class PwmMemoryFile : public bridge::PwmMemoryStore {
 // channel `provider` does not have. Exports nothing.
 void check_pwm_chips(const config::Config& config, pwm::ChipProvider& provider);
 
-class PwmSet {
+class PwmSet : public bridge::PwmPort {
  private:
-  struct Output;
-  // What a reload makes of one output of the new config.
+  struct Channel;
+  // What a reload makes of one hardware output of the new config.
   struct Planned {
-    std::optional<std::size_t> kept;          // the running output it continues as it is
-    std::optional<std::size_t> level_from;    // the running output of its name, whose level it goes on at
-    std::optional<std::size_t> channel_from;  // the running output whose hardware channel it takes over
-    std::unique_ptr<pwm::Channel> channel;    // else, a hardware output's channel, opened for it
+    std::optional<std::size_t> kept;          // the running channel it keeps as it is (same settings)
+    std::optional<std::size_t> channel_from;  // the running channel it takes over (same chip and channel)
+    std::unique_ptr<pwm::Channel> channel;    // else its channel, opened for it
   };
 
  public:
-  // Opens every hardware channel: a chip or channel that is not there throws config::ConfigError
-  // at the output's pwm_chip (the chips there named), one the kernel will not export
-  // gpio::GpioError. Each output goes to its initial level at once.
-  PwmSet(const config::Config& config, pwm::ChipProvider* provider, LineSet& lines, bridge::Publisher& publisher,
-         MonoTime now);
-  ~PwmSet();
+  // Opens every hardware output's channel: a chip or channel that is not there throws
+  // config::ConfigError at the output's pwm_chip (the chips there named), one the kernel will not
+  // export gpio::GpioError. Sets nothing: the outputs drive them once the bridge starts.
+  PwmSet(const config::Config& config, pwm::ChipProvider* provider, bridge::Publisher& publisher);
+  ~PwmSet() override;
+
+  bridge::PwmDrive* channel(const std::string& name) override;
+  bridge::PwmMemoryStore* memory() override { return memory_.get(); }
 
   // A reload of the `pwm:` section, in the service's order (docs/design.md, "Reloads"): what can
   // fail comes first and changes no output.
@@ -62,55 +64,34 @@ class PwmSet {
    private:
     friend class PwmSet;
     Next() = default;
-    std::vector<Planned> outputs;  // by index in the new config's `pwm:`
-    std::vector<bool> line_kept;   // by running output: a software one whose line the LineSet keeps
+    std::vector<std::optional<Planned>> outputs;  // by index in the new config's `pwm:`; hardware ones
   };
-  // Step 1, before the lines change: an output with the same settings (and topics) is kept as it
-  // runs; a hardware output on a running one's chip and channel takes that channel over; the
-  // channels of the others are opened (throws as the constructor). Changes no output.
+  // Step 1, before the lines change: a channel whose output keeps its settings is kept as it is;
+  // an output on a running one's chip and channel takes that channel over; the others are opened
+  // (throws as the constructor). Changes no output.
   Next prepare(const config::Config& next) const;
-  // Step 2, just before the LineSet releases what `next` does not keep: the software outputs
-  // whose line goes are switched off (a released line stays where it was on most chips).
-  void before_lines_change(const Next& next);
-  // The lines did not change after all (the reload failed there): every output is driven again.
-  void lines_unchanged(MonoTime now);
-  // Step 3, once the lines follow `config`: kept outputs go on (level, fade, channel exported;
-  // a software one on its line's new index); changed ones go on at their level with their new
-  // settings; new ones start at `initial`; removed ones are switched off, their channel
-  // unexported and their retained state cleared.
-  void apply(Next next, const config::Config& config, MonoTime now);
-
-  bool empty() const { return outputs_.empty(); }
-  // The wildcards the bridge subscribes when it has lines: the outputs' set and get topics.
-  static std::vector<std::string> subscriptions(const config::Config& config);
-  bool on_message(std::string_view topic, std::string_view payload, bool retained, MonoTime now);
-  void on_connected();
-  void on_disconnected(MonoTime now);
-  void on_time(MonoTime now);
-  std::optional<MonoTime> next_deadline() const;
-  // The output named `name`, if configured.
-  bridge::PwmOutput* find(std::string_view name);
-  const bridge::PwmOutput* find(std::string_view name) const;
-  std::vector<const bridge::PwmOutput*> outputs() const;
-  std::uint64_t commands_applied() const;
-  std::uint64_t commands_rejected() const;
-  // Writes to channels and lines that failed (logged).
-  std::uint64_t errors() const { return errors_; }
+  // The software outputs' lines of `running` (by index among its requested lines) that the LineSet
+  // releases for `next`: the service switches them off first (a released line stays where it was
+  // on most chips).
+  static std::vector<std::size_t> released_lines(const config::Config& running, const config::Config& next);
+  // Step 2, once the lines follow `next` and before the bridge makes its devices anew: the
+  // channels for `next` are in place. The ones no output took stay open until finish().
+  void apply(Next next, const config::Config& config);
+  // Step 3, after the bridge followed: the channels no output took are switched off and
+  // unexported (the kernel keeps the last duty), the removed outputs' retained states cleared.
+  void finish();
 
  private:
-  std::unique_ptr<Output> make_output(const config::PwmOutputConfig& output_config,
-                                      std::unique_ptr<pwm::Channel> channel, std::size_t& software_index,
-                                      const config::Config& config, MonoTime now, std::optional<int> level);
-
   pwm::ChipProvider* provider_;
-  LineSet& lines_;
   bridge::Publisher& publisher_;
+  std::uint64_t errors_ = 0;  // writes to channels that failed (logged)
+  std::unique_ptr<PwmMemoryFile> memory_;
+  std::vector<config::PwmOutputConfig> outputs_;  // every output, for the next reload
   std::string base_topic_;
   int qos_ = 0;
-  std::uint64_t errors_ = 0;
-  std::uint64_t retired_applied_ = 0, retired_rejected_ = 0;  // of outputs a reload removed or replaced
-  std::unique_ptr<PwmMemoryFile> memory_;
-  std::vector<std::unique_ptr<Output>> outputs_;
+  std::vector<std::unique_ptr<Channel>> channels_;  // the hardware outputs'
+  std::vector<std::unique_ptr<Channel>> retiring_;  // apply() to finish()
+  std::vector<std::string> cleared_topics_;         // apply() to finish()
 };
 
 }  // namespace gpio2mqtt::service

@@ -95,6 +95,9 @@ class Service : public dbus::DaemonControl {
 
  private:
   void on_signal();
+  // Sets a line outside the switchboard (a reload's software PWM lines about to be released); logs
+  // a failure.
+  void write_quietly(std::size_t line, bool active);
   void on_mqtt_events();
   void on_connection_down(const mqtt::Event& event);
   void warn_about_the_connection();
@@ -104,9 +107,6 @@ class Service : public dbus::DaemonControl {
   void report_status();
   // ", 3 queued events dropped, ..." for each drop counted, empty when none was.
   static std::string describe_drops(const Counters& counters);
-  // The bridge's `topics` and the PWM outputs' of `config` (the same wildcards: each topic once,
-  // or every command would come twice).
-  static std::vector<std::string> with_pwm(std::vector<std::string> topics, const config::Config& config);
 
   std::unique_ptr<config::Config> config_;
   LineSet& lines_;
@@ -118,9 +118,9 @@ class Service : public dbus::DaemonControl {
   std::unique_ptr<mqtt::Client> client_owner_;
   mqtt::Client* client_ = nullptr;
   ClientPublisher publisher_{client_};
+  PwmSet pwm_;  // the `pwm:` outputs' channels and state files, lent to the bridge's devices
   bridge::Bridge bridge_;
   std::unique_ptr<SensorSet> sensors_;  // with a sensor source
-  PwmSet pwm_;                          // the `pwm:` outputs, beside the bridge's lines
   UniqueFd signal_fd_;
   SystemdNotifier systemd_;
   std::unique_ptr<dbus::Endpoint> dbus_;
@@ -129,7 +129,6 @@ class Service : public dbus::DaemonControl {
   FdWatch client_watch_;
   FdWatch dbus_watch_;
   Timer bridge_timer_;
-  Timer pwm_timer_;
   Timer watchdog_timer_;
   Timer status_timer_;
   Timer republish_timer_;

@@ -25,8 +25,6 @@ Counters Service::counters() const {
   Counters out = bridge_.counters();
   out.kernel_events_dropped = lines_.kernel_dropped();
   out.messages_dropped = dropped_by_replaced_clients_ + client_->messages_dropped();
-  out.commands_applied += pwm_.commands_applied();
-  out.commands_rejected += pwm_.commands_rejected();
   return out;
 }
 
@@ -111,31 +109,41 @@ std::optional<dbus::CallError> Service::set_count(const std::string& name, std::
 
 namespace {
 
-dbus::PwmView view_of(const bridge::PwmOutput& output) {
-  return {output.config().name, output.on(), output.target() * 100.0 / bridge::kFullLevel};
+dbus::PwmView view_of(const bridge::PwmDevice& device) {
+  const bridge::PwmOutput* output = device.output();
+  return {device.name(), output && output->on(), output ? output->target() * 100.0 / bridge::kFullLevel : 0.0};
 }
 
 }  // namespace
 
 std::vector<dbus::PwmView> Service::pwm_outputs() const {
   std::vector<dbus::PwmView> out;
-  for (const auto* output : pwm_.outputs()) out.push_back(view_of(*output));
+  for (const auto& device : bridge_.devices())
+    if (auto* pwm = dynamic_cast<const bridge::PwmDevice*>(device.get())) out.push_back(view_of(*pwm));
   return out;
 }
 
 std::variant<dbus::PwmView, dbus::CallError> Service::get_pwm(const std::string& name) const {
-  const auto* output = pwm_.find(name);
-  if (!output) return dbus::CallError{"UnknownPwm", "no PWM output '" + name + "' is configured"};
-  return view_of(*output);
+  auto* pwm = dynamic_cast<const bridge::PwmDevice*>(bridge_.device(name));
+  if (!pwm) return dbus::CallError{"UnknownPwm", "no PWM output '" + name + "' is configured"};
+  return view_of(*pwm);
 }
 
 std::optional<dbus::CallError> Service::set_pwm(const std::string& name, const std::string& command) {
-  auto* output = pwm_.find(name);
-  if (!output) return dbus::CallError{"UnknownPwm", "no PWM output '" + name + "' is configured"};
-  if (auto error = output->command(command, loop_.now()); !error.empty())
+  auto* pwm = dynamic_cast<bridge::PwmDevice*>(bridge_.device(name));
+  if (!pwm) return dbus::CallError{"UnknownPwm", "no PWM output '" + name + "' is configured"};
+  if (auto error = pwm->command(command, loop_.now()); !error.empty())
     return dbus::CallError{"InvalidCommand", "pwm '" + name + "': " + error};
   spdlog::info("D-Bus: pwm {} set '{}'", name, printable(command));
   return std::nullopt;
+}
+
+void Service::write_quietly(std::size_t line, bool active) {
+  try {
+    lines_.write(line, active);
+  } catch (const std::exception& e) {
+    spdlog::warn("reload: cannot set {} {}: {}", lines_.describe(line), active ? "on" : "off", e.what());
+  }
 }
 
 std::optional<dbus::CallError> Service::reload() {
@@ -162,12 +170,16 @@ std::optional<dbus::CallError> Service::reload() {
     // outputs follow the same plan.
     auto binding = lines_.bind(*next);
     pwm_next = pwm_.prepare(*next);
-    plan = bridge::plan_reload(*config_, bridge_.running_lines(), *next, binding.kernel_debounce(), loop_.now());
-    pwm_.before_lines_change(*pwm_next);
+    auto running = bridge_.running_lines();
+    plan = bridge::plan_reload(*config_, running, *next, binding.kernel_debounce(), loop_.now());
+    // A software PWM line the LineSet releases goes off first: most chips leave a released line
+    // where it was. Back to its level if the lines stay as they are after all.
+    auto released = PwmSet::released_lines(*config_, *next);
+    for (std::size_t line : released) write_quietly(line, false);
     try {
       lines_.reconcile(std::move(binding), plan);
     } catch (...) {
-      pwm_.lines_unchanged(loop_.now());
+      for (std::size_t line : released) write_quietly(line, running.at(line).level);
       throw;
     }
   } catch (const config::ConfigError& e) {
@@ -176,8 +188,8 @@ std::optional<dbus::CallError> Service::reload() {
     return failed(std::string("GPIO: ") + e.what());
   }
   for (const auto& warning : next->warnings) spdlog::warn("{}", warning);
-  auto old_topics = with_pwm(bridge_.subscriptions(), *config_);
-  auto new_topics = with_pwm(bridge::command_topics(*next), *next);
+  auto old_topics = bridge_.subscriptions();
+  auto new_topics = bridge::command_topics(*next);
   config::StatusConfig old_status = config_->mqtt.status;
   // The outbox is sized and stored once, at start: those two keys alone need no new connection.
   auto connection_part = [](config::MqttConfig mqtt) {
@@ -197,8 +209,9 @@ std::optional<dbus::CallError> Service::reload() {
   bool same_connection = !mqtt_changed && bridge_.connected();
   if (auto added = minus(new_topics, old_topics); same_connection && !added.empty())
     client_->subscribe(added, config_->mqtt.subscribe_qos);
+  pwm_.apply(std::move(*pwm_next), *next);
   bridge_.reconfigure(*next, plan, loop_.now());
-  pwm_.apply(std::move(*pwm_next), *next, loop_.now());
+  pwm_.finish();
   std::swap(config_, next);  // the old config lives until here: the bridge pointed into it
   next.reset();
   gpio_.watch(*config_);
