@@ -132,6 +132,9 @@ void Service::start() {
   spdlog::info("serving {} lines; connecting to {} as {}", config_->lines.size(), broker(), config_->mqtt.client_id);
   report_status();
   connection_.start(config_->mqtt);
+  // The timers for what the bridge has to do at once (the PWM outputs are driven at their first
+  // turn), before the first wait: not after whatever event comes first.
+  after_each_wakeup();
 }
 
 std::size_t Service::run_once(int timeout_ms) {
