@@ -16,8 +16,11 @@ add_library(gpio2mqtt_logic STATIC
   ${GPIO2MQTT_SRC_DIR}/bridge/button.cc
   ${GPIO2MQTT_SRC_DIR}/bridge/command.cc
   ${GPIO2MQTT_SRC_DIR}/bridge/counter.cc
+  ${GPIO2MQTT_SRC_DIR}/bridge/cover.cc
   ${GPIO2MQTT_SRC_DIR}/bridge/debounce.cc
   ${GPIO2MQTT_SRC_DIR}/bridge/describe.cc
+  ${GPIO2MQTT_SRC_DIR}/bridge/devices/pwm_device.cc
+  ${GPIO2MQTT_SRC_DIR}/bridge/devices/registry.cc
   ${GPIO2MQTT_SRC_DIR}/bridge/dimmer.cc
   ${GPIO2MQTT_SRC_DIR}/bridge/discovery.cc
   ${GPIO2MQTT_SRC_DIR}/bridge/interlock.cc

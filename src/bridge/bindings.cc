@@ -110,7 +110,8 @@ std::string describe(const BindingConfig& binding) {
   const char* when = binding.when == When::kAlways          ? "always"
                      : binding.when == When::kBrokerOffline ? "when the broker is unreachable"
                                                             : "when Home Assistant is offline";
-  return binding.trigger + " " + on + " → " + action + " " + binding.target + ", " + when;
+  std::string by = binding.step ? " by " + std::to_string(*binding.step) + " %" : "";
+  return binding.trigger + " " + on + " → " + action + " " + binding.target + by + ", " + when;
 }
 
 }  // namespace gpio2mqtt::bridge

@@ -21,11 +21,14 @@ LineTopics make_topics(const std::string& base_topic, const std::string& line_na
 }
 
 Bridge::Bridge(const config::Config& config, Publisher& publisher, LinePort& lines, OutboxStore* store,
-               CounterStore* counter_store, BindingStore* binding_store)
+               CounterStore* counter_store, BindingStore* binding_store, DeviceStore* device_store,
+               PwmPort* pwm_port)
     : config_(&config),
       publisher_(publisher),
       port_(lines),
       switchboard_(lines, counters_),
+      device_store_(device_store),
+      pwm_port_(pwm_port),
       intake_(std::make_unique<CommandIntake>(counters_)),
       outbox_(config.mqtt.buffer, store),
       counter_store_(counter_store),
@@ -33,6 +36,7 @@ Bridge::Bridge(const config::Config& config, Publisher& publisher, LinePort& lin
   switchboard_.configure(config);
   for (std::size_t i = 0; i < config.lines.size(); ++i)
     modes_.push_back(mode_kind(config.lines[i]).make(i, config.lines[i], *this));
+  make_devices();
   bindings_.configure(config.bindings);
   route_commands();
   if (!config.bindings.empty() && !binding_store)
@@ -56,7 +60,26 @@ std::optional<bool> Bridge::read_level(std::size_t line) {
 void Bridge::start(MonoTime now, const ReloadPlan& plan) {
   for (std::size_t i = 0; i < modes_.size(); ++i)
     modes_[i]->start(now, i < plan.lines.size() && plan.lines[i].kernel_debounces);
+  for (auto& device : devices_) device->start(now);
   switch_on_as_planned(plan, now);
+}
+
+void Bridge::make_devices() {
+  ModeHost& host = *this;
+  devices_.clear();
+  for (const DeviceKind& kind : device_kinds())
+    for (auto& device : kind.make(*config_, host)) devices_.push_back(std::move(device));
+}
+
+void Bridge::add_device(std::unique_ptr<Device> device) {
+  devices_.push_back(std::move(device));
+  route_commands();
+}
+
+Device* Bridge::device(std::string_view name) const {
+  for (const auto& device : devices_)
+    if (device->name() == name) return device.get();
+  return nullptr;
 }
 
 void Bridge::switch_on_as_planned(const ReloadPlan& plan, MonoTime now) {
@@ -91,16 +114,27 @@ void Bridge::route_commands() {
     auto& added = switches_.emplace_back(std::make_unique<BindingSwitch>(binding.name, bindings_, host));
     extras.push_back({"binding/" + binding.name, added->topics().set, added.get()});
   }
+  for (auto& device : devices_) {
+    LineTopics topics = make_topics(config_->mqtt.base_topic, device->name());
+    extras.push_back({device->name(), device->takes_commands() ? topics.set : "", device.get(), topics.get});
+  }
   intake_->route(modes_, config_->mqtt.base_topic, extras);
 }
 
-void Bridge::triggered(std::size_t /*line*/, const Trigger& trigger, MonoTime at) {
+void Bridge::triggered(std::size_t line, const Trigger& trigger, MonoTime at) {
+  if (trigger.level)
+    for (auto& device : devices_)
+      for (std::size_t claimed : device->lines())
+        if (claimed == line) device->on_line_edge(line, *trigger.level, at);
   if (bindings_.configured().empty()) return;
   std::uint64_t rate_limited = 0;
   for (const config::BindingConfig* binding : bindings_.fire(trigger, at, rate_limited)) {
-    auto target = find(binding->target);
-    if (!target) continue;  // the loader bound only configured lines
-    std::string error = modes_[*target]->act({binding->action, binding->length}, now_ ? std::max(at, *now_) : at);
+    Action action{binding->action, binding->length, binding->step};
+    MonoTime when = now_ ? std::max(at, *now_) : at;
+    std::string error;
+    if (auto target = find(binding->target)) error = modes_[*target]->act(action, when);
+    else if (Device* device = this->device(binding->target)) error = device->act(action, when);
+    else continue;  // the loader bound only configured lines and devices
     // Said at info, every time: a light that switches with nobody asking over MQTT surprises less.
     if (error.empty()) spdlog::info("local: binding {}: {}", binding->name, describe(*binding));
     else spdlog::warn("local: binding {}: {}: {}", binding->name, describe(*binding), error);
@@ -133,6 +167,7 @@ void Bridge::on_time(MonoTime now) {
     publish_states(now);
   }
   for (auto& mode : modes_) mode->on_time(now);
+  for (auto& device : devices_) device->on_time(now);
   intake_->on_time(now);
   switchboard_.on_time(now);
 }
@@ -146,6 +181,7 @@ std::optional<MonoTime> Bridge::next_deadline() const {
   consider(switchboard_.deadline());
   consider(intake_->deadline());
   for (const auto& mode : modes_) consider(mode->deadline());
+  for (const auto& device : devices_) consider(device->deadline());
   return next;
 }
 
@@ -205,6 +241,7 @@ void Bridge::republish(MonoTime now) {
 
 void Bridge::publish_states(MonoTime now) {
   for (auto& mode : modes_) mode->publish_state(now);
+  for (auto& device : devices_) device->publish_state(now);
   for (auto& binding_switch : switches_) binding_switch->publish_state(now);
 }
 
@@ -235,6 +272,7 @@ void Bridge::on_stop(MonoTime now) {
   // its true level goes out now, else its retained state stays what it was.
   resync_inputs();
   for (auto& mode : modes_) mode->on_stop(now);
+  for (auto& device : devices_) device->on_stop(now);
   connected_ = false;
   bindings_.on_broker(false);
 }
@@ -245,6 +283,7 @@ void Bridge::on_disconnect_levels(MonoTime now) {
     if (mode->settings().on_disconnect == OnDisconnect::kOff) mode->on_disconnected(now);
   for (auto& mode : modes_)
     if (mode->settings().on_disconnect != OnDisconnect::kOff) mode->on_disconnected(now);
+  for (auto& device : devices_) device->on_disconnected(now);
 }
 
 void Bridge::resync_inputs() {
@@ -278,7 +317,9 @@ std::string Bridge::set_count(std::size_t line, std::uint64_t count, MonoTime no
 
 std::vector<std::string> command_topics(const config::Config& config) {
   std::vector<std::string> topics;
-  if (!config.lines.empty()) {
+  bool devices = false;
+  for (const DeviceKind& kind : device_kinds()) devices = devices || kind.configured(config);
+  if (!config.lines.empty() || devices) {
     LineTopics any = make_topics(config.mqtt.base_topic, "+");
     topics = {any.get, any.set};
   }

@@ -21,6 +21,10 @@ void Bridge::reconfigure(const config::Config& next, const ReloadPlan& plan, Mon
     if (!kept[i]) old[i]->retire();
     old_index.emplace(old[i]->settings().name, i);
   }
+  // Devices are made anew; the old ones stop what they drive while the running switchboard holds.
+  std::vector<std::unique_ptr<Device>> old_devices = std::move(devices_);
+  for (auto& device : old_devices) device->retire(now);
+  running = switchboard_.running();
   config_ = &next;
   switchboard_.configure(next);
   modes_.clear();
@@ -49,6 +53,13 @@ void Bridge::reconfigure(const config::Config& next, const ReloadPlan& plan, Mon
   for (std::size_t i = 0; i < modes_.size(); ++i)
     if (plan.lines[i].kept_from) modes_[i]->resync();
   for (std::size_t i : plan.switch_off) switchboard_.drive(i, false, now);
+  make_devices();
+  for (auto& device : devices_) {
+    device->start(now);
+    for (auto& was : old_devices)
+      if (was->name() == device->name()) device->inherit(*was);
+    device->publish_state(now);
+  }
   switch_on_as_planned(plan, now);
   bindings_.configure(next.bindings);
   route_commands();

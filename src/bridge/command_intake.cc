@@ -25,7 +25,8 @@ void CommandIntake::route(const std::vector<std::unique_ptr<LineMode>>& modes, c
     keep_limits(name);
   }
   for (const auto& extra : extras) {
-    topics_[extra.set_topic] = {extra.taker, TopicKind::kSet, extra.name};
+    if (!extra.set_topic.empty()) topics_[extra.set_topic] = {extra.taker, TopicKind::kSet, extra.name};
+    if (!extra.get_topic.empty()) topics_[extra.get_topic] = {extra.taker, TopicKind::kGet, extra.name};
     keep_limits(extra.name);
   }
   limits_ = std::move(limits);

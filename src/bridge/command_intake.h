@@ -23,11 +23,12 @@ class CommandIntake {
  public:
   explicit CommandIntake(Counters& counters) : counters_(counters) {}
 
-  // Something else that takes commands on a set topic: a binding's switch.
+  // Something else that takes commands on a set topic: a binding's switch, a device.
   struct Extra {
-    std::string name;  // for its rate limits and the log: "binding/<name>"
-    std::string set_topic;
+    std::string name;       // for its rate limits and the log: "binding/<name>", a device's name
+    std::string set_topic;  // empty: it takes no commands (a set there is noted)
     CommandTaker* taker;
+    std::string get_topic{};  // empty: it answers no get
   };
   // The modes and others whose topics it routes from now on (at start, after every reload); a
   // line (or other) that keeps its name keeps its rate limits.

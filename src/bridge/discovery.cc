@@ -7,6 +7,7 @@
 
 #include "bridge/binding_switch.h"
 #include "gpio2mqtt/bridge/command.h"
+#include "gpio2mqtt/bridge/device.h"
 #include "gpio2mqtt/bridge/line_mode.h"
 #include "gpio2mqtt/bridge/sensor.h"
 #include "gpio2mqtt/config/entity.h"
@@ -153,6 +154,8 @@ std::vector<ComponentId> announced_components(const config::Config& config) {
     for (auto& [id, component] : Sensor::components(config, sensor)) out.push_back(id);
   for (const auto& output : config.pwm)
     for (auto& [id, component] : pwm_components(config, output)) out.push_back(id);
+  for (const DeviceKind& kind : device_kinds())
+    for (auto& [id, component] : kind.components(config)) out.push_back(id);
   return out;
 }
 
@@ -199,6 +202,9 @@ std::string device_payload(const config::Config& config, const std::vector<Compo
       if (!is_removed(id.id)) components.add(id.id, component);
   for (const auto& output : config.pwm)
     for (auto& [id, component] : pwm_components(config, output))
+      if (!is_removed(id.id)) components.add(id.id, component);
+  for (const DeviceKind& kind : device_kinds())
+    for (auto& [id, component] : kind.components(config))
       if (!is_removed(id.id)) components.add(id.id, component);
   for (const auto& gone : removed) components.add(gone.id, JsonObject().add("p", gone.platform));
   return JsonObject()

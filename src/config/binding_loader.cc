@@ -1,5 +1,6 @@
 // The `bindings:` section: an input's change or gesture makes an output act, in the daemon itself,
 // so that a wall switch works without the broker (bridge/bindings.h).
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -64,20 +65,23 @@ BindingConfig load_binding(const YamlReader& r, const YAML::Node& node, const Co
   BindingConfig binding;
   binding.where = r.at(node);
   std::string what = "bindings[" + std::to_string(index) + "]";
-  r.expect_map(node, what, {"name", "trigger", "on", "target", "action", "length", "when"});
+  r.expect_map(node, what, {"name", "trigger", "on", "target", "action", "length", "step", "when"});
   if (!node["trigger"]) r.fail(node, what + ": 'trigger:' (an input line) is required");
-  if (!node["target"]) r.fail(node, what + ": 'target:' (an output line) is required");
+  if (!node["target"]) r.fail(node, what + ": 'target:' (an output line or a PWM output) is required");
   binding.trigger = r.string(node["trigger"], what + ".trigger");
   binding.target = r.string(node["target"], what + ".target");
   const LineConfig* trigger = find_line(config.lines, binding.trigger);
   const LineConfig* target = find_line(config.lines, binding.target);
+  bool pwm_target = !target && std::any_of(config.pwm.begin(), config.pwm.end(),
+                                           [&](const auto& output) { return output.name == binding.target; });
   if (!trigger) r.fail(node["trigger"], what + ".trigger: no line '" + binding.trigger + "' is configured");
-  if (!target) r.fail(node["target"], what + ".target: no line '" + binding.target + "' is configured");
+  if (!target && !pwm_target)
+    r.fail(node["target"], what + ".target: no line or PWM output '" + binding.target + "' is configured");
   if (trigger->direction != gpio::Direction::kInput)
     r.fail(node["trigger"], what + ".trigger: '" + binding.trigger + "' is an output; a trigger is an input");
   if (trigger->mode == Mode::kCounter)
     r.fail(node["trigger"], what + ".trigger: '" + binding.trigger + "' is a counter; it triggers nothing");
-  if (target->direction != gpio::Direction::kOutput)
+  if (target && target->direction != gpio::Direction::kOutput)
     r.fail(node["target"], what + ".target: '" + binding.target + "' is an input; a target is an output");
   binding.name = binding.trigger + "_" + binding.target;
   if (node["name"]) {
@@ -106,9 +110,20 @@ BindingConfig load_binding(const YamlReader& r, const YAML::Node& node, const Co
                              "long | long_release");
     }
   }
-  if (node["action"])
+  if (node["action"] && pwm_target)
+    binding.action = r.choice<std::string>(
+        node["action"], what + ".action (PWM output '" + binding.target + "')",
+        {{"on", "on"}, {"off", "off"}, {"toggle", "toggle"}, {"brighter", "brighter"}, {"dimmer", "dimmer"}});
+  else if (node["action"])
     binding.action = r.choice<std::string>(node["action"], what + ".action",
                                            {{"on", "on"}, {"off", "off"}, {"toggle", "toggle"}, {"pulse", "pulse"}});
+  bool steps = binding.action == "brighter" || binding.action == "dimmer";
+  if (node["step"]) {
+    if (!steps) r.fail(node["step"], what + ".step: goes with action: brighter or dimmer");
+    binding.step = static_cast<int>(r.integer(node["step"], what + ".step (percent points)", 1, 100));
+  } else if (steps) {
+    binding.step = 10;
+  }
   if (node["length"]) {
     if (binding.action != "pulse") r.fail(node["length"], what + ".length: goes with action: pulse");
     binding.length = r.duration(node["length"], what + ".length");

@@ -90,4 +90,15 @@ bool LineConfig::same_settings(const LineConfig& other) const {
   return a == b;
 }
 
+bool PwmOutputConfig::same_settings(const PwmOutputConfig& other) const {
+  if (name != other.name) return false;
+  PwmOutputConfig a = *this, b = other;
+  a.where = b.where = a.chip_where = b.chip_where = {};
+  a.component = b.component;
+  a.hidden = b.hidden;
+  a.entity_name = b.entity_name;
+  a.icon = b.icon;
+  return a == b;
+}
+
 }  // namespace gpio2mqtt::config

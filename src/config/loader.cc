@@ -115,7 +115,6 @@ Config parse_config(const std::string& text, const std::string& file, const Host
       config.lines.push_back(std::move(line));
     }
     if (root["interlocks"]) config.interlocks = load_interlocks(r, root["interlocks"], config.lines);
-    if (root["bindings"]) config.bindings = load_bindings(r, root["bindings"], config);
     if (root["sensors"]) load_sensors(r, root["sensors"], config);
     if (root["sysfs"]) {
       config.sysfs = r.string(root["sysfs"], "sysfs");
@@ -123,6 +122,8 @@ Config parse_config(const std::string& text, const std::string& file, const Host
         r.fail(root["sysfs"], "sysfs: expected an absolute directory");
     }
     if (root["pwm"]) config.pwm = load_pwm(r, root["pwm"], config);
+    // After the PWM outputs, which a binding may target.
+    if (root["bindings"]) config.bindings = load_bindings(r, root["bindings"], config);
     check_entities(config);
   } catch (const YAML::Exception& e) {  // a conversion yaml-cpp itself refused
     throw ConfigError(r.at(e.mark), e.msg);

@@ -16,6 +16,7 @@
 #include <memory>
 #include <string>
 #include <system_error>
+#include <tuple>
 #include <vector>
 
 #include "gpio2mqtt/dbus/endpoint.h"
@@ -36,6 +37,7 @@ class DaemonObject final : public Api::Adaptors {
 
  private:
   using LineStructs = std::vector<sdbus::Struct<std::string, std::string, bool>>;  // a(ssb)
+  using PwmStructs = std::vector<sdbus::Struct<std::string, bool, double>>;        // a(sbd)
 
   bool GetLine(const std::string& name) override {
     auto level = control_.get_line(name);
@@ -52,6 +54,15 @@ class DaemonObject final : public Api::Adaptors {
   }
   void SetCount(const std::string& name, const uint64_t& count) override {
     if (auto error = control_.set_count(name, count)) Api::fail(*error);
+  }
+  std::tuple<bool, double> GetPwm(const std::string& name) override {
+    auto pwm = control_.get_pwm(name);
+    if (auto* error = std::get_if<CallError>(&pwm)) Api::fail(*error);
+    const auto& view = std::get<PwmView>(pwm);
+    return {view.on, view.percent};
+  }
+  void SetPwm(const std::string& name, const std::string& command) override {
+    if (auto error = control_.set_pwm(name, command)) Api::fail(*error);
   }
   void Reload() override {
     if (auto error = control_.reload()) Api::fail(*error);
@@ -75,6 +86,11 @@ class DaemonObject final : public Api::Adaptors {
     LineStructs out;
     for (const auto& line : control_.lines())
       out.emplace_back(sdbus::make_struct(line.name, std::string(line.output ? "output" : "input"), line.active));
+    return out;
+  }
+  PwmStructs PwmOutputs() override {
+    PwmStructs out;
+    for (const auto& pwm : control_.pwm_outputs()) out.emplace_back(sdbus::make_struct(pwm.name, pwm.on, pwm.percent));
     return out;
   }
 

@@ -21,8 +21,8 @@
 #include "service/gpio_supervisor.h"
 #include "service/line_set.h"
 #include "service/outbox_file.h"
-#include "service/sensor_set.h"
 #include "service/pwm_set.h"
+#include "service/sensor_set.h"
 #include "service/systemd.h"
 
 namespace gpio2mqtt::service {
@@ -89,9 +89,15 @@ class Service : public dbus::DaemonControl {
   std::optional<dbus::CallError> reload() override;
   std::variant<std::uint64_t, dbus::CallError> get_count(const std::string& name) const override;
   std::optional<dbus::CallError> set_count(const std::string& name, std::uint64_t count) override;
+  std::vector<dbus::PwmView> pwm_outputs() const override;
+  std::variant<dbus::PwmView, dbus::CallError> get_pwm(const std::string& name) const override;
+  std::optional<dbus::CallError> set_pwm(const std::string& name, const std::string& command) override;
 
  private:
   void on_signal();
+  // Sets a line outside the switchboard (a reload's software PWM lines about to be released); logs
+  // a failure.
+  void write_quietly(std::size_t line, bool active);
   void on_mqtt_events();
   void on_connection_down(const mqtt::Event& event);
   void warn_about_the_connection();
@@ -101,9 +107,6 @@ class Service : public dbus::DaemonControl {
   void report_status();
   // ", 3 queued events dropped, ..." for each drop counted, empty when none was.
   static std::string describe_drops(const Counters& counters);
-  // The bridge's `topics` and the PWM outputs' (the same wildcards: each topic once, or every
-  // command would come twice).
-  std::vector<std::string> with_pwm(std::vector<std::string> topics) const;
 
   std::unique_ptr<config::Config> config_;
   LineSet& lines_;
@@ -115,9 +118,9 @@ class Service : public dbus::DaemonControl {
   std::unique_ptr<mqtt::Client> client_owner_;
   mqtt::Client* client_ = nullptr;
   ClientPublisher publisher_{client_};
+  PwmSet pwm_;  // the `pwm:` outputs' channels and state files, lent to the bridge's devices
   bridge::Bridge bridge_;
   std::unique_ptr<SensorSet> sensors_;  // with a sensor source
-  PwmSet pwm_;  // the `pwm:` outputs, beside the bridge's lines
   UniqueFd signal_fd_;
   SystemdNotifier systemd_;
   std::unique_ptr<dbus::Endpoint> dbus_;
@@ -126,7 +129,6 @@ class Service : public dbus::DaemonControl {
   FdWatch client_watch_;
   FdWatch dbus_watch_;
   Timer bridge_timer_;
-  Timer pwm_timer_;
   Timer watchdog_timer_;
   Timer status_timer_;
   Timer republish_timer_;

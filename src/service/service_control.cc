@@ -5,6 +5,7 @@
 
 #include "gpio2mqtt/config/loader.h"
 #include "service/service.h"
+#include "util/text.h"
 
 namespace gpio2mqtt::service {
 namespace {
@@ -24,8 +25,6 @@ Counters Service::counters() const {
   Counters out = bridge_.counters();
   out.kernel_events_dropped = lines_.kernel_dropped();
   out.messages_dropped = dropped_by_replaced_clients_ + client_->messages_dropped();
-  out.commands_applied += pwm_.commands_applied();
-  out.commands_rejected += pwm_.commands_rejected();
   return out;
 }
 
@@ -62,7 +61,7 @@ void Service::report_status() {
   if (dbus_ && !(counters == reported_))
     dbus_->properties_changed({"EdgesPublished", "CommandsApplied", "CommandsRejected", "CommandsRateLimited",
                                "EventsDropped", "MessagesDropped", "KernelEventsDropped", "PublishesRefused",
-                               "LineErrors", "Lines"});
+                               "LineErrors", "Lines", "PwmOutputs"});
   reported_ = counters;
 }
 
@@ -108,6 +107,45 @@ std::optional<dbus::CallError> Service::set_count(const std::string& name, std::
   return std::nullopt;
 }
 
+namespace {
+
+dbus::PwmView view_of(const bridge::PwmDevice& device) {
+  const bridge::PwmOutput* output = device.output();
+  return {device.name(), output && output->on(), output ? output->target() * 100.0 / bridge::kFullLevel : 0.0};
+}
+
+}  // namespace
+
+std::vector<dbus::PwmView> Service::pwm_outputs() const {
+  std::vector<dbus::PwmView> out;
+  for (const auto& device : bridge_.devices())
+    if (auto* pwm = dynamic_cast<const bridge::PwmDevice*>(device.get())) out.push_back(view_of(*pwm));
+  return out;
+}
+
+std::variant<dbus::PwmView, dbus::CallError> Service::get_pwm(const std::string& name) const {
+  auto* pwm = dynamic_cast<const bridge::PwmDevice*>(bridge_.device(name));
+  if (!pwm) return dbus::CallError{"UnknownPwm", "no PWM output '" + name + "' is configured"};
+  return view_of(*pwm);
+}
+
+std::optional<dbus::CallError> Service::set_pwm(const std::string& name, const std::string& command) {
+  auto* pwm = dynamic_cast<bridge::PwmDevice*>(bridge_.device(name));
+  if (!pwm) return dbus::CallError{"UnknownPwm", "no PWM output '" + name + "' is configured"};
+  if (auto error = pwm->command(command, loop_.now()); !error.empty())
+    return dbus::CallError{"InvalidCommand", "pwm '" + name + "': " + error};
+  spdlog::info("D-Bus: pwm {} set '{}'", name, printable(command));
+  return std::nullopt;
+}
+
+void Service::write_quietly(std::size_t line, bool active) {
+  try {
+    lines_.write(line, active);
+  } catch (const std::exception& e) {
+    spdlog::warn("reload: cannot set {} {}: {}", lines_.describe(line), active ? "on" : "off", e.what());
+  }
+}
+
 std::optional<dbus::CallError> Service::reload() {
   systemd_.notify("RELOADING=1\nMONOTONIC_USEC=" + std::to_string(monotonic_now().time_since_epoch().count() / 1000));
   auto failed = [&](const std::string& message) {
@@ -120,27 +158,38 @@ std::optional<dbus::CallError> Service::reload() {
   };
   std::unique_ptr<config::Config> next;
   bridge::ReloadPlan plan;
+  std::optional<PwmSet::Next> pwm_next;
   try {
     next = std::make_unique<config::Config>(parts_.load_config());
     if (next->has_counters() && !counter_file_)
       return failed(
           "counters need a state directory when the daemon starts (state_directory or $STATE_DIRECTORY): "
           "restart it");
-    if (!(next->pwm == config_->pwm)) spdlog::warn("reload: pwm: changes take effect at the next start");
-    next->pwm = config_->pwm;  // so the software PWM lines keep their requests
     // Everything that can fail comes before any output is switched: binding (chips opened, lines
-    // found), then requesting; only then does the bridge follow the same plan.
+    // found), the new PWM channels opened, then requesting; only then do the bridge and the PWM
+    // outputs follow the same plan.
     auto binding = lines_.bind(*next);
-    plan = bridge::plan_reload(*config_, bridge_.running_lines(), *next, binding.kernel_debounce(), loop_.now());
-    lines_.reconcile(std::move(binding), plan);
+    pwm_next = pwm_.prepare(*next);
+    auto running = bridge_.running_lines();
+    plan = bridge::plan_reload(*config_, running, *next, binding.kernel_debounce(), loop_.now());
+    // A software PWM line the LineSet releases goes off first: most chips leave a released line
+    // where it was. Back to its level if the lines stay as they are after all.
+    auto released = PwmSet::released_lines(*config_, *next);
+    for (std::size_t line : released) write_quietly(line, false);
+    try {
+      lines_.reconcile(std::move(binding), plan);
+    } catch (...) {
+      for (std::size_t line : released) write_quietly(line, running.at(line).level);
+      throw;
+    }
   } catch (const config::ConfigError& e) {
     return failed(e.what());
   } catch (const std::exception& e) {  // e.g. a new line is busy
     return failed(std::string("GPIO: ") + e.what());
   }
   for (const auto& warning : next->warnings) spdlog::warn("{}", warning);
-  auto old_topics = with_pwm(bridge_.subscriptions());
-  auto new_topics = with_pwm(bridge::command_topics(*next));
+  auto old_topics = bridge_.subscriptions();
+  auto new_topics = bridge::command_topics(*next);
   config::StatusConfig old_status = config_->mqtt.status;
   // The outbox is sized and stored once, at start: those two keys alone need no new connection.
   auto connection_part = [](config::MqttConfig mqtt) {
@@ -160,7 +209,9 @@ std::optional<dbus::CallError> Service::reload() {
   bool same_connection = !mqtt_changed && bridge_.connected();
   if (auto added = minus(new_topics, old_topics); same_connection && !added.empty())
     client_->subscribe(added, config_->mqtt.subscribe_qos);
+  pwm_.apply(std::move(*pwm_next), *next);
   bridge_.reconfigure(*next, plan, loop_.now());
+  pwm_.finish();
   std::swap(config_, next);  // the old config lives until here: the bridge pointed into it
   next.reset();
   gpio_.watch(*config_);
@@ -179,11 +230,13 @@ std::optional<dbus::CallError> Service::reload() {
   if (dbus_changed) open_dbus();
   bool had_error = !last_error_.empty();
   last_error_.clear();
-  spdlog::info("reloaded {}: {} lines", config_->file, config_->lines.size());
+  spdlog::info("reloaded {}: {} lines{}", config_->file, config_->lines.size(),
+               config_->pwm.empty() ? "" : ", " + plural(config_->pwm.size(), "PWM output"));
   report_status();
   if (dbus_)
-    dbus_->properties_changed(had_error ? std::vector<std::string>{"Lines", "Broker", "Server", "LastError"}
-                                        : std::vector<std::string>{"Lines", "Broker", "Server"});
+    dbus_->properties_changed(had_error
+                                  ? std::vector<std::string>{"Lines", "PwmOutputs", "Broker", "Server", "LastError"}
+                                  : std::vector<std::string>{"Lines", "PwmOutputs", "Broker", "Server"});
   systemd_.notify("READY=1");
   return std::nullopt;
 }

@@ -217,6 +217,67 @@ TEST_F(ADaemonOnDbus, ShowsAndSetsACountersCount) {
   }
 }
 
+// A heater on slow software PWM (GPIO17) beside the demo's lines.
+const char* kHeater = "pwm:\n  heater: {line: GPIO17, period: 1s}\n";
+
+TEST_F(ADaemonOnDbus, ShowsAndSetsAPwmOutputAsItsSetTopicWould) {
+  ASSERT_NO_FATAL_FAILURE(start_on_bus("", kHeater));
+  auto get = [&](const std::string& name) {
+    bool on = true;
+    double percent = -1;
+    proxy_->callMethod("GetPwm").onInterface(kInterface).withArguments(name).storeResultsTo(on, percent);
+    return std::make_pair(on, percent);
+  };
+  EXPECT_EQ(get("heater"), std::make_pair(false, 0.0));
+  std::size_t from = observer_->size();
+  proxy_->callMethod("SetPwm").onInterface(kInterface).withArguments(std::string("heater"), std::string("40"));
+  EXPECT_TRUE(
+      observer_->wait_for("raspberry/heater/state", R"({"state":"ON","brightness":102,"percentage":40})", from));
+  EXPECT_EQ(get("heater"), std::make_pair(true, 40.0));
+  using Pwm = sdbus::Struct<std::string, bool, double>;
+  EXPECT_EQ(property<std::vector<Pwm>>("PwmOutputs"), (std::vector<Pwm>{{"heater", true, 40.0}}));
+  // OFF, then a plain ON brings back the last level; Home Assistant's JSON as on MQTT.
+  proxy_->callMethod("SetPwm").onInterface(kInterface).withArguments(std::string("heater"), std::string("off"));
+  EXPECT_EQ(get("heater"), std::make_pair(false, 0.0));
+  proxy_->callMethod("SetPwm").onInterface(kInterface).withArguments(std::string("heater"), std::string("ON"));
+  EXPECT_EQ(get("heater"), std::make_pair(true, 40.0));
+  from = observer_->size();
+  proxy_->callMethod("SetPwm")
+      .onInterface(kInterface)
+      .withArguments(std::string("heater"), std::string(R"({"state":"ON","brightness":255})"));
+  EXPECT_TRUE(
+      observer_->wait_for("raspberry/heater/state", R"({"state":"ON","brightness":255,"percentage":100})", from));
+  EXPECT_TRUE(eventually([&] { return property<std::uint64_t>("CommandsApplied") == 4; }, 5s))
+      << property<std::uint64_t>("CommandsApplied");
+}
+
+TEST_F(ADaemonOnDbus, RefusesAnUnknownPwmOutputAndAnInvalidCommand) {
+  ASSERT_NO_FATAL_FAILURE(start_on_bus("", kHeater));
+  try {
+    proxy_->callMethod("SetPwm").onInterface(kInterface).withArguments(std::string("heater"), std::string("150"));
+    ADD_FAILURE() << "accepted";
+  } catch (const sdbus::Error& e) {
+    EXPECT_EQ(e.getName(), "io.github.gpio2mqtt.Error.InvalidCommand");
+    EXPECT_NE(e.getMessage().find("pwm 'heater': "), std::string::npos) << e.getMessage();
+  }
+  try {
+    bool on;
+    double percent;
+    proxy_->callMethod("GetPwm")
+        .onInterface(kInterface)
+        .withArguments(std::string("relay"))
+        .storeResultsTo(on, percent);
+    ADD_FAILURE() << "a line is no PWM output";
+  } catch (const sdbus::Error& e) {
+    EXPECT_EQ(e.getName(), "io.github.gpio2mqtt.Error.UnknownPwm");
+  }
+  bool on = true;
+  double percent = -1;
+  proxy_->callMethod("GetPwm").onInterface(kInterface).withArguments(std::string("heater")).storeResultsTo(on, percent);
+  EXPECT_FALSE(on);  // the refused command changed nothing
+  EXPECT_EQ(property<std::uint64_t>("CommandsApplied"), 0u);
+}
+
 std::string policy_owned_by(const std::string& user) {
   std::ifstream in(kPolicy);
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -227,7 +288,7 @@ std::string policy_owned_by(const std::string& user) {
 }
 
 TEST_F(ADaemonOnDbus, LetsAnyoneReadButOnlyTheServiceGroupSetOnTheSystemBus) {
-  start_on_bus(policy_owned_by("root"));  // the tests run as root, standing in for gpio2mqtt
+  start_on_bus(policy_owned_by("root"), kHeater);  // the tests run as root, standing in for gpio2mqtt
   ASSERT_TRUE(eventually([&] { return property<bool>("Connected"); }, 5s));
   auto [get_status, get_out] = busctl_as_nobody("GetLine s relay");
   EXPECT_EQ(get_status, 0) << get_out;
@@ -235,6 +296,12 @@ TEST_F(ADaemonOnDbus, LetsAnyoneReadButOnlyTheServiceGroupSetOnTheSystemBus) {
   auto [set_status, set_out] = busctl_as_nobody("SetLine sb relay true");
   EXPECT_NE(set_status, 0);
   EXPECT_NE(set_out.find("Access denied"), std::string::npos) << set_out;
+  auto [get_pwm_status, get_pwm_out] = busctl_as_nobody("GetPwm s heater");
+  EXPECT_EQ(get_pwm_status, 0) << get_pwm_out;
+  EXPECT_EQ(get_pwm_out, "bd false 0\n");
+  auto [set_pwm_status, set_pwm_out] = busctl_as_nobody("SetPwm ss heater 50");
+  EXPECT_NE(set_pwm_status, 0);
+  EXPECT_NE(set_pwm_out.find("Access denied"), std::string::npos) << set_pwm_out;
   auto [reload_status, reload_out] = busctl_as_nobody("Reload");
   EXPECT_NE(reload_status, 0) << reload_out;
   proxy_->callMethod("SetLine").onInterface(kInterface).withArguments(std::string("relay"), true);  // root may

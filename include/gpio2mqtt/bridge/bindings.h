@@ -18,10 +18,12 @@
 namespace gpio2mqtt::bridge {
 
 // What a target is asked to do: the binding's action as the target's kind names it (an output:
-// on, off, toggle, pulse) and a pulse's length.
+// on, off, toggle, pulse; a PWM output: on, off, toggle, brighter, dimmer), a pulse's length and
+// a brightness step.
 struct Action {
   std::string verb;
   std::optional<Nanos> length;
+  std::optional<int> step{};  // a PWM output's brighter/dimmer: percent points
 };
 
 // Where a binding's run-time switch survives a restart.

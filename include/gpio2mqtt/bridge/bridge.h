@@ -15,6 +15,7 @@
 #include "gpio2mqtt/bridge/bindings.h"
 #include "gpio2mqtt/bridge/command.h"
 #include "gpio2mqtt/bridge/counter.h"
+#include "gpio2mqtt/bridge/device.h"
 #include "gpio2mqtt/bridge/line_mode.h"
 #include "gpio2mqtt/bridge/outbox.h"
 #include "gpio2mqtt/bridge/reload_plan.h"
@@ -51,9 +52,11 @@ class Bridge : private ModeHost {
  public:
   // With a store (mqtt.persistence), events queued while disconnected survive a restart; with a
   // counter store, counts do (a counter without one starts from 0); with a binding store, the
-  // bindings' run-time switches do.
+  // bindings' run-time switches do; with a device store, what devices keep (a cover's position);
+  // with a PWM port, the hardware PWM outputs have their channels.
   Bridge(const config::Config& config, Publisher& publisher, LinePort& lines, OutboxStore* store = nullptr,
-         CounterStore* counter_store = nullptr, BindingStore* binding_store = nullptr);
+         CounterStore* counter_store = nullptr, BindingStore* binding_store = nullptr,
+         DeviceStore* device_store = nullptr, PwmPort* pwm_port = nullptr);
   ~Bridge() override;
 
   // Reads every line once the lines are requested as `plan` says (plan_start()); publishes
@@ -132,6 +135,14 @@ class Bridge : private ModeHost {
   // Switches a binding on or off, as <base>/binding/<name>/set does; false when there is none.
   bool set_binding(const std::string& name, bool enabled, MonoTime now);
 
+  // The devices (bridge/device.h): made from the config by the registered kinds, in their order.
+  const std::vector<std::unique_ptr<Device>>& devices() const { return devices_; }
+  // The device named `name`, if any.
+  Device* device(std::string_view name) const;
+  // Adds a device the registry does not make from the config (a kind under test), before start();
+  // routed like the others from now on, dropped by the next reload (which remakes the config's).
+  void add_device(std::unique_ptr<Device> device);
+
  private:
   // ModeHost
   bool send(Message message, bool queue_if_down) override;
@@ -140,10 +151,14 @@ class Bridge : private ModeHost {
   std::optional<bool> read_level(std::size_t line) override;
   Switchboard& switchboard() override { return switchboard_; }
   CounterStore* counter_store() override { return counter_store_; }
+  DeviceStore* device_store() override { return device_store_; }
+  PwmPort* pwm_port() override { return pwm_port_; }
   void triggered(std::size_t line, const Trigger& trigger, MonoTime at) override;
 
-  // The bindings' switches for `config_`, routed by the intake with the modes.
+  // The bindings' switches and the devices for `config_`, routed by the intake with the modes.
   void route_commands();
+  // The config's devices, as the registered kinds make them.
+  void make_devices();
 
   // Every line's state: after a connect, after Home Assistant's birth.
   void publish_states(MonoTime now);
@@ -160,6 +175,9 @@ class Bridge : private ModeHost {
   Counters counters_;
   Switchboard switchboard_;
   std::vector<std::unique_ptr<LineMode>> modes_;  // by line index
+  std::vector<std::unique_ptr<Device>> devices_;
+  DeviceStore* device_store_;
+  PwmPort* pwm_port_;
   std::unique_ptr<CommandIntake> intake_;
   std::unordered_set<std::string> refused_topics_;  // on_publish_refused() spoke about
   Outbox outbox_;

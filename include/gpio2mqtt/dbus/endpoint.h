@@ -25,9 +25,17 @@ struct LineView {
   bool active = false;
 };
 
+// A PWM output (`pwm:`): on or off, and the brightness it is at or fading to (0 while off).
+struct PwmView {
+  std::string name;
+  bool on = false;
+  double percent = 0;
+};
+
 // A failed call, returned as a D-Bus error `io.github.gpio2mqtt.Error.<name>`.
 struct CallError {
-  std::string name;  // UnknownLine, NotAnOutput, NotACounter, LineFailed, InvalidConfig
+  std::string name;  // UnknownLine, NotAnOutput, NotACounter, LineFailed, InvalidConfig,
+                     // UnknownPwm, InvalidCommand
   std::string message;
 };
 
@@ -48,6 +56,10 @@ class DaemonControl {
   // A counter's count in pulses, or why there is none.
   virtual std::variant<std::uint64_t, CallError> get_count(const std::string& name) const = 0;
   virtual std::optional<CallError> set_count(const std::string& name, std::uint64_t count) = 0;
+  virtual std::vector<PwmView> pwm_outputs() const = 0;
+  virtual std::variant<PwmView, CallError> get_pwm(const std::string& name) const = 0;
+  // `command` as the output's MQTT set topic takes it.
+  virtual std::optional<CallError> set_pwm(const std::string& name, const std::string& command) = 0;
 };
 
 class Endpoint {
