@@ -35,7 +35,9 @@ class DaemonObject final : public Api::Adaptors {
   void changed(const std::vector<std::string>& names) { Api::emit_changed(this->getObject(), names); }
 
  private:
-  using LineStructs = std::vector<sdbus::Struct<std::string, std::string, bool>>;  // a(ssb)
+  using LineStructs = std::vector<sdbus::Struct<std::string, std::string, bool>>;                 // a(ssb)
+  using BindingStructs = std::vector<sdbus::Struct<std::string, std::string, bool, bool>>;        // a(ssbb)
+  using SensorStructs = std::vector<sdbus::Struct<std::string, std::string, std::string, bool>>;  // a(sssb)
 
   bool GetLine(const std::string& name) override {
     auto level = control_.get_line(name);
@@ -52,6 +54,9 @@ class DaemonObject final : public Api::Adaptors {
   }
   void SetCount(const std::string& name, const uint64_t& count) override {
     if (auto error = control_.set_count(name, count)) Api::fail(*error);
+  }
+  void SetBinding(const std::string& name, const bool& enabled) override {
+    if (auto error = control_.set_binding(name, enabled)) Api::fail(*error);
   }
   void Reload() override {
     if (auto error = control_.reload()) Api::fail(*error);
@@ -75,6 +80,23 @@ class DaemonObject final : public Api::Adaptors {
     LineStructs out;
     for (const auto& line : control_.lines())
       out.emplace_back(sdbus::make_struct(line.name, std::string(line.output ? "output" : "input"), line.active));
+    return out;
+  }
+  BindingStructs Bindings() override {
+    BindingStructs out;
+    for (const auto& binding : control_.bindings())
+      out.emplace_back(sdbus::make_struct(binding.name, binding.description, binding.enabled, binding.acting));
+    return out;
+  }
+  std::string HomeAssistantStatus() override { return control_.homeassistant_status(); }
+  uint64_t SensorReads() override { return control_.counters().sensor_reads; }
+  uint64_t SensorFailures() override { return control_.counters().sensor_failures; }
+  uint64_t SensorTimeouts() override { return control_.counters().sensor_timeouts; }
+  uint64_t SensorReadingsDropped() override { return control_.counters().sensor_readings_dropped; }
+  SensorStructs Sensors() override {
+    SensorStructs out;
+    for (const auto& sensor : control_.sensors())
+      out.emplace_back(sdbus::make_struct(sensor.name, sensor.value, sensor.unit, sensor.available));
     return out;
   }
 

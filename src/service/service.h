@@ -21,8 +21,8 @@
 #include "service/gpio_supervisor.h"
 #include "service/line_set.h"
 #include "service/outbox_file.h"
-#include "service/sensor_set.h"
 #include "service/pwm_set.h"
+#include "service/sensor_set.h"
 #include "service/systemd.h"
 
 namespace gpio2mqtt::service {
@@ -89,6 +89,10 @@ class Service : public dbus::DaemonControl {
   std::optional<dbus::CallError> reload() override;
   std::variant<std::uint64_t, dbus::CallError> get_count(const std::string& name) const override;
   std::optional<dbus::CallError> set_count(const std::string& name, std::uint64_t count) override;
+  std::vector<dbus::BindingView> bindings() const override;
+  std::optional<dbus::CallError> set_binding(const std::string& name, bool enabled) override;
+  std::string homeassistant_status() const override;
+  std::vector<dbus::SensorView> sensors() const override;
 
  private:
   void on_signal();
@@ -117,7 +121,7 @@ class Service : public dbus::DaemonControl {
   ClientPublisher publisher_{client_};
   bridge::Bridge bridge_;
   std::unique_ptr<SensorSet> sensors_;  // with a sensor source
-  PwmSet pwm_;  // the `pwm:` outputs, beside the bridge's lines
+  PwmSet pwm_;                          // the `pwm:` outputs, beside the bridge's lines
   UniqueFd signal_fd_;
   SystemdNotifier systemd_;
   std::unique_ptr<dbus::Endpoint> dbus_;
@@ -135,6 +139,7 @@ class Service : public dbus::DaemonControl {
   GpioSupervisor gpio_;
   std::string last_error_;
   Counters reported_{};
+  std::uint64_t reported_binding_changes_ = 0;     // bridge_.bindings().changes() when D-Bus last heard
   std::uint64_t dropped_by_replaced_clients_ = 0;  // messages_dropped of the clients before client_
   bool warned_plain_remote_ = false;
   bool stopping_ = false;

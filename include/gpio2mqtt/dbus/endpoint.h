@@ -25,9 +25,25 @@ struct LineView {
   bool active = false;
 };
 
+// A local binding (`bindings:`) as the Bindings property shows it.
+struct BindingView {
+  std::string name;
+  std::string description;  // "wall single → toggle light, when Home Assistant is offline"
+  bool enabled = true;      // its run-time switch
+  bool acting = false;      // switched on and its `when` met: a trigger would make it act now
+};
+
+// A sensor (`sensors:`) as the Sensors property shows it.
+struct SensorView {
+  std::string name;
+  std::string value;  // as last published on its state topic; empty before the first
+  std::string unit;
+  bool available = false;  // false also before its first answer
+};
+
 // A failed call, returned as a D-Bus error `io.github.gpio2mqtt.Error.<name>`.
 struct CallError {
-  std::string name;  // UnknownLine, NotAnOutput, NotACounter, LineFailed, InvalidConfig
+  std::string name;  // UnknownLine, NotAnOutput, NotACounter, LineFailed, InvalidConfig, UnknownBinding
   std::string message;
 };
 
@@ -48,6 +64,11 @@ class DaemonControl {
   // A counter's count in pulses, or why there is none.
   virtual std::variant<std::uint64_t, CallError> get_count(const std::string& name) const = 0;
   virtual std::optional<CallError> set_count(const std::string& name, std::uint64_t count) = 0;
+  virtual std::vector<BindingView> bindings() const = 0;
+  // Switches a binding on or off as its MQTT set topic does (published, stored).
+  virtual std::optional<CallError> set_binding(const std::string& name, bool enabled) = 0;
+  virtual std::string homeassistant_status() const = 0;  // "online", "offline" or "unknown"
+  virtual std::vector<SensorView> sensors() const = 0;
 };
 
 class Endpoint {
