@@ -319,6 +319,9 @@ TEST_F(ADaemonOnDbus, LetsAnyoneReadButOnlyTheServiceGroupSetOnTheSystemBus) {
   EXPECT_NE(set_out.find("Access denied"), std::string::npos) << set_out;
   auto [reload_status, reload_out] = busctl_as_nobody("Reload");
   EXPECT_NE(reload_status, 0) << reload_out;
+  auto [binding_status, binding_out] = busctl_as_nobody("SetBinding sb night false");
+  EXPECT_NE(binding_status, 0);
+  EXPECT_NE(binding_out.find("Access denied"), std::string::npos) << binding_out;
   proxy_->callMethod("SetLine").onInterface(kInterface).withArguments(std::string("relay"), true);  // root may
   EXPECT_TRUE(observer_->wait_for("raspberry/relay/state", "ON"));
 }
