@@ -149,7 +149,7 @@ void Bridge::triggered(std::size_t line, const Trigger& trigger, MonoTime at) {
 bool Bridge::set_binding(const std::string& name, bool enabled, MonoTime now) {
   for (auto& binding_switch : switches_) {
     if (binding_switch->name() != name) continue;
-    binding_switch->on_command(enabled ? "ON" : "OFF", now);
+    binding_switch->set(enabled, now, "over D-Bus");
     return true;
   }
   return false;

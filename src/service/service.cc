@@ -154,6 +154,11 @@ void Service::after_each_wakeup() {
   else bridge_timer_.disarm();
   // Counters change with every edge: report them at most once a second, and only when they did.
   if (!(counters() == reported_) && !status_timer_.armed()) status_timer_.arm_after(kCounterReportPeriod);
+  // Bindings change rarely (a switch, the broker, Home Assistant's status): said at once.
+  if (auto changes = bridge_.bindings().changes(); changes != reported_binding_changes_) {
+    reported_binding_changes_ = changes;
+    if (dbus_) dbus_->properties_changed({"Bindings", "HomeAssistantStatus"});
+  }
 }
 
 void Service::on_signal() {
@@ -251,8 +256,8 @@ void Service::stop() {
                loop_.handler_errors());
   if (sensors_ && sensors_->size() > 0) {
     auto totals = sensors_->totals();
-    spdlog::info("sensors: {} values read, {} reads failed, {} readings dropped", totals.reads, totals.failures,
-                 totals.dropped);
+    spdlog::info("sensors: {} values read, {} reads failed ({} timed out), {} readings dropped", totals.reads,
+                 totals.failures, totals.timeouts, totals.dropped);
   }
 }
 

@@ -92,6 +92,10 @@ class Service : public dbus::DaemonControl {
   std::vector<dbus::PwmView> pwm_outputs() const override;
   std::variant<dbus::PwmView, dbus::CallError> get_pwm(const std::string& name) const override;
   std::optional<dbus::CallError> set_pwm(const std::string& name, const std::string& command) override;
+  std::vector<dbus::BindingView> bindings() const override;
+  std::optional<dbus::CallError> set_binding(const std::string& name, bool enabled) override;
+  std::string homeassistant_status() const override;
+  std::vector<dbus::SensorView> sensors() const override;
 
  private:
   void on_signal();
@@ -137,6 +141,7 @@ class Service : public dbus::DaemonControl {
   GpioSupervisor gpio_;
   std::string last_error_;
   Counters reported_{};
+  std::uint64_t reported_binding_changes_ = 0;     // bridge_.bindings().changes() when D-Bus last heard
   std::uint64_t dropped_by_replaced_clients_ = 0;  // messages_dropped of the clients before client_
   bool warned_plain_remote_ = false;
   bool stopping_ = false;

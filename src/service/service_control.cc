@@ -25,6 +25,13 @@ Counters Service::counters() const {
   Counters out = bridge_.counters();
   out.kernel_events_dropped = lines_.kernel_dropped();
   out.messages_dropped = dropped_by_replaced_clients_ + client_->messages_dropped();
+  if (sensors_) {
+    auto sensors = sensors_->totals();
+    out.sensor_reads = sensors.reads;
+    out.sensor_failures = sensors.failures;
+    out.sensor_timeouts = sensors.timeouts;
+    out.sensor_readings_dropped = sensors.dropped;
+  }
   return out;
 }
 
@@ -55,13 +62,18 @@ void Service::report_status() {
   if (counters.line_errors) text += ", " + plural(counters.line_errors, "line error");
   if (counters.commands_rate_limited)
     text += ", " + std::to_string(counters.commands_rate_limited) + " commands rate-limited";
+  if (sensors_ && (sensors_->size() > 0 || counters.sensor_reads || counters.sensor_failures))
+    text += "; sensors: " + std::to_string(counters.sensor_reads) + " values read, " +
+            std::to_string(counters.sensor_failures) + " reads failed (" + std::to_string(counters.sensor_timeouts) +
+            " timed out), " + std::to_string(counters.sensor_readings_dropped) + " readings dropped";
   if (!last_error_.empty()) text += "; reload failed: " + last_error_;
   if (auto errors = loop_.handler_errors()) text += "; " + plural(errors, "internal error") + " (see the log)";
   systemd_.status(text);
   if (dbus_ && !(counters == reported_))
     dbus_->properties_changed({"EdgesPublished", "CommandsApplied", "CommandsRejected", "CommandsRateLimited",
                                "EventsDropped", "MessagesDropped", "KernelEventsDropped", "PublishesRefused",
-                               "LineErrors", "Lines", "PwmOutputs"});
+                               "LineErrors", "Lines", "PwmOutputs", "SensorReads", "SensorFailures", "SensorTimeouts",
+                               "SensorReadingsDropped", "Sensors"});
   reported_ = counters;
 }
 
@@ -144,6 +156,44 @@ void Service::write_quietly(std::size_t line, bool active) {
   } catch (const std::exception& e) {
     spdlog::warn("reload: cannot set {} {}: {}", lines_.describe(line), active ? "on" : "off", e.what());
   }
+}
+
+std::vector<dbus::BindingView> Service::bindings() const {
+  const auto& bindings = bridge_.bindings();
+  std::vector<dbus::BindingView> out;
+  for (const auto& binding : bindings.configured()) {
+    bool enabled = bindings.enabled(binding.name);
+    out.push_back({binding.name, bridge::describe(binding), enabled, enabled && bindings.applies(binding.when)});
+  }
+  return out;
+}
+
+std::optional<dbus::CallError> Service::set_binding(const std::string& name, bool enabled) {
+  if (!bridge_.set_binding(name, enabled, loop_.now()))
+    return dbus::CallError{"UnknownBinding", "no binding '" + name + "' is configured"};
+  return std::nullopt;
+}
+
+std::string Service::homeassistant_status() const {
+  switch (bridge_.bindings().homeassistant_status()) {
+    case bridge::HomeAssistantStatus::kOnline:
+      return "online";
+    case bridge::HomeAssistantStatus::kOffline:
+      return "offline";
+    case bridge::HomeAssistantStatus::kUnknown:
+      break;
+  }
+  return "unknown";
+}
+
+std::vector<dbus::SensorView> Service::sensors() const {
+  std::vector<dbus::SensorView> out;
+  for (std::size_t i = 0; sensors_ && i < sensors_->size(); ++i) {
+    const auto& sensor = sensors_->sensor(i);
+    out.push_back({sensor.config().name, sensor.published().value_or(""), sensor.config().unit,
+                   sensor.available().value_or(false)});
+  }
+  return out;
 }
 
 std::optional<dbus::CallError> Service::reload() {

@@ -137,6 +137,30 @@ TEST_F(ABridgeWithBindings, IsSwitchedOffAndOnOverMqttAndTheStoreKeepsIt) {
   EXPECT_FALSE(bridge_->set_binding("nothing", false, at(8s)));
 }
 
+// The service signals D-Bus when changes() grew: it must grow with what a reader sees, and only then.
+TEST_F(ABridgeWithBindings, CountsTheChangesAReaderOfTheBindingsWouldSee) {
+  make("  - {name: child_lock, trigger: door, on: on, target: light, when: ha_offline}\n");
+  auto seen = bridge_->bindings().changes();
+  auto changed = [&] {
+    auto now = bridge_->bindings().changes();
+    bool grew = now != seen;
+    seen = now;
+    return grew;
+  };
+  bridge_->on_message("homeassistant/status", "offline", false, at(1s));
+  EXPECT_TRUE(changed());
+  bridge_->on_message("homeassistant/status", "offline", false, at(2s));
+  EXPECT_FALSE(changed());
+  EXPECT_TRUE(bridge_->set_binding("child_lock", false, at(3s)));
+  EXPECT_TRUE(changed());
+  EXPECT_TRUE(bridge_->set_binding("child_lock", false, at(4s)));
+  EXPECT_FALSE(changed());
+  bridge_->on_disconnected(at(5s), {});
+  EXPECT_TRUE(changed());
+  bridge_->on_connected(at(6s));
+  EXPECT_TRUE(changed());
+}
+
 TEST_F(ABridgeWithBindings, SwitchesThroughTheInterlockAndItsDeadTime) {
   make("  - {trigger: door, on: on, target: up, action: on}\n");
   bridge_->on_message("pi/down/set", "ON", false, at(1s));

@@ -32,10 +32,26 @@ struct PwmView {
   double percent = 0;
 };
 
+// A local binding (`bindings:`) as the Bindings property shows it.
+struct BindingView {
+  std::string name;
+  std::string description;  // "wall single → toggle light, when Home Assistant is offline"
+  bool enabled = true;      // its run-time switch
+  bool acting = false;      // switched on and its `when` met: a trigger would make it act now
+};
+
+// A sensor (`sensors:`) as the Sensors property shows it.
+struct SensorView {
+  std::string name;
+  std::string value;  // as last published on its state topic; empty before the first
+  std::string unit;
+  bool available = false;  // false also before its first answer
+};
+
 // A failed call, returned as a D-Bus error `io.github.gpio2mqtt.Error.<name>`.
 struct CallError {
   std::string name;  // UnknownLine, NotAnOutput, NotACounter, LineFailed, InvalidConfig,
-                     // UnknownPwm, InvalidCommand
+                     // UnknownPwm, InvalidCommand, UnknownBinding
   std::string message;
 };
 
@@ -60,6 +76,11 @@ class DaemonControl {
   virtual std::variant<PwmView, CallError> get_pwm(const std::string& name) const = 0;
   // `command` as the output's MQTT set topic takes it.
   virtual std::optional<CallError> set_pwm(const std::string& name, const std::string& command) = 0;
+  virtual std::vector<BindingView> bindings() const = 0;
+  // Switches a binding on or off as its MQTT set topic does (published, stored).
+  virtual std::optional<CallError> set_binding(const std::string& name, bool enabled) = 0;
+  virtual std::string homeassistant_status() const = 0;  // "online", "offline" or "unknown"
+  virtual std::vector<SensorView> sensors() const = 0;
 };
 
 class Endpoint {
