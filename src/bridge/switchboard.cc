@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <bit>
 
 #include "gpio2mqtt/bridge/command.h"
 
@@ -56,13 +57,24 @@ std::string Switchboard::drive(std::size_t index, bool active, MonoTime now) {
     if (line.level && !active) line.went_off = now;
     line.level = active;
     interlock_.driven(index, active, now);
+    if (line.failed_writes != 0)
+      spdlog::info("line '{}': set {} again, after {} failed write{}", line.name, state_word(active),
+                   line.failed_writes, line.failed_writes == 1 ? "" : "s");
+    line.failed_writes = 0;
   } catch (const std::exception& e) {
-    ++counters_.line_errors;
     error = "line '" + line.name + "': cannot set it " + state_word(active) + ": " + e.what();
-    spdlog::error("{}", error);
+    report_failure(line, error);
   }
   driven(line);
   return error;
+}
+
+void Switchboard::report_failure(Line& line, const std::string& error) {
+  ++counters_.line_errors;
+  ++line.failed_writes;
+  if (!std::has_single_bit(line.failed_writes)) return;
+  if (line.failed_writes == 1) spdlog::error("{}", error);
+  else spdlog::error("{} ({} failed writes in a row)", error, line.failed_writes);
 }
 
 std::string Switchboard::switch_to(std::size_t index, bool active, MonoTime now) {

@@ -350,6 +350,20 @@ TEST_F(ABridge, CountsALineThatFailsAndCarriesOn) {
   EXPECT_EQ(publisher_.payloads_on("pi/relay/state"), std::vector<std::string>{"OFF"});  // the truth
 }
 
+TEST_F(ABridge, SaysAFailingLineAtPowersOfTwoFailuresInARowAndWhenItWorksAgain) {
+  lines_.fail = true;
+  std::string log = logged_by([&] {
+    for (int i = 1; i <= 9; ++i)
+      bridge_->apply(kRelay, Command{Command::Kind::kToggle, false, std::nullopt}, MonoTime(1s));
+  });
+  EXPECT_EQ(bridge_->counters().line_errors, 9u);                                       // each one counted
+  EXPECT_EQ(occurrences(log, "line 'relay': cannot set it ON: chip gone"), 4u) << log;  // 1st, 2nd, 4th, 8th
+  EXPECT_NE(log.find("chip gone (8 failed writes in a row)"), std::string::npos) << log;
+  lines_.fail = false;
+  log = logged_by([&] { bridge_->apply(kRelay, Command{Command::Kind::kSet, true, std::nullopt}, MonoTime(2s)); });
+  EXPECT_NE(log.find("line 'relay': set ON again, after 9 failed writes"), std::string::npos) << log;
+}
+
 TEST_F(ABridge, SaysWhyWhenApplyingACommandToAFailingLine) {
   lines_.fail = true;
   auto error = bridge_->apply(kRelay, Command{Command::Kind::kSet, true, std::nullopt}, MonoTime(1s));

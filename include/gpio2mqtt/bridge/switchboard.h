@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -74,8 +75,12 @@ class Switchboard {
     Output* output = nullptr;
     bool level = false;
     std::optional<MonoTime> went_off{};
+    std::uint64_t failed_writes = 0;  // in a row, since its last good write
   };
   void driven(Line& line);
+  // Says a failed write at the first and then at powers of two in a row (a software PWM writes
+  // ten times a second), and once the line takes writes again.
+  void report_failure(Line& line, const std::string& error);
 
   LinePort& port_;
   Counters& counters_;
