@@ -51,6 +51,11 @@ if [ $kernel -eq 1 ] && [ -x "$GPIO2MQTT_ROOT/tests/kernel/run.sh" ]; then
   # The VM mounts VMRUN_ROOT as its / (read-only): only the tree stays bind-mounted in there, so
   # the build directory is where it is on the host; the guest mounts its own proc, sys and dev.
   for m in dev/pts dev sys proc; do umount "$root/$m"; done
+  # The test modules (pwm-sim, the IIO ones) are in the host's VM cache, where the kernel tests
+  # look for them: without this bind they skip there.
+  vm_cache=${GPIO2MQTT_VM_CACHE:-/var/cache/gpio2mqtt-vm}
+  mkdir -p "$root$vm_cache"
+  mount --bind "$vm_cache" "$root$vm_cache"
   GPIO2MQTT_KERNEL_PREBUILT=1 VMRUN_ROOT=$root "$GPIO2MQTT_ROOT/tests/kernel/run.sh" "$build" ||
     failed+=("trixie amd64 kernel tests")
 fi
