@@ -1,5 +1,6 @@
 // The `bindings:` section: an input's change or gesture makes an output act, in the daemon itself,
 // so that a wall switch works without the broker (bridge/bindings.h).
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -71,14 +72,20 @@ BindingConfig load_binding(const YamlReader& r, const YAML::Node& node, const Co
   binding.target = r.string(node["target"], what + ".target");
   const LineConfig* trigger = find_line(config.lines, binding.trigger);
   const LineConfig* target = find_line(config.lines, binding.target);
+  bool to_cover = std::any_of(config.covers.begin(), config.covers.end(),
+                              [&](const CoverConfig& cover) { return cover.name == binding.target; });
   if (!trigger) r.fail(node["trigger"], what + ".trigger: no line '" + binding.trigger + "' is configured");
-  if (!target) r.fail(node["target"], what + ".target: no line '" + binding.target + "' is configured");
+  if (!target && !to_cover)
+    r.fail(node["target"], what + ".target: no line or cover '" + binding.target + "' is configured");
   if (trigger->direction != gpio::Direction::kInput)
     r.fail(node["trigger"], what + ".trigger: '" + binding.trigger + "' is an output; a trigger is an input");
   if (trigger->mode == Mode::kCounter)
     r.fail(node["trigger"], what + ".trigger: '" + binding.trigger + "' is a counter; it triggers nothing");
-  if (target->direction != gpio::Direction::kOutput)
-    r.fail(node["target"], what + ".target: '" + binding.target + "' is an input; a target is an output");
+  if (target && target->direction != gpio::Direction::kOutput)
+    r.fail(node["target"], what + ".target: '" + binding.target + "' is an input; a target is an output or a cover");
+  if (target && !target->cover.empty())
+    r.fail(node["target"],
+           what + ".target: '" + binding.target + "' is driven by cover '" + target->cover + "'; bind the cover");
   binding.name = binding.trigger + "_" + binding.target;
   if (node["name"]) {
     binding.name = r.string(node["name"], what + ".name");
@@ -106,7 +113,11 @@ BindingConfig load_binding(const YamlReader& r, const YAML::Node& node, const Co
                              "long | long_release");
     }
   }
-  if (node["action"])
+  if (node["action"] && to_cover)
+    binding.action =
+        r.choice<std::string>(node["action"], what + ".action",
+                              {{"open", "open"}, {"close", "close"}, {"stop", "stop"}, {"toggle", "toggle"}});
+  else if (node["action"])
     binding.action = r.choice<std::string>(node["action"], what + ".action",
                                            {{"on", "on"}, {"off", "off"}, {"toggle", "toggle"}, {"pulse", "pulse"}});
   if (node["length"]) {

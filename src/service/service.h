@@ -17,12 +17,13 @@
 #include "service/binding_file.h"
 #include "service/connection_supervisor.h"
 #include "service/counter_file.h"
+#include "service/device_file.h"
 #include "service/event_loop.h"
 #include "service/gpio_supervisor.h"
 #include "service/line_set.h"
 #include "service/outbox_file.h"
-#include "service/sensor_set.h"
 #include "service/pwm_set.h"
+#include "service/sensor_set.h"
 #include "service/systemd.h"
 
 namespace gpio2mqtt::service {
@@ -112,12 +113,13 @@ class Service : public dbus::DaemonControl {
   std::unique_ptr<OutboxFile> outbox_file_;    // mqtt.persistence; before bridge_, which uses it
   std::unique_ptr<CounterFile> counter_file_;  // the state directory, when counters are configured
   std::unique_ptr<BindingFile> binding_file_;  // the state directory, when there is one
+  std::unique_ptr<DeviceFile> device_file_;    // there too: what devices keep (a cover's position)
   std::unique_ptr<mqtt::Client> client_owner_;
   mqtt::Client* client_ = nullptr;
   ClientPublisher publisher_{client_};
   bridge::Bridge bridge_;
   std::unique_ptr<SensorSet> sensors_;  // with a sensor source
-  PwmSet pwm_;  // the `pwm:` outputs, beside the bridge's lines
+  PwmSet pwm_;                          // the `pwm:` outputs, beside the bridge's lines
   UniqueFd signal_fd_;
   SystemdNotifier systemd_;
   std::unique_ptr<dbus::Endpoint> dbus_;
