@@ -16,6 +16,7 @@
 #include <memory>
 #include <string>
 #include <system_error>
+#include <tuple>
 #include <vector>
 
 #include "gpio2mqtt/dbus/endpoint.h"
@@ -52,6 +53,15 @@ class DaemonObject final : public Api::Adaptors {
   }
   void SetCount(const std::string& name, const uint64_t& count) override {
     if (auto error = control_.set_count(name, count)) Api::fail(*error);
+  }
+  std::tuple<std::string, int32_t> GetCover(const std::string& name) override {
+    auto cover = control_.get_cover(name);
+    if (auto* error = std::get_if<CallError>(&cover)) Api::fail(*error);
+    const auto& view = std::get<CoverView>(cover);
+    return {view.state, view.position};
+  }
+  void SetCover(const std::string& name, const std::string& command) override {
+    if (auto error = control_.set_cover(name, command)) Api::fail(*error);
   }
   void Reload() override {
     if (auto error = control_.reload()) Api::fail(*error);

@@ -90,6 +90,8 @@ class Service : public dbus::DaemonControl {
   std::optional<dbus::CallError> reload() override;
   std::variant<std::uint64_t, dbus::CallError> get_count(const std::string& name) const override;
   std::optional<dbus::CallError> set_count(const std::string& name, std::uint64_t count) override;
+  std::variant<dbus::CoverView, dbus::CallError> get_cover(const std::string& name) const override;
+  std::optional<dbus::CallError> set_cover(const std::string& name, const std::string& command) override;
 
  private:
   void on_signal();

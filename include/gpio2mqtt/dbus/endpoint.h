@@ -25,9 +25,15 @@ struct LineView {
   bool active = false;
 };
 
+struct CoverView {
+  std::string state;  // open, opening, closed, closing, stopped
+  int position = -1;  // 0-100; -1 while unknown
+};
+
 // A failed call, returned as a D-Bus error `io.github.gpio2mqtt.Error.<name>`.
 struct CallError {
-  std::string name;  // UnknownLine, NotAnOutput, NotACounter, LineFailed, InvalidConfig
+  std::string name;  // UnknownLine, NotAnOutput, NotACounter, LineFailed, InvalidConfig, UnknownCover,
+                     // InvalidCommand
   std::string message;
 };
 
@@ -48,6 +54,9 @@ class DaemonControl {
   // A counter's count in pulses, or why there is none.
   virtual std::variant<std::uint64_t, CallError> get_count(const std::string& name) const = 0;
   virtual std::optional<CallError> set_count(const std::string& name, std::uint64_t count) = 0;
+  virtual std::variant<CoverView, CallError> get_cover(const std::string& name) const = 0;
+  // `command` as the cover's set topic takes it.
+  virtual std::optional<CallError> set_cover(const std::string& name, const std::string& command) = 0;
 };
 
 class Endpoint {
