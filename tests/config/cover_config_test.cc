@@ -3,6 +3,7 @@
 // another cover, an input as motor, an output as end stop, a cover that could start moving.
 #include <gtest/gtest.h>
 
+#include "bridge/describe.h"
 #include "config_errors.h"
 #include "gpio2mqtt/config/loader.h"
 
@@ -105,6 +106,18 @@ TEST(ACoverConfig, IsABindingsTargetWithItsOwnActionsAndItsLinesAreNot) {
             "14:28: bindings[0].target: 'up' is driven by cover 's'; bind the cover");
   EXPECT_EQ(config_error_of(with(cover + "  - {trigger: top, target: s, action: on}\n")).substr(0, 40),
             "14:39: bindings[0].action: 'on' is not o");
+}
+
+TEST(ACoverConfig, IsDescribedWithItsLinesWhichTakeNoSet) {
+  std::string text = describe(parse(with(
+      "covers:\n  s: {open: up, close: down, closed: bottom, open_time: 10s, close_time: 9s, dead_time: 250ms}\n")));
+  EXPECT_NE(text.find("interlock (cover s's motor): at most one of up, down on, 250 ms dead time"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("cover s (shutter): motor open up, close down; open 10000 ms, close 9000 ms, margin 2000 ms; end "
+                      "stops closed bottom; raspberry/s/set"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("driven by cover s (takes no set)"), std::string::npos) << text;
 }
 
 }  // namespace
