@@ -222,5 +222,25 @@ TEST_F(ABridgeWithCovers, PressTheGarageButtonOnlyWhenCommanded) {
   EXPECT_EQ(lines_.writes, (Writes{{kOpener, true}, {kOpener, false}, {kOpener, true}, {kOpener, false}}));
 }
 
+TEST_F(ABridgeWithCovers, LeaveAGarageDoorItsRemoteStartedAloneWhenTheBrokerGoes) {
+  bridge_.reset();
+  std::string text = kConfig;
+  text.replace(text.find("garage: {button: opener,"), 24, "garage: {button: opener, closed: bottom,");
+  text.replace(text.find("opened: top, closed: bottom,"), 28, "opened: top,");
+  config_ = config::parse_config(text, "t.yaml", "h");
+  lines_.levels[kBottom] = true;  // closed
+  bridge_.emplace(config_, publisher_, lines_, nullptr, nullptr, nullptr, &store_);
+  bridge::start(*bridge_, config_, lines_, at(0s));
+  bridge_->on_connected(at(0s));
+  bridge_->on_edge(kBottom, edge(false, at(1s)));  // the remote opened it
+  run_until(2s);
+  EXPECT_EQ(publisher_.payloads_on("pi/garage/state").back(), "opening");
+  bridge_->on_disconnected(at(3s));
+  run_until(30s);  // its deadlines move on without the broker (no busy loop), and it opens
+  EXPECT_EQ(lines_.writes, Writes{});
+  bridge_->on_connected(at(31s));
+  EXPECT_EQ(publisher_.payloads_on("pi/garage/state").back(), "open");
+}
+
 }  // namespace
 }  // namespace gpio2mqtt::bridge

@@ -86,6 +86,8 @@ void CoverDevice::on_stop(MonoTime now) {
 void CoverDevice::on_disconnected(MonoTime now) {
   if (settings_.on_disconnect == config::CoverConfig::OnDisconnect::kKeep) return;
   if (cover_.motion() == CoverMotion::kStopped && !cover_.busy()) return;
+  // A door its remote set moving is left to it: a press could start what nobody asked for.
+  if (settings_.one_button && cover_.motion() != CoverMotion::kStopped && !cover_.commanded()) return;
   spdlog::info("cover {}: the broker is gone: stopping", settings_.name);
   cover_.command({CoverCommand::Kind::kStop}, now);
   after(now);
@@ -161,9 +163,10 @@ void CoverDevice::after(MonoTime now) {
   } else if (was != CoverMotion::kStopped) {
     store(now);  // every stop
   }
-  if (!host_.connected()) return;
+  // Taken as reported while the broker is gone too: the deadline must move on.
   bool report = motion_ != CoverMotion::kStopped && now >= *reported_ + kReportEvery;
   if (report || motion_ != was) reported_ = now;
+  if (!host_.connected()) return;
   std::string word = cover_.state_word(now);
   auto p = cover_.position(now);
   std::optional<long> position = p ? std::optional<long>(std::lround(*p)) : std::nullopt;
