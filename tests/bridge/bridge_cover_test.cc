@@ -189,6 +189,7 @@ TEST_F(ABridgeWithCovers, TheirLinesTakeNoCommandsAndAreNoSwitchesInHomeAssistan
   bridge_->on_message("pi/up/set", "ON", false, at(1s));
   bridge_->on_message("pi/opener/set", "ON", false, at(1s));
   EXPECT_TRUE(lines_.writes.empty());
+  EXPECT_EQ(bridge_->counters().commands_rejected, 2u);
   EXPECT_NE(bridge_->apply(kUp, Command{}, at(1s)), "");
   std::string discovery;
   for (const auto& m : connect_sent_)
