@@ -10,6 +10,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "binding.h"
 #include "counter.h"
 #include "fleet.h"
 #include "floors.h"
@@ -43,6 +44,10 @@ Starts a mosquitto on a free 127.0.0.1 port and measures, in one run, these scen
             daemons (default 50) at 5 edges/s each, QoS 1, persisted outbox: one node SIGKILLed
             (failover time), the whole cluster restarted with and without reconnect jitter (peak
             connects per second), events lost or out of order, CPU and memory per daemon at idle
+  binding   a local binding's input edge -> output edge, 8 edges a second: on the host through a
+            simulated chip whose output is wired to an input (target: p50 < 1 ms, p99 < 5 ms);
+            with --kernel on gpio-sim, beside a uAPI v2 reader that writes a line on each edge
+            (target: within 1.5x of it)
   pwm       CPU while a software PWM runs at a 100 ms and a 1 s period (beside its output off),
             and while a hardware PWM fades (only with --kernel: pwm-sim in the VM)
 
@@ -99,7 +104,7 @@ std::vector<std::string> parse_names(const std::string& text) {
   return names;
 }
 
-bool smoke_ok(const Options& options, const Results& results, bool micro) {
+bool smoke_ok(const Options& options, const Results& results, const std::vector<BindingRun>& bindings, bool micro) {
   bool kernel = options.kernel, latency = options.wants("latency");
   bool ok = (!micro || !results.micro.empty()) && (!latency || !results.runs.empty()) &&
             (kernel || !options.wants("idle") || !results.idle.daemon_threads.empty()) &&
@@ -114,6 +119,7 @@ bool smoke_ok(const Options& options, const Results& results, bool micro) {
       ok = ok && run.exit_code == 0 && lines->unique > 0 &&
            lines->lost + lines->out_of_order + lines->wrong_edge == 0 && run.large.ready_ms > 0 &&
            !run.large.reload_ms.empty() && run.large.rss_kb > 0;
+  for (const auto& run : bindings) ok = ok && run.exit_code == 0 && run.latency.n > 0;
   for (const auto& run : results.runs)
     for (const auto& r : run) {
       for (const auto& limit : r.limits) ok = ok && limit.latency.n > 0;
@@ -209,10 +215,11 @@ int main(int argc, char** argv) {
     return 0;
   }
   Results results;
-  std::vector<FloorRun> floors;  // --kernel: the kernel reader and the C bridge of every run
+  std::vector<FloorRun> floors;             // --kernel: the kernel reader and the C bridge of every run
   std::vector<CounterRun> kernel_counters;  // --kernel: the counter on gpio-sim of every run
   std::vector<SensorsRun> sensors;
   std::vector<PwmLoad> pwm_loads;
+  std::vector<BindingRun> bindings;
   try {
     Scenario scenario(options);
     fmt::print(stderr, "broker {}; work directory {}\n", scenario.broker_url(), options.dir);
@@ -251,6 +258,11 @@ int main(int argc, char** argv) {
                  kBenchSensors);
       sensors.push_back(run_sensors(scenario, options, run));
     }
+    for (int run = 0; run < options.runs && options.wants("binding"); ++run) {
+      fmt::print(stderr, "run {}/{}: a binding's input edge -> output edge{}...\n", run + 1, options.runs,
+                 options.kernel ? " on gpio-sim, and the reference" : "");
+      bindings.push_back(run_binding(scenario, options, run));
+    }
     if (options.wants("pwm") && (!options.kernel || !options.scenarios.empty())) {
       fmt::print(stderr, "PWM outputs: software at 100 ms and 1 s, a hardware fade...\n");
       pwm_loads = run_pwm(scenario, options);
@@ -266,12 +278,13 @@ int main(int argc, char** argv) {
   bool met = print_report(options, results);
   print_floors(options, floors, results.runs);
   print_sensors(sensors);
+  met = print_binding(options, bindings) && met;
   print_kernel_counters(options, kernel_counters);
   if (!pwm_loads.empty()) print_pwm(pwm_loads);
   if (options.kernel && !why_no_floors().empty()) fmt::print("\nNo floors: {}\n", why_no_floors());
   if (!keep) std::filesystem::remove_all(options.dir);
   if (options.smoke) {
-    bool ok = smoke_ok(options, results, micro);
+    bool ok = smoke_ok(options, results, bindings, micro);
     fmt::print("smoke: {}\n", ok ? "every part ran" : "SOMETHING DID NOT RUN (see above)");
     return ok ? 0 : 1;
   }

@@ -2,6 +2,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <memory>
 
 #include "gpio2mqtt/bridge/bridge.h"
@@ -100,6 +101,37 @@ void OnEdge(benchmark::State& state) {
   benchmark::DoNotOptimize(b.publisher.bytes);
 }
 BENCHMARK(OnEdge);
+
+// A reload's plan with 500 lines, one of them changed: the service makes it on every SIGHUP, and
+// matching each new line against the running ones was quadratic (issue 22).
+config::Config many_lines_config(int count, const std::string& changed) {
+  std::string names, lines;
+  for (int i = 0; i < count; ++i) {
+    names += (i ? ", " : "") + std::string("L") + std::to_string(i);
+    bool output = i % 4 == 3;
+    lines += "  line" + std::to_string(i) + ": {line: L" + std::to_string(i) + (output ? ", direction: output" : "") +
+             (i == 7 ? changed : "") + "}\n";
+  }
+  return config::parse_config(
+      "mqtt: {base_topic: bench}\nchips:\n  sim: {simulated: {lines: [" + names + "]}}\nlines:\n" + lines, "bench.yaml",
+      "bench");
+}
+
+void PlanReload(benchmark::State& state) {
+  const int count = static_cast<int>(state.range(0));
+  config::Config running = many_lines_config(count, ""), next = many_lines_config(count, ", active_low: true");
+  std::vector<bridge::RunningLine> lines(running.lines.size());
+  bridge::KernelDebounce debounce(next.lines.size(), false);
+  std::size_t kept = 0;
+  for (auto _ : state) {
+    auto plan = bridge::plan_reload(running, lines, next, debounce, MonoTime{});
+    kept = static_cast<std::size_t>(
+        std::count_if(plan.lines.begin(), plan.lines.end(), [](const auto& p) { return p.kept_from.has_value(); }));
+    benchmark::DoNotOptimize(plan);
+  }
+  if (kept + 1 != next.lines.size()) state.SkipWithError("the plan did not keep every line but the changed one");
+}
+BENCHMARK(PlanReload)->Arg(50)->Arg(500)->Unit(benchmark::kMicrosecond);
 
 class Collector : public benchmark::ConsoleReporter {
  public:

@@ -49,8 +49,9 @@ struct Options {
 
 // The parts that --scenario selects: the edge and command latencies against the limit, idle
 // wake-ups, the micro-benchmarks, pulse counters (counter.h), many lines (scale.h), lines beside
-// sensors (sensors.h) and PWM outputs (pwm.h).
-inline const std::vector<std::string> kScenarios{"latency", "idle", "micro", "counter", "scale", "sensors", "pwm"};
+// sensors (sensors.h), PWM outputs (pwm.h) and a local binding's edge -> edge (binding.h).
+inline const std::vector<std::string> kScenarios{"latency", "idle",    "micro", "counter",
+                                                 "scale",   "sensors", "pwm",   "binding"};
 
 // Relays wired to feedback inputs: commands go round-robin, so that none exceeds the daemon's
 // per-line command rate limit (10/s, bursts of 20).

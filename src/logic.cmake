@@ -20,6 +20,7 @@ add_library(gpio2mqtt_logic STATIC
   ${GPIO2MQTT_SRC_DIR}/bridge/debounce.cc
   ${GPIO2MQTT_SRC_DIR}/bridge/describe.cc
   ${GPIO2MQTT_SRC_DIR}/bridge/devices/cover_device.cc
+  ${GPIO2MQTT_SRC_DIR}/bridge/devices/pwm_device.cc
   ${GPIO2MQTT_SRC_DIR}/bridge/devices/registry.cc
   ${GPIO2MQTT_SRC_DIR}/bridge/dimmer.cc
   ${GPIO2MQTT_SRC_DIR}/bridge/discovery.cc
@@ -41,6 +42,7 @@ add_library(gpio2mqtt_logic STATIC
   ${GPIO2MQTT_SRC_DIR}/config/entity.cc
   ${GPIO2MQTT_SRC_DIR}/config/homeassistant_loader.cc
   ${GPIO2MQTT_SRC_DIR}/config/binding_loader.cc
+  ${GPIO2MQTT_SRC_DIR}/config/chip_line.cc
   ${GPIO2MQTT_SRC_DIR}/config/interlock_loader.cc
   ${GPIO2MQTT_SRC_DIR}/config/line_loader.cc
   ${GPIO2MQTT_SRC_DIR}/config/loader.cc

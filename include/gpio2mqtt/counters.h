@@ -20,6 +20,12 @@ struct Counters {
   std::uint64_t messages_dropped = 0;
   // Edge events the kernel dropped, its queue full: not the bridge's, the service adds them.
   std::uint64_t kernel_events_dropped = 0;
+  // Sensors (the service's SensorSet): values read, reads that failed (of them, those that timed
+  // out) and readings dropped (a 1-Wire CRC failure, the 85 °C power-on value).
+  std::uint64_t sensor_reads = 0;
+  std::uint64_t sensor_failures = 0;
+  std::uint64_t sensor_timeouts = 0;
+  std::uint64_t sensor_readings_dropped = 0;
   bool operator==(const Counters&) const = default;
 };
 

@@ -13,7 +13,7 @@ GPIO2MQTT_TEST_DEPS=(libgtest-dev libgmock-dev mosquitto mosquitto-clients dbus-
 # node is already there (NodeSource's nodejs carries its own npm and conflicts with Debian's).
 GPIO2MQTT_CLIENT_TEST_DEPS=(python3-paho-mqtt)
 # tests/cluster (label cluster) and scripts/bench --scenario fleet: a RabbitMQ cluster of three
-# nodes on loopback (tests/support/rabbitmq_cluster.h). Under systemd the package also starts
+# nodes on loopback (tests/support/harness/rabbitmq_cluster.h). Under systemd the package also starts
 # Debian's own rabbitmq-server service; the tests use their own nodes, ports and epmd.
 GPIO2MQTT_CLUSTER_TEST_DEPS=(rabbitmq-server)
 # npm packages, pinned, kept outside the tree (the tests look there too).

@@ -27,9 +27,12 @@ Refusal BindingSwitch::check_command(std::string_view payload) const {
 
 void BindingSwitch::on_command(std::string_view payload, MonoTime now) {
   const Command command = std::get<Command>(parse_command(payload));
-  bool enabled = command.kind == Command::Kind::kToggle ? !bindings_.enabled(name_) : command.active;
+  set(command.kind == Command::Kind::kToggle ? !bindings_.enabled(name_) : command.active, now, "over MQTT");
+}
+
+void BindingSwitch::set(bool enabled, MonoTime now, const char* via) {
   if (enabled != bindings_.enabled(name_))
-    spdlog::info("binding {}: switched {} over MQTT", name_, enabled ? "on" : "off");
+    spdlog::info("binding {}: switched {} {}", name_, enabled ? "on" : "off", via);
   bindings_.set_enabled(name_, enabled);
   ++host_.tally().commands_applied;
   publish_state(now);

@@ -22,6 +22,8 @@ class BindingSwitch : public CommandTaker {
   const BindingTopics& topics() const { return topics_; }
   Refusal check_command(std::string_view payload) const override;
   void on_command(std::string_view payload, MonoTime now) override;
+  // Switches it on or off as a command would; `via` says who asked, for the log ("over D-Bus").
+  void set(bool enabled, MonoTime now, const char* via);
   void publish_state(MonoTime now) override;
 
  private:

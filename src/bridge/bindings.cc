@@ -21,11 +21,14 @@ void Bindings::configure(const std::vector<BindingConfig>& bindings) {
     states.emplace(binding.name, std::move(state));
   }
   states_ = std::move(states);
+  ++changes_;
 }
 
 void Bindings::on_homeassistant_status(std::string_view payload) {
+  HomeAssistantStatus was = homeassistant_;
   if (payload == "online") homeassistant_ = HomeAssistantStatus::kOnline;
   else if (payload == "offline") homeassistant_ = HomeAssistantStatus::kOffline;
+  if (homeassistant_ != was) ++changes_;
 }
 
 bool Bindings::applies(When when) const {
@@ -82,6 +85,7 @@ bool Bindings::enabled(const std::string& name) const {
 bool Bindings::set_enabled(const std::string& name, bool enabled) {
   auto it = states_.find(name);
   if (it == states_.end()) return false;
+  if (it->second.enabled != enabled) ++changes_;
   it->second.enabled = enabled;
   if (store_) store_->save(name, enabled);
   return true;
@@ -110,7 +114,8 @@ std::string describe(const BindingConfig& binding) {
   const char* when = binding.when == When::kAlways          ? "always"
                      : binding.when == When::kBrokerOffline ? "when the broker is unreachable"
                                                             : "when Home Assistant is offline";
-  return binding.trigger + " " + on + " → " + action + " " + binding.target + ", " + when;
+  std::string by = binding.step ? " by " + std::to_string(*binding.step) + " %" : "";
+  return binding.trigger + " " + on + " → " + action + " " + binding.target + by + ", " + when;
 }
 
 }  // namespace gpio2mqtt::bridge

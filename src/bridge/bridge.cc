@@ -21,12 +21,14 @@ LineTopics make_topics(const std::string& base_topic, const std::string& line_na
 }
 
 Bridge::Bridge(const config::Config& config, Publisher& publisher, LinePort& lines, OutboxStore* store,
-               CounterStore* counter_store, BindingStore* binding_store, DeviceStore* device_store)
+               CounterStore* counter_store, BindingStore* binding_store, DeviceStore* device_store,
+               PwmPort* pwm_port)
     : config_(&config),
       publisher_(publisher),
       port_(lines),
       switchboard_(lines, counters_),
       device_store_(device_store),
+      pwm_port_(pwm_port),
       intake_(std::make_unique<CommandIntake>(counters_)),
       outbox_(config.mqtt.buffer, store),
       counter_store_(counter_store),
@@ -129,7 +131,7 @@ void Bridge::triggered(std::size_t line, const Trigger& trigger, MonoTime at) {
   if (bindings_.configured().empty()) return;
   std::uint64_t rate_limited = 0;
   for (const config::BindingConfig* binding : bindings_.fire(trigger, at, rate_limited)) {
-    Action action{binding->action, binding->length};
+    Action action{binding->action, binding->length, binding->step};
     MonoTime when = now_ ? std::max(at, *now_) : at;
     std::string error;
     if (auto target = find(binding->target)) error = modes_[*target]->act(action, when);
@@ -149,7 +151,7 @@ void Bridge::triggered(std::size_t line, const Trigger& trigger, MonoTime at) {
 bool Bridge::set_binding(const std::string& name, bool enabled, MonoTime now) {
   for (auto& binding_switch : switches_) {
     if (binding_switch->name() != name) continue;
-    binding_switch->on_command(enabled ? "ON" : "OFF", now);
+    binding_switch->set(enabled, now, "over D-Bus");
     return true;
   }
   return false;

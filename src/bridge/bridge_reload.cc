@@ -1,7 +1,8 @@
 // The Bridge's side of a reload: the plan (bridge/reload_plan.h) applied to the line modes.
 #include <spdlog/spdlog.h>
 
-#include <algorithm>
+#include <string>
+#include <unordered_map>
 
 #include "bridge/binding_switch.h"
 #include "bridge/command_intake.h"
@@ -14,8 +15,12 @@ void Bridge::reconfigure(const config::Config& next, const ReloadPlan& plan, Mon
   for (const auto& warning : plan.warnings) spdlog::warn("{}", warning);
   std::vector<RunningLine> running = switchboard_.running();
   std::vector<std::unique_ptr<LineMode>> old = std::move(modes_);
-  for (std::size_t i = 0; i < old.size(); ++i)
-    if (!plan.keeps(i)) old[i]->retire();
+  const std::vector<bool> kept = plan.kept(old.size());
+  std::unordered_map<std::string, std::size_t> old_index;  // by name, for a line requested anew
+  for (std::size_t i = 0; i < old.size(); ++i) {
+    if (!kept[i]) old[i]->retire();
+    old_index.emplace(old[i]->settings().name, i);
+  }
   // Devices are made anew; the old ones stop what they drive while the running switchboard holds.
   std::vector<std::unique_ptr<Device>> old_devices = std::move(devices_);
   for (auto& device : old_devices) device->retire(now);
@@ -40,9 +45,8 @@ void Bridge::reconfigure(const config::Config& next, const ReloadPlan& plan, Mon
   for (std::size_t i : started) {
     LineMode& mode = *modes_[i];
     mode.start(now, plan.lines[i].kernel_debounces);
-    auto predecessor = std::find_if(old.begin(), old.end(),
-                                    [&](const auto& o) { return o && o->settings().name == mode.settings().name; });
-    if (predecessor != old.end()) mode.inherit(**predecessor);
+    auto predecessor = old_index.find(mode.settings().name);  // of the same name, retired
+    if (predecessor != old_index.end() && old[predecessor->second]) mode.inherit(*old[predecessor->second]);
     mode.publish_state(now);
   }
   // Kept inputs: their request may be new (a chip's inputs are requested together).

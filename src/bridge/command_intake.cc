@@ -45,16 +45,16 @@ void CommandIntake::on_message(std::string_view topic, std::string_view payload,
     return;
   }
   if (retained)
-    return reject(line, limits, topic, payload, "retained commands are never acted on (publish without retain)", now);
+    return reject(limits, topic, payload, "retained commands are never acted on (publish without retain)", now);
   if (payload.size() > kMaxCommandPayload)
-    return reject(line, limits, topic, "",
-                  "payload over " + std::to_string(kMaxCommandPayload) + " bytes, dropped unread", now);
-  if (auto refusal = mode->check_command(payload)) return reject(line, limits, topic, payload, *refusal, now);
+    return reject(limits, topic, "", "payload over " + std::to_string(kMaxCommandPayload) + " bytes, dropped unread",
+                  now);
+  if (auto refusal = mode->check_command(payload)) return reject(limits, topic, payload, *refusal, now);
   if (within_rate(line, limits, limits.sets, now)) mode->on_command(payload, now);
 }
 
-void CommandIntake::reject(const std::string& /*line*/, Limits& limits, std::string_view topic,
-                           std::string_view payload, const std::string& why, MonoTime now) {
+void CommandIntake::reject(Limits& limits, std::string_view topic, std::string_view payload, const std::string& why,
+                           MonoTime now) {
   ++counters_.commands_rejected;
   if (!limits.warnings.allow(now)) {  // a flood of them: summed up by report_flood()
     if (!limits.flood_reported) limits.flood_reported = now;

@@ -53,8 +53,7 @@ class CommandIntake {
   // reconnect, and a stranger's topics are not worth more than one line each.
   static constexpr std::size_t kMaxNoted = 256;
 
-  void reject(const std::string& line, Limits& limits, std::string_view topic, std::string_view payload,
-              const std::string& why, MonoTime now);
+  void reject(Limits& limits, std::string_view topic, std::string_view payload, const std::string& why, MonoTime now);
   void note_once(std::string_view topic, const std::string& why);
   std::string why_not_a_command(std::string_view topic) const;
   // False (and counted, and logged once per kFloodReportPeriod) when the line is flooded.

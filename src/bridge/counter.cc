@@ -36,6 +36,7 @@ Counter::Counter(CounterSettings settings, std::uint64_t count, bool level)
     : settings_(settings), count_(count), stable_(level), persisted_(count) {}
 
 void Counter::on_edge(bool level, MonoTime timestamp) {
+  if (settings_.counted_edges_only) return commit(level, timestamp);
   settle(timestamp);
   if (level == stable_) {
     pending_level_.reset();  // a glitch ended before it held

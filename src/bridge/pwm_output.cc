@@ -19,7 +19,8 @@ DutyCurve curve_of(const config::PwmOutputConfig& config) { return {config.min_d
 }  // namespace
 
 PwmOutput::PwmOutput(const config::PwmOutputConfig& config, const config::MqttConfig& mqtt, PwmDrive& drive,
-                     PwmMemoryStore* memory, Publisher& publisher, MonoTime now)
+                     PwmMemoryStore* memory, Publisher& publisher, MonoTime now, std::optional<int> level,
+                     bool drive_now)
     : config_(config),
       qos_(mqtt.qos),
       topics_(make_topics(mqtt.base_topic, config.name)),
@@ -29,8 +30,8 @@ PwmOutput::PwmOutput(const config::PwmOutputConfig& config, const config::MqttCo
       loaded_(remembered(memory, config.name)),
       dimmer_(curve_of(config), config.transition, loaded_, 0, now) {
   if (config_.kind == config::PwmOutputConfig::Kind::kSoftware) slow_.emplace(config_.period);
-  dimmer_.jump(level_for(config_.initial, loaded_), now);
-  update(now);
+  dimmer_.jump(level ? *level : level_for(config_.initial, loaded_), now);
+  if (drive_now) update(now);
 }
 
 int PwmOutput::level_for(const config::PwmLevel& level, const DimmerMemory& memory) const {
@@ -66,19 +67,44 @@ bool PwmOutput::on_message(std::string_view topic, std::string_view payload, boo
   auto parsed = parse_dimmer_command(payload);
   if (auto* error = std::get_if<std::string>(&parsed)) return refuse(*error);
   if (!sets_.allow(now)) return refuse("over " + std::to_string(static_cast<int>(kCommandRate)) + " commands/s");
+  apply(std::get<DimmerCommand>(parsed), now);
+  return true;
+}
+
+std::string PwmOutput::command(std::string_view payload, MonoTime now) {
+  if (payload.size() > kMaxCommandPayload) return "a command of over 256 bytes";
+  auto parsed = parse_dimmer_command(payload);
+  if (auto* error = std::get_if<std::string>(&parsed)) return *error;
+  apply(std::get<DimmerCommand>(parsed), now);
+  return {};
+}
+
+void PwmOutput::apply(const DimmerCommand& command, MonoTime now) {
   ++applied_;
   DimmerMemory before = dimmer_.memory();
-  dimmer_.command(std::get<DimmerCommand>(parsed), now);
+  dimmer_.command(command, now);
   if (memory_ && dimmer_.memory() != before) memory_->save(config_.name, dimmer_.memory());
   update(now);
   publish_state();
-  return true;
 }
 
 void PwmOutput::on_disconnected(MonoTime now) {
   if (config_.on_disconnect.kind == config::PwmLevel::Kind::kKeep) return;
   dimmer_.jump(level_for(config_.on_disconnect, dimmer_.memory()), now);
   update(now);
+}
+
+void PwmOutput::continue_from(const PwmOutput& predecessor, MonoTime now) {
+  if (!config_.same_settings(predecessor.config_) || topics_.state != predecessor.topics_.state) {
+    dimmer_.jump(predecessor.dimmer_.target(), now);
+    return;
+  }
+  dimmer_ = predecessor.dimmer_;
+  slow_ = predecessor.slow_;
+  duty_ = predecessor.duty_;
+  line_on_ = predecessor.line_on_;
+  next_switch_ = predecessor.next_switch_;
+  next_fade_step_ = predecessor.next_fade_step_;
 }
 
 void PwmOutput::update(MonoTime now) {

@@ -111,11 +111,13 @@ SensorOutcome Sensor::on_result(const sensors::ReadResult& result, MonoTime now)
     return on_failure(std::to_string(kDroppedInARowIsAFailure) + " readings in a row dropped, the last: " + error.text,
                       now);
   }
+  if (error.kind == sensors::ReadError::Kind::kTimeout) ++counts_.timeouts;  // the source's own deadline
   return on_failure(error.text, now);
 }
 
 SensorOutcome Sensor::on_late(MonoTime now) {
   late_ = true;
+  ++counts_.timeouts;
   return on_failure(
       "no answer within " + fmt::format("{}", std::chrono::duration<double>(config_.timeout).count()) + " s (timeout)",
       now);

@@ -11,6 +11,10 @@ namespace gpio2mqtt::bridge {
 void Switchboard::configure(const config::Config& config) {
   lines_.clear();
   for (const auto& line : config.lines) lines_.push_back({line.name});
+  // The software PWM outputs' lines, after the configured ones as the LineSet requests them: their
+  // switching goes through here too.
+  for (const auto& output : config.pwm)
+    if (output.kind == config::PwmOutputConfig::Kind::kSoftware) lines_.push_back({output.name});
   std::vector<Interlock::Group> groups;
   for (const auto& group : config.interlocks) {
     Interlock::Group& g = groups.emplace_back();

@@ -65,18 +65,20 @@ BindingConfig load_binding(const YamlReader& r, const YAML::Node& node, const Co
   BindingConfig binding;
   binding.where = r.at(node);
   std::string what = "bindings[" + std::to_string(index) + "]";
-  r.expect_map(node, what, {"name", "trigger", "on", "target", "action", "length", "when"});
+  r.expect_map(node, what, {"name", "trigger", "on", "target", "action", "length", "step", "when"});
   if (!node["trigger"]) r.fail(node, what + ": 'trigger:' (an input line) is required");
-  if (!node["target"]) r.fail(node, what + ": 'target:' (an output line) is required");
+  if (!node["target"]) r.fail(node, what + ": 'target:' (an output line or a PWM output) is required");
   binding.trigger = r.string(node["trigger"], what + ".trigger");
   binding.target = r.string(node["target"], what + ".target");
   const LineConfig* trigger = find_line(config.lines, binding.trigger);
   const LineConfig* target = find_line(config.lines, binding.target);
-  bool to_cover = std::any_of(config.covers.begin(), config.covers.end(),
-                              [&](const CoverConfig& cover) { return cover.name == binding.target; });
+  bool to_cover = !target && std::any_of(config.covers.begin(), config.covers.end(),
+                                         [&](const CoverConfig& cover) { return cover.name == binding.target; });
+  bool pwm_target = !target && std::any_of(config.pwm.begin(), config.pwm.end(),
+                                           [&](const auto& output) { return output.name == binding.target; });
   if (!trigger) r.fail(node["trigger"], what + ".trigger: no line '" + binding.trigger + "' is configured");
-  if (!target && !to_cover)
-    r.fail(node["target"], what + ".target: no line or cover '" + binding.target + "' is configured");
+  if (!target && !pwm_target && !to_cover)
+    r.fail(node["target"], what + ".target: no line, PWM output or cover '" + binding.target + "' is configured");
   if (trigger->direction != gpio::Direction::kInput)
     r.fail(node["trigger"], what + ".trigger: '" + binding.trigger + "' is an output; a trigger is an input");
   if (trigger->mode == Mode::kCounter)
@@ -117,9 +119,20 @@ BindingConfig load_binding(const YamlReader& r, const YAML::Node& node, const Co
     binding.action =
         r.choice<std::string>(node["action"], what + ".action",
                               {{"open", "open"}, {"close", "close"}, {"stop", "stop"}, {"toggle", "toggle"}});
+  else if (node["action"] && pwm_target)
+    binding.action = r.choice<std::string>(
+        node["action"], what + ".action (PWM output '" + binding.target + "')",
+        {{"on", "on"}, {"off", "off"}, {"toggle", "toggle"}, {"brighter", "brighter"}, {"dimmer", "dimmer"}});
   else if (node["action"])
     binding.action = r.choice<std::string>(node["action"], what + ".action",
                                            {{"on", "on"}, {"off", "off"}, {"toggle", "toggle"}, {"pulse", "pulse"}});
+  bool steps = binding.action == "brighter" || binding.action == "dimmer";
+  if (node["step"]) {
+    if (!steps) r.fail(node["step"], what + ".step: goes with action: brighter or dimmer");
+    binding.step = static_cast<int>(r.integer(node["step"], what + ".step (percent points)", 1, 100));
+  } else if (steps) {
+    binding.step = 10;
+  }
   if (node["length"]) {
     if (binding.action != "pulse") r.fail(node["length"], what + ".length: goes with action: pulse");
     binding.length = r.duration(node["length"], what + ".length");

@@ -72,6 +72,14 @@ bool ChipConfig::same_settings(const ChipConfig& other) const {
   return a == b;
 }
 
+gpio::Edges LineConfig::kernel_edges(bool kernel_debounces) const {
+  if (direction != gpio::Direction::kInput || mode != Mode::kCounter) return gpio::Edges::kBoth;
+  if (debounce.count() != 0 && !kernel_debounces) return gpio::Edges::kBoth;  // the bridge sees glitches end
+  if (edge == Edge::kRising) return gpio::Edges::kRising;
+  if (edge == Edge::kFalling) return gpio::Edges::kFalling;
+  return gpio::Edges::kBoth;
+}
+
 bool LineConfig::same_settings(const LineConfig& other) const {
   // A reload matches every new line against every old one: most differ by name, so say so before
   // copying two whole configs (with 500 lines, those copies made the reload take a second).
@@ -80,6 +88,17 @@ bool LineConfig::same_settings(const LineConfig& other) const {
   a.where = b.where = a.line_where = b.line_where = {};
   a.entity = b.entity = {};  // how Home Assistant shows it: renaming an entity must not click a relay
   a.cover = b.cover = {};    // who drives it: the request stays what it was
+  return a == b;
+}
+
+bool PwmOutputConfig::same_settings(const PwmOutputConfig& other) const {
+  if (name != other.name) return false;
+  PwmOutputConfig a = *this, b = other;
+  a.where = b.where = a.chip_where = b.chip_where = {};
+  a.component = b.component;
+  a.hidden = b.hidden;
+  a.entity_name = b.entity_name;
+  a.icon = b.icon;
   return a == b;
 }
 

@@ -117,7 +117,6 @@ Config parse_config(const std::string& text, const std::string& file, const Host
     }
     if (root["interlocks"]) config.interlocks = load_interlocks(r, root["interlocks"], config.lines);
     if (root["covers"]) load_covers(r, root["covers"], config);
-    if (root["bindings"]) config.bindings = load_bindings(r, root["bindings"], config);
     if (root["sensors"]) load_sensors(r, root["sensors"], config);
     if (root["sysfs"]) {
       config.sysfs = r.string(root["sysfs"], "sysfs");
@@ -125,6 +124,13 @@ Config parse_config(const std::string& text, const std::string& file, const Host
         r.fail(root["sysfs"], "sysfs: expected an absolute directory");
     }
     if (root["pwm"]) config.pwm = load_pwm(r, root["pwm"], config);
+    for (const auto& output : config.pwm)
+      for (const auto& cover : config.covers)
+        if (cover.name == output.name)
+          throw ConfigError(cover.where,
+                            "cover '" + cover.name + "': a PWM output has this name; their topics would be one");
+    // After the PWM outputs, which a binding may target.
+    if (root["bindings"]) config.bindings = load_bindings(r, root["bindings"], config);
     check_entities(config);
   } catch (const YAML::Exception& e) {  // a conversion yaml-cpp itself refused
     throw ConfigError(r.at(e.mark), e.msg);

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <set>
 
+#include "chip_line.h"
 #include "gpio2mqtt/bridge/dimmer.h"
 #include "gpio2mqtt/bridge/slow_pwm.h"
 #include "gpio2mqtt/config/entity.h"
@@ -12,9 +13,6 @@
 #include "yaml_reader.h"
 
 namespace gpio2mqtt::config {
-
-void load_line_spec(const YamlReader& r, const YAML::Node& node, const std::string& what, LineConfig& line);
-void resolve_chip(const YamlReader& r, const YAML::Node& node, LineConfig& line, const std::vector<ChipConfig>& chips);
 
 namespace {
 
@@ -138,8 +136,7 @@ void load_kind(const YamlReader& r, const YAML::Node& key, const YAML::Node& nod
   // The line is found as a line's is, with the same messages.
   LineConfig line;
   line.name = output.name;
-  load_line_spec(r, node["line"], what, line);
-  resolve_chip(r, node, line, chips);
+  read_chip_line(r, node, what, line, chips);
   output.chip_where = line.line_where;
   output.chip = line.chip;
   output.line = line.line;
@@ -150,16 +147,11 @@ void load_kind(const YamlReader& r, const YAML::Node& key, const YAML::Node& nod
 PwmOutputConfig load_output(const YamlReader& r, const YAML::Node& key, const YAML::Node& node,
                             const std::vector<ChipConfig>& chips) {
   PwmOutputConfig output;
-  output.name = key.Scalar();
-  output.where = r.at(key);
-  const std::string what = "pwm '" + output.name + "'";
-  if (!is_safe_topic_level(output.name))
-    r.fail(key, what +
-                    ": a name is one topic level and part of ids that must be ASCII: use ASCII letters (a-z, A-Z), "
-                    "digits, '_', '-' or '.'");
-  r.expect_map(node, what,
+  const std::string what = "pwm '" + key.Scalar() + "'";
+  r.open_entry(key, node, what, "",
                {"pwm_chip", "channel", "polarity", "chip", "line", "active_low", "frequency", "period", "min", "max",
-                "gamma", "transition", "initial", "on_disconnect", "homeassistant"});
+                "gamma", "transition", "initial", "on_disconnect", "homeassistant"},
+               output);
   load_kind(r, key, node, output, chips, what);
   output.period = period(r, node, output, what);
   if (node["min"]) output.min_duty = percent(r, node["min"], what + ".min") / 100;

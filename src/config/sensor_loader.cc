@@ -69,11 +69,8 @@ std::chrono::nanoseconds bounded(const YamlReader& r, const YAML::Node& node, co
 ThresholdConfig load_threshold(const YamlReader& r, const YAML::Node& key, const YAML::Node& node,
                                const std::string& sensor) {
   ThresholdConfig threshold;
-  threshold.name = key.Scalar();
-  threshold.where = r.at(key);
-  const std::string what = "sensor '" + sensor + "': threshold '" + threshold.name + "'";
-  r.expect_topic_level(key, what, "threshold");
-  r.expect_map(node, what, {"above", "below", "hysteresis"});
+  const std::string what = "sensor '" + sensor + "': threshold '" + key.Scalar() + "'";
+  r.open_entry(key, node, what, "threshold", {"above", "below", "hysteresis"}, threshold);
   if (!node["above"] == !node["below"])
     r.fail(node, what + ": expected exactly one of above: or below:, e.g. {below: 3, hysteresis: 0.5}");
   threshold.above = static_cast<bool>(node["above"]);
@@ -87,13 +84,11 @@ ThresholdConfig load_threshold(const YamlReader& r, const YAML::Node& key, const
 
 SensorConfig load_sensor(const YamlReader& r, const YAML::Node& key, const YAML::Node& node) {
   SensorConfig sensor;
-  sensor.name = key.Scalar();
-  sensor.where = r.at(key);
-  const std::string what = "sensor '" + sensor.name + "'";
-  r.expect_topic_level(key, what, "sensor");
-  r.expect_map(node, what,
+  const std::string what = "sensor '" + key.Scalar() + "'";
+  r.open_entry(key, node, what, "sensor",
                {"iio", "channel", "w1", "interval", "timeout", "delta", "max_interval", "precision", "multiply",
-                "offset", "unit", "device_class", "title", "thresholds"});
+                "offset", "unit", "device_class", "title", "thresholds"},
+               sensor);
   if (!node["iio"] == !node["w1"])
     r.fail(key, what + ": expected exactly one of iio: (a device name or path, with channel:) or w1: (an id, or all)");
   if (node["iio"]) {

@@ -80,8 +80,8 @@ bool YamlReader::boolean(const YAML::Node& node, const std::string& what) const 
 
 void YamlReader::expect_topic_level(const YAML::Node& key, const std::string& what, const std::string& kind) const {
   if (!is_safe_topic_level(key.Scalar()))
-    fail(key, what + ": a " + kind +
-                  " name is one topic level and part of ids that must be ASCII: use ASCII letters (a-z, A-Z), "
+    fail(key, what + ": a " + (kind.empty() ? "" : kind + " ") +
+                  "name is one topic level and part of ids that must be ASCII: use ASCII letters (a-z, A-Z), "
                   "digits, '_', '-' or '.'");
 }
 

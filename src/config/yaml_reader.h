@@ -27,8 +27,20 @@ class YamlReader {
   // Pairs of a mapping in file order, for maps with free keys (chips, lines); repeated keys fail.
   std::vector<std::pair<YAML::Node, YAML::Node>> entries(const YAML::Node& node, const std::string& what) const;
 
-  // `key` is the name of a line or sensor (`kind`): one topic level and part of ids that must be ASCII.
+  // `key` is the name of a line or sensor (`kind`; empty: a name): one topic level and part of ids
+  // that must be ASCII.
   void expect_topic_level(const YAML::Node& key, const std::string& what, const std::string& kind) const;
+  // The opening of a named entry (a line, a sensor, a threshold, a PWM output), read alike by their
+  // loaders: `entry`'s name and place from `key`, the name one topic level (expect_topic_level),
+  // `node` a map of `allowed` keys. `what` names the entry in messages.
+  template <typename Entry>
+  void open_entry(const YAML::Node& key, const YAML::Node& node, const std::string& what, const std::string& kind,
+                  std::initializer_list<const char*> allowed, Entry& entry) const {
+    entry.name = key.Scalar();
+    entry.where = at(key);
+    expect_topic_level(key, what, kind);
+    expect_map(node, what, allowed);
+  }
 
   std::string string(const YAML::Node& node, const std::string& what) const;
   long long integer(const YAML::Node& node, const std::string& what, long long min, long long max) const;

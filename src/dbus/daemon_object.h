@@ -1,4 +1,4 @@
-// What the sdbus-c++ 1.x endpoint (endpoint.cc) and the 2.x one (endpoint_sdbus2.cc) share: the
+// What the sdbus-c++ 1.x endpoint (endpoint_sdbus1.cc) and the 2.x one (endpoint_sdbus2.cc) share: the
 // D-Bus object (the overrides of the adaptor sdbus-c++-xml2cpp generates from
 // io.github.gpio2mqtt.Daemon1.xml, whose virtual methods are the same in both versions), the
 // endpoint's common part and how it is opened. What the versions name differently comes from Api:
@@ -36,7 +36,10 @@ class DaemonObject final : public Api::Adaptors {
   void changed(const std::vector<std::string>& names) { Api::emit_changed(this->getObject(), names); }
 
  private:
-  using LineStructs = std::vector<sdbus::Struct<std::string, std::string, bool>>;  // a(ssb)
+  using LineStructs = std::vector<sdbus::Struct<std::string, std::string, bool>>;                 // a(ssb)
+  using PwmStructs = std::vector<sdbus::Struct<std::string, bool, double>>;                       // a(sbd)
+  using BindingStructs = std::vector<sdbus::Struct<std::string, std::string, bool, bool>>;        // a(ssbb)
+  using SensorStructs = std::vector<sdbus::Struct<std::string, std::string, std::string, bool>>;  // a(sssb)
 
   bool GetLine(const std::string& name) override {
     auto level = control_.get_line(name);
@@ -63,6 +66,18 @@ class DaemonObject final : public Api::Adaptors {
   void SetCover(const std::string& name, const std::string& command) override {
     if (auto error = control_.set_cover(name, command)) Api::fail(*error);
   }
+  std::tuple<bool, double> GetPwm(const std::string& name) override {
+    auto pwm = control_.get_pwm(name);
+    if (auto* error = std::get_if<CallError>(&pwm)) Api::fail(*error);
+    const auto& view = std::get<PwmView>(pwm);
+    return {view.on, view.percent};
+  }
+  void SetPwm(const std::string& name, const std::string& command) override {
+    if (auto error = control_.set_pwm(name, command)) Api::fail(*error);
+  }
+  void SetBinding(const std::string& name, const bool& enabled) override {
+    if (auto error = control_.set_binding(name, enabled)) Api::fail(*error);
+  }
   void Reload() override {
     if (auto error = control_.reload()) Api::fail(*error);
   }
@@ -85,6 +100,28 @@ class DaemonObject final : public Api::Adaptors {
     LineStructs out;
     for (const auto& line : control_.lines())
       out.emplace_back(sdbus::make_struct(line.name, std::string(line.output ? "output" : "input"), line.active));
+    return out;
+  }
+  PwmStructs PwmOutputs() override {
+    PwmStructs out;
+    for (const auto& pwm : control_.pwm_outputs()) out.emplace_back(sdbus::make_struct(pwm.name, pwm.on, pwm.percent));
+    return out;
+  }
+  BindingStructs Bindings() override {
+    BindingStructs out;
+    for (const auto& binding : control_.bindings())
+      out.emplace_back(sdbus::make_struct(binding.name, binding.description, binding.enabled, binding.acting));
+    return out;
+  }
+  std::string HomeAssistantStatus() override { return control_.homeassistant_status(); }
+  uint64_t SensorReads() override { return control_.counters().sensor_reads; }
+  uint64_t SensorFailures() override { return control_.counters().sensor_failures; }
+  uint64_t SensorTimeouts() override { return control_.counters().sensor_timeouts; }
+  uint64_t SensorReadingsDropped() override { return control_.counters().sensor_readings_dropped; }
+  SensorStructs Sensors() override {
+    SensorStructs out;
+    for (const auto& sensor : control_.sensors())
+      out.emplace_back(sdbus::make_struct(sensor.name, sensor.value, sensor.unit, sensor.available));
     return out;
   }
 

@@ -1,5 +1,5 @@
 // Endpoint over sdbus-c++ 2.x (Debian 13) and the adaptor its xml2cpp generates from the
-// introspection XML; endpoint.cc is the sdbus-c++ 1.2 one, and CMake builds one of them. Same bus
+// introspection XML; endpoint_sdbus1.cc is the sdbus-c++ 1.2 one, and CMake builds one of them. Same bus
 // name, object, interface, errors and behaviour; the object itself is daemon_object.h.
 //
 // What 2.x changes for an external event loop: getEventLoopPollData() has a second fd, eventFd,

@@ -7,9 +7,11 @@
 //   libgpiod 1.6's single-line get_value()/set_value() on a multi-line handle read the handle's first
 //   line and clear all the others, so bulks would need their values tracked here. One request per
 //   line gives every input its own event fd, as v1 does anyway for edge requests.
-// - Inputs always ask for both edges (the bridge filters). The kernel decides the edge's direction
-//   by reading the logical level when its IRQ thread runs, so a pulse shorter than that latency can
-//   show up as two events of the same direction.
+// - Inputs ask for both edges (the bridge filters). The kernel decides the edge's direction by
+//   reading the logical level when its IRQ thread runs, so a pulse shorter than that latency can
+//   show up as two events of the same direction. A counter of one direction asks for that one only
+//   (LineSettings::edges): each interrupt is then a pulse, whatever the thread reads; EdgeOrder
+//   and the level read after an overflow are for lines with both edges.
 // - The kernel queues 16 events per line and drops the newest beyond them silently; v1 has no
 //   sequence numbers. EdgeOrder infers the losses from the edges' directions, and after a read
 //   that may have overflowed (a full one), the line's level is read to publish the true one
@@ -88,8 +90,16 @@ bool readable(int fd) {
 }
 
 int request_type(const LineSettings& s) {
-  return s.direction == Direction::kOutput ? gpiod::line_request::DIRECTION_OUTPUT
-                                           : gpiod::line_request::EVENT_BOTH_EDGES;
+  if (s.direction == Direction::kOutput) return gpiod::line_request::DIRECTION_OUTPUT;
+  switch (s.edges) {
+    case Edges::kRising:
+      return gpiod::line_request::EVENT_RISING_EDGE;
+    case Edges::kFalling:
+      return gpiod::line_request::EVENT_FALLING_EDGE;
+    case Edges::kBoth:
+      break;
+  }
+  return gpiod::line_request::EVENT_BOTH_EDGES;
 }
 
 std::bitset<32> request_flags(const LineSettings& s) {
@@ -165,6 +175,7 @@ class V1Request : public LineRequest {
     // a line handle per event, and needs a poll() before each read.
     std::array<gpiod_line_event, kKernelQueueSize> events;
     bool may_have_overflowed = false, emptied = false;
+    const bool both_edges = it->settings.edges == Edges::kBoth;
     for (int reads = 0; reads < kMaxReadsPerCall && !emptied; ++reads) {
       int n = gpiod_line_event_read_fd_multiple(fd, events.data(), kKernelQueueSize);
       if (n < 0) {
@@ -178,12 +189,13 @@ class V1Request : public LineRequest {
       may_have_overflowed |= !emptied;
       for (int i = 0; i < n; ++i) {
         bool rising = events[i].event_type == GPIOD_LINE_EVENT_RISING_EDGE;
-        std::uint32_t lost = it->order.on_edge(rising);
+        // Edges of one direction tell nothing of what was lost between them.
+        std::uint32_t lost = both_edges ? it->order.on_edge(rising) : 0;
         out.push_back({it->settings.offset, rising, monotonic_timestamp(events[i].ts), 0, 0, lost});
       }
     }
     // Only once the queue is empty: an event still queued would tell the level itself.
-    if (may_have_overflowed && (emptied || !readable(fd))) {
+    if (both_edges && may_have_overflowed && (emptied || !readable(fd))) {
       try {
         settle(*it, out);
       } catch (const std::system_error& e) {

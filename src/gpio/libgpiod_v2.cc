@@ -6,7 +6,8 @@
 // - One kernel request holds up to 64 lines, each with its own settings (NamedChip splits a larger
 //   Chip::request() into such groups), and has one fd: every input of the group is read through
 //   it. It is all or nothing: a busy line fails the whole request, and nothing stays held.
-// - Inputs always ask for both edges (the bridge filters) on CLOCK_MONOTONIC, set explicitly:
+// - Inputs ask for both edges (the bridge filters; a counter of one direction only for that one,
+//   LineSettings::edges) on CLOCK_MONOTONIC, set explicitly:
 //   the kernel's default is monotonic too, but HTE or realtime would break the bridge's timing.
 // - Debounce is done by the kernel (debounce_period, in microseconds; emulated by gpiolib-cdev when
 //   the chip has none in hardware), so V2Chip::kernel_debounce() is true and the bridge does not
@@ -73,6 +74,18 @@ std::chrono::microseconds debounce_period(std::chrono::nanoseconds debounce) {
   return std::min(us, std::chrono::microseconds(std::numeric_limits<std::uint32_t>::max()));
 }
 
+gpiod::line::edge edge_of(Edges edges) {
+  switch (edges) {
+    case Edges::kRising:
+      return gpiod::line::edge::RISING;
+    case Edges::kFalling:
+      return gpiod::line::edge::FALLING;
+    case Edges::kBoth:
+      break;
+  }
+  return gpiod::line::edge::BOTH;
+}
+
 gpiod::line_settings settings_of(const LineSettings& s) {
   gpiod::line_settings settings;
   settings.set_active_low(s.active_low).set_bias(bias_of(s.bias));
@@ -83,7 +96,7 @@ gpiod::line_settings settings_of(const LineSettings& s) {
         .set_output_value(s.initial_active ? gpiod::line::value::ACTIVE : gpiod::line::value::INACTIVE);
   } else {
     settings.set_direction(gpiod::line::direction::INPUT)
-        .set_edge_detection(gpiod::line::edge::BOTH)
+        .set_edge_detection(edge_of(s.edges))
         .set_event_clock(gpiod::line::clock::MONOTONIC)
         .set_debounce_period(debounce_period(s.debounce));
   }

@@ -122,9 +122,12 @@ class SimulatedRequest : public LineRequest {
 
   void push(unsigned offset, bool physical_now) {
     SimLine& line = state_->lines[offset];
+    const bool active = physical_now != line.settings.active_low;
+    if (line.settings.edges == Edges::kRising && !active) return;  // as the kernel: only what was asked
+    if (line.settings.edges == Edges::kFalling && active) return;
     if (pending_.size() >= kQueueLimit) pending_.pop_front();  // like the kernel: oldest lost
-    pending_.push_back({offset, physical_now != line.settings.active_low,
-                        static_cast<std::uint64_t>(monotonic_now().time_since_epoch().count()), ++line_seqno_[offset]});
+    pending_.push_back({offset, active, static_cast<std::uint64_t>(monotonic_now().time_since_epoch().count()),
+                        ++line_seqno_[offset]});
     std::uint64_t one = 1;
     [[maybe_unused]] auto written = write(event_fd_.get(), &one, sizeof one);
   }

@@ -40,6 +40,7 @@ gpio::LineSettings settings_for(const config::LineConfig& line, unsigned offset,
   s.active_low = line.active_low;
   s.initial_active = initial;
   if (kernel_debounces) s.debounce = line.debounce;  // else the bridge debounces
+  if (line.direction == gpio::Direction::kInput) s.edges = line.kernel_edges(kernel_debounces);
   return s;
 }
 

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "gpio2mqtt/bridge/command.h"
 
 namespace gpio2mqtt::service {
@@ -9,12 +11,37 @@ namespace gpio2mqtt::service {
 SensorSet::SensorSet(EventLoop& loop, sensors::Source& source, bridge::Publisher& publisher)
     : loop_(loop), source_(source), publisher_(publisher), timer_(loop.timer("sensors", [this] { on_time(); })) {}
 
+namespace {
+
+std::vector<std::string> all_topics(const bridge::SensorTopics& topics) {
+  std::vector<std::string> out{topics.state, topics.availability};
+  out.insert(out.end(), topics.thresholds.begin(), topics.thresholds.end());
+  return out;
+}
+
+}  // namespace
+
 void SensorSet::configure(const config::Config& config, MonoTime now) {
   ++generation_;
   qos_ = config.mqtt.qos;
+  std::vector<Entry> old = std::move(sensors_);
   sensors_.clear();
   for (const auto& sensor : config.sensors)
     sensors_.push_back({bridge::Sensor(sensor, now), bridge::sensor_topics(config.mqtt.base_topic, sensor)});
+  std::vector<std::string> kept;
+  for (const auto& entry : sensors_)
+    for (auto& topic : all_topics(entry.topics)) kept.push_back(std::move(topic));
+  for (const auto& entry : old) {
+    earlier_ += entry.sensor.counts();
+    for (auto& topic : all_topics(entry.topics))
+      if (std::find(kept.begin(), kept.end(), topic) == kept.end() &&
+          std::find(stale_.begin(), stale_.end(), topic) == stale_.end())
+        stale_.push_back(std::move(topic));
+  }
+  // A sensor that comes back before the connect publishes its topics anew: nothing to clear.
+  std::erase_if(stale_,
+                [&](const std::string& topic) { return std::find(kept.begin(), kept.end(), topic) != kept.end(); });
+  if (!stale_.empty() && connected_) clear_stale();
   if (!sensors_.empty() && !worker_) {
     worker_ = std::make_unique<SensorWorker>(source_, sensors_.size());
     answers_watch_ = loop_.watch(worker_->fd(), "sensor answers", [this] { on_answers(); });
@@ -23,8 +50,15 @@ void SensorSet::configure(const config::Config& config, MonoTime now) {
   rearm();
 }
 
+void SensorSet::clear_stale() {
+  spdlog::info("sensors: clearing {} retained topics of sensors or thresholds no longer configured", stale_.size());
+  for (const auto& topic : stale_) publish(topic, "");
+  stale_.clear();
+}
+
 void SensorSet::on_connected() {
   connected_ = true;
+  if (!stale_.empty()) clear_stale();
   for (const auto& entry : sensors_) {
     const auto& sensor = entry.sensor;
     if (auto available = sensor.available())
@@ -36,12 +70,8 @@ void SensorSet::on_connected() {
 }
 
 bridge::SensorCounts SensorSet::totals() const {
-  bridge::SensorCounts totals;
-  for (const auto& entry : sensors_) {
-    totals.reads += entry.sensor.counts().reads;
-    totals.failures += entry.sensor.counts().failures;
-    totals.dropped += entry.sensor.counts().dropped;
-  }
+  bridge::SensorCounts totals = earlier_;
+  for (const auto& entry : sensors_) totals += entry.sensor.counts();
   return totals;
 }
 

@@ -55,16 +55,19 @@ Service::Service(config::Config config, LineSet& lines, ServiceParts parts)
       binding_file_(config_->state_directory.empty() ? nullptr
                                                      : std::make_unique<BindingFile>(config_->state_directory)),
       device_file_(config_->state_directory.empty() ? nullptr : std::make_unique<DeviceFile>(config_->state_directory)),
+      pwm_(*config_, parts_.pwm, publisher_),
       bridge_(*config_, publisher_, lines, outbox_file_.get(), counter_file_.get(), binding_file_.get(),
-              device_file_.get()),
-      pwm_(*config_, parts_.pwm, lines, publisher_, loop_.now()),
+              device_file_.get(), &pwm_),
       random_(parts_.random_seed),
       connection_(loop_, config_->mqtt, random_, [this](const std::string& server) { client_->connect(server); }),
       gpio_(loop_, lines, parts_.device_dir,
             {.edge = [this](std::size_t line,
                             const gpio::EdgeEvent& event) { bridge_.on_edge(line, event, loop_.now()); },
-             // A software PWM line (after the configured ones) comes back off; its next switching follows.
-             .level = [this](std::size_t line) { return line < config_->lines.size() && bridge_.level(line); },
+             // A software PWM line (after the configured ones) comes back at its level in the switchboard.
+             .level =
+                 [this](std::size_t line) {
+                   return line < config_->lines.size() ? bridge_.level(line) : bridge_.running_lines().at(line).level;
+                 },
              .lines_back = [this] { bridge_.resync_inputs(); },
              .problem_changed = [this] { report_status(); }}),
       started_at_us_(realtime_us()) {
@@ -73,7 +76,6 @@ Service::Service(config::Config config, LineSet& lines, ServiceParts parts)
   if (!signal_fd_.valid()) throw std::system_error(errno, std::generic_category(), "signalfd");
   signal_watch_ = loop_.watch(signal_fd_.get(), "signals", [this] { on_signal(); });
   bridge_timer_ = loop_.timer("timers", [this] { bridge_.on_time(loop_.now()); });
-  pwm_timer_ = loop_.timer("pwm", [this] { pwm_.on_time(loop_.now()); });
   status_timer_ = loop_.timer("status", [this] { report_status(); });
   watchdog_timer_ = loop_.timer("watchdog", [this] { systemd_.notify("WATCHDOG=1"); });
   if (parts_.sensor_source) sensors_ = std::make_unique<SensorSet>(loop_, *parts_.sensor_source, publisher_);
@@ -131,6 +133,9 @@ void Service::start() {
   spdlog::info("serving {} lines; connecting to {} as {}", config_->lines.size(), broker(), config_->mqtt.client_id);
   report_status();
   connection_.start(config_->mqtt);
+  // The timers for what the bridge has to do at once (the PWM outputs are driven at their first
+  // turn), before the first wait: not after whatever event comes first.
+  after_each_wakeup();
 }
 
 std::size_t Service::run_once(int timeout_ms) {
@@ -148,16 +153,13 @@ std::size_t Service::run_once(int timeout_ms) {
 void Service::after_each_wakeup() {
   if (auto deadline = bridge_.next_deadline()) bridge_timer_.arm_at(*deadline);
   else bridge_timer_.disarm();
-  if (auto deadline = pwm_.next_deadline()) pwm_timer_.arm_at(*deadline);
-  else pwm_timer_.disarm();
   // Counters change with every edge: report them at most once a second, and only when they did.
   if (!(counters() == reported_) && !status_timer_.armed()) status_timer_.arm_after(kCounterReportPeriod);
-}
-
-std::vector<std::string> Service::with_pwm(std::vector<std::string> topics) const {
-  for (auto& topic : pwm_.subscriptions())
-    if (std::find(topics.begin(), topics.end(), topic) == topics.end()) topics.push_back(std::move(topic));
-  return topics;
+  // Bindings change rarely (a switch, the broker, Home Assistant's status): said at once.
+  if (auto changes = bridge_.bindings().changes(); changes != reported_binding_changes_) {
+    reported_binding_changes_ = changes;
+    if (dbus_) dbus_->properties_changed({"Bindings", "HomeAssistantStatus"});
+  }
 }
 
 void Service::on_signal() {
@@ -182,11 +184,10 @@ void Service::on_mqtt_events() {
         warn_about_the_connection();
         if (connection_.on_connected() && dbus_) dbus_->properties_changed({"LastError"});
         // Subscribed on every connect: with a clean session the broker forgot them.
-        client_->subscribe(with_pwm(bridge_.subscriptions()), config_->mqtt.subscribe_qos);
+        client_->subscribe(bridge_.subscriptions(), config_->mqtt.subscribe_qos);
         client_->subscribe_retained(bridge_.retained_subscriptions(), config_->mqtt.subscribe_qos,
                                     bridge::kMaxReadBackPayload);
         bridge_.on_connected(now);
-        pwm_.on_connected();
         if (sensors_) sensors_->on_connected();
         // For brokers whose retained messages stay on the node they were published to.
         if (config_->mqtt.republish.count()) republish_timer_.repeat_every(config_->mqtt.republish);
@@ -198,8 +199,7 @@ void Service::on_mqtt_events() {
         on_connection_down(event);
         break;
       case mqtt::Event::Kind::kMessage:
-        if (!pwm_.on_message(event.topic, event.payload, event.retained, now))
-          bridge_.on_message(event.topic, event.payload, event.retained, now);
+        bridge_.on_message(event.topic, event.payload, event.retained, now);
         break;
       case mqtt::Event::Kind::kPublishRefused:
         bridge_.on_publish_refused(event.topic, event.text);
@@ -232,7 +232,6 @@ void Service::on_connection_down(const mqtt::Event& event) {
   republish_timer_.disarm();
   if (was_connected) {
     bridge_.on_disconnected(loop_.now(), client_->take_unacknowledged());
-    pwm_.on_disconnected(loop_.now());
   }
   if (sensors_) sensors_->on_disconnected();
   connection_.on_down(event, config_->mqtt);
@@ -245,7 +244,6 @@ void Service::on_connection_down(const mqtt::Event& event) {
 void Service::stop() {
   systemd_.notify("STOPPING=1");
   bridge_.on_stop(loop_.now());
-  pwm_.on_disconnected(loop_.now());  // the stop level is on_disconnect's, as for lines
   const auto& status = config_->mqtt.status;
   client_->shutdown(Message{status.topic, status.offline, 1, true}, kStopBudget);
   bridge_.on_stopped(client_->take_unacknowledged());  // with mqtt.persistence, for the next run
@@ -259,8 +257,8 @@ void Service::stop() {
                loop_.handler_errors());
   if (sensors_ && sensors_->size() > 0) {
     auto totals = sensors_->totals();
-    spdlog::info("sensors: {} values read, {} reads failed, {} readings dropped", totals.reads, totals.failures,
-                 totals.dropped);
+    spdlog::info("sensors: {} values read, {} reads failed ({} timed out), {} readings dropped", totals.reads,
+                 totals.failures, totals.timeouts, totals.dropped);
   }
 }
 

@@ -92,9 +92,19 @@ class Service : public dbus::DaemonControl {
   std::optional<dbus::CallError> set_count(const std::string& name, std::uint64_t count) override;
   std::variant<dbus::CoverView, dbus::CallError> get_cover(const std::string& name) const override;
   std::optional<dbus::CallError> set_cover(const std::string& name, const std::string& command) override;
+  std::vector<dbus::PwmView> pwm_outputs() const override;
+  std::variant<dbus::PwmView, dbus::CallError> get_pwm(const std::string& name) const override;
+  std::optional<dbus::CallError> set_pwm(const std::string& name, const std::string& command) override;
+  std::vector<dbus::BindingView> bindings() const override;
+  std::optional<dbus::CallError> set_binding(const std::string& name, bool enabled) override;
+  std::string homeassistant_status() const override;
+  std::vector<dbus::SensorView> sensors() const override;
 
  private:
   void on_signal();
+  // Sets a line outside the switchboard (a reload's software PWM lines about to be released); logs
+  // a failure.
+  void write_quietly(std::size_t line, bool active);
   void on_mqtt_events();
   void on_connection_down(const mqtt::Event& event);
   void warn_about_the_connection();
@@ -104,9 +114,6 @@ class Service : public dbus::DaemonControl {
   void report_status();
   // ", 3 queued events dropped, ..." for each drop counted, empty when none was.
   static std::string describe_drops(const Counters& counters);
-  // The bridge's `topics` and the PWM outputs' (the same wildcards: each topic once, or every
-  // command would come twice).
-  std::vector<std::string> with_pwm(std::vector<std::string> topics) const;
 
   std::unique_ptr<config::Config> config_;
   LineSet& lines_;
@@ -119,9 +126,9 @@ class Service : public dbus::DaemonControl {
   std::unique_ptr<mqtt::Client> client_owner_;
   mqtt::Client* client_ = nullptr;
   ClientPublisher publisher_{client_};
+  PwmSet pwm_;  // the `pwm:` outputs' channels and state files, lent to the bridge's devices
   bridge::Bridge bridge_;
   std::unique_ptr<SensorSet> sensors_;  // with a sensor source
-  PwmSet pwm_;                          // the `pwm:` outputs, beside the bridge's lines
   UniqueFd signal_fd_;
   SystemdNotifier systemd_;
   std::unique_ptr<dbus::Endpoint> dbus_;
@@ -130,7 +137,6 @@ class Service : public dbus::DaemonControl {
   FdWatch client_watch_;
   FdWatch dbus_watch_;
   Timer bridge_timer_;
-  Timer pwm_timer_;
   Timer watchdog_timer_;
   Timer status_timer_;
   Timer republish_timer_;
@@ -139,6 +145,7 @@ class Service : public dbus::DaemonControl {
   GpioSupervisor gpio_;
   std::string last_error_;
   Counters reported_{};
+  std::uint64_t reported_binding_changes_ = 0;     // bridge_.bindings().changes() when D-Bus last heard
   std::uint64_t dropped_by_replaced_clients_ = 0;  // messages_dropped of the clients before client_
   bool warned_plain_remote_ = false;
   bool stopping_ = false;

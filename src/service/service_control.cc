@@ -7,6 +7,7 @@
 #include "bridge/devices/cover_device.h"
 #include "gpio2mqtt/config/loader.h"
 #include "service/service.h"
+#include "util/text.h"
 
 namespace gpio2mqtt::service {
 namespace {
@@ -26,8 +27,13 @@ Counters Service::counters() const {
   Counters out = bridge_.counters();
   out.kernel_events_dropped = lines_.kernel_dropped();
   out.messages_dropped = dropped_by_replaced_clients_ + client_->messages_dropped();
-  out.commands_applied += pwm_.commands_applied();
-  out.commands_rejected += pwm_.commands_rejected();
+  if (sensors_) {
+    auto sensors = sensors_->totals();
+    out.sensor_reads = sensors.reads;
+    out.sensor_failures = sensors.failures;
+    out.sensor_timeouts = sensors.timeouts;
+    out.sensor_readings_dropped = sensors.dropped;
+  }
   return out;
 }
 
@@ -58,13 +64,18 @@ void Service::report_status() {
   if (counters.line_errors) text += ", " + plural(counters.line_errors, "line error");
   if (counters.commands_rate_limited)
     text += ", " + std::to_string(counters.commands_rate_limited) + " commands rate-limited";
+  if (sensors_ && (sensors_->size() > 0 || counters.sensor_reads || counters.sensor_failures))
+    text += "; sensors: " + std::to_string(counters.sensor_reads) + " values read, " +
+            std::to_string(counters.sensor_failures) + " reads failed (" + std::to_string(counters.sensor_timeouts) +
+            " timed out), " + std::to_string(counters.sensor_readings_dropped) + " readings dropped";
   if (!last_error_.empty()) text += "; reload failed: " + last_error_;
   if (auto errors = loop_.handler_errors()) text += "; " + plural(errors, "internal error") + " (see the log)";
   systemd_.status(text);
   if (dbus_ && !(counters == reported_))
     dbus_->properties_changed({"EdgesPublished", "CommandsApplied", "CommandsRejected", "CommandsRateLimited",
                                "EventsDropped", "MessagesDropped", "KernelEventsDropped", "PublishesRefused",
-                               "LineErrors", "Lines"});
+                               "LineErrors", "Lines", "PwmOutputs", "SensorReads", "SensorFailures", "SensorTimeouts",
+                               "SensorReadingsDropped", "Sensors"});
   reported_ = counters;
 }
 
@@ -126,6 +137,83 @@ std::optional<dbus::CallError> Service::set_cover(const std::string& name, const
   return std::nullopt;
 }
 
+namespace {
+
+dbus::PwmView view_of(const bridge::PwmDevice& device) {
+  const bridge::PwmOutput* output = device.output();
+  return {device.name(), output && output->on(), output ? output->target() * 100.0 / bridge::kFullLevel : 0.0};
+}
+
+}  // namespace
+
+std::vector<dbus::PwmView> Service::pwm_outputs() const {
+  std::vector<dbus::PwmView> out;
+  for (const auto& device : bridge_.devices())
+    if (auto* pwm = dynamic_cast<const bridge::PwmDevice*>(device.get())) out.push_back(view_of(*pwm));
+  return out;
+}
+
+std::variant<dbus::PwmView, dbus::CallError> Service::get_pwm(const std::string& name) const {
+  auto* pwm = dynamic_cast<const bridge::PwmDevice*>(bridge_.device(name));
+  if (!pwm) return dbus::CallError{"UnknownPwm", "no PWM output '" + name + "' is configured"};
+  return view_of(*pwm);
+}
+
+std::optional<dbus::CallError> Service::set_pwm(const std::string& name, const std::string& command) {
+  auto* pwm = dynamic_cast<bridge::PwmDevice*>(bridge_.device(name));
+  if (!pwm) return dbus::CallError{"UnknownPwm", "no PWM output '" + name + "' is configured"};
+  if (auto error = pwm->command(command, loop_.now()); !error.empty())
+    return dbus::CallError{"InvalidCommand", "pwm '" + name + "': " + error};
+  spdlog::info("D-Bus: pwm {} set '{}'", name, printable(command));
+  return std::nullopt;
+}
+
+void Service::write_quietly(std::size_t line, bool active) {
+  try {
+    lines_.write(line, active);
+  } catch (const std::exception& e) {
+    spdlog::warn("reload: cannot set {} {}: {}", lines_.describe(line), active ? "on" : "off", e.what());
+  }
+}
+
+std::vector<dbus::BindingView> Service::bindings() const {
+  const auto& bindings = bridge_.bindings();
+  std::vector<dbus::BindingView> out;
+  for (const auto& binding : bindings.configured()) {
+    bool enabled = bindings.enabled(binding.name);
+    out.push_back({binding.name, bridge::describe(binding), enabled, enabled && bindings.applies(binding.when)});
+  }
+  return out;
+}
+
+std::optional<dbus::CallError> Service::set_binding(const std::string& name, bool enabled) {
+  if (!bridge_.set_binding(name, enabled, loop_.now()))
+    return dbus::CallError{"UnknownBinding", "no binding '" + name + "' is configured"};
+  return std::nullopt;
+}
+
+std::string Service::homeassistant_status() const {
+  switch (bridge_.bindings().homeassistant_status()) {
+    case bridge::HomeAssistantStatus::kOnline:
+      return "online";
+    case bridge::HomeAssistantStatus::kOffline:
+      return "offline";
+    case bridge::HomeAssistantStatus::kUnknown:
+      break;
+  }
+  return "unknown";
+}
+
+std::vector<dbus::SensorView> Service::sensors() const {
+  std::vector<dbus::SensorView> out;
+  for (std::size_t i = 0; sensors_ && i < sensors_->size(); ++i) {
+    const auto& sensor = sensors_->sensor(i);
+    out.push_back({sensor.config().name, sensor.published().value_or(""), sensor.config().unit,
+                   sensor.available().value_or(false)});
+  }
+  return out;
+}
+
 std::optional<dbus::CallError> Service::reload() {
   systemd_.notify("RELOADING=1\nMONOTONIC_USEC=" + std::to_string(monotonic_now().time_since_epoch().count() / 1000));
   auto failed = [&](const std::string& message) {
@@ -138,27 +226,38 @@ std::optional<dbus::CallError> Service::reload() {
   };
   std::unique_ptr<config::Config> next;
   bridge::ReloadPlan plan;
+  std::optional<PwmSet::Next> pwm_next;
   try {
     next = std::make_unique<config::Config>(parts_.load_config());
     if (next->has_counters() && !counter_file_)
       return failed(
           "counters need a state directory when the daemon starts (state_directory or $STATE_DIRECTORY): "
           "restart it");
-    if (!(next->pwm == config_->pwm)) spdlog::warn("reload: pwm: changes take effect at the next start");
-    next->pwm = config_->pwm;  // so the software PWM lines keep their requests
     // Everything that can fail comes before any output is switched: binding (chips opened, lines
-    // found), then requesting; only then does the bridge follow the same plan.
+    // found), the new PWM channels opened, then requesting; only then do the bridge and the PWM
+    // outputs follow the same plan.
     auto binding = lines_.bind(*next);
-    plan = bridge::plan_reload(*config_, bridge_.running_lines(), *next, binding.kernel_debounce(), loop_.now());
-    lines_.reconcile(std::move(binding), plan);
+    pwm_next = pwm_.prepare(*next);
+    auto running = bridge_.running_lines();
+    plan = bridge::plan_reload(*config_, running, *next, binding.kernel_debounce(), loop_.now());
+    // A software PWM line the LineSet releases goes off first: most chips leave a released line
+    // where it was. Back to its level if the lines stay as they are after all.
+    auto released = PwmSet::released_lines(*config_, *next);
+    for (std::size_t line : released) write_quietly(line, false);
+    try {
+      lines_.reconcile(std::move(binding), plan);
+    } catch (...) {
+      for (std::size_t line : released) write_quietly(line, running.at(line).level);
+      throw;
+    }
   } catch (const config::ConfigError& e) {
     return failed(e.what());
   } catch (const std::exception& e) {  // e.g. a new line is busy
     return failed(std::string("GPIO: ") + e.what());
   }
   for (const auto& warning : next->warnings) spdlog::warn("{}", warning);
-  auto old_topics = with_pwm(bridge_.subscriptions());
-  auto new_topics = with_pwm(bridge::command_topics(*next));
+  auto old_topics = bridge_.subscriptions();
+  auto new_topics = bridge::command_topics(*next);
   config::StatusConfig old_status = config_->mqtt.status;
   // The outbox is sized and stored once, at start: those two keys alone need no new connection.
   auto connection_part = [](config::MqttConfig mqtt) {
@@ -178,7 +277,9 @@ std::optional<dbus::CallError> Service::reload() {
   bool same_connection = !mqtt_changed && bridge_.connected();
   if (auto added = minus(new_topics, old_topics); same_connection && !added.empty())
     client_->subscribe(added, config_->mqtt.subscribe_qos);
+  pwm_.apply(std::move(*pwm_next), *next);
   bridge_.reconfigure(*next, plan, loop_.now());
+  pwm_.finish();
   std::swap(config_, next);  // the old config lives until here: the bridge pointed into it
   next.reset();
   gpio_.watch(*config_);
@@ -197,11 +298,13 @@ std::optional<dbus::CallError> Service::reload() {
   if (dbus_changed) open_dbus();
   bool had_error = !last_error_.empty();
   last_error_.clear();
-  spdlog::info("reloaded {}: {} lines", config_->file, config_->lines.size());
+  spdlog::info("reloaded {}: {} lines{}", config_->file, config_->lines.size(),
+               config_->pwm.empty() ? "" : ", " + plural(config_->pwm.size(), "PWM output"));
   report_status();
   if (dbus_)
-    dbus_->properties_changed(had_error ? std::vector<std::string>{"Lines", "Broker", "Server", "LastError"}
-                                        : std::vector<std::string>{"Lines", "Broker", "Server"});
+    dbus_->properties_changed(had_error
+                                  ? std::vector<std::string>{"Lines", "PwmOutputs", "Broker", "Server", "LastError"}
+                                  : std::vector<std::string>{"Lines", "PwmOutputs", "Broker", "Server"});
   systemd_.notify("READY=1");
   return std::nullopt;
 }

@@ -14,23 +14,13 @@ using namespace std::chrono_literals;
 
 constexpr std::size_t kWall = 0, kDoor = 1, kLight = 2, kUp = 3, kDown = 4, kOpener = 5;
 
-class RecordingBindingStore : public BindingStore {
- public:
-  std::map<std::string, bool> kept;
-  std::optional<bool> load(const std::string& name) override {
-    auto it = kept.find(name);
-    return it == kept.end() ? std::nullopt : std::optional<bool>(it->second);
-  }
-  void save(const std::string& name, bool enabled) override { kept[name] = enabled; }
-};
-
 MonoTime at(Nanos t) { return MonoTime(t); }
 
-class ABridgeWithBindings : public ::testing::Test {
+class ABridgeWithBindings : public BridgeTest {
  protected:
+  // A bridge (again: a restart) with these bindings.
   void make(const std::string& bindings, const std::string& extra = "") {
-    bridge_.reset();  // a restart: the old bridge goes before the config it points into
-    config_ = config::parse_config(R"(
+    BridgeTest::make(config::parse_config(R"(
 mqtt: {base_topic: pi}
 chips:
   main: {simulated: {lines: [A, B, C, D, E, F]}}
@@ -45,11 +35,7 @@ interlocks:
   - {lines: [up, down], dead_time: 500ms}
 bindings:
 )" + bindings + extra,
-                                   "t.yaml", "h");
-    bridge_.emplace(config_, publisher_, lines_, nullptr, nullptr, &store_);
-    start(*bridge_, config_, lines_, at(0s));
-    bridge_->on_connected(at(0s));
-    publisher_.take();
+                                          "t.yaml", "h"));
   }
   // A press of the wall button at `t`, released 100 ms later; the gesture is made when the window ends.
   void click(Nanos t) {
@@ -58,13 +44,6 @@ bindings:
     bridge_->on_time(at(t + 500ms));
   }
   void door(bool open, Nanos t) { bridge_->on_edge(kDoor, edge(open, at(t))); }
-
-  config::Config config_;
-  config::Config next_;  // what a reload moves the bridge to (it keeps a pointer: outlives bridge_)
-  RecordingPublisher publisher_;
-  FakeLines lines_;
-  RecordingBindingStore store_;
-  std::optional<Bridge> bridge_;
 };
 
 TEST_F(ABridgeWithBindings, TogglesItsTargetOnAGestureAndPublishesTheNewLevel) {
@@ -136,7 +115,7 @@ TEST_F(ABridgeWithBindings, IsSwitchedOffAndOnOverMqttAndTheStoreKeepsIt) {
   bridge_->on_message("pi/binding/child_lock/set", "OFF", false, at(1s));
   EXPECT_EQ(publisher_.payloads_on("pi/binding/child_lock/state"), std::vector<std::string>{"OFF"});
   EXPECT_TRUE(publisher_.sent.back().retain);
-  EXPECT_EQ(store_.kept["child_lock"], false);
+  EXPECT_EQ(binding_store_.kept["child_lock"], false);
   door(true, 2s);
   EXPECT_FALSE(lines_.levels[kLight]);
   door(false, 3s);
@@ -156,6 +135,30 @@ TEST_F(ABridgeWithBindings, IsSwitchedOffAndOnOverMqttAndTheStoreKeepsIt) {
   EXPECT_TRUE(bridge_->set_binding("child_lock", false, at(8s)));
   EXPECT_EQ(publisher_.payloads_on("pi/binding/child_lock/state").back(), "OFF");
   EXPECT_FALSE(bridge_->set_binding("nothing", false, at(8s)));
+}
+
+// The service signals D-Bus when changes() grew: it must grow with what a reader sees, and only then.
+TEST_F(ABridgeWithBindings, CountsTheChangesAReaderOfTheBindingsWouldSee) {
+  make("  - {name: child_lock, trigger: door, on: on, target: light, when: ha_offline}\n");
+  auto seen = bridge_->bindings().changes();
+  auto changed = [&] {
+    auto now = bridge_->bindings().changes();
+    bool grew = now != seen;
+    seen = now;
+    return grew;
+  };
+  bridge_->on_message("homeassistant/status", "offline", false, at(1s));
+  EXPECT_TRUE(changed());
+  bridge_->on_message("homeassistant/status", "offline", false, at(2s));
+  EXPECT_FALSE(changed());
+  EXPECT_TRUE(bridge_->set_binding("child_lock", false, at(3s)));
+  EXPECT_TRUE(changed());
+  EXPECT_TRUE(bridge_->set_binding("child_lock", false, at(4s)));
+  EXPECT_FALSE(changed());
+  bridge_->on_disconnected(at(5s), {});
+  EXPECT_TRUE(changed());
+  bridge_->on_connected(at(6s));
+  EXPECT_TRUE(changed());
 }
 
 TEST_F(ABridgeWithBindings, SwitchesThroughTheInterlockAndItsDeadTime) {
@@ -221,7 +224,7 @@ TEST_F(ABridgeWithBindings, KeepsASwitchedOffBindingOffOverAReloadAndTakesNewOne
   EXPECT_FALSE(lines_.levels[kLight]);
   EXPECT_TRUE(lines_.levels[kOpener]);
   bridge_->on_message("pi/binding/day/set", "OFF", false, at(4s));
-  EXPECT_EQ(store_.kept["day"], false);
+  EXPECT_EQ(binding_store_.kept["day"], false);
 }
 
 TEST(ABindingSwitch, IsAConfigSwitchInHomeAssistant) {

@@ -46,6 +46,26 @@ TEST(ACounter, CountsALevelStillHeldOnceTheDebounceEnds) {
   EXPECT_EQ(counter.count(), 1u);
 }
 
+TEST(ACounter, CountsEveryEdgeWhenTheKernelReportsOnlyTheCountedOnes) {
+  CounterSettings settings = s0(0ns);
+  settings.counted_edges_only = true;
+  Counter counter(settings, 0, true);
+  // Falling edges only: no rise between them, each one a pulse.
+  for (int i = 0; i < 5; ++i) counter.on_edge(false, MonoTime(1s + i * 1ms));
+  EXPECT_EQ(counter.count(), 5u);
+  // A rising edge would be no pulse (the kernel does not send one; made-up edges are not counted).
+  counter.on_edge(true, MonoTime(2s));
+  EXPECT_EQ(counter.count(), 5u);
+}
+
+TEST(ACounter, CountsTwoFallsInARowOnceWhenBothEdgesAreReported) {
+  // With both edges, two falls in a row mean the rise between was missed or mistyped: no guess.
+  Counter counter(s0(0ns), 0, true);
+  counter.on_edge(false, MonoTime(1s));
+  counter.on_edge(false, MonoTime(1s + 1ms));
+  EXPECT_EQ(counter.count(), 1u);
+}
+
 TEST(ACounter, CountsABouncingContactOnce) {
   Counter counter(s0(10ms), 0, true);
   // Bounces of 1 ms on the press, then held; bounces on the release too.

@@ -138,6 +138,14 @@ TEST(ASensor, FailsAReadThatMissesItsDeadlineAndIgnoresItsLateAnswer) {
   auto answer = sensor.on_result(20000.0, at(5s));
   EXPECT_EQ(answer.state, std::nullopt);
   EXPECT_EQ(sensor.next_read(), at(5s));  // its backoff (1 s from 3 s) is over
+  EXPECT_EQ(sensor.counts().failures, 1u);
+  EXPECT_EQ(sensor.counts().timeouts, 1u);  // the late answer counts for nothing more
+  read(sensor, ReadError{ReadError::Kind::kIo, "EIO"}, at(5s));
+  EXPECT_EQ(sensor.counts().failures, 2u);
+  EXPECT_EQ(sensor.counts().timeouts, 1u);                                          // an I/O error is no timeout
+  read(sensor, ReadError{ReadError::Kind::kTimeout, "no answer in time"}, at(7s));  // the source's own deadline
+  EXPECT_EQ(sensor.counts().failures, 3u);
+  EXPECT_EQ(sensor.counts().timeouts, 2u);
 }
 
 config::SensorConfig with_threshold(bool above, double level, double hysteresis) {

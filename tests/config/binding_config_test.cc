@@ -3,6 +3,7 @@
 
 #include "bridge/describe.h"
 #include "config_errors.h"
+#include "gpio2mqtt/bridge/bindings.h"
 #include "gpio2mqtt/config/loader.h"
 
 namespace gpio2mqtt::config {
@@ -49,6 +50,38 @@ TEST(ABindingConfig, TakesAGestureAPulseAndAWhen) {
   EXPECT_EQ(b.when, When::kHaOffline);
   EXPECT_TRUE(parse("  - {trigger: door, target: light, when: ha_offline}\n").follows_homeassistant());
   EXPECT_FALSE(parse("  - {trigger: door, target: light, when: broker_offline}\n").follows_homeassistant());
+}
+
+TEST(ABindingConfig, TargetsAPwmOutputWithBrightnessSteps) {
+  std::string top = kTop.substr(0, kTop.size() - std::string("bindings:\n").size());
+  Config config = parse_config(top + "pwm:\n  lamp: {pwm_chip: pwm-test}\nbindings:\n" +
+                                   "  - {trigger: wall, on: long, target: lamp, action: brighter, step: 25}\n"
+                                   "  - {name: down, trigger: wall, on: single, target: lamp, action: dimmer}\n"
+                                   "  - {trigger: door, target: lamp}\n",
+                               "c.yaml", "host");
+  ASSERT_EQ(config.bindings.size(), 3u);
+  EXPECT_EQ(config.bindings[0].action, "brighter");
+  EXPECT_EQ(config.bindings[0].step, 25);
+  EXPECT_EQ(config.bindings[1].step, 10);  // the default
+  EXPECT_EQ(config.bindings[2].action, "toggle");
+  EXPECT_EQ(config.bindings[2].step, std::nullopt);
+  EXPECT_EQ(bridge::describe(config.bindings[0]), "wall long → brighter lamp by 25 %, always");
+}
+
+TEST(ABindingConfig, NamesWhereAWrongPwmBindingStands) {
+  std::string top = kTop.substr(0, kTop.size() - std::string("bindings:\n").size()) +
+                    "pwm:\n  lamp: {pwm_chip: pwm-test}\nbindings:\n";
+  EXPECT_EQ(
+      config_error_of(top + "  - {trigger: wall, target: lamp, action: pulse, length: 1s}\n"),
+      "13:43: bindings[0].action (PWM output 'lamp'): 'pulse' is not one of on | off | toggle | brighter | dimmer");
+  EXPECT_EQ(config_error_of(top + "  - {trigger: wall, target: light, action: brighter}\n"),
+            "13:44: bindings[0].action: 'brighter' is not one of on | off | toggle | pulse");
+  EXPECT_EQ(config_error_of(top + "  - {trigger: wall, target: lamp, step: 5}\n"),
+            "13:41: bindings[0].step: goes with action: brighter or dimmer");
+  EXPECT_EQ(config_error_of(top + "  - {trigger: wall, target: lamp, action: dimmer, step: 0}\n"),
+            "13:57: bindings[0].step (percent points): 0 is out of range 1..100");
+  EXPECT_EQ(config_error_of(top + "  - {trigger: wall, target: lump}\n"),
+            "13:29: bindings[0].target: no line, PWM output or cover 'lump' is configured");
 }
 
 TEST(ABindingConfig, NamesWhereAWrongBindingStands) {

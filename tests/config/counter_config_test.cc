@@ -36,6 +36,18 @@ TEST(ACounterConfig, DefaultsToAnS0MeterCountingFallingEdges) {
   EXPECT_EQ(config.state_directory, "/var/lib/g");
 }
 
+TEST(ACounterConfig, AsksTheKernelOnlyForTheEdgesItCountsWhenTheBridgeDoesNotDebounce) {
+  EXPECT_EQ(parse("{line: A, mode: counter}").lines[0].kernel_edges(false), gpio::Edges::kFalling);
+  EXPECT_EQ(parse("{line: A, mode: counter, edge: rising}").lines[0].kernel_edges(false), gpio::Edges::kRising);
+  EXPECT_EQ(parse("{line: A, mode: counter, edge: both}").lines[0].kernel_edges(false), gpio::Edges::kBoth);
+  // The bridge debounces from both edges (a glitch ends with the other one); the kernel needs none.
+  const LineConfig debounced = parse("{line: A, mode: counter, debounce: 10ms}").lines[0];
+  EXPECT_EQ(debounced.kernel_edges(false), gpio::Edges::kBoth);
+  EXPECT_EQ(debounced.kernel_edges(true), gpio::Edges::kFalling);
+  // Every other input keeps both: its state topic follows both.
+  EXPECT_EQ(parse("{line: A, edge: falling}").lines[0].kernel_edges(false), gpio::Edges::kBoth);
+}
+
 TEST(ACounterConfig, TakesEveryKey) {
   const LineConfig meter =
       parse(

@@ -72,6 +72,20 @@ TEST_F(ASimulatedChip, DrivesAWiredInputAndSignalsTheEdgeThroughItsFd) {
   EXPECT_TRUE(request->get_value(1));
 }
 
+TEST_F(ASimulatedChip, ReportsOnlyTheEdgesAnInputAskedFor) {
+  LineSettings falls = input(1, Bias::kAsIs, true);  // active low: a logical fall is a physical rise
+  falls.edges = Edges::kFalling;
+  auto request = chip_.request("test", {falls, output(2, false)});
+  request->set_value(2, true);  // physically high: logically inactive, a fall
+  request->set_value(2, false);
+  request->set_value(2, true);
+  auto events = drain(*request);
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_FALSE(events[0].rising);
+  EXPECT_FALSE(events[1].rising);
+  EXPECT_FALSE(request->get_value(1));
+}
+
 TEST_F(ASimulatedChip, SetsTheInitialLevelInTheRequestItself) {
   auto request = chip_.request("test", {input(1), output(2, true)});
   EXPECT_TRUE(chip_.physical_level(2));

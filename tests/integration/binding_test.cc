@@ -140,5 +140,37 @@ TEST_F(ADaemonWithABinding, SwitchedOffOverMqttStaysOffAcrossARestart) {
   EXPECT_EQ(local_actions(), 1u);
 }
 
+// The relay replaced by a heater on slow software PWM on the same line (GPIO27, wired to `lamp`),
+// which the wall button switches and a long press dims.
+std::string with_heater(std::string yaml) {
+  auto relay = yaml.find("  relay: {line: GPIO27, direction: output}\n");
+  yaml.erase(relay, std::string("  relay: {line: GPIO27, direction: output}\n").size());
+  auto bindings = yaml.find("bindings:\n");
+  yaml.insert(bindings, "pwm:\n  heater: {line: GPIO27, period: 1s}\n");
+  auto target = yaml.find("target: relay");
+  yaml.replace(target, std::string("target: relay").size(), "target: heater");
+  return yaml;
+}
+
+TEST_F(ADaemonWithABinding, SwitchesAPwmOutputWithTheBrokerDownAndPublishesItsStateAfter) {
+  start_daemon(with_heater(config("broker_offline")));  // no relay: not start_pressing()
+  ASSERT_TRUE(came_online());
+  ASSERT_TRUE(observer_->wait_for("raspberry/heater/state", R"({"state":"OFF","brightness":0,"percentage":0})"));
+  control_ = std::make_unique<ControlSocket>(socket_path());
+  ASSERT_TRUE(control_->pull("GPIO17", true)) << std::strerror(errno);  // released
+  broker_->kill();
+  ASSERT_TRUE(eventually([&] { return daemon_->log().find("lost the connection to") != std::string::npos; }, 10s));
+  ASSERT_NO_FATAL_FAILURE(press());
+  ASSERT_TRUE(eventually([&] { return local_actions() == 1; }, 10s)) << daemon_->log();
+  EXPECT_NE(daemon_->log().find("local: binding wall: wall single → toggle heater"), std::string::npos);
+  broker_->start();
+  MqttTestClient after(broker_->url(), "after");
+  after.subscribe("raspberry/#");
+  // Toggled on, at full (nothing kept yet): its line is held on, which the wired input shows.
+  ASSERT_TRUE(after.wait_for("raspberry/heater/state", R"({"state":"ON","brightness":255,"percentage":100})", 0, 20s))
+      << daemon_->log();
+  ASSERT_TRUE(after.wait_for("raspberry/lamp/state", "ON"));
+}
+
 }  // namespace
 }  // namespace gpio2mqtt::testing

@@ -3,7 +3,10 @@
 
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/stat.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -31,6 +34,24 @@ lines:
   button: {chip: main, line: GPIO22, direction: input, edge: both, bias: pull-up, debounce: 10ms}
   relay: {line: GPIO27, direction: output, initial: off, on_disconnect: off}
 )";
+}
+
+// Under `sys`, a sysfs tree with an IIO ADC (ads1115, in_voltage0 raw 1000, scale 0.125 mV) and
+// a 1-Wire thermometer whose `temperature` is a FIFO nobody writes; returns the config's `sysfs:`
+// and `sensors:` for them: `adc` reads 0.125 V, `slow` times out after 300 ms on every read.
+inline std::string sensor_tree(const std::string& sys) {
+  const std::string adc = sys + "/bus/iio/devices/iio:device0";
+  const std::string thermometer = sys + "/bus/w1/devices/28-0316a2794bff";
+  std::filesystem::create_directories(adc);
+  std::filesystem::create_directories(thermometer);
+  write_file(adc + "/name", "ads1115\n");
+  write_file(adc + "/in_voltage0_raw", "1000\n");
+  write_file(adc + "/in_voltage0_scale", "0.125\n");
+  EXPECT_EQ(mkfifo((thermometer + "/temperature").c_str(), 0600), 0) << std::strerror(errno);
+  return "sysfs: " + sys +
+         "\nsensors:\n"
+         "  adc: {iio: ads1115, channel: in_voltage0, interval: 200ms}\n"
+         "  slow: {w1: 28-0316a2794bff, interval: 200ms, timeout: 300ms}\n";
 }
 
 // The daemon on the demo's config, its broker, and an observer of everything under raspberry/.

@@ -58,9 +58,25 @@ class ADaemonOnDbus : public ADaemon {
     return {WEXITSTATUS(status), text};
   }
 
+  // Records every PropertiesChanged signal in changes_ (under mutex_), on a thread of the client
+  // connection's until connection_->leaveEventLoop().
+  void record_changes() {
+    proxy_->uponSignal("PropertiesChanged")
+        .onInterface("org.freedesktop.DBus.Properties")
+        .call([this](const std::string&, const std::map<std::string, sdbus::Variant>& changed,
+                     const std::vector<std::string>&) {
+          std::lock_guard lock(mutex_);
+          changes_.push_back(changed);
+        });
+    finish_signal_registration(*proxy_);
+    connection_->enterEventLoopAsync();
+  }
+
   std::unique_ptr<DbusDaemon> bus_;
   std::unique_ptr<sdbus::IConnection> connection_;
   std::unique_ptr<sdbus::IProxy> proxy_;
+  std::mutex mutex_;
+  std::vector<std::map<std::string, sdbus::Variant>> changes_;
 };
 
 TEST_F(ADaemonOnDbus, ShowsItsStateAsProperties) {
@@ -175,22 +191,12 @@ TEST_F(ADaemonOnDbus, RefusesToSetAnInputOrAnUnknownLine) {
 
 TEST_F(ADaemonOnDbus, SignalsWhenTheBrokerIsLost) {
   ASSERT_NO_FATAL_FAILURE(start_on_bus());
-  std::mutex mutex;
-  std::vector<std::map<std::string, sdbus::Variant>> changes;
-  proxy_->uponSignal("PropertiesChanged")
-      .onInterface("org.freedesktop.DBus.Properties")
-      .call([&](const std::string&, const std::map<std::string, sdbus::Variant>& changed,
-                const std::vector<std::string>&) {
-        std::lock_guard lock(mutex);
-        changes.push_back(changed);
-      });
-  finish_signal_registration(*proxy_);
-  connection_->enterEventLoopAsync();
+  ASSERT_NO_FATAL_FAILURE(record_changes());
   broker_->kill();
   EXPECT_TRUE(eventually(
       [&] {
-        std::lock_guard lock(mutex);
-        for (const auto& change : changes)
+        std::lock_guard lock(mutex_);
+        for (const auto& change : changes_)
           if (change.count("Connected") && !change.at("Connected").get<bool>())
             return change.count("Server") && change.at("Server").get<std::string>().empty();
         return false;
@@ -247,6 +253,143 @@ TEST_F(ADaemonOnDbus, ShowsAndSetsACountersCount) {
   }
 }
 
+// A heater on slow software PWM (GPIO17) beside the demo's lines.
+const char* kHeater = "pwm:\n  heater: {line: GPIO17, period: 1s}\n";
+
+TEST_F(ADaemonOnDbus, ShowsAndSetsAPwmOutputAsItsSetTopicWould) {
+  ASSERT_NO_FATAL_FAILURE(start_on_bus("", kHeater));
+  auto get = [&](const std::string& name) {
+    bool on = true;
+    double percent = -1;
+    proxy_->callMethod("GetPwm").onInterface(kInterface).withArguments(name).storeResultsTo(on, percent);
+    return std::make_pair(on, percent);
+  };
+  EXPECT_EQ(get("heater"), std::make_pair(false, 0.0));
+  std::size_t from = observer_->size();
+  proxy_->callMethod("SetPwm").onInterface(kInterface).withArguments(std::string("heater"), std::string("40"));
+  EXPECT_TRUE(
+      observer_->wait_for("raspberry/heater/state", R"({"state":"ON","brightness":102,"percentage":40})", from));
+  EXPECT_EQ(get("heater"), std::make_pair(true, 40.0));
+  using Pwm = sdbus::Struct<std::string, bool, double>;
+  EXPECT_EQ(property<std::vector<Pwm>>("PwmOutputs"), (std::vector<Pwm>{{"heater", true, 40.0}}));
+  // OFF, then a plain ON brings back the last level; Home Assistant's JSON as on MQTT.
+  proxy_->callMethod("SetPwm").onInterface(kInterface).withArguments(std::string("heater"), std::string("off"));
+  EXPECT_EQ(get("heater"), std::make_pair(false, 0.0));
+  proxy_->callMethod("SetPwm").onInterface(kInterface).withArguments(std::string("heater"), std::string("ON"));
+  EXPECT_EQ(get("heater"), std::make_pair(true, 40.0));
+  from = observer_->size();
+  proxy_->callMethod("SetPwm")
+      .onInterface(kInterface)
+      .withArguments(std::string("heater"), std::string(R"({"state":"ON","brightness":255})"));
+  EXPECT_TRUE(
+      observer_->wait_for("raspberry/heater/state", R"({"state":"ON","brightness":255,"percentage":100})", from));
+  EXPECT_TRUE(eventually([&] { return property<std::uint64_t>("CommandsApplied") == 4; }, 5s))
+      << property<std::uint64_t>("CommandsApplied");
+}
+
+TEST_F(ADaemonOnDbus, RefusesAnUnknownPwmOutputAndAnInvalidCommand) {
+  ASSERT_NO_FATAL_FAILURE(start_on_bus("", kHeater));
+  try {
+    proxy_->callMethod("SetPwm").onInterface(kInterface).withArguments(std::string("heater"), std::string("150"));
+    ADD_FAILURE() << "accepted";
+  } catch (const sdbus::Error& e) {
+    EXPECT_EQ(e.getName(), "io.github.gpio2mqtt.Error.InvalidCommand");
+    EXPECT_NE(e.getMessage().find("pwm 'heater': "), std::string::npos) << e.getMessage();
+  }
+  try {
+    bool on;
+    double percent;
+    proxy_->callMethod("GetPwm")
+        .onInterface(kInterface)
+        .withArguments(std::string("relay"))
+        .storeResultsTo(on, percent);
+    ADD_FAILURE() << "a line is no PWM output";
+  } catch (const sdbus::Error& e) {
+    EXPECT_EQ(e.getName(), "io.github.gpio2mqtt.Error.UnknownPwm");
+  }
+  bool on = true;
+  double percent = -1;
+  proxy_->callMethod("GetPwm").onInterface(kInterface).withArguments(std::string("heater")).storeResultsTo(on, percent);
+  EXPECT_FALSE(on);  // the refused command changed nothing
+  EXPECT_EQ(property<std::uint64_t>("CommandsApplied"), 0u);
+}
+
+// A wall switch on GPIO17 that toggles the relay while Home Assistant is offline.
+const char* kNightBinding =
+    "  wall: {line: GPIO17}\n"
+    "bindings:\n  - {name: night, trigger: wall, on: on, target: relay, when: ha_offline}\n";
+using BindingStruct = sdbus::Struct<std::string, std::string, bool, bool>;
+
+TEST_F(ADaemonOnDbus, ListsTheBindingsAndWhatHomeAssistantLastSaidAndSignalsWhenThatChanges) {
+  ASSERT_NO_FATAL_FAILURE(start_on_bus("", kNightBinding));
+  const std::string night = "wall on → toggle relay, when Home Assistant is offline";
+  EXPECT_EQ(property<std::string>("HomeAssistantStatus"), "unknown");
+  EXPECT_EQ(property<std::vector<BindingStruct>>("Bindings"),
+            (std::vector<BindingStruct>{{"night", night, true, false}}));  // unknown counts as online
+  ASSERT_NO_FATAL_FAILURE(record_changes());
+  observer_->publish("homeassistant/status", "offline");
+  EXPECT_TRUE(eventually(
+      [&] {
+        std::lock_guard lock(mutex_);
+        for (const auto& change : changes_)
+          if (change.count("HomeAssistantStatus") && change.at("HomeAssistantStatus").get<std::string>() == "offline")
+            return change.count("Bindings") && change.at("Bindings").get<std::vector<BindingStruct>>() ==
+                                                   std::vector<BindingStruct>{{"night", night, true, true}};
+        return false;
+      },
+      10s));
+  connection_->leaveEventLoop();
+  observer_->publish("homeassistant/status", "online");
+  EXPECT_TRUE(eventually([&] { return property<std::string>("HomeAssistantStatus") == "online"; }, 10s));
+  EXPECT_EQ(property<std::vector<BindingStruct>>("Bindings"),
+            (std::vector<BindingStruct>{{"night", night, true, false}}));
+}
+
+TEST_F(ADaemonOnDbus, SwitchesABindingOffAsItsMqttSwitchDoesAndKeepsItInTheStateDirectory) {
+  ASSERT_NO_FATAL_FAILURE(start_on_bus("", kNightBinding));
+  ASSERT_TRUE(observer_->wait_for("raspberry/binding/night/state", "ON"));
+  std::size_t from = observer_->size();
+  proxy_->callMethod("SetBinding").onInterface(kInterface).withArguments(std::string("night"), false);
+  auto off = observer_->wait_for("raspberry/binding/night/state", "OFF", from);
+  ASSERT_TRUE(off);
+  MqttTestClient late(broker_->url(), "late-reader");  // sees what the broker retained
+  late.subscribe("raspberry/binding/night/state");
+  EXPECT_TRUE(late.wait_for([](const Received& r) { return r.payload == "OFF" && r.retained; }));
+  EXPECT_FALSE(std::get<2>(property<std::vector<BindingStruct>>("Bindings").at(0)));
+  std::ifstream in(dir_ + "/state/bindings.state");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("night off"), std::string::npos) << text;
+  EXPECT_NE(daemon_->log().find("binding night: switched off over D-Bus"), std::string::npos) << daemon_->log();
+  // Switched on again while Home Assistant is offline, it would act now.
+  observer_->publish("homeassistant/status", "offline");
+  ASSERT_TRUE(eventually([&] { return property<std::string>("HomeAssistantStatus") == "offline"; }, 10s));
+  proxy_->callMethod("SetBinding").onInterface(kInterface).withArguments(std::string("night"), true);
+  EXPECT_TRUE(observer_->wait_for("raspberry/binding/night/state", "ON", *off));
+  EXPECT_EQ(
+      property<std::vector<BindingStruct>>("Bindings"),
+      (std::vector<BindingStruct>{{"night", "wall on → toggle relay, when Home Assistant is offline", true, true}}));
+  try {
+    proxy_->callMethod("SetBinding").onInterface(kInterface).withArguments(std::string("nope"), false);
+    ADD_FAILURE() << "accepted";
+  } catch (const sdbus::Error& e) {
+    EXPECT_EQ(e.getName(), "io.github.gpio2mqtt.Error.UnknownBinding");
+  }
+}
+
+// An ADC that reads, and a thermometer whose `temperature` is a FIFO nobody writes: each of its
+// reads times out after 300 ms.
+TEST_F(ADaemonOnDbus, ShowsEachSensorsValueAndAvailabilityAndTheSensorCounters) {
+  ASSERT_NO_FATAL_FAILURE(start_on_bus("", sensor_tree(dir_ + "/sys")));
+  using SensorStruct = sdbus::Struct<std::string, std::string, std::string, bool>;
+  const std::vector<SensorStruct> expected{{"adc", "0.125", "V", true}, {"slow", "", "°C", false}};
+  EXPECT_TRUE(eventually([&] { return property<std::vector<SensorStruct>>("Sensors") == expected; }, 10s))
+      << daemon_->log();
+  EXPECT_TRUE(eventually([&] { return property<std::uint64_t>("SensorTimeouts") >= 2; }, 10s)) << daemon_->log();
+  EXPECT_GE(property<std::uint64_t>("SensorReads"), 1u);
+  EXPECT_GE(property<std::uint64_t>("SensorFailures"), property<std::uint64_t>("SensorTimeouts"));
+  EXPECT_EQ(property<std::uint64_t>("SensorReadingsDropped"), 0u);
+}
+
 std::string policy_owned_by(const std::string& user) {
   std::ifstream in(kPolicy);
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -257,7 +400,7 @@ std::string policy_owned_by(const std::string& user) {
 }
 
 TEST_F(ADaemonOnDbus, LetsAnyoneReadButOnlyTheServiceGroupSetOnTheSystemBus) {
-  start_on_bus(policy_owned_by("root"));  // the tests run as root, standing in for gpio2mqtt
+  start_on_bus(policy_owned_by("root"), kHeater);  // the tests run as root, standing in for gpio2mqtt
   ASSERT_TRUE(eventually([&] { return property<bool>("Connected"); }, 5s));
   auto [get_status, get_out] = busctl_as_nobody("GetLine s relay");
   EXPECT_EQ(get_status, 0) << get_out;
@@ -265,8 +408,17 @@ TEST_F(ADaemonOnDbus, LetsAnyoneReadButOnlyTheServiceGroupSetOnTheSystemBus) {
   auto [set_status, set_out] = busctl_as_nobody("SetLine sb relay true");
   EXPECT_NE(set_status, 0);
   EXPECT_NE(set_out.find("Access denied"), std::string::npos) << set_out;
+  auto [get_pwm_status, get_pwm_out] = busctl_as_nobody("GetPwm s heater");
+  EXPECT_EQ(get_pwm_status, 0) << get_pwm_out;
+  EXPECT_EQ(get_pwm_out, "bd false 0\n");
+  auto [set_pwm_status, set_pwm_out] = busctl_as_nobody("SetPwm ss heater 50");
+  EXPECT_NE(set_pwm_status, 0);
+  EXPECT_NE(set_pwm_out.find("Access denied"), std::string::npos) << set_pwm_out;
   auto [reload_status, reload_out] = busctl_as_nobody("Reload");
   EXPECT_NE(reload_status, 0) << reload_out;
+  auto [binding_status, binding_out] = busctl_as_nobody("SetBinding sb night false");
+  EXPECT_NE(binding_status, 0);
+  EXPECT_NE(binding_out.find("Access denied"), std::string::npos) << binding_out;
   proxy_->callMethod("SetLine").onInterface(kInterface).withArguments(std::string("relay"), true);  // root may
   EXPECT_TRUE(observer_->wait_for("raspberry/relay/state", "ON"));
 }

@@ -122,8 +122,9 @@ TEST_F(ADaemonWithPwm, KeepsSwitchingThroughAReloadThatChangesItsSection) {
   write_file(daemon_->config_path(), config(", max: 50"));
   daemon_->process().signal(SIGHUP);
   ASSERT_TRUE(eventually([&] { return daemon_->log().find("reloaded ") != std::string::npos; }, 10s)) << daemon_->log();
-  EXPECT_NE(daemon_->log().find("reload: pwm: changes take effect at the next start"), std::string::npos);
-  // The output goes on as it was: switching at its old period, at its level.
+  // Applied, no longer put off to the next start (issue 25): the output goes on switching, at its
+  // level, now with a maximum duty of 50 %.
+  EXPECT_EQ(daemon_->log().find("take effect at the next start"), std::string::npos) << daemon_->log();
   std::size_t from = observer_->size();
   auto rises = [&] {
     std::size_t n = 0;

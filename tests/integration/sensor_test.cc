@@ -123,6 +123,32 @@ TEST_F(ADaemonWithSensors, ReadsAndAnnouncesASensorAReloadAdds) {
   EXPECT_EQ(added->unit_of_measurement, "mV");
 }
 
+// A reload without the thermometer: its retained topics (value, availability, threshold) are
+// emptied, as a late reader of the broker sees, and Home Assistant loses its entities; the ADC goes on.
+TEST_F(ADaemonWithSensors, ClearsTheRetainedTopicsAndEntitiesOfASensorAReloadRemoves) {
+  ASSERT_NO_FATAL_FAILURE(start(config()));
+  ASSERT_TRUE(entity("outdoor") && entity("outdoor_frost") && entity("adc"));
+  ASSERT_TRUE(expect("raspberry/outdoor/frost/state", "OFF", 0));
+  auto from = observer_->size();
+  std::string next = config();
+  auto begin = next.find("  outdoor:\n");
+  next.erase(begin, next.find("  adc:") - begin);
+  write_file(daemon_->config_path(), next);
+  daemon_->process().signal(SIGHUP);
+  for (const char* topic :
+       {"raspberry/outdoor/state", "raspberry/outdoor/availability", "raspberry/outdoor/frost/state"})
+    EXPECT_TRUE(observer_->wait_for([&](const Received& r) { return r.topic == topic && r.payload.empty(); }, from))
+        << topic << "\n"
+        << daemon_->log();
+  EXPECT_TRUE(eventually([&] { return !ha_->find("outdoor") && !ha_->find("outdoor_frost"); }, 10s));
+  EXPECT_TRUE(ha_->find("adc"));
+  MqttTestClient late(broker_->url(), "late-reader");  // what the broker still retains under raspberry/
+  late.subscribe("raspberry/#");
+  ASSERT_TRUE(late.wait_for([](const Received& r) { return r.topic == "raspberry/adc/state"; }));
+  for (const auto& message : late.messages())
+    EXPECT_EQ(message.topic.find("raspberry/outdoor"), std::string::npos) << message.topic << " " << message.payload;
+}
+
 // A thermometer whose read never answers (its `temperature` a FIFO nobody writes) holds the
 // worker for its 10 s timeout; a command and the edge it makes go through meanwhile.
 TEST_F(ADaemonWithSensors, SwitchesARelayWhileASensorReadBlocks) {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <regex>
 
 #include "daemon_fixture.h"
 #include "notify_socket.h"
@@ -32,6 +33,29 @@ class ADaemonUnderSystemd : public ADaemon {
   }
   std::unique_ptr<NotifySocket> notify_;
 };
+
+// STATUS= counts the sensors' reads, failures, timeouts and dropped readings (sensor_tree()).
+TEST_F(ADaemonUnderSystemd, CountsTheSensorsReadsAndFailuresInItsStatus) {
+  ASSERT_NO_FATAL_FAILURE(start_notified(demo_config(broker_->url()) + sensor_tree(dir_ + "/sys")));
+  const std::regex counts(
+      "; sensors: ([0-9]+) values read, ([0-9]+) reads failed \\(([0-9]+) timed out\\), ([0-9]+) "
+      "readings dropped");
+  std::size_t from = 0;
+  bool seen = false;
+  for (auto deadline = std::chrono::steady_clock::now() + 10s; !seen && std::chrono::steady_clock::now() < deadline;) {
+    auto at = notify_->wait_for("; sensors: ", from, 1s);
+    if (!at) continue;
+    from = *at + 1;
+    std::smatch match;
+    const std::string text = notify_->received().at(*at).text;
+    ASSERT_TRUE(std::regex_search(text, match, counts)) << text;
+    auto number = [&](int i) { return std::stoull(match[i].str()); };
+    EXPECT_LE(number(3), number(2)) << text;  // timeouts are failures
+    EXPECT_EQ(number(4), 0u) << text;
+    seen = number(1) >= 1 && number(3) >= 1;
+  }
+  EXPECT_TRUE(seen) << daemon_->log();
+}
 
 TEST_F(ADaemonUnderSystemd, SaysReadyThenWhatItIsDoing) {
   ASSERT_NO_FATAL_FAILURE(start_notified(demo_config(broker_->url())));

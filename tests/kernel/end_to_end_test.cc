@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <memory>
-#include <thread>
 
 #include "gpio/hardware.h"
 #include "kernel_daemon_test.h"
@@ -160,7 +159,8 @@ TEST_F(ADaemonOnAKernelChip, CountsTheEdgesTheKernelDroppedAndPublishesTheTrueLe
     daemon_->process().signal(SIGSTOP);
     const int writes = (6000 << round) + 1;
     for (int i = 1; i <= writes; ++i) sim_->set_pull(kButton, i % 2 == 1);  // ends high
-    std::this_thread::sleep_for(1s);  // nothing to wait on: let the kernel's IRQ thread catch up
+    // The kernel's IRQ threads queue the events behind the writes: wait until they have.
+    if (!wait_until_gpiosim_irqs_handled(10s)) ADD_FAILURE() << "gpio-sim's interrupts went on";
     daemon_->process().signal(SIGCONT);
     (void)eventually(dropped, 5s);
   }

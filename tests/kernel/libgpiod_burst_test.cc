@@ -18,29 +18,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// The interrupts the kernel took for lines requested by `consumer` on gpio-sim chips, from
-// /proc/interrupts. Each queues one edge event, but two that come while the line's interrupt
-// thread is still busy with the first make one: so at most this many events were made.
-std::uint64_t sim_interrupts(const std::string& consumer) {
-  std::ifstream in("/proc/interrupts");
-  std::string line;
-  std::getline(in, line);  // CPU0 CPU1 ...
-  std::uint64_t total = 0;
-  while (std::getline(in, line)) {
-    std::istringstream fields(line);
-    std::string irq, word;
-    fields >> irq;
-    std::uint64_t sum = 0;
-    while (fields >> word && word.find_first_not_of("0123456789") == std::string::npos) sum += std::stoull(word);
-    if (word != "irq_sim") continue;
-    std::string rest;
-    std::getline(fields, rest);
-    if (rest.size() >= consumer.size() && rest.compare(rest.size() - consumer.size(), consumer.size(), consumer) == 0)
-      total += sum;
-  }
-  return total;
-}
-
 class ABurstOfEdges : public KernelChipTest {
  protected:
   static constexpr int kEdges = 1000;
@@ -91,7 +68,7 @@ TEST_F(ABurstOfEdges, KeepsWhatItsQueueHoldsWhenNothingReadsUntilTheEnd) {
   auto start = Clock::now();
   for (int i = 1; i <= kEdges; ++i) sim_->set_pull(0, i % 2 == 1);
   auto elapsed = std::chrono::duration<double>(Clock::now() - start).count();
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // let the kernel's IRQ thread catch up
+  ASSERT_TRUE(wait_until_gpiosim_irqs_handled(std::chrono::seconds(10)));  // the IRQ threads queue the events
   auto events = drain();
   const char* queue = gpio::hardware_uapi_version() >= 2
                           ? "uAPI v2: our request asks for a queue of 1024; beyond it the kernel drops the oldest, and "
@@ -123,7 +100,7 @@ TEST_F(ABurstOfEdges, KeepsFarMoreEventsThanTheKernelQueuesWhileTheCallerReadsNo
     sim_->set_pull(0, i % 2 == 1);
     std::this_thread::sleep_until(next += std::chrono::milliseconds(2));
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the last interrupt's thread
+  ASSERT_TRUE(wait_until_gpiosim_irqs_handled(std::chrono::seconds(10)));  // the IRQ threads queue the events
   std::uint64_t interrupts = sim_interrupts("g2m-test") - before;
   auto events = drain();
   std::uint64_t lost = 0;
@@ -138,8 +115,8 @@ TEST_F(ABurstOfEdges, KeepsFarMoreEventsThanTheKernelQueuesWhileTheCallerReadsNo
 
 TEST_F(ABurstOfEdges, EndsOnTheTrueLevelAfterAnUnpacedBurstOnUapiV1) {
   if (gpio::hardware_uapi_version() >= 2) GTEST_SKIP() << "uAPI v2 drops the oldest and numbers the events";
-  for (int i = 1; i <= kEdges + 1; ++i) sim_->set_pull(0, i % 2 == 1);  // ends high
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));          // let the kernel's IRQ thread catch up
+  for (int i = 1; i <= kEdges + 1; ++i) sim_->set_pull(0, i % 2 == 1);     // ends high
+  ASSERT_TRUE(wait_until_gpiosim_irqs_handled(std::chrono::seconds(10)));  // the IRQ threads queue the events
   auto events = drain();
   ASSERT_FALSE(events.empty());
   std::uint64_t lost = 0;

@@ -75,6 +75,23 @@ TEST_F(ALibgpiodChip, ReportsRisingAndFallingEdgesWithMonotonicTimestamps) {
   EXPECT_TRUE(nothing.empty());
 }
 
+TEST_F(ALibgpiodChip, ReportsOnlyTheEdgesAnInputAskedFor) {
+  gpio::LineSettings falls = input(0);
+  falls.edges = gpio::Edges::kFalling;  // a counter's request
+  auto request = chip_->request("g2m-test", {falls});
+  const int fd = request->event_fds().at(0);
+  for (int i = 0; i < 3; ++i) {
+    sim_->set_pull(0, true);
+    sim_->set_pull(0, false);
+    // The rise before it would come first: only the fall is there, and it is no sign of a loss
+    // although the last edge was a fall too.
+    auto events = next_events(*request, fd);
+    ASSERT_EQ(events.size(), 1u) << "pulse " << i;
+    EXPECT_FALSE(events[0].rising);
+    EXPECT_EQ(events[0].lost_before, 0u);
+  }
+}
+
 TEST_F(ALibgpiodChip, NumbersEachLinesEventsAndAllOfTheRequestsOnUapiV2) {
   if (gpio::hardware_uapi_version() < 2) GTEST_SKIP() << "uAPI v1 has no sequence numbers";
   auto request = chip_->request("g2m-test", {input(0), input(1)});

@@ -12,14 +12,6 @@ using namespace std::chrono_literals;
 
 constexpr unsigned kGpio17 = 0, kGpio27 = 2, kGpio5 = 3;  // offsets on the chip below
 
-const std::string kMqtt = R"(mqtt:
-  server: mqtt://127.0.0.1:1883
-  client_id: inproc
-  base_topic: pi
-dbus: off
-chips:
-  main: {path: /dev/gpiochip-reload}
-)";
 const std::string kTwoOutputs = R"(lines:
   relay: {chip: main, line: GPIO27, direction: output}
   lamp: {chip: main, line: GPIO17, direction: output}
@@ -32,7 +24,7 @@ const std::string kInterlocked = R"(interlocks:
 
 class AFailingReload : public InProcessService {
  protected:
-  AFailingReload() : InProcessService("gpiochip-reload", {"GPIO17", "GPIO22", "GPIO27", "GPIO5"}, {}, Time::kManual) {}
+  AFailingReload() : InProcessService(kChip, {"GPIO17", "GPIO22", "GPIO27", "GPIO5"}, {}, Time::kManual) {}
 
   void SetUp() override {
     InProcessService::SetUp();

@@ -21,6 +21,18 @@
 
 namespace gpio2mqtt::service {
 
+// The chip the in-process tests put under their /dev directory, and the config sections they
+// share before their lines: a broker that is never dialled (the client is a fake), no D-Bus.
+inline const std::string kChip = "gpiochip-inproc";
+inline const std::string kMqtt = R"(mqtt:
+  server: mqtt://127.0.0.1:1883
+  client_id: inproc
+  base_topic: pi
+dbus: off
+chips:
+  main: {path: /dev/gpiochip-inproc}
+)";
+
 class InProcessService : public ::testing::Test {
  protected:
   enum class Time { kManual, kReal };  // the service's clock: clock_, moved by the test, or real
@@ -69,6 +81,8 @@ class InProcessService : public ::testing::Test {
                        },
                        time_ == Time::kManual ? static_cast<const Clock*>(&clock_) : &monotonic_clock(), dev_dir_};
     parts.random_seed = random_seed_;
+    parts.pwm = pwm_chips_;
+    parts.sensor_source = sensor_source_;
     service_ = std::make_unique<Service>(std::move(config), *lines_, std::move(parts));
   }
 
@@ -108,8 +122,10 @@ class InProcessService : public ::testing::Test {
   std::vector<config::MqttConfig> client_configs_;
   std::string next_config_;
   int reloads_ = 0;
-  std::uint64_t random_seed_ = 1;  // the same start delays and jitter on every run
-  std::string dev_dir_;            // where the chip node is, for the /dev watch
+  std::uint64_t random_seed_ = 1;             // the same start delays and jitter on every run
+  pwm::ChipProvider* pwm_chips_ = nullptr;    // hardware PWM chips, when the test has some
+  sensors::Source* sensor_source_ = nullptr;  // set before make(): sensors are read from it
+  std::string dev_dir_;                       // where the chip node is, for the /dev watch
   sigset_t old_mask_{};
 
  private:

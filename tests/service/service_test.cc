@@ -24,14 +24,6 @@ using testing::kOn;
 
 constexpr unsigned kGpio5 = 3, kGpio27 = 2;  // offsets on the chip below
 
-const std::string kMqtt = R"(mqtt:
-  server: mqtt://127.0.0.1:1883
-  client_id: inproc
-  base_topic: pi
-dbus: off
-chips:
-  main: {path: /dev/gpiochip-inproc}
-)";
 const std::string kLines = R"(lines:
   button: {chip: main, line: GPIO22}
   relay: {chip: main, line: GPIO27, direction: output, initial: off, on_disconnect: off}
@@ -49,8 +41,7 @@ std::string state_and_seq(const std::string& payload) {
 class AService : public InProcessService {
  protected:
   AService()
-      : InProcessService("gpiochip-inproc", {"GPIO17", "GPIO22", "GPIO27", "GPIO5"}, {{"GPIO27", "GPIO22"}},
-                         Time::kManual) {}
+      : InProcessService(kChip, {"GPIO17", "GPIO22", "GPIO27", "GPIO5"}, {{"GPIO27", "GPIO22"}}, Time::kManual) {}
 
   void make(const std::string& yaml = kMqtt + kLines) { InProcessService::make(yaml); }
   void start(const std::string& yaml = kMqtt + kLines) {

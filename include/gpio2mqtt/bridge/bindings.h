@@ -5,6 +5,7 @@
 // the targets act, through the same path as an MQTT command.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,10 +19,12 @@
 namespace gpio2mqtt::bridge {
 
 // What a target is asked to do: the binding's action as the target's kind names it (an output:
-// on, off, toggle, pulse) and a pulse's length.
+// on, off, toggle, pulse; a PWM output: on, off, toggle, brighter, dimmer), a pulse's length and
+// a brightness step.
 struct Action {
   std::string verb;
   std::optional<Nanos> length;
+  std::optional<int> step{};  // a PWM output's brighter/dimmer: percent points
 };
 
 // Where a binding's run-time switch survives a restart.
@@ -55,7 +58,10 @@ class Bindings {
   void configure(const std::vector<config::BindingConfig>& bindings);
   const std::vector<config::BindingConfig>& configured() const { return bindings_; }
 
-  void on_broker(bool connected) { connected_ = connected; }
+  void on_broker(bool connected) {
+    if (connected != connected_) ++changes_;
+    connected_ = connected;
+  }
   // A message on Home Assistant's status topic, retained or not: `online` or `offline` (anything
   // else is ignored).
   void on_homeassistant_status(std::string_view payload);
@@ -72,6 +78,9 @@ class Bindings {
   bool set_enabled(const std::string& name, bool enabled);
   // Where the switches are kept: false when only in memory.
   bool stored() const { return store_ != nullptr; }
+  // Grows whenever what a reader of the bindings sees may have changed (configured, switched,
+  // the broker connection, Home Assistant's status): the service signals D-Bus when it did.
+  std::uint64_t changes() const { return changes_; }
 
  private:
   struct State {
@@ -86,6 +95,7 @@ class Bindings {
   std::unordered_map<std::string, State> states_;  // by binding name
   bool connected_ = false;
   HomeAssistantStatus homeassistant_ = HomeAssistantStatus::kUnknown;
+  std::uint64_t changes_ = 0;
 };
 
 // "wall single → toggle light, when Home Assistant is offline", for --check-config and the log.

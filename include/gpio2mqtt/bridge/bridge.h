@@ -52,10 +52,11 @@ class Bridge : private ModeHost {
  public:
   // With a store (mqtt.persistence), events queued while disconnected survive a restart; with a
   // counter store, counts do (a counter without one starts from 0); with a binding store, the
-  // bindings' run-time switches do; with a device store, what devices keep (a cover's position).
+  // bindings' run-time switches do; with a device store, what devices keep (a cover's position);
+  // with a PWM port, the hardware PWM outputs have their channels.
   Bridge(const config::Config& config, Publisher& publisher, LinePort& lines, OutboxStore* store = nullptr,
          CounterStore* counter_store = nullptr, BindingStore* binding_store = nullptr,
-         DeviceStore* device_store = nullptr);
+         DeviceStore* device_store = nullptr, PwmPort* pwm_port = nullptr);
   ~Bridge() override;
 
   // Reads every line once the lines are requested as `plan` says (plan_start()); publishes
@@ -151,6 +152,7 @@ class Bridge : private ModeHost {
   Switchboard& switchboard() override { return switchboard_; }
   CounterStore* counter_store() override { return counter_store_; }
   DeviceStore* device_store() override { return device_store_; }
+  PwmPort* pwm_port() override { return pwm_port_; }
   void triggered(std::size_t line, const Trigger& trigger, MonoTime at) override;
 
   // The bindings' switches and the devices for `config_`, routed by the intake with the modes.
@@ -175,6 +177,7 @@ class Bridge : private ModeHost {
   std::vector<std::unique_ptr<LineMode>> modes_;  // by line index
   std::vector<std::unique_ptr<Device>> devices_;
   DeviceStore* device_store_;
+  PwmPort* pwm_port_;
   std::unique_ptr<CommandIntake> intake_;
   std::unordered_set<std::string> refused_topics_;  // on_publish_refused() spoke about
   Outbox outbox_;

@@ -27,6 +27,9 @@ struct CounterSettings : config::CounterConfig {
   Nanos debounce{0};          // 0 where the kernel debounces
   bool count_rising = false;  // which stable changes are pulses (both: an S0 counts one of them)
   bool count_falling = true;
+  // The kernel reports only the counted edges (config::LineConfig::kernel_edges): each is a pulse,
+  // though two in a row have the same direction.
+  bool counted_edges_only = false;
 };
 
 struct CounterReading {

@@ -24,6 +24,7 @@ namespace gpio2mqtt::bridge {
 class Switchboard;
 class CounterStore;
 class DeviceStore;
+class PwmPort;
 
 // What a mode may use of the bridge.
 class ModeHost {
@@ -45,6 +46,8 @@ class ModeHost {
   virtual CounterStore* counter_store() = 0;
   // Where devices keep what survives a restart (bridge/device.h); null when there is none.
   virtual DeviceStore* device_store() = 0;
+  // What the service opened for the PWM outputs (bridge/pwm_device.h); null when nothing was.
+  virtual PwmPort* pwm_port() { return nullptr; }
   // An input's debounced level changed (at the time of the edge that made it), or a button made a
   // gesture: local bindings may act on it.
   virtual void triggered(std::size_t line, const Trigger& trigger, MonoTime at) = 0;

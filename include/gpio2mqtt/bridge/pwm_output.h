@@ -38,14 +38,29 @@ class PwmMemoryStore {
 
 class PwmOutput {
  public:
-  // Drives the output to its `initial` level at once. `memory` may be null (no state directory).
+  // Drives the output to its `initial` level at once, or to `level` when given (a reload that
+  // changed its settings: it goes on at the level it had). `memory` may be null (no state
+  // directory). With `drive_now` false it is driven at the first on_time() (after a reload's
+  // continue_from()).
   PwmOutput(const config::PwmOutputConfig& config, const config::MqttConfig& mqtt, PwmDrive& drive,
-            PwmMemoryStore* memory, Publisher& publisher, MonoTime now);
+            PwmMemoryStore* memory, Publisher& publisher, MonoTime now, std::optional<int> level = std::nullopt,
+            bool drive_now = true);
 
   const config::PwmOutputConfig& config() const { return config_; }
   // Takes what arrives on its set and get topics; false for any other topic.
   bool on_message(std::string_view topic, std::string_view payload, bool retained, MonoTime now);
+  // A payload as its set topic takes it (D-Bus SetPwm): applied, stored and published; returns
+  // why not (empty when applied). Not rate-limited: the caller is no flood from the network.
+  std::string command(std::string_view payload, MonoTime now);
+  // A command already parsed (a set the intake checked, a local binding's action): applied, stored
+  // and published.
+  void apply(const DimmerCommand& command, MonoTime now);
+  // A reload made it anew in place of `predecessor` (same name), before it was first driven: with
+  // the same settings and topics it goes on exactly where that one is (a fade, the software PWM's
+  // cycle, what was written), else at its level.
+  void continue_from(const PwmOutput& predecessor, MonoTime now);
   void on_connected() { publish_state(); }
+  const std::string& state_topic() const { return topics_.state; }
   // Falls to `on_disconnect` (at once, without a fade); also at a clean stop.
   void on_disconnected(MonoTime now);
   // Drives the output for `now` (a fade's next step, a software PWM switching).
@@ -53,6 +68,11 @@ class PwmOutput {
   std::optional<MonoTime> next_deadline() const;
 
   int level_at(MonoTime now) const { return dimmer_.level_at(now); }
+  // What the state topic says: on or off, and the level it is at or fading to (0 while off).
+  bool on() const { return dimmer_.on(); }
+  // Software PWM: the line's level last written; nullopt before the first write, and for hardware.
+  std::optional<bool> line_level() const { return line_on_; }
+  int target() const { return dimmer_.target(); }
   std::string state_json() const { return dimmer_.state_json(); }
   std::uint64_t commands_applied() const { return applied_; }
   std::uint64_t commands_rejected() const { return rejected_; }

@@ -39,8 +39,8 @@ struct ReloadPlan {
   std::vector<std::size_t> switch_off;
   // Said at warning level when the plan is applied.
   std::vector<std::string> warnings;
-  // Whether running line `index` is continued by a line of the new config.
-  bool keeps(std::size_t running_index) const;
+  // Which of the `running_count` running lines a line of the new config continues, by running index.
+  std::vector<bool> kept(std::size_t running_count) const;
 };
 
 // What the bridge knows of a running line, by its index in the running config.

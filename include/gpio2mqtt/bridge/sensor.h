@@ -40,7 +40,15 @@ struct SensorOutcome {
 struct SensorCounts {
   std::uint64_t reads = 0;     // values read
   std::uint64_t failures = 0;  // reads that failed or timed out
+  std::uint64_t timeouts = 0;  // of the failures, reads that did not answer within the timeout
   std::uint64_t dropped = 0;   // readings dropped (CRC, power-on value)
+  SensorCounts& operator+=(const SensorCounts& other) {
+    reads += other.reads;
+    failures += other.failures;
+    timeouts += other.timeouts;
+    dropped += other.dropped;
+    return *this;
+  }
 };
 
 // <base>/<sensor>/state (the value, retained), <base>/<sensor>/availability (online/offline,

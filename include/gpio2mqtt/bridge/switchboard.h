@@ -18,7 +18,8 @@
 
 namespace gpio2mqtt::bridge {
 
-// The configured lines, by their index in Config::lines. May throw gpio::GpioError.
+// The configured lines, by their index in Config::lines, then the software PWM outputs' lines (in
+// their order in Config::pwm). May throw gpio::GpioError.
 class LinePort {
  public:
   virtual ~LinePort() = default;

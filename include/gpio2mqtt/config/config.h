@@ -160,6 +160,10 @@ struct LineConfig {
   Location line_where;  // its `line:` value
   // "GPIO17" or "offset 3", for messages.
   std::string line_spec() const;
+  // Which edges the kernel is asked for (gpio::LineSettings::edges): both, except for a counter
+  // of one direction that the bridge does not debounce (no `debounce`, or the kernel's): then
+  // every edge reported is a pulse.
+  gpio::Edges kernel_edges(bool kernel_debounces) const;
   bool operator==(const LineConfig&) const = default;
   // Everything but where it was written and how Home Assistant shows it: a reload keeps a line
   // whose settings are the same.
@@ -249,6 +253,9 @@ struct PwmOutputConfig {
   Location where;       // the output's key
   Location chip_where;  // its pwm_chip: or line: value
   bool operator==(const PwmOutputConfig&) const = default;
+  // The same output driven the same way: equal but for where it is written and how Home
+  // Assistant shows it (a reload keeps such an output as it runs).
+  bool same_settings(const PwmOutputConfig& other) const;
   // "PWM chip fe20c000.pwm channel 0" or "line GPIO17 of chip main", for messages.
   std::string describe() const;
 };
@@ -266,10 +273,12 @@ struct BindingConfig {
   std::string trigger;  // an input line's name
   On on = On::kChange;
   Gesture gesture = Gesture::kSingle;  // for kGesture
-  std::string target;                  // an output line's name (later: a cover, a light)
-  // What the target does, as the target's kind names it: on, off, toggle, pulse (for an output).
+  std::string target;                  // an output line's or a PWM output's name (later: a cover)
+  // What the target does, as the target's kind names it: on, off, toggle, pulse (for an output);
+  // on, off, toggle, brighter, dimmer (for a PWM output).
   std::string action = "toggle";
   std::optional<std::chrono::nanoseconds> length;  // a pulse's
+  std::optional<int> step;                         // brighter/dimmer: percent points (1-100), default 10
   When when = When::kAlways;
   Location where;  // the entry in the list
   bool operator==(const BindingConfig&) const = default;

@@ -30,10 +30,33 @@ struct CoverView {
   int position = -1;  // 0-100; -1 while unknown
 };
 
+// A PWM output (`pwm:`): on or off, and the brightness it is at or fading to (0 while off).
+struct PwmView {
+  std::string name;
+  bool on = false;
+  double percent = 0;
+};
+
+// A local binding (`bindings:`) as the Bindings property shows it.
+struct BindingView {
+  std::string name;
+  std::string description;  // "wall single → toggle light, when Home Assistant is offline"
+  bool enabled = true;      // its run-time switch
+  bool acting = false;      // switched on and its `when` met: a trigger would make it act now
+};
+
+// A sensor (`sensors:`) as the Sensors property shows it.
+struct SensorView {
+  std::string name;
+  std::string value;  // as last published on its state topic; empty before the first
+  std::string unit;
+  bool available = false;  // false also before its first answer
+};
+
 // A failed call, returned as a D-Bus error `io.github.gpio2mqtt.Error.<name>`.
 struct CallError {
-  std::string name;  // UnknownLine, NotAnOutput, NotACounter, LineFailed, InvalidConfig, UnknownCover,
-                     // InvalidCommand
+  std::string name;  // UnknownLine, NotAnOutput, NotACounter, LineFailed, InvalidConfig,
+                     // UnknownPwm, InvalidCommand, UnknownBinding, UnknownCover
   std::string message;
 };
 
@@ -57,6 +80,15 @@ class DaemonControl {
   virtual std::variant<CoverView, CallError> get_cover(const std::string& name) const = 0;
   // `command` as the cover's set topic takes it.
   virtual std::optional<CallError> set_cover(const std::string& name, const std::string& command) = 0;
+  virtual std::vector<PwmView> pwm_outputs() const = 0;
+  virtual std::variant<PwmView, CallError> get_pwm(const std::string& name) const = 0;
+  // `command` as the output's MQTT set topic takes it.
+  virtual std::optional<CallError> set_pwm(const std::string& name, const std::string& command) = 0;
+  virtual std::vector<BindingView> bindings() const = 0;
+  // Switches a binding on or off as its MQTT set topic does (published, stored).
+  virtual std::optional<CallError> set_binding(const std::string& name, bool enabled) = 0;
+  virtual std::string homeassistant_status() const = 0;  // "online", "offline" or "unknown"
+  virtual std::vector<SensorView> sensors() const = 0;
 };
 
 class Endpoint {

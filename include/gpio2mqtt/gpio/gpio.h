@@ -19,6 +19,8 @@ namespace gpio2mqtt::gpio {
 enum class Direction { kInput, kOutput };
 enum class Bias { kAsIs, kDisable, kPullUp, kPullDown };
 enum class Drive { kPushPull, kOpenDrain, kOpenSource };
+// Which edges of an input the kernel reports (logical: rising is the line becoming active).
+enum class Edges { kBoth, kRising, kFalling };
 
 struct LineSettings {
   unsigned offset = 0;
@@ -26,9 +28,14 @@ struct LineSettings {
   Bias bias = Bias::kAsIs;
   Drive drive = Drive::kPushPull;
   bool active_low = false;
-  // Inputs: both edges are always requested, the bridge filters what it reports, so the state
-  // topic never goes stale. Outputs: the level set in the same request (no glitch at start).
+  // Outputs: the level set in the same request (no glitch at start).
   bool initial_active = false;
+  // Inputs: both edges, the bridge filters what it reports, so the state topic never goes stale.
+  // One direction only for a line whose every reported edge is a pulse (a counter the bridge does
+  // not debounce): with both, the kernel types an edge by the level its IRQ thread reads, so a
+  // pulse shorter than that thread's latency shows as two edges in one direction; with one, each
+  // interrupt is an edge of that direction, and half as many come.
+  Edges edges = Edges::kBoth;
   // Kernel debounce where the chip supports it (Chip::kernel_debounce()); zero = none.
   std::chrono::nanoseconds debounce{0};
 };

@@ -2,9 +2,13 @@
 // line here.
 #include "bridge/devices/cover_device.h"
 #include "gpio2mqtt/bridge/device.h"
+#include "gpio2mqtt/bridge/pwm_device.h"
 
 namespace gpio2mqtt::bridge {
 namespace {
+
+// Announced by discovery with the `pwm:` section itself (bridge/pwm_discovery.cc), before the devices.
+std::vector<std::pair<ComponentId, JsonObject>> no_components(const config::Config&) { return {}; }
 
 std::vector<std::unique_ptr<Device>> make_covers(const config::Config& config, ModeHost& host) {
   std::vector<std::unique_ptr<Device>> out;
@@ -13,6 +17,7 @@ std::vector<std::unique_ptr<Device>> make_covers(const config::Config& config, M
 }
 
 const DeviceKind kKinds[] = {
+    {"pwm", [](const config::Config& config) { return !config.pwm.empty(); }, make_pwm_devices, no_components},
     {"cover", [](const config::Config& c) { return !c.covers.empty(); }, make_covers, CoverDevice::components},
 };
 

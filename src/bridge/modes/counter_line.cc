@@ -14,6 +14,7 @@ CounterSettings CounterLine::counter_settings(bool kernel_debounces) const {
   s.debounce = kernel_debounces ? Nanos(0) : settings().debounce;
   s.count_rising = settings().edge != Edge::kFalling;
   s.count_falling = settings().edge != Edge::kRising;
+  s.counted_edges_only = settings().kernel_edges(kernel_debounces) != gpio::Edges::kBoth;
   return s;
 }
 

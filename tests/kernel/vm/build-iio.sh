@@ -11,27 +11,23 @@
 # build.sh runs it (under its lock) once the kernel is there. The test loads them with insmod in
 # this order and makes a device with `mkdir /sys/kernel/config/iio/devices/dummy/NAME`.
 set -euo pipefail
+D=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+. "$D/kbuild.sh"
 CACHE=${GPIO2MQTT_VM_CACHE:-/var/cache/gpio2mqtt-vm}
 OUT=$CACHE/out DL=$CACHE/dl W=$CACHE/work-iio
 log() { echo "build-iio.sh: $*" >&2; }
 read -r KABI KVER < "$OUT/stamp"
 if [ "$(cat "$OUT/iio/stamp" 2>/dev/null)" = "$KABI $KVER" ]; then exit 0; fi
 KSER=$(echo "$KVER" | cut -d. -f1,2)
-deb() { compgen -G "$DL/${1}_${KVER}_*.deb" | head -1; }
 rm -rf "$W"; mkdir -p "$W"/{kpkg,hdr,mod,ksrc}
-for p in "linux-headers-$KABI" "linux-headers-${KABI%-amd64}-common" "linux-kbuild-$KSER"; do
-  dpkg-deb -x "$(deb "$p")" "$W/hdr"
-done
-KB="$W/hdr/usr/src/linux-headers-$KABI"
-sed -i "s#/usr/src/#$W/hdr/usr/src/#" "$KB/Makefile"
+kernel_headers "$W"
 S=linux-source-$KSER
-dpkg-deb --fsys-tarfile "$(deb "$S")" | tar -xO "./usr/src/$S.tar.xz" |
-  tar -xJ -C "$W/ksrc" "$S/drivers/iio/industrialio-configfs.c" "$S/drivers/iio/industrialio-sw-device.c" \
-    "$S/drivers/iio/dummy/iio_simple_dummy.c" "$S/drivers/iio/dummy/iio_simple_dummy.h"
+kernel_sources "$W" drivers/iio/industrialio-configfs.c drivers/iio/industrialio-sw-device.c \
+  drivers/iio/dummy/iio_simple_dummy.c drivers/iio/dummy/iio_simple_dummy.h
 cp "$W/ksrc/$S/drivers/iio/"industrialio-*.c "$W/ksrc/$S/drivers/iio/dummy/"iio_simple_dummy.[ch] "$W/mod/"
 printf 'obj-m := industrialio-configfs.o industrialio-sw-device.o iio_dummy.o\niio_dummy-y := iio_simple_dummy.o\n' \
   > "$W/mod/Kbuild"
-timeout 900 make -s -C "$KB" M="$W/mod" -j"$(nproc)" modules
+build_modules "$W" "$W/mod"
 M="./lib/modules/$KABI/kernel/drivers/iio/industrialio.ko"
 dpkg-deb --fsys-tarfile "$(deb "linux-image-$KABI")" | tar -x -C "$W/kpkg" "$M"
 rm -rf "$OUT/iio.new"; mkdir -p "$OUT/iio.new"

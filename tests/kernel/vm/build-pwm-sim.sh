@@ -7,6 +7,7 @@
 # themselves (finit_module) from the host's path, which the guest sees.
 set -euo pipefail
 D=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+. "$D/kbuild.sh"
 CACHE=${GPIO2MQTT_VM_CACHE:-/var/cache/gpio2mqtt-vm}
 OUT=$CACHE/out DL=$CACHE/dl
 log() { echo "build-pwm-sim.sh: $*" >&2; }
@@ -18,16 +19,11 @@ if [ -s "$OUT/pwm-sim.ko" ] && [ "$(cat "$OUT/pwm-sim.stamp" 2>/dev/null)" = "$W
 KSER=$(echo "$KVER" | cut -d. -f1,2)
 W=$(mktemp -d "$CACHE/pwm-sim.XXXXXX")
 trap 'rm -rf "$W"' EXIT
-for p in "linux-headers-$KABI" "linux-headers-${KABI%-amd64}-common" "linux-kbuild-$KSER"; do
-  deb=$(compgen -G "$DL/${p}_${KVER}_*.deb" | head -1) || { log "no $p $KVER in $DL (build.sh --force)"; exit 1; }
-  dpkg-deb -x "$deb" "$W/hdr"
-done
-KB="$W/hdr/usr/src/linux-headers-$KABI"
-sed -i "s#/usr/src/#$W/hdr/usr/src/#" "$KB/Makefile"  # it includes ...-common by absolute path
+kernel_headers "$W"
 mkdir -p "$W/mod"
 cp "$D/pwm-sim.c" "$W/mod/"
 echo 'obj-m := pwm-sim.o' > "$W/mod/Kbuild"
-timeout 900 make -s -C "$KB" M="$W/mod" modules
+build_modules "$W" "$W/mod"
 cp "$W/mod/pwm-sim.ko" "$OUT/pwm-sim.ko.new" && mv "$OUT/pwm-sim.ko.new" "$OUT/pwm-sim.ko"
 echo "$WANT" > "$OUT/pwm-sim.stamp"
 log "built pwm-sim.ko for $KABI"

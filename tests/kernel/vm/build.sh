@@ -23,6 +23,7 @@
 # GPIO2MQTT_VM_KABI=6.1.0-NN-amd64 pins the kernel ABI instead of resolving it via apt-cache.
 set -euo pipefail
 D=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+. "$D/kbuild.sh"
 CACHE=${GPIO2MQTT_VM_CACHE:-/var/cache/gpio2mqtt-vm}
 OUT=$CACHE/out DL=$CACHE/dl W=$CACHE/work
 FORCE=${GPIO2MQTT_VM_FORCE:-} IF_MISSING=
@@ -113,7 +114,6 @@ if [ -n "$BUILD_KERNEL" ]; then
     KSER=$(echo "$KVER" | cut -d. -f1,2); log "now kernel ABI $KABI, version $KVER"
     download || { log "download failed"; exit 1; }
   fi
-  deb() { compgen -G "$DL/${1}_${KVER}_*.deb" | head -1; }
   T2=$(now)
 
   # --- 3. kernel image + the needed modules ----------------------------------------------------
@@ -124,15 +124,10 @@ if [ -n "$BUILD_KERNEL" ]; then
 
   # --- 4. gpio-sim.ko out of tree: drivers/gpio/gpio-sim.c + kernel/irq/irq_sim.c from linux-source,
   #        compiled against linux-headers with Debian's kbuild tools --------------------------------
-  for p in "linux-headers-$KABI" "linux-headers-${KABI%-amd64}-common" "linux-kbuild-$KSER"; do
-    dpkg-deb -x "$(deb "$p")" "$W/hdr"
-  done
-  KB="$W/hdr/usr/src/linux-headers-$KABI"
-  # Its Makefile includes ...-common/Makefile by absolute /usr/src path: point it at our copy.
-  sed -i "s#/usr/src/#$W/hdr/usr/src/#" "$KB/Makefile"
+  kernel_headers "$W"
+  KB=$(kernel_tree "$W")
   S=linux-source-$KSER
-  dpkg-deb --fsys-tarfile "$(deb "$S")" | tar -xO "./usr/src/$S.tar.xz" |
-    tar -xJ -C "$W/ksrc" "$S/drivers/gpio/gpio-sim.c" "$S/drivers/gpio/gpiolib.h" "$S/kernel/irq/irq_sim.c"
+  kernel_sources "$W" drivers/gpio/gpio-sim.c drivers/gpio/gpiolib.h kernel/irq/irq_sim.c
   cp "$W/ksrc/$S/drivers/gpio/gpio-sim.c" "$W/mod/gpio-sim-main.c"
   cp "$W/ksrc/$S/drivers/gpio/gpiolib.h" "$W/ksrc/$S/kernel/irq/irq_sim.c" "$W/mod/"
   # irq_to_desc() is not exported to modules; generic_handle_irq() does the same here (the handler is
@@ -140,7 +135,7 @@ if [ -n "$BUILD_KERNEL" ]; then
   sed -i 's/handle_simple_irq(irq_to_desc(irqnum));/generic_handle_irq(irqnum);/' "$W/mod/irq_sim.c"
   grep -q 'generic_handle_irq(irqnum);' "$W/mod/irq_sim.c" || { log "irq_sim.c patch did not apply"; exit 1; }
   printf 'obj-m := gpio-sim.o\ngpio-sim-y := gpio-sim-main.o irq_sim.o\n' > "$W/mod/Kbuild"
-  timeout 900 make -s -C "$KB" M="$W/mod" -j"$(nproc)" modules
+  build_modules "$W" "$W/mod"
 
   # Install: temp name + mv so a vmrun.sh reading concurrently never sees half a file; the stamp is
   # written last, so an interrupted build is redone.

@@ -7,6 +7,7 @@
 //   chip->value(5);            // the level line 5 is at (what an output drives)
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <string>
@@ -62,5 +63,11 @@ class SimBuilder {
 };
 
 inline SimBuilder make_sim() { return {}; }
+
+// Waits until the kernel has handled what gpio-sim raised: the counts of its interrupts (the
+// irq_sim rows of /proc/interrupts) stay the same over three looks 10 ms apart and each of their
+// IRQ threads (irq/N-<consumer>, which queue the edge events) sleeps. False when that did not
+// happen within `timeout`.
+bool wait_until_gpiosim_irqs_handled(std::chrono::milliseconds timeout);
 
 }  // namespace gpio2mqtt::kernel_test

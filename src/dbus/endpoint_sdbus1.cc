@@ -1,13 +1,12 @@
 // Endpoint over sdbus-c++ 1.2 and the adaptor generated from the introspection XML (endpoint_sdbus2.cc
 // is the one for sdbus-c++ 2.x; CMake builds one of them).
-#include "gpio2mqtt/dbus/endpoint.h"
-
 #include <poll.h>
 #include <sdbus-c++/sdbus-c++.h>
 #include <spdlog/spdlog.h>
 #include <sys/epoll.h>
 
 #include "daemon_object.h"
+#include "gpio2mqtt/dbus/endpoint.h"
 #include "gpio2mqtt_daemon1_adaptor.h"
 
 namespace gpio2mqtt::dbus {

@@ -9,11 +9,15 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 #include <stdexcept>
 #include <system_error>
 #include <thread>
 
+#include "process.h"
 #include "util/unique_fd.h"
 
 namespace gpio2mqtt::kernel_test {
@@ -55,7 +59,55 @@ bool is_char_device(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0 && S_ISCHR(st.st_mode);
 }
 
+// gpio-sim's interrupts as /proc shows them: each one's count, and whether its IRQ thread runs.
+struct IrqActivity {
+  std::map<int, unsigned long long> counts;  // by IRQ number
+  bool threads_busy = false;
+  bool operator==(const IrqActivity&) const = default;
+};
+
+IrqActivity gpiosim_irq_activity() {
+  IrqActivity activity;
+  std::ifstream interrupts("/proc/interrupts");
+  std::string row;
+  std::getline(interrupts, row);  // CPU0 CPU1 ...
+  while (std::getline(interrupts, row)) {
+    if (row.find(" irq_sim ") == std::string::npos) continue;
+    std::istringstream fields(row);
+    int irq = 0;
+    char colon = 0;
+    fields >> irq >> colon;
+    unsigned long long count = 0, total = 0;
+    while (fields >> count) total += count;  // one column per CPU, up to the chip's name
+    activity.counts[irq] = total;
+  }
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    std::string comm, stat;
+    std::getline(std::ifstream(entry.path() / "comm"), comm);
+    if (comm.rfind("irq/", 0) != 0) continue;
+    int irq = std::atoi(comm.c_str() + 4);
+    if (!activity.counts.count(irq)) continue;
+    std::getline(std::ifstream(entry.path() / "stat"), stat);
+    auto state = stat.rfind(") ");  // pid (comm) STATE ...
+    if (state != std::string::npos && state + 2 < stat.size() && stat[state + 2] == 'R') activity.threads_busy = true;
+  }
+  return activity;
+}
+
 }  // namespace
+
+bool wait_until_gpiosim_irqs_handled(std::chrono::milliseconds timeout) {
+  IrqActivity last = gpiosim_irq_activity();
+  int unchanged = 0;
+  return testing::eventually(
+      [&] {
+        IrqActivity now = gpiosim_irq_activity();
+        unchanged = now == last && !now.threads_busy ? unchanged + 1 : 0;
+        last = std::move(now);
+        return unchanged >= 2;
+      },
+      timeout);
+}
 
 std::string why_no_gpiosim() {
   const char* vmrun = std::getenv("VMRUN");
