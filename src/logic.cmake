@@ -19,6 +19,7 @@ add_library(gpio2mqtt_logic STATIC
   ${GPIO2MQTT_SRC_DIR}/bridge/cover.cc
   ${GPIO2MQTT_SRC_DIR}/bridge/debounce.cc
   ${GPIO2MQTT_SRC_DIR}/bridge/describe.cc
+  ${GPIO2MQTT_SRC_DIR}/bridge/devices/cover_device.cc
   ${GPIO2MQTT_SRC_DIR}/bridge/devices/pwm_device.cc
   ${GPIO2MQTT_SRC_DIR}/bridge/devices/registry.cc
   ${GPIO2MQTT_SRC_DIR}/bridge/dimmer.cc
@@ -37,6 +38,7 @@ add_library(gpio2mqtt_logic STATIC
   ${GPIO2MQTT_SRC_DIR}/bridge/reload_plan.cc
   ${GPIO2MQTT_SRC_DIR}/bridge/switchboard.cc
   ${GPIO2MQTT_SRC_DIR}/config/config.cc
+  ${GPIO2MQTT_SRC_DIR}/config/cover_loader.cc
   ${GPIO2MQTT_SRC_DIR}/config/entity.cc
   ${GPIO2MQTT_SRC_DIR}/config/homeassistant_loader.cc
   ${GPIO2MQTT_SRC_DIR}/config/binding_loader.cc

@@ -39,6 +39,8 @@ Bridge::Bridge(const config::Config& config, Publisher& publisher, LinePort& lin
   make_devices();
   bindings_.configure(config.bindings);
   route_commands();
+  if (!devices_.empty() && !device_store)
+    spdlog::warn("no state directory: a cover's position is unknown after a restart until it travels to an end");
   if (!config.bindings.empty() && !binding_store)
     spdlog::warn("no state directory: a binding switched off at run time is on again after a restart");
   if (outbox_.restored()) spdlog::info("{} events queued by the previous run go out at connect", outbox_.restored());
@@ -299,6 +301,8 @@ std::optional<std::size_t> Bridge::find(std::string_view name) const {
 std::string Bridge::apply(std::size_t line, const Command& command, MonoTime now) {
   auto* output = dynamic_cast<OutputLine*>(modes_.at(line).get());
   if (!output) return "line '" + line_config(line).name + "' is an input";
+  if (!output->takes_commands())
+    return "line '" + line_config(line).name + "' is driven by cover '" + line_config(line).cover + "'";
   return output->apply(command, now);
 }
 

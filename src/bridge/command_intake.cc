@@ -12,6 +12,7 @@ void CommandIntake::route(const std::vector<std::unique_ptr<LineMode>>& modes, c
                           const std::vector<Extra>& extras) {
   base_topic_ = base_topic;
   topics_.clear();
+  driven_by_.clear();
   std::unordered_map<std::string, Limits> limits;
   auto keep_limits = [&](const std::string& name) {
     if (auto kept = limits_.find(name); kept != limits_.end()) limits.emplace(name, std::move(kept->second));
@@ -21,6 +22,7 @@ void CommandIntake::route(const std::vector<std::unique_ptr<LineMode>>& modes, c
     const std::string& name = mode->settings().name;
     LineTopics topics = make_topics(base_topic, name);
     if (mode->takes_commands()) topics_[topics.set] = {mode.get(), TopicKind::kSet, name};
+    if (!mode->settings().cover.empty()) driven_by_[name] = mode->settings().cover;
     topics_[topics.get] = {mode.get(), TopicKind::kGet, name};
     keep_limits(name);
   }
@@ -78,6 +80,8 @@ std::string CommandIntake::why_not_a_command(std::string_view topic) const {
   std::string name(rest.substr(0, rest.find('/')));
   if (name == "binding" && !limits_.contains(name)) return "no such binding is configured";
   if (!limits_.contains(name)) return "no line '" + name + "' is configured";
+  if (auto cover = driven_by_.find(name); cover != driven_by_.end())
+    return "line '" + name + "' is driven by cover '" + cover->second + "': command the cover";
   return "line '" + name + "' is an input: it takes get, not set";
 }
 

@@ -68,8 +68,9 @@ class CommandIntake {
     std::string name;  // the line's, or an Extra's
   };
   std::unordered_map<std::string, Route> topics_;
-  std::unordered_map<std::string, Limits> limits_;  // by line name
-  std::unordered_set<std::string> noted_;           // topics note_once() spoke about, at most kMaxNoted
+  std::unordered_map<std::string, Limits> limits_;          // by line name
+  std::unordered_set<std::string> noted_;                   // topics note_once() spoke about, at most kMaxNoted
+  std::unordered_map<std::string, std::string> driven_by_;  // a cover's outputs: line name -> cover
 };
 
 }  // namespace gpio2mqtt::bridge

@@ -87,6 +87,8 @@ void Cover::on_end_stop(bool opened_stop, bool active, MonoTime at) {
     if (settings_.one_button && motion_ == CoverMotion::kStopped && !press_end_) {
       position_ = end_of(towards);
       motion_ = wanted_ = opposite(towards);
+      commanded_ = false;
+      to_end_ = true;  // it runs to the other end, where its operator stops it
       target_.reset();
       run_start_ = at;
       run_end_ = at + travel(motion_) + settings_.margin;
@@ -154,6 +156,7 @@ MonoTime Cover::end_of_run() const {
 
 void Cover::start_run(CoverMotion motion, MonoTime now) {
   motion_ = motion;
+  commanded_ = true;
   run_start_ = now;
   // A one-button operator started the other way than wanted runs until the next press stops it.
   to_end_ = !target_ || motion != wanted_;
@@ -220,6 +223,7 @@ void Cover::on_time(MonoTime now) {
 void Cover::end_run(MonoTime now) {
   CoverMotion was = motion_;
   if (wanted_ == was) wanted_ = CoverMotion::kStopped;
+  if (now >= run_start_ + travel(was) + settings_.margin) to_end_ = true;  // the limit: at the end, whatever
   if (to_end_) {
     // At the end, after the full travel wherever it started: calibrated.
     if (settings_.one_button) {  // the operator stopped by itself

@@ -155,7 +155,11 @@ std::string describe(const Config& config, const SensorFinder& found) {
       out +=
           fmt::format("  {}: output, {}; initial {}, on_disconnect {}, drive {}{}\n", line.name, where,
                       line.initial ? "ON" : "OFF", lost, drive_name(line.drive), line.active_low ? ", active-low" : "");
-      out += fmt::format("    takes {}, answers {}, publishes {} (retained)\n", topics.set, topics.get, topics.state);
+      if (!line.cover.empty())
+        out += fmt::format("    driven by cover {} (takes no set); answers {}, publishes {} (retained)\n", line.cover,
+                           topics.get, topics.state);
+      else
+        out += fmt::format("    takes {}, answers {}, publishes {} (retained)\n", topics.set, topics.get, topics.state);
       if (line.momentary)
         out += fmt::format("    momentary: every ON is a pulse of {} ms\n",
                            std::chrono::duration_cast<std::chrono::milliseconds>(*line.momentary).count());
@@ -165,8 +169,21 @@ std::string describe(const Config& config, const SensorFinder& found) {
   for (const InterlockConfig& group : config.interlocks) {
     std::string names;
     for (const auto& name : group.lines) names += (names.empty() ? "" : ", ") + name;
-    out += fmt::format("interlock: at most one of {} on, {} ms dead time between them\n", names,
+    out += fmt::format("interlock{}: at most one of {} on, {} ms dead time between them\n",
+                       group.cover.empty() ? "" : " (cover " + group.cover + "'s motor)", names,
                        std::chrono::duration_cast<std::chrono::milliseconds>(group.dead_time).count());
+  }
+  for (const CoverConfig& cover : config.covers) {
+    auto ms = [](std::chrono::nanoseconds t) {
+      return std::chrono::duration_cast<std::chrono::milliseconds>(t).count();
+    };
+    std::string stops = cover.opened.empty() && cover.closed.empty() ? "no end stops" : "end stops";
+    if (!cover.opened.empty()) stops += " opened " + cover.opened;
+    if (!cover.closed.empty()) stops += " closed " + cover.closed;
+    out += fmt::format(
+        "cover {} ({}): {}; open {} ms, close {} ms, margin {} ms; {}; {}/{}/set\n", cover.name, cover.device_class,
+        cover.one_button ? "one button " + cover.button : "motor open " + cover.open + ", close " + cover.close,
+        ms(cover.open_time), ms(cover.close_time), ms(cover.margin), stops, config.mqtt.base_topic, cover.name);
   }
   for (const BindingConfig& binding : config.bindings)
     out += fmt::format("binding {}: {}; switched at {}/binding/{}/set\n", binding.name, bridge::describe(binding),

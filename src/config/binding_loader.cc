@@ -72,17 +72,22 @@ BindingConfig load_binding(const YamlReader& r, const YAML::Node& node, const Co
   binding.target = r.string(node["target"], what + ".target");
   const LineConfig* trigger = find_line(config.lines, binding.trigger);
   const LineConfig* target = find_line(config.lines, binding.target);
+  bool to_cover = !target && std::any_of(config.covers.begin(), config.covers.end(),
+                                         [&](const CoverConfig& cover) { return cover.name == binding.target; });
   bool pwm_target = !target && std::any_of(config.pwm.begin(), config.pwm.end(),
                                            [&](const auto& output) { return output.name == binding.target; });
   if (!trigger) r.fail(node["trigger"], what + ".trigger: no line '" + binding.trigger + "' is configured");
-  if (!target && !pwm_target)
-    r.fail(node["target"], what + ".target: no line or PWM output '" + binding.target + "' is configured");
+  if (!target && !pwm_target && !to_cover)
+    r.fail(node["target"], what + ".target: no line, PWM output or cover '" + binding.target + "' is configured");
   if (trigger->direction != gpio::Direction::kInput)
     r.fail(node["trigger"], what + ".trigger: '" + binding.trigger + "' is an output; a trigger is an input");
   if (trigger->mode == Mode::kCounter)
     r.fail(node["trigger"], what + ".trigger: '" + binding.trigger + "' is a counter; it triggers nothing");
   if (target && target->direction != gpio::Direction::kOutput)
-    r.fail(node["target"], what + ".target: '" + binding.target + "' is an input; a target is an output");
+    r.fail(node["target"], what + ".target: '" + binding.target + "' is an input; a target is an output or a cover");
+  if (target && !target->cover.empty())
+    r.fail(node["target"],
+           what + ".target: '" + binding.target + "' is driven by cover '" + target->cover + "'; bind the cover");
   binding.name = binding.trigger + "_" + binding.target;
   if (node["name"]) {
     binding.name = r.string(node["name"], what + ".name");
@@ -110,7 +115,11 @@ BindingConfig load_binding(const YamlReader& r, const YAML::Node& node, const Co
                              "long | long_release");
     }
   }
-  if (node["action"] && pwm_target)
+  if (node["action"] && to_cover)
+    binding.action =
+        r.choice<std::string>(node["action"], what + ".action",
+                              {{"open", "open"}, {"close", "close"}, {"stop", "stop"}, {"toggle", "toggle"}});
+  else if (node["action"] && pwm_target)
     binding.action = r.choice<std::string>(
         node["action"], what + ".action (PWM output '" + binding.target + "')",
         {{"on", "on"}, {"off", "off"}, {"toggle", "toggle"}, {"brighter", "brighter"}, {"dimmer", "dimmer"}});

@@ -87,6 +87,7 @@ bool LineConfig::same_settings(const LineConfig& other) const {
   LineConfig a = *this, b = other;
   a.where = b.where = a.line_where = b.line_where = {};
   a.entity = b.entity = {};  // how Home Assistant shows it: renaming an entity must not click a relay
+  a.cover = b.cover = {};    // who drives it: the request stays what it was
   return a == b;
 }
 

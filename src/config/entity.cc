@@ -64,6 +64,12 @@ std::string binding_object_id(const BindingConfig& binding) {
   return id;
 }
 
+std::string cover_object_id(const CoverConfig& cover) {
+  std::string id = cover.name;
+  std::replace(id.begin(), id.end(), '.', '_');
+  return id;
+}
+
 std::vector<std::string> entity_object_ids(const LineConfig& line) {
   std::string id = entity_object_id(line);
   if (line.mode == Mode::kCounter) return {id, id + "_rate"};

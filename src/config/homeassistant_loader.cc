@@ -133,6 +133,10 @@ void check_entities(Config& config) {
     if (std::string id = binding_object_id(binding); !ids.insert(id).second)
       throw ConfigError(binding.where, "binding '" + binding.name + "': its Home Assistant id '" + id +
                                            "' is taken (by a line or another binding: '.' becomes '_'); rename it");
+  for (const auto& cover : config.covers)
+    if (std::string id = cover_object_id(cover); !ids.insert(id).second)
+      throw ConfigError(cover.where, "cover '" + cover.name + "': its Home Assistant id '" + id +
+                                         "' is taken (by a line or a binding: '.' becomes '_'); rename it");
   for (const auto& sensor : config.sensors)
     for (const std::string& id : sensor_object_ids(sensor))
       if (!ids.insert(id).second)

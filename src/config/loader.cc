@@ -72,6 +72,7 @@ HomeAssistantConfig load_homeassistant(const YamlReader& r, const YAML::Node& no
 void check_entities(Config& config);
 std::vector<InterlockConfig> load_interlocks(const YamlReader& r, const YAML::Node& node,
                                              const std::vector<LineConfig>& lines);
+void load_covers(const YamlReader& r, const YAML::Node& node, Config& config);
 std::vector<BindingConfig> load_bindings(const YamlReader& r, const YAML::Node& node, const Config& config);
 void load_sensors(const YamlReader& r, const YAML::Node& node, Config& config);
 std::vector<PwmOutputConfig> load_pwm(const YamlReader& r, const YAML::Node& node, const Config& config);
@@ -90,7 +91,7 @@ Config parse_config(const std::string& text, const std::string& file, const Host
   try {
     r.expect_map(root, "top level",
                  {"mqtt", "dbus", "chips", "lines", "interlocks", "pwm", "sensors", "sysfs", "homeassistant",
-                  "state_directory", "bindings"});
+                  "state_directory", "bindings", "covers"});
     if (root["state_directory"]) {
       config.state_directory = r.string(root["state_directory"], "state_directory");
       if (config.state_directory.empty() || config.state_directory.front() != '/')
@@ -115,6 +116,7 @@ Config parse_config(const std::string& text, const std::string& file, const Host
       config.lines.push_back(std::move(line));
     }
     if (root["interlocks"]) config.interlocks = load_interlocks(r, root["interlocks"], config.lines);
+    if (root["covers"]) load_covers(r, root["covers"], config);
     if (root["sensors"]) load_sensors(r, root["sensors"], config);
     if (root["sysfs"]) {
       config.sysfs = r.string(root["sysfs"], "sysfs");
@@ -122,6 +124,11 @@ Config parse_config(const std::string& text, const std::string& file, const Host
         r.fail(root["sysfs"], "sysfs: expected an absolute directory");
     }
     if (root["pwm"]) config.pwm = load_pwm(r, root["pwm"], config);
+    for (const auto& output : config.pwm)
+      for (const auto& cover : config.covers)
+        if (cover.name == output.name)
+          throw ConfigError(cover.where,
+                            "cover '" + cover.name + "': a PWM output has this name; their topics would be one");
     // After the PWM outputs, which a binding may target.
     if (root["bindings"]) config.bindings = load_bindings(r, root["bindings"], config);
     check_entities(config);

@@ -57,6 +57,15 @@ class DaemonObject final : public Api::Adaptors {
   void SetCount(const std::string& name, const uint64_t& count) override {
     if (auto error = control_.set_count(name, count)) Api::fail(*error);
   }
+  std::tuple<std::string, int32_t> GetCover(const std::string& name) override {
+    auto cover = control_.get_cover(name);
+    if (auto* error = std::get_if<CallError>(&cover)) Api::fail(*error);
+    const auto& view = std::get<CoverView>(cover);
+    return {view.state, view.position};
+  }
+  void SetCover(const std::string& name, const std::string& command) override {
+    if (auto error = control_.set_cover(name, command)) Api::fail(*error);
+  }
   std::tuple<bool, double> GetPwm(const std::string& name) override {
     auto pwm = control_.get_pwm(name);
     if (auto* error = std::get_if<CallError>(&pwm)) Api::fail(*error);

@@ -17,6 +17,7 @@
 #include "service/binding_file.h"
 #include "service/connection_supervisor.h"
 #include "service/counter_file.h"
+#include "service/device_file.h"
 #include "service/event_loop.h"
 #include "service/gpio_supervisor.h"
 #include "service/line_set.h"
@@ -89,6 +90,8 @@ class Service : public dbus::DaemonControl {
   std::optional<dbus::CallError> reload() override;
   std::variant<std::uint64_t, dbus::CallError> get_count(const std::string& name) const override;
   std::optional<dbus::CallError> set_count(const std::string& name, std::uint64_t count) override;
+  std::variant<dbus::CoverView, dbus::CallError> get_cover(const std::string& name) const override;
+  std::optional<dbus::CallError> set_cover(const std::string& name, const std::string& command) override;
   std::vector<dbus::PwmView> pwm_outputs() const override;
   std::variant<dbus::PwmView, dbus::CallError> get_pwm(const std::string& name) const override;
   std::optional<dbus::CallError> set_pwm(const std::string& name, const std::string& command) override;
@@ -119,6 +122,7 @@ class Service : public dbus::DaemonControl {
   std::unique_ptr<OutboxFile> outbox_file_;    // mqtt.persistence; before bridge_, which uses it
   std::unique_ptr<CounterFile> counter_file_;  // the state directory, when counters are configured
   std::unique_ptr<BindingFile> binding_file_;  // the state directory, when there is one
+  std::unique_ptr<DeviceFile> device_file_;    // there too: what devices keep (a cover's position)
   std::unique_ptr<mqtt::Client> client_owner_;
   mqtt::Client* client_ = nullptr;
   ClientPublisher publisher_{client_};

@@ -2,7 +2,9 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cmath>
 
+#include "bridge/devices/cover_device.h"
 #include "gpio2mqtt/config/loader.h"
 #include "service/service.h"
 #include "util/text.h"
@@ -116,6 +118,22 @@ std::optional<dbus::CallError> Service::set_count(const std::string& name, std::
   if (auto* error = std::get_if<dbus::CallError>(&known)) return *error;
   bridge_.set_count(*bridge_.find(name), count, loop_.now());
   spdlog::info("D-Bus: counter {} set to {} pulses", name, count);
+  return std::nullopt;
+}
+
+std::variant<dbus::CoverView, dbus::CallError> Service::get_cover(const std::string& name) const {
+  auto* cover = dynamic_cast<const bridge::CoverDevice*>(bridge_.device(name));
+  if (!cover) return dbus::CallError{"UnknownCover", "no cover '" + name + "' is configured"};
+  auto position = cover->position(loop_.now());
+  return dbus::CoverView{cover->state(loop_.now()), position ? static_cast<int>(std::lround(*position)) : -1};
+}
+
+std::optional<dbus::CallError> Service::set_cover(const std::string& name, const std::string& command) {
+  auto* cover = dynamic_cast<bridge::CoverDevice*>(bridge_.device(name));
+  if (!cover) return dbus::CallError{"UnknownCover", "no cover '" + name + "' is configured"};
+  std::string error = cover->apply(command, loop_.now());
+  if (!error.empty()) return dbus::CallError{"InvalidCommand", "cover '" + name + "': " + error};
+  spdlog::info("D-Bus: cover {}: {}", name, command);
   return std::nullopt;
 }
 

@@ -4,13 +4,29 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "bridge_ports.h"
 #include "gpio2mqtt/bridge/bridge.h"
 
 namespace gpio2mqtt::bridge {
+
+class RecordingDeviceStore : public DeviceStore {
+ public:
+  std::map<std::string, std::uint64_t> kept;  // by "<kind>/<name>"
+  std::vector<std::pair<std::string, std::uint64_t>> saves;
+  std::optional<std::uint64_t> load(const std::string& kind, const std::string& name) override {
+    auto it = kept.find(kind + "/" + name);
+    return it == kept.end() ? std::nullopt : std::optional<std::uint64_t>(it->second);
+  }
+  void save(const std::string& kind, const std::string& name, std::uint64_t value) override {
+    saves.emplace_back(kind + "/" + name, value);
+    kept[kind + "/" + name] = value;
+  }
+};
 
 // Starts `bridge` as the service does: with the plan of a start, the kernel debouncing as `lines` say.
 inline void start(Bridge& bridge, const config::Config& config, const FakeLines& lines, MonoTime now) {

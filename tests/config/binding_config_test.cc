@@ -81,18 +81,18 @@ TEST(ABindingConfig, NamesWhereAWrongPwmBindingStands) {
   EXPECT_EQ(config_error_of(top + "  - {trigger: wall, target: lamp, action: dimmer, step: 0}\n"),
             "13:57: bindings[0].step (percent points): 0 is out of range 1..100");
   EXPECT_EQ(config_error_of(top + "  - {trigger: wall, target: lump}\n"),
-            "13:29: bindings[0].target: no line or PWM output 'lump' is configured");
+            "13:29: bindings[0].target: no line, PWM output or cover 'lump' is configured");
 }
 
 TEST(ABindingConfig, NamesWhereAWrongBindingStands) {
   EXPECT_EQ(config_error_of(kTop + "  - {trigger: nope, target: light}\n"),
             "11:15: bindings[0].trigger: no line 'nope' is configured");
   EXPECT_EQ(config_error_of(kTop + "  - {trigger: wall, target: seen}\n"),
-            "11:29: bindings[0].target: 'seen' is an input; a target is an output");
+            "11:29: bindings[0].target: 'seen' is an input; a target is an output or a cover");
   EXPECT_EQ(config_error_of(kTop + "  - {trigger: meter, target: light}\n"),
             "11:15: bindings[0].trigger: 'meter' is a counter; it triggers nothing");
   EXPECT_EQ(config_error_of(kTop + "  - {trigger: wall, target: meter}\n"),
-            "11:29: bindings[0].target: 'meter' is an input; a target is an output");
+            "11:29: bindings[0].target: 'meter' is an input; a target is an output or a cover");
   EXPECT_EQ(config_error_of(kTop + "  - {trigger: light, target: light}\n"),
             "11:15: bindings[0].trigger: 'light' is an output; a trigger is an input");
   EXPECT_EQ(config_error_of(kTop + "  - {trigger: wall, on: double, target: light}\n"),

@@ -160,7 +160,7 @@ TEST(TheConfigLoader, RejectsDuplicateKeysUnknownSectionsAndBrokenYaml) {
   EXPECT_EQ(error_of("mqtt: {qos: 1, qos: 0}\n" + kChips + "lines: {}\n"), "1:16: mqtt: key 'qos' appears twice");
   EXPECT_EQ(error_of(kChips + "lines: {}\nextra: 1\n"),
             "4:1: top level: unknown key 'extra'; expected one of: mqtt, dbus, chips, lines, interlocks, pwm, sensors, "
-            "sysfs, homeassistant, state_directory, bindings");
+            "sysfs, homeassistant, state_directory, bindings, covers");
   EXPECT_EQ(error_of("mqtt: [\n"), "2:1: invalid YAML: end of sequence flow not found");
   EXPECT_EQ(error_of("just text\n"), "1:1: expected a mapping with the keys mqtt, chips and lines");
   EXPECT_EQ(error_of(kChips), "1:1: top level: a 'lines' section is required");

@@ -123,6 +123,36 @@ TEST_F(ADaemonOnDbus, CountsTheCommandsOverALinesRateLimit) {
   EXPECT_LE(property<std::uint64_t>("CommandsRateLimited"), 20u);
 }
 
+TEST_F(ADaemonOnDbus, ReadsAndCommandsACover) {
+  ASSERT_NO_FATAL_FAILURE(start_on_bus("",
+                                       "  opener: {line: GPIO17, direction: output}\ncovers:\n"
+                                       "  gate: {button: opener, open_time: 1s, close_time: 1s, margin: 100ms, "
+                                       "press: 100ms}\n"));
+  auto get = [&] {
+    std::string state;
+    std::int32_t position = 0;
+    proxy_->callMethod("GetCover")
+        .onInterface(kInterface)
+        .withArguments(std::string("gate"))
+        .storeResultsTo(state, position);
+    return std::make_pair(state, position);
+  };
+  EXPECT_EQ(get(), std::make_pair(std::string("stopped"), -1));  // unknown until a full travel
+  std::size_t from = observer_->size();
+  proxy_->callMethod("SetCover").onInterface(kInterface).withArguments(std::string("gate"), std::string("open"));
+  EXPECT_TRUE(expect("raspberry/opener/state", "ON", from));  // the press
+  EXPECT_TRUE(expect("raspberry/gate/state", "open", from));
+  EXPECT_EQ(get(), std::make_pair(std::string("open"), 100));
+  for (auto [name, command, error] : {std::tuple{"gate", "up", "InvalidCommand"}, {"nope", "OPEN", "UnknownCover"}}) {
+    try {
+      proxy_->callMethod("SetCover").onInterface(kInterface).withArguments(std::string(name), std::string(command));
+      ADD_FAILURE() << name << " " << command << " was taken";
+    } catch (const sdbus::Error& e) {
+      EXPECT_EQ(e.getName(), std::string("io.github.gpio2mqtt.Error.") + error);
+    }
+  }
+}
+
 TEST_F(ADaemonOnDbus, SetsAnInterlockedOutputThroughItsInterlock) {
   ASSERT_NO_FATAL_FAILURE(start_on_bus("",
                                        "  fan: {line: GPIO17, direction: output}\n"

@@ -98,6 +98,27 @@ TEST_F(ADaemonWithDiscovery, ShowsAMomentaryOutputAsAButtonWhosePressIsOnePulse)
   EXPECT_TRUE(observer_->wait_for("raspberry/button/state", "OFF", *on));
 }
 
+TEST_F(ADaemonWithDiscovery, ShowsAGarageDoorAsACoverAndItsButtonLineAsNothingElse) {
+  start(
+      with_discovery(demo_config(broker_->url()) +
+                     "  opener: {line: GPIO17, direction: output}\n"
+                     "covers:\n  garage: {button: opener, open_time: 1s, close_time: 1s, margin: 100ms, press: 100ms, "
+                     "dead_time: 200ms}\n"));
+  ASSERT_TRUE(knows_exactly(*ha_, {"button", "relay", "garage"}));
+  auto garage = *ha_->find("garage");
+  EXPECT_EQ(garage.platform, "cover");
+  EXPECT_EQ(garage.device_class, "garage");
+  EXPECT_EQ(garage.set_position_topic, garage.command_topic);
+  EXPECT_TRUE(eventually([&] { return ha_->available(garage) == true && ha_->value(garage) == "stopped"; }, 10s));
+  EXPECT_EQ(ha_->position(garage), std::nullopt) << "unknown until a full travel";
+  ha_->move(garage, "open");
+  EXPECT_TRUE(eventually([&] { return ha_->value(garage) == "open" && ha_->position(garage) == 100; }, 10s))
+      << daemon_->log();
+  ha_->set_position(garage, 50);
+  EXPECT_TRUE(eventually([&] { return ha_->value(garage) == "stopped" && ha_->position(garage) == 50; }, 10s))
+      << daemon_->log();
+}
+
 TEST_F(ADaemonWithDiscovery, FollowsAPlainStatusPayloadToo) {
   std::string config = demo_config(broker_->url());
   const std::string json_status = R"(online: '{"status":"On"}', offline: '{"status":"Off"}')";

@@ -74,6 +74,8 @@ class Cover {
   std::optional<double> position(MonoTime now) const;
   // open, opening, closed, closing, stopped (stopped too while the position is unknown).
   std::string state_word(MonoTime now) const;
+  // Whether what runs was started by this cover (not followed from its end stops: a remote's).
+  bool commanded() const { return commanded_; }
   // A press is under way or another is due (one-button operator), or a motor waits for its dead time.
   bool busy() const;
 
@@ -105,6 +107,7 @@ class Cover {
   std::optional<MonoTime> press_end_;  // a one-button operator's press under way
   std::optional<CoverMotion> next_;    // a one-button operator's direction at its next press
   bool opened_stop_ = false, closed_stop_ = false;
+  bool commanded_ = false;
 };
 
 }  // namespace gpio2mqtt::bridge

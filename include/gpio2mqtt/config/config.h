@@ -153,8 +153,11 @@ struct LineConfig {
   // An output's `momentary:` length: every ON becomes a pulse this long (door openers). Empty: none.
   std::optional<std::chrono::nanoseconds> momentary;
   LineEntityConfig entity;  // Home Assistant only: a change keeps the line's request
-  Location where;           // the line's own key
-  Location line_where;      // its `line:` value
+  // The cover that claims the line (covers:), empty when none: the cover alone drives such an
+  // output (the line takes no commands and gets no switch in Home Assistant); set by the loader.
+  std::string cover;
+  Location where;       // the line's own key
+  Location line_where;  // its `line:` value
   // "GPIO17" or "offset 3", for messages.
   std::string line_spec() const;
   // Which edges the kernel is asked for (gpio::LineSettings::edges): both, except for a counter
@@ -172,7 +175,8 @@ struct LineConfig {
 struct InterlockConfig {
   std::vector<std::string> lines;  // output names, in the order written
   std::chrono::nanoseconds dead_time{0};
-  Location where;  // the group's entry in the list
+  std::string cover;  // the cover whose motor the group is (added by the covers' loader), else empty
+  Location where;     // the group's entry in the list
   bool operator==(const InterlockConfig&) const = default;
 };
 
@@ -280,6 +284,27 @@ struct BindingConfig {
   bool operator==(const BindingConfig&) const = default;
 };
 
+// A `covers:` entry (see bridge/cover.h): a motor with two directions (`open`, `close` outputs,
+// an interlock group of their own) or a one-button operator (`button`), optional end stops.
+struct CoverConfig {
+  enum class OnDisconnect { kStop, kKeep };
+  std::string name;  // the key under `covers:`, one topic level like a line's
+  bool one_button = false;
+  std::string open, close;     // a motor's outputs
+  std::string button;          // a one-button operator's output
+  std::string opened, closed;  // end-stop inputs, empty when none
+  std::chrono::nanoseconds open_time{0}, close_time{0};
+  std::chrono::nanoseconds margin = std::chrono::seconds(2);  // added to travels to 0 and 100
+  std::chrono::nanoseconds dead_time = std::chrono::milliseconds(500);
+  std::chrono::nanoseconds press = std::chrono::milliseconds(500);  // a one-button operator's
+  std::chrono::nanoseconds persist_every = std::chrono::seconds(10);
+  OnDisconnect on_disconnect = OnDisconnect::kStop;
+  std::string device_class;  // Home Assistant's: shutter (motor) or garage (one button) by default
+  std::string title;         // Home Assistant's entity name; default the cover's name
+  Location where;
+  bool operator==(const CoverConfig&) const = default;
+};
+
 // The `homeassistant:` section: MQTT discovery (see bridge/discovery.h).
 struct HomeAssistantConfig {
   bool discovery = false;
@@ -307,6 +332,7 @@ struct Config {
   // Where sensors are read: the kernel's sysfs (a container may mount the host's elsewhere).
   std::string sysfs = "/sys";
   std::vector<PwmOutputConfig> pwm;
+  std::vector<CoverConfig> covers;
   HomeAssistantConfig homeassistant;
   std::vector<BindingConfig> bindings;
   // Where counters keep their totals: the `state_directory` key, else $STATE_DIRECTORY (systemd's

@@ -24,6 +24,8 @@ std::string entity_object_id(const LineConfig& line);
 std::vector<std::string> entity_object_ids(const LineConfig& line);
 // A binding's switch's id: binding_<name>, '.' made '_'.
 std::string binding_object_id(const BindingConfig& binding);
+// A cover's: its name, '.' as '_'.
+std::string cover_object_id(const CoverConfig& cover);
 // A sensor's id (its name, '.' as '_') and its thresholds' (`<id>_<threshold>`), in that order.
 std::vector<std::string> sensor_object_ids(const SensorConfig& sensor);
 

@@ -25,6 +25,11 @@ struct LineView {
   bool active = false;
 };
 
+struct CoverView {
+  std::string state;  // open, opening, closed, closing, stopped
+  int position = -1;  // 0-100; -1 while unknown
+};
+
 // A PWM output (`pwm:`): on or off, and the brightness it is at or fading to (0 while off).
 struct PwmView {
   std::string name;
@@ -51,7 +56,7 @@ struct SensorView {
 // A failed call, returned as a D-Bus error `io.github.gpio2mqtt.Error.<name>`.
 struct CallError {
   std::string name;  // UnknownLine, NotAnOutput, NotACounter, LineFailed, InvalidConfig,
-                     // UnknownPwm, InvalidCommand, UnknownBinding
+                     // UnknownPwm, InvalidCommand, UnknownBinding, UnknownCover
   std::string message;
 };
 
@@ -72,6 +77,9 @@ class DaemonControl {
   // A counter's count in pulses, or why there is none.
   virtual std::variant<std::uint64_t, CallError> get_count(const std::string& name) const = 0;
   virtual std::optional<CallError> set_count(const std::string& name, std::uint64_t count) = 0;
+  virtual std::variant<CoverView, CallError> get_cover(const std::string& name) const = 0;
+  // `command` as the cover's set topic takes it.
+  virtual std::optional<CallError> set_cover(const std::string& name, const std::string& command) = 0;
   virtual std::vector<PwmView> pwm_outputs() const = 0;
   virtual std::variant<PwmView, CallError> get_pwm(const std::string& name) const = 0;
   // `command` as the output's MQTT set topic takes it.

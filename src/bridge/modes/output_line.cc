@@ -108,6 +108,7 @@ namespace gpio2mqtt::bridge {
 // A switch; a momentary output a button (no state: a press is one pulse).
 std::vector<std::pair<ComponentId, JsonObject>> OutputLine::components(const config::Config& config,
                                                                        const config::LineConfig& line) {
+  if (!line.cover.empty()) return {};  // the cover's component drives it
   auto topics = make_topics(config.mqtt.base_topic, line.name);
   auto platform = config::entity_platform(line);
   std::string id = config::entity_object_id(line);

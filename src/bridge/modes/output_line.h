@@ -17,7 +17,8 @@ class OutputLine : public ModeBase, public Switchboard::Output {
 
   void rebind(std::size_t line, const config::LineConfig& settings, const std::string& base_topic) override;
   void start(MonoTime now, bool kernel_debounces) override;
-  bool takes_commands() const override { return true; }
+  // A cover's output takes none: the cover alone drives it (its state is still published).
+  bool takes_commands() const override { return settings().cover.empty(); }
   Refusal check_command(std::string_view payload) const override;
   void on_command(std::string_view payload, MonoTime now) override;
   void publish_state(MonoTime now) override;

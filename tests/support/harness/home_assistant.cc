@@ -33,42 +33,24 @@ const std::map<std::string, std::string> kDeviceAbbreviations{
     {"ids", "identifiers"}, {"mf", "manufacturer"},  {"mdl", "model"},           {"sw", "sw_version"},
     {"hw", "hw_version"},   {"sn", "serial_number"}, {"cu", "configuration_url"}};
 const std::map<std::string, std::string> kOriginAbbreviations{{"sw", "sw_version"}, {"url", "support_url"}};
-const std::set<std::string> kPlatforms{"binary_sensor", "switch", "button", "event", "sensor"};
+const std::set<std::string> kPlatforms{"binary_sensor", "switch", "button", "event", "sensor", "cover"};
+// MQTT cover's device classes (CoverDeviceClass).
+const std::set<std::string> kCoverClasses{"awning", "blind", "curtain", "damper",  "door",
+                                          "garage", "gate",  "shade",   "shutter", "window"};
 // A sensor's state_class, as Home Assistant's SensorStateClass has them.
 const std::set<std::string> kStateClasses{"measurement", "total", "total_increasing"};
 // The options Home Assistant documents at each level (after expansion); it ignores any other key
 // silently, so a misspelt or wrongly abbreviated one would be lost without a word.
 const std::set<std::string> kRootKeys{"device", "origin",      "components",    "availability", "availability_mode",
                                       "qos",    "state_topic", "command_topic", "encoding"};
-const std::set<std::string> kComponentKeys{"platform",
-                                           "name",
-                                           "unique_id",
-                                           "state_topic",
-                                           "command_topic",
-                                           "payload_on",
-                                           "payload_off",
-                                           "payload_press",
-                                           "state_on",
-                                           "state_off",
-                                           "retain",
-                                           "optimistic",
-                                           "device_class",
-                                           "icon",
-                                           "availability",
-                                           "availability_mode",
-                                           "qos",
-                                           "value_template",
-                                           "enabled_by_default",
-                                           "entity_category",
-                                           "default_entity_id",
-                                           "json_attributes_topic",
-                                           "encoding",
-                                           "off_delay",
-                                           "expire_after",
-                                           "event_types",
-                                           "unit_of_measurement",
-                                           "state_class",
-                                           "suggested_display_precision"};
+const std::set<std::string> kComponentKeys{
+    "platform", "name", "unique_id", "state_topic", "command_topic", "payload_on", "payload_off", "payload_press",
+    "state_on", "state_off", "retain", "optimistic", "device_class", "icon", "availability", "availability_mode", "qos",
+    "value_template", "enabled_by_default", "entity_category", "default_entity_id", "json_attributes_topic", "encoding",
+    "off_delay", "expire_after", "event_types", "unit_of_measurement", "state_class", "suggested_display_precision",
+    // a cover's
+    "position_topic", "set_position_topic", "payload_open", "payload_close", "payload_stop", "state_open",
+    "state_opening", "state_closed", "state_closing", "state_stopped"};
 const std::set<std::string> kDeviceKeys{"identifiers",   "connections",       "name",           "manufacturer",
                                         "model",         "model_id",          "sw_version",     "hw_version",
                                         "serial_number", "configuration_url", "suggested_area", "via_device"};
@@ -179,6 +161,16 @@ void FakeHomeAssistant::read_device(const std::string& device, const std::string
     if (c.has("payload_off")) entity.payload_off = c["payload_off"].string;
     if (c.has("payload_press")) entity.payload_press = c["payload_press"].string;
     entity.value_template = c["value_template"].string;
+    entity.position_topic = c["position_topic"].string;
+    entity.set_position_topic = c["set_position_topic"].string;
+    if (platform == "cover") {
+      if (!entity.device_class.empty() && !kCoverClasses.count(entity.device_class))
+        error(id + ": device_class '" + entity.device_class + "' is not a cover's");
+      for (const char* key : {"payload_open", "payload_close", "payload_stop"})
+        if (c.has(key)) entity.cover_payloads[key] = c[key].string;
+    } else if (c.has("position_topic") || c.has("set_position_topic") || c.has("payload_open")) {
+      error(id + ": position and open/close payloads are a cover's");
+    }
     for (const Json& type : c["event_types"].array) entity.event_types.push_back(type.string);
     entity.unit_of_measurement = c["unit_of_measurement"].string;
     entity.state_class = c["state_class"].string;
@@ -194,7 +186,7 @@ void FakeHomeAssistant::read_device(const std::string& device, const std::string
     if (entity.unique_id.empty()) error(id + " has no unique_id");
     // A button has no state: it only sends payload_press to its command_topic.
     if (entity.state_topic.empty() && platform != "button") error(id + " has no state_topic");
-    if ((platform == "switch" || platform == "button") && entity.command_topic.empty())
+    if ((platform == "switch" || platform == "button" || platform == "cover") && entity.command_topic.empty())
       error(id + " is a " + platform + " without command_topic");
     if (c["retain"].boolean || root["retain"].boolean) error(id + " would retain its commands");
     auto taken = std::find_if(entities_.begin(), entities_.end(),
@@ -214,7 +206,7 @@ void FakeHomeAssistant::read_device(const std::string& device, const std::string
       entity.availability.push_back(entry);
     }
     std::erase_if(entities_, same);  // an update, maybe of the platform
-    std::vector<std::string> topics{entity.state_topic};
+    std::vector<std::string> topics{entity.state_topic, entity.position_topic};
     for (const auto& a : entity.availability) topics.push_back(a.topic);
     for (const auto& topic : topics)
       if (!topic.empty() && std::find(subscribed_.begin(), subscribed_.end(), topic) == subscribed_.end()) {
@@ -300,6 +292,23 @@ std::vector<std::string> FakeHomeAssistant::events(const Entity& entity) {
     out.push_back(type);
   }
   return out;
+}
+
+void FakeHomeAssistant::move(const Entity& entity, const std::string& command) {
+  auto payload = entity.cover_payloads.find("payload_" + command);
+  std::string upper = command;
+  for (char& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  client_.publish(entity.command_topic, payload == entity.cover_payloads.end() ? upper : payload->second, false);
+}
+
+void FakeHomeAssistant::set_position(const Entity& entity, int position) {
+  client_.publish(entity.set_position_topic, std::to_string(position), /*retain=*/false);
+}
+
+std::optional<int> FakeHomeAssistant::position(const Entity& entity) {
+  auto payload = last_payload(entity.position_topic);
+  if (!payload) return std::nullopt;
+  return std::stoi(*payload);
 }
 
 void FakeHomeAssistant::turn(const Entity& entity, bool on) {

@@ -23,9 +23,11 @@ struct Entity {
   std::string payload_on = "ON", payload_off = "OFF";
   std::string payload_press = "PRESS";  // a button's
   std::string value_template;
-  std::vector<std::string> event_types;          // an event entity's
-  std::string unit_of_measurement, state_class;  // a sensor's
-  int suggested_display_precision = -1;          // a sensor's; -1: not given
+  std::vector<std::string> event_types;               // an event entity's
+  std::string unit_of_measurement, state_class;       // a sensor's
+  int suggested_display_precision = -1;               // a sensor's; -1: not given
+  std::string position_topic, set_position_topic;     // a cover's
+  std::map<std::string, std::string> cover_payloads;  // payload_open, _close, _stop when given
   struct Availability {
     std::string topic, value_template, payload_available = "online", payload_not_available = "offline";
   };
@@ -53,6 +55,11 @@ class FakeHomeAssistant {
   std::optional<std::string> state(const Entity& entity);
   void turn(const Entity& entity, bool on);
   void press(const Entity& entity);  // a button
+  // A cover: "open", "close" or "stop" on its command topic (its payload_<command>, else the
+  // default OPEN, CLOSE, STOP); a position on its set_position_topic; its last position.
+  void move(const Entity& entity, const std::string& command);
+  void set_position(const Entity& entity, int position);
+  std::optional<int> position(const Entity& entity);
   // The event types an event entity fired, in order: each payload on its state topic rendered
   // through its value_template (`{{ value }}` and `{{ value_json.KEY }}` are understood) must be
   // JSON with an `event_type` among its event_types, as Home Assistant requires; others are errors.
