@@ -28,16 +28,26 @@ class ADaemonWithAButton : public ADaemon {
   void start_pressing(const std::string& config_yaml) {
     ASSERT_NO_FATAL_FAILURE(start(config_yaml));
     control_ = std::make_unique<ControlSocket>(socket_path());
-    // The line idles high (released); pressing pulls it low.
+    // The line idles high (released); pressing pulls it low. It starts low (pressed): the
+    // release is seen before the first press comes.
+    std::size_t from = observer_->size();
     ASSERT_NO_FATAL_FAILURE(level(true));
+    ASSERT_TRUE(observer_->wait_for("raspberry/hall/state", "OFF", from)) << "the release was not seen";
   }
   void level(bool high) { ASSERT_TRUE(control_->pull("GPIO17", high)) << std::strerror(errno); }
-  // A short press: the contact closes for about 50 ms and stays open 50 ms (the input itself, as
-  // a hand makes it, not a wait for a result).
+  // A short press: the contact closes for about 50 ms and stays open 50 ms. Each change is
+  // waited for on the state topic before the next: the simulated chip stamps an edge when the
+  // daemon reads the pull from its control socket, so a loop held up longer than the press (seen
+  // under ThreadSanitizer with two test processes on two cores) read both pulls at once, as a
+  // glitch shorter than the 5 ms debounce, and the press was gone.
   void press() {
+    std::size_t from = observer_->size();
     ASSERT_NO_FATAL_FAILURE(level(false));
+    ASSERT_TRUE(observer_->wait_for("raspberry/hall/state", "ON", from)) << "the press was not seen";
     std::this_thread::sleep_for(50ms);
+    from = observer_->size();
     ASSERT_NO_FATAL_FAILURE(level(true));
+    ASSERT_TRUE(observer_->wait_for("raspberry/hall/state", "OFF", from)) << "the release was not seen";
     std::this_thread::sleep_for(50ms);
   }
   // Waits for `action` on the action topic after message `observed_`.
