@@ -4,14 +4,17 @@
 #include <pthread.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <bit>
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
 #include <mutex>
+#include <set>
 #include <system_error>
 #include <thread>
 #include <utility>
@@ -42,11 +45,15 @@ class DrainedRequest : public LineRequest {
       : inner_(std::move(inner)),
         capacity_(capacity),
         line_text_(std::move(line_text)),
+        kernel_fds_(inner_->event_fds()),
         ready_(make_eventfd("that wakes the event loop")),
-        stop_(make_eventfd("that stops the reader thread")) {
+        stop_(make_eventfd("that stops the reader thread")),
+        epoll_(epoll_create1(EPOLL_CLOEXEC)) {
+    if (!epoll_.valid()) throw GpioError(std::string("making the reader thread's epoll: ") + std::strerror(errno));
     queue_.reserve(capacity_);
-    for (int fd : inner_->event_fds()) polled_.push_back({fd, POLLIN, 0});
-    polled_.push_back({stop_.get(), POLLIN, 0});
+    add(stop_.get(), EPOLLIN);
+    // Until the caller watches the kernel fds itself (watched()), the thread is woken for them.
+    for (int fd : kernel_fds_) add(fd, EPOLLIN);
     try {
       thread_ = std::thread([this] { run(); });
     } catch (const std::system_error& e) {
@@ -60,17 +67,39 @@ class DrainedRequest : public LineRequest {
     thread_.join();  // before inner_ and the fds it polls go
   }
 
-  std::vector<int> event_fds() const override { return {ready_.get()}; }
+  // The kernel's fds, then ours that says the thread queued events.
+  std::vector<int> event_fds() const override {
+    std::vector<int> fds = kernel_fds_;
+    fds.push_back(ready_.get());
+    return fds;
+  }
+
+  // Behind the caller in each kernel fd's wait queue, as an exclusive waiter too: the kernel wakes
+  // the thread only when the caller is not waiting (fs/eventpoll.c, ep_poll_callback).
+  void watched() override {
+    std::lock_guard lock(mutex_);
+    for (int fd : kernel_fds_) {
+      if (gone_.count(fd)) continue;
+      epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
+      add(fd, EPOLLIN | EPOLLEXCLUSIVE);
+    }
+  }
 
   void read_events(int fd, std::vector<EdgeEvent>& out) override {
-    if (fd != ready_.get()) throw GpioError("fd " + std::to_string(fd) + " is not an event fd of this request");
-    std::uint64_t count = 0;
-    [[maybe_unused]] ssize_t got = read(ready_.get(), &count, sizeof count);  // EAGAIN: woken for nothing
+    bool kernel_fd = std::find(kernel_fds_.begin(), kernel_fds_.end(), fd) != kernel_fds_.end();
+    if (!kernel_fd && fd != ready_.get())
+      throw GpioError("fd " + std::to_string(fd) + " is not an event fd of this request");
     std::string failure;
     std::uint64_t dropped_now = 0;
     std::vector<unsigned> dropping;  // lines that lost events in our queue
     {
       std::lock_guard lock(mutex_);
+      if (signalled_ || fd == ready_.get()) {
+        std::uint64_t count = 0;
+        [[maybe_unused]] ssize_t got = read(ready_.get(), &count, sizeof count);  // EAGAIN: woken for nothing
+        signalled_ = false;
+      }
+      // What the thread queued came off the kernel before anything read now: it goes first.
       taken_.swap(queue_);
       for (auto& [offset, tail] : tails_) {
         EdgeEvent latest = tail.latest;
@@ -80,7 +109,7 @@ class DrainedRequest : public LineRequest {
         dropping.push_back(offset);
       }
       tails_.clear();
-      signalled_ = false;
+      if (kernel_fd && !gone_.count(fd)) read_kernel(fd, taken_);
       failure = failure_;
       if (!failure.empty() && !taken_.empty()) {
         signalled_ = true;  // the events first; the failure on the next call
@@ -103,6 +132,27 @@ class DrainedRequest : public LineRequest {
     std::uint32_t dropped = 0;
   };
 
+  void add(int fd, std::uint32_t events) {
+    epoll_event event{};
+    event.events = events;
+    event.data.fd = fd;
+    if (epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &event) != 0)
+      throw GpioError("watching fd " + std::to_string(fd) + " for line events: " + std::strerror(errno));
+  }
+
+  // With mutex_ held: whoever reads the kernel (the loop or the thread) holds it, so the events
+  // keep the kernel's order. A failed read (the chip went) is kept for the loop, and the fd is
+  // read no more.
+  void read_kernel(int fd, std::vector<EdgeEvent>& into) {
+    try {
+      inner_->read_events(fd, into);
+    } catch (const std::exception& e) {
+      if (failure_.empty()) failure_ = e.what();
+      gone_.insert(fd);
+      epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);  // a gone chip's fd stays readable
+    }
+  }
+
   void run() noexcept {
     // The daemon blocks its signals for signalfd before it requests lines; this keeps any that
     // were not from landing here.
@@ -110,29 +160,23 @@ class DrainedRequest : public LineRequest {
     sigfillset(&all);
     pthread_sigmask(SIG_BLOCK, &all, nullptr);
     try {
-      std::vector<EdgeEvent> batch;
+      std::vector<int> ready;
+      std::vector<epoll_event> events(kernel_fds_.size() + 1);
       for (;;) {
         // Not forever: Linux 6.1 does not wake a uAPI v1 event fd's waiters when its chip goes,
         // though a poll() made afterwards sees it hung up; so once a second it looks again.
-        int ready = poll(polled_.data(), polled_.size(), kRecheckMs);
-        if (ready == 0) continue;
-        if (ready < 0) {
+        int n = epoll_wait(epoll_.get(), events.data(), static_cast<int>(events.size()), kRecheckMs);
+        if (n < 0) {
           if (errno == EINTR) continue;
           return fail(std::string("waiting for line events: ") + std::strerror(errno));
         }
-        if (polled_.back().revents) return;  // stop
-        batch.clear();
-        std::string failure;
-        for (std::size_t i = 0; i + 1 < polled_.size(); ++i) {
-          if (!polled_[i].revents) continue;
-          try {
-            inner_->read_events(polled_[i].fd, batch);
-          } catch (const std::exception& e) {
-            failure = e.what();
-            polled_[i].fd = -1;  // poll() skips it: a gone chip's fd stays readable
-          }
+        ready.clear();
+        for (int i = 0; i < n; ++i) {
+          if (events[i].data.fd == stop_.get()) return;
+          ready.push_back(events[i].data.fd);
         }
-        hand_over(batch, failure);
+        if (n == 0) ready = hung_up();
+        if (!ready.empty()) drain(ready);
       }
     } catch (const std::exception& e) {
       fail(std::string("the thread that reads the line events stopped: ") + e.what());
@@ -141,9 +185,27 @@ class DrainedRequest : public LineRequest {
     }
   }
 
-  void hand_over(const std::vector<EdgeEvent>& batch, const std::string& failure) {
+  // The kernel fds a poll() made now finds readable or hung up (epoll would not look again).
+  std::vector<int> hung_up() {
+    std::vector<pollfd> polled;
+    {
+      std::lock_guard lock(mutex_);
+      for (int fd : kernel_fds_)
+        if (!gone_.count(fd)) polled.push_back({fd, POLLIN, 0});
+    }
+    std::vector<int> out;
+    if (poll(polled.data(), polled.size(), 0) > 0)
+      for (const auto& p : polled)
+        if (p.revents) out.push_back(p.fd);
+    return out;
+  }
+
+  void drain(const std::vector<int>& fds) {
     std::lock_guard lock(mutex_);
-    for (const auto& event : batch) {
+    batch_.clear();
+    for (int fd : fds)
+      if (!gone_.count(fd)) read_kernel(fd, batch_);
+    for (const auto& event : batch_) {
       if (queue_.size() < capacity_) {
         queue_.push_back(event);
         continue;
@@ -154,8 +216,8 @@ class DrainedRequest : public LineRequest {
         it->second.latest = event;
       }
     }
-    if (!failure.empty() && failure_.empty()) failure_ = failure;
-    if ((batch.empty() && failure.empty()) || signalled_) return;
+    // Nothing read (the loop was first) wakes nobody.
+    if ((batch_.empty() && failure_.empty()) || signalled_) return;
     signalled_ = true;
     signal_fd(ready_.get());
   }
@@ -187,15 +249,18 @@ class DrainedRequest : public LineRequest {
   std::unique_ptr<LineRequest> inner_;
   const std::size_t capacity_;
   const std::map<unsigned, std::string> line_text_;
-  UniqueFd ready_;              // written by the thread when it queued events: the fd the loop watches
-  UniqueFd stop_;               // written by the destructor
-  std::vector<pollfd> polled_;  // the inner request's event fds, then stop_: the thread's alone
+  const std::vector<int> kernel_fds_;
+  UniqueFd ready_;  // written by the thread when it queued events: the loop watches it
+  UniqueFd stop_;   // written by the destructor
+  UniqueFd epoll_;  // the thread's: stop_ and the kernel fds
 
-  std::mutex mutex_;  // guards what follows
+  std::mutex mutex_;  // guards what follows, and every read of inner_'s events
   std::vector<EdgeEvent> queue_;
   std::map<unsigned, Tail> tails_;
+  std::set<int> gone_;  // kernel fds whose read failed
   std::string failure_;
-  bool signalled_ = false;  // ready_ was written since the loop last took the queue
+  bool signalled_ = false;        // ready_ was written since the loop last took the queue
+  std::vector<EdgeEvent> batch_;  // the thread's read, under mutex_
 
   std::vector<EdgeEvent> taken_;  // the loop's: swapped with queue_ to keep both allocations
   std::uint64_t dropped_ = 0;     // the loop's

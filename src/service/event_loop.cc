@@ -71,10 +71,10 @@ EventLoop::EventLoop(const Clock& clock) : clock_(clock), epoll_(epoll_create1(E
 
 EventLoop::~EventLoop() = default;
 
-FdWatch EventLoop::watch(int fd, std::string name, Handler handler) {
+FdWatch EventLoop::watch(int fd, std::string name, Handler handler, Sharing sharing) {
   std::uint64_t id = next_id_++;
   epoll_event event{};
-  event.events = EPOLLIN;
+  event.events = EPOLLIN | (sharing == Sharing::kFirstWhenWaiting ? EPOLLEXCLUSIVE : 0u);
   event.data.u64 = id;
   if (epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &event) != 0) throw_errno("epoll_ctl add " + name);
   entries_[id] = std::make_shared<Entry>(Entry{std::move(name), std::move(handler), fd, EPOLLIN});

@@ -89,7 +89,12 @@ class EventLoop {
   ~EventLoop();
 
   // `name` appears in error logs. Throws std::system_error when epoll refuses the fd.
-  [[nodiscard]] FdWatch watch(int fd, std::string name, Handler handler);
+  // kFirstWhenWaiting: EPOLLEXCLUSIVE. The kernel wakes this loop when it waits and others that
+  // watch the fd the same way (after it) only when it does not: a reader thread that takes a
+  // line's events over while the loop is busy (gpio/drained_request.h). Such a watch takes no
+  // set_events().
+  enum class Sharing { kAlone, kFirstWhenWaiting };
+  [[nodiscard]] FdWatch watch(int fd, std::string name, Handler handler, Sharing sharing = Sharing::kAlone);
   // Disarmed until armed.
   [[nodiscard]] Timer timer(std::string name, Handler handler);
   MonoTime now() const { return clock_.now(); }

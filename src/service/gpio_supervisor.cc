@@ -26,8 +26,13 @@ void GpioSupervisor::watch(const config::Config& config) {
 void GpioSupervisor::watch_events() {
   // All anew: a number still listed may belong to a new request now, and epoll forgot the old one.
   event_watches_.clear();
+  // The loop reads a line's events itself while it waits; a request's reader thread, if it has
+  // one, takes over only while the loop is busy (one thread hop less on every edge).
   for (int fd : lines_.event_fds())
-    event_watches_.emplace(fd, loop_.watch(fd, "gpio events", [this, fd] { on_events(fd); }));
+    event_watches_.emplace(
+        fd, loop_.watch(
+                fd, "gpio events", [this, fd] { on_events(fd); }, EventLoop::Sharing::kFirstWhenWaiting));
+  lines_.watched();
 }
 
 void GpioSupervisor::watch_devices() {

@@ -290,6 +290,12 @@ std::vector<int> LineSet::event_fds() const {
   return fds;
 }
 
+void LineSet::watched() {
+  std::set<gpio::LineRequest*> told;
+  for (const auto& [fd, target] : by_fd_)
+    if (told.insert(target.first->lines.get()).second) target.first->lines->watched();
+}
+
 void LineSet::read_events(int fd, std::vector<std::pair<std::size_t, gpio::EdgeEvent>>& out) {
   auto it = by_fd_.find(fd);
   if (it == by_fd_.end()) return;

@@ -88,6 +88,8 @@ class LineSet : public bridge::LinePort {
   std::uint64_t kernel_dropped() const { return kernel_dropped_; }
 
   std::vector<int> event_fds() const;
+  // Each request is told that the loop now watches its event fds (gpio::LineRequest::watched).
+  void watched();
   // Reads what is pending on `fd`, as (line index, event) pairs.
   void read_events(int fd, std::vector<std::pair<std::size_t, gpio::EdgeEvent>>& out);
   // "chip main (gpio2mqtt-sim-main) offset 2", for logs.

@@ -52,11 +52,23 @@ inline bool wait_readable(int fd, std::chrono::milliseconds timeout) {
   return ::poll(&p, 1, static_cast<int>(timeout.count())) == 1;
 }
 
-// Waits for and reads the events of an input's fd; empty when none came within `timeout`.
-inline std::vector<gpio::EdgeEvent> next_events(gpio::LineRequest& request, int fd,
+// Waits, as the daemon's loop does, on every event fd of `request` (on uAPI v1 the lines' own and
+// the reader thread's) and reads those readable; false when none was within `timeout`.
+inline bool read_when_ready(gpio::LineRequest& request, std::vector<gpio::EdgeEvent>& out,
+                            std::chrono::milliseconds timeout) {
+  std::vector<pollfd> fds;
+  for (int fd : request.event_fds()) fds.push_back({fd, POLLIN, 0});
+  if (::poll(fds.data(), fds.size(), static_cast<int>(timeout.count())) <= 0) return false;
+  for (const auto& p : fds)
+    if (p.revents) request.read_events(p.fd, out);
+  return true;
+}
+
+// Waits for and reads the events of a request; empty when none came within `timeout`.
+inline std::vector<gpio::EdgeEvent> next_events(gpio::LineRequest& request,
                                                 std::chrono::milliseconds timeout = std::chrono::seconds(2)) {
   std::vector<gpio::EdgeEvent> events;
-  if (wait_readable(fd, timeout)) request.read_events(fd, events);
+  read_when_ready(request, events, timeout);
   return events;
 }
 

@@ -28,18 +28,17 @@ class ABurstOfEdges : public KernelChipTest {
     open_sim(make_sim().label(unique_label("burst")).lines(2).name(0, "meter"));
     if (HasFatalFailure()) return;
     request_ = chip_->request("g2m-test", {input(0)});
-    fd_ = request_->event_fds().at(0);
   }
 
   // Everything still queued, once the kernel has settled.
   std::vector<gpio::EdgeEvent> drain() {
     std::vector<gpio::EdgeEvent> events;
-    while (wait_readable(fd_, std::chrono::milliseconds(200))) request_->read_events(fd_, events);
+    while (read_when_ready(*request_, events, std::chrono::milliseconds(200))) {
+    }
     return events;
   }
 
   std::unique_ptr<gpio::LineRequest> request_;
-  int fd_ = -1;
 };
 
 TEST_F(ABurstOfEdges, LosesNothingWhenEachEdgeIsReadBeforeTheNext) {
@@ -47,8 +46,8 @@ TEST_F(ABurstOfEdges, LosesNothingWhenEachEdgeIsReadBeforeTheNext) {
   auto start = Clock::now();
   for (int i = 1; i <= kEdges; ++i) {
     sim_->set_pull(0, i % 2 == 1);
-    while (events.size() < static_cast<std::size_t>(i) && wait_readable(fd_, std::chrono::seconds(2)))
-      request_->read_events(fd_, events);
+    while (events.size() < static_cast<std::size_t>(i) && read_when_ready(*request_, events, std::chrono::seconds(2))) {
+    }
     ASSERT_EQ(events.size(), static_cast<std::size_t>(i)) << "edge " << i << " never arrived";
   }
   auto elapsed = std::chrono::duration<double>(Clock::now() - start).count();

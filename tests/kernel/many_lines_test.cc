@@ -54,8 +54,9 @@ TEST_F(ALibgpiodChipOfManyLines, RequestsMoreLinesThanOneKernelRequestHoldsAndSe
   for (unsigned offset = 0; offset < kInputs; ++offset) lines.push_back(input(offset));
   lines.push_back(output(kOutput, true));
   auto request = chip_->request("g2m-test", lines);
-  // One fd per kernel request of at most 64 lines: uAPI v2's, or on v1 its reader thread's.
-  EXPECT_EQ(request->event_fds().size(), 2u);
+  // One fd per kernel request of at most 64 lines on uAPI v2; on v1 each input's and each group's
+  // reader thread's.
+  EXPECT_EQ(request->event_fds().size(), gpio::hardware_uapi_version() == 2 ? 2u : kInputs + 2u);
 
   for (unsigned offset : {3u, 70u}) {
     sim_->set_pull(offset, true);

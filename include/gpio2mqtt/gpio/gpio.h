@@ -69,6 +69,9 @@ class LineRequest {
   virtual void read_events(int fd, std::vector<EdgeEvent>& out) = 0;
   virtual bool get_value(unsigned offset) = 0;
   virtual void set_value(unsigned offset, bool active) = 0;
+  // The caller now waits on every fd of event_fds() with EPOLLEXCLUSIVE (it is woken first while
+  // it waits): a request that also reads on a thread of its own may now queue its thread behind.
+  virtual void watched() {}
 };
 
 class Chip {

@@ -28,8 +28,8 @@ std::optional<MonoTime> ButtonLine::deadline() const {
 void ButtonLine::publish_action(Gesture gesture, MonoTime at) const {
   // Neither retained nor queued while disconnected: a gesture asks for something now, and a
   // light switched by a press from minutes ago would surprise more than a press lost.
+  host().triggered(line(), {settings().name, std::nullopt, gesture}, at);  // before the broker, as in InputLine
   host().send({topics().action, std::string(gesture_name(gesture)), qos(), false}, false);
-  host().triggered(line(), {settings().name, std::nullopt, gesture}, at);
 }
 
 }  // namespace gpio2mqtt::bridge

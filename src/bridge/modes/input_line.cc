@@ -21,9 +21,11 @@ void InputLine::on_edge(const gpio::EdgeEvent& event) {
 
 void InputLine::publish_event(const Debouncer::Report& report) {
   level_ = report.active;
+  // The local bindings act first: a light switched by a wall button waits for no message to the
+  // broker (under qemu's emulation a publish before the write cost 0.4 ms of a 1.9 ms path).
+  host().triggered(line(), {settings().name, report.active, std::nullopt}, report.timestamp);
   publish_level(level_);
   on_change(report);
-  host().triggered(line(), {settings().name, report.active, std::nullopt}, report.timestamp);
   Edge edge = settings().edge;
   if (edge == Edge::kNone) {  // its state is all it publishes
     ++host().tally().edges_published;
