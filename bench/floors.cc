@@ -19,6 +19,18 @@ namespace {
 
 using namespace std::chrono_literals;
 
+// The peers bench/CMakeLists.txt built, and the libgpiod of the C bridge (1.x on Debian 12, 2.x on
+// 13). Without them no floor runs (why_no_floors()), but this file still compiles.
+#ifdef GPIO2MQTT_C_BRIDGE
+constexpr const char* kCBridgePath = GPIO2MQTT_C_BRIDGE;
+constexpr const char* kSeedBridgePath = GPIO2MQTT_SEED_BRIDGE;
+constexpr const char* kFloorGpiod = GPIO2MQTT_FLOOR_GPIOD;
+#else
+constexpr const char* kCBridgePath = "";
+constexpr const char* kSeedBridgePath = "";
+constexpr const char* kFloorGpiod = "";
+#endif
+
 struct Received {
   bool rising = false;
   std::uint64_t at = 0;  // CLOCK_MONOTONIC ns
@@ -91,14 +103,14 @@ std::vector<PeerRate> run_floor(Scenario& scenario, const Options& options, int 
                   .build();
   chip->set_pull(0, false);
   std::string record = options.dir + "/" + name + ".record";
-  std::vector<std::string> argv{GPIO2MQTT_C_BRIDGE, chip->dev_path(), "0", record};
+  std::vector<std::string> argv{kCBridgePath, chip->dev_path(), "0", record};
   std::string url = scenario.broker_url();
   if (peer == Peer::kCBridge || peer == Peer::kSeed) {
     std::string host_port = url.substr(url.find("//") + 2);
     argv.insert(argv.end(),
                 {host_port.substr(0, host_port.rfind(':')), host_port.substr(host_port.rfind(':') + 1), kFloorEvents});
     if (peer == Peer::kSeed) {  // Debian's python3, where python3-libgpiod and python3-paho-mqtt are
-      argv.front() = GPIO2MQTT_SEED_BRIDGE;
+      argv.front() = kSeedBridgePath;
       argv.insert(argv.begin(), "/usr/bin/python3");
     }
   } else if (peer == Peer::kLean || peer == Peer::kLeanBefore) {
@@ -169,7 +181,7 @@ std::string why_no_floors() {
 #ifdef GPIO2MQTT_C_BRIDGE
   return {};
 #else
-  return "the C bridge of the floors needs libgpiod 1.x";
+  return "the C bridge of the floors needs libgpiod's C library and libmosquitto (libgpiod-dev, libmosquitto-dev)";
 #endif
 }
 
@@ -206,21 +218,21 @@ void print_floors(const Options& options, const std::vector<FloorRun>& floors,
   if (floors.empty()) return;
   fmt::print(
       "\n### 3. Floors: gpio2mqtt next to a kernel reader and a minimal C bridge, in this VM boot\n\n"
-      "Each peer on a gpio-sim line of its own, toggled {:g} s per rate by the same paced sysfs writes. Latency: "
-      "from just before the n-th write to the n-th event read (kernel reader: libgpiod 1.x, no MQTT) or message "
-      "received (C bridge: libgpiod 1.x + libmosquitto, one thread, one poll loop, \"ON\"/\"OFF\" at QoS 0; "
-      "seed-style Python: python3-libgpiod's event_wait/event_read loop and python3-paho-mqtt's loop_start(), one "
+      "Each peer on a gpio-sim line of its own, toggled {1:g} s per rate by the same paced sysfs writes. Latency: "
+      "from just before the n-th write to the n-th event read (kernel reader: libgpiod {0}, no MQTT) or message "
+      "received (C bridge: libgpiod {0} + libmosquitto, one thread, one poll loop, \"ON\"/\"OFF\" at QoS 0; "
+      "seed-style Python: python3-libgpiod's wait-and-read loop and python3-paho-mqtt's loop_start(), one "
       "QoS 0 publish of \"ON\"/\"OFF\" per edge; "
       "gpio2mqtt: its event, the `send →` figure above; gpio2mqtt state only: a line with edge: none, which "
       "publishes only its retained state, one message per edge as the C bridge does, at QoS 0; --before-daemon: the "
       "same line on another gpio2mqtt binary). CPU: the peer "
       "process's user+system time per edge made. "
       "Without an event: edges made minus events read or received (writes faster than gpio-sim's interrupt "
-      "simulation merge into one edge: the kernel reader shows how many). Medians over {} run(s); (×) to the C "
+      "simulation merge into one edge: the kernel reader shows how many). Medians over {2} run(s); (×) to the C "
       "bridge of the same rate.\n\n"
       "| rate | peer | p50 ms | p99 ms | CPU ms/edge | edges without an event (of made) |\n"
       "|---|---|---|---|---|---|\n",
-      options.seconds, floors.size());
+      kFloorGpiod, options.seconds, floors.size());
   for (std::size_t i = 0; i < floors.front().bridge.size(); ++i) {
     double hz = floors.front().bridge[i].hz;
     auto floor_row = [&](const char* peer, auto pick) {

@@ -133,11 +133,20 @@ void PlanReload(benchmark::State& state) {
 }
 BENCHMARK(PlanReload)->Arg(50)->Arg(500)->Unit(benchmark::kMicrosecond);
 
+// A run that failed (SkipWithError): Google Benchmark 1.7 (Debian 12) says so in error_occurred,
+// 1.8 and later (Debian 13: 1.9) in skipped, which also marks runs skipped without an error. Its
+// NotSkipped is 0, written as decltype(...){} for a name that 1.7 lacks must not be looked up there.
+template <typename Run>
+bool failed(const Run& run) {
+  if constexpr (requires { run.error_occurred; }) return run.error_occurred;
+  else return run.skipped != decltype(run.skipped){};
+}
+
 class Collector : public benchmark::ConsoleReporter {
  public:
   void ReportRuns(const std::vector<Run>& runs) override {
     for (const auto& run : runs) {
-      if (run.error_occurred || run.run_type != Run::RT_Iteration) continue;
+      if (failed(run) || run.run_type != Run::RT_Iteration) continue;
       double factor = run.time_unit == benchmark::kNanosecond    ? 1
                       : run.time_unit == benchmark::kMicrosecond ? 1e3
                       : run.time_unit == benchmark::kMillisecond ? 1e6

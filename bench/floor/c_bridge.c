@@ -3,12 +3,16 @@
  *   c_bridge CHIP OFFSET RECORD                 kernel reader only: no MQTT
  *   c_bridge CHIP OFFSET RECORD HOST PORT TOPIC minimal bridge: "ON"/"OFF" on TOPIC at QoS 0
  *
- * One thread, one poll loop, libgpiod 1.x (uAPI v1: one event fd per line) and libmosquitto
- * without its own thread. It requests both edges of line OFFSET of the chip device CHIP, reads
- * every pending event per wake-up, and on SIGTERM writes "<rising> <read_ns> <kernel_ns>" per
- * event to RECORD (read_ns: CLOCK_MONOTONIC when read) and exits 0. It says it is ready by
- * creating RECORD.ready (reader) or publishing {"status":"On"} on bench/status once connected
- * (bridge), so the bench starts the edges only then. A yardstick, not part of the daemon. */
+ * One thread, one poll loop, libgpiod and libmosquitto without its own thread. It requests both
+ * edges of line OFFSET of the chip device CHIP, reads every pending event per wake-up, and on
+ * SIGTERM writes "<rising> <read_ns> <kernel_ns>" per event to RECORD (read_ns: CLOCK_MONOTONIC
+ * when read) and exits 0. It says it is ready by creating RECORD.ready (reader) or publishing
+ * {"status":"On"} on bench/status once connected (bridge), so the bench starts the edges only
+ * then. A yardstick, not part of the daemon.
+ *
+ * libgpiod 1.x (Debian 12: uAPI v1, one event fd per line) and 2.x (Debian 13: uAPI v2, one fd
+ * per request) share no API: bench/CMakeLists.txt defines C_BRIDGE_GPIOD_V2 for 2.x, and
+ * request_line() and read_events() are written for each as its users would. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +29,12 @@
 #include <unistd.h>
 
 #define MAX_RECORDS (1u << 20)
+#define BATCH 16 /* events per read */
+
+struct edge {
+  int rising;
+  uint64_t kernel_ns;
+};
 
 struct record {
   int rising;
@@ -44,6 +54,75 @@ static int fail(const char *what) {
   fprintf(stderr, "c_bridge: %s: %s\n", what, strerror(errno));
   return 1;
 }
+
+#ifdef C_BRIDGE_GPIOD_V2
+static struct gpiod_line_request *request;
+static struct gpiod_edge_event_buffer *buffer;
+
+/* Both edges of line OFFSET of CHIP: the fd to poll, or -1. */
+static int request_line(const char *chip_path, unsigned offset) {
+  struct gpiod_chip *chip = gpiod_chip_open(chip_path);
+  struct gpiod_line_settings *settings = gpiod_line_settings_new();
+  struct gpiod_line_config *line_config = gpiod_line_config_new();
+  struct gpiod_request_config *request_config = gpiod_request_config_new();
+  buffer = gpiod_edge_event_buffer_new(BATCH);
+  if (!chip || !settings || !line_config || !request_config || !buffer ||
+      gpiod_line_settings_set_edge_detection(settings, GPIOD_LINE_EDGE_BOTH) < 0 ||
+      gpiod_line_config_add_line_settings(line_config, &offset, 1, settings) < 0)
+    return -1; /* the process exits: nothing to free */
+  gpiod_request_config_set_consumer(request_config, "c_bridge");
+  request = gpiod_chip_request_lines(chip, request_config, line_config);
+  gpiod_request_config_free(request_config);
+  gpiod_line_config_free(line_config);
+  gpiod_line_settings_free(settings);
+  gpiod_chip_close(chip); /* the request does not need it */
+  return request ? gpiod_line_request_get_fd(request) : -1;
+}
+
+/* Up to BATCH pending events into EDGES: how many, or -1 (EAGAIN when none is pending). */
+static int read_events(int fd, struct edge *edges) {
+  (void)fd;
+  int n = gpiod_line_request_read_edge_events(request, buffer, BATCH);
+  for (int i = 0; i < n; ++i) {
+    struct gpiod_edge_event *event = gpiod_edge_event_buffer_get_event(buffer, (unsigned long)i);
+    edges[i] = (struct edge){gpiod_edge_event_get_event_type(event) == GPIOD_EDGE_EVENT_RISING_EDGE,
+                             gpiod_edge_event_get_timestamp_ns(event)};
+  }
+  return n;
+}
+
+static void release_line(void) {
+  gpiod_line_request_release(request);
+  gpiod_edge_event_buffer_free(buffer);
+}
+#else
+static struct gpiod_chip *chip;
+static struct gpiod_line *line;
+
+/* Both edges of line OFFSET of CHIP: the fd to poll, or -1. */
+static int request_line(const char *chip_path, unsigned offset) {
+  chip = gpiod_chip_open(chip_path);
+  if (!chip) return -1;
+  line = gpiod_chip_get_line(chip, offset);
+  if (!line || gpiod_line_request_both_edges_events(line, "c_bridge") < 0) return -1;
+  return gpiod_line_event_get_fd(line);
+}
+
+/* Up to BATCH pending events into EDGES: how many, or -1 (EAGAIN when none is pending). */
+static int read_events(int fd, struct edge *edges) {
+  struct gpiod_line_event events[BATCH];
+  int n = gpiod_line_event_read_fd_multiple(fd, events, BATCH);
+  for (int i = 0; i < n; ++i)
+    edges[i] = (struct edge){events[i].event_type == GPIOD_LINE_EVENT_RISING_EDGE,
+                             (uint64_t)events[i].ts.tv_sec * 1000000000u + (uint64_t)events[i].ts.tv_nsec};
+  return n;
+}
+
+static void release_line(void) {
+  gpiod_line_release(line);
+  gpiod_chip_close(chip);
+}
+#endif
 
 static void on_connect(struct mosquitto *mosq, void *topic, int rc) {
   (void)topic;
@@ -77,11 +156,8 @@ int main(int argc, char **argv) {
   int signal_fd = signalfd(-1, &mask, SFD_CLOEXEC);
   if (signal_fd < 0) return fail("signalfd");
 
-  struct gpiod_chip *chip = gpiod_chip_open(argv[1]);
-  if (!chip) return fail(argv[1]);
-  struct gpiod_line *line = gpiod_chip_get_line(chip, (unsigned)atoi(argv[2]));
-  if (!line || gpiod_line_request_both_edges_events(line, "c_bridge") < 0) return fail("requesting the line");
-  int event_fd = gpiod_line_event_get_fd(line);
+  int event_fd = request_line(argv[1], (unsigned)atoi(argv[2]));
+  if (event_fd < 0) return fail("requesting the line");
   /* Read until the queue is empty without polling again in between. */
   fcntl(event_fd, F_SETFL, fcntl(event_fd, F_GETFL) | O_NONBLOCK);
 
@@ -109,18 +185,16 @@ int main(int argc, char **argv) {
     if (poll(fds, 3, 1000) < 0 && errno != EINTR) return fail("poll");
     if (fds[0].revents) break;
     if (fds[1].revents) {
-      struct gpiod_line_event events[16];
+      struct edge edges[BATCH];
       int n;
-      while ((n = gpiod_line_event_read_fd_multiple(event_fd, events, 16)) > 0) {
+      while ((n = read_events(event_fd, edges)) > 0) {
         uint64_t read_ns = now_ns();
         for (int i = 0; i < n; ++i) {
-          int rising = events[i].event_type == GPIOD_LINE_EVENT_RISING_EDGE;
-          if (recorded < MAX_RECORDS)
-            records[recorded++] = (struct record){
-                rising, read_ns, (uint64_t)events[i].ts.tv_sec * 1000000000u + (uint64_t)events[i].ts.tv_nsec};
+          int rising = edges[i].rising;
+          if (recorded < MAX_RECORDS) records[recorded++] = (struct record){rising, read_ns, edges[i].kernel_ns};
           if (mosq) mosquitto_publish(mosq, NULL, topic, rising ? 2 : 3, rising ? "ON" : "OFF", 0, false);
         }
-        if (n < 16) break;
+        if (n < BATCH) break;
       }
       if (n < 0 && errno != EAGAIN) return fail("reading events");
     }
@@ -135,7 +209,6 @@ int main(int argc, char **argv) {
     mosquitto_destroy(mosq);
     mosquitto_lib_cleanup();
   }
-  gpiod_line_release(line);
-  gpiod_chip_close(chip);
+  release_line();
   return write_records(record_path);
 }

@@ -1,9 +1,11 @@
 #!/usr/bin/python3
 # A peer of scripts/bench --vm: the GPIO -> MQTT bridge a user would write from the seed tutorial,
-# with Debian's python3-paho-mqtt (1.6) and python3-libgpiod (1.6): paho's network thread started
-# with loop_start(), libgpiod's event_wait()/event_read() loop on the main thread, one QoS 0
-# publish of "ON"/"OFF" per edge. Deliberately plain: it is what gpio2mqtt is compared with, not
-# something to tune.
+# with Debian's python3-paho-mqtt and python3-libgpiod: paho's network thread started with
+# loop_start(), libgpiod's wait-and-read loop on the main thread, one QoS 0 publish of "ON"/"OFF"
+# per edge. Deliberately plain: it is what gpio2mqtt is compared with, not something to tune.
+# Debian 12 has paho-mqtt 1.6 and libgpiod 1.6 (event_wait()/event_read(), one event per read),
+# Debian 13 paho-mqtt 2.1 and libgpiod 2.2 (wait_edge_events()/read_edge_events(), every pending
+# event per read): each as its seed tutorial writes it, told apart by what the modules offer.
 #
 #   seed_bridge.py CHIP OFFSET RECORD HOST PORT TOPIC
 #
@@ -32,23 +34,45 @@ def on_connect(client, userdata, flags, rc):
         client.publish("bench/status", '{"status":"On"}', qos=0)
 
 
-client = mqtt.Client(client_id="seed_bridge")
+if hasattr(mqtt, "CallbackAPIVersion"):  # paho-mqtt 2.x: VERSION1 keeps the 1.x callbacks above
+    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION1, client_id="seed_bridge")
+else:
+    client = mqtt.Client(client_id="seed_bridge")
 client.on_connect = on_connect
 client.connect(host, int(port), keepalive=60)
 client.loop_start()
 
-chip = gpiod.Chip(chip_path)
-line = chip.get_line(int(offset))
-line.request(consumer="seed_bridge", type=gpiod.LINE_REQ_EV_BOTH_EDGES)
 
-while running:
-    try:
-        if line.event_wait(sec=1):
-            event = line.event_read()
-            client.publish(topic, "ON" if event.type == gpiod.LineEvent.RISING_EDGE else "OFF", qos=0)
-    except InterruptedError:  # SIGTERM while waiting
-        pass
+def publish(rising):
+    client.publish(topic, "ON" if rising else "OFF", qos=0)
 
-line.release()
+
+if hasattr(gpiod, "request_lines"):  # libgpiod 2.x
+    request = gpiod.request_lines(
+        chip_path,
+        consumer="seed_bridge",
+        config={int(offset): gpiod.LineSettings(edge_detection=gpiod.line.Edge.BOTH)},
+    )
+    while running:
+        try:
+            if request.wait_edge_events(1):
+                for event in request.read_edge_events():
+                    publish(event.event_type == gpiod.EdgeEvent.Type.RISING_EDGE)
+        except InterruptedError:  # SIGTERM while waiting
+            pass
+    request.release()
+else:  # libgpiod 1.x
+    chip = gpiod.Chip(chip_path)
+    line = chip.get_line(int(offset))
+    line.request(consumer="seed_bridge", type=gpiod.LINE_REQ_EV_BOTH_EDGES)
+    while running:
+        try:
+            if line.event_wait(sec=1):
+                event = line.event_read()
+                publish(event.type == gpiod.LineEvent.RISING_EDGE)
+        except InterruptedError:  # SIGTERM while waiting
+            pass
+    line.release()
+
 client.loop_stop()
 client.disconnect()

@@ -14,6 +14,9 @@
 #   platform_copy_tree DEST                       this tree's files (tracked and new) into DEST
 #   platform_ccache ROOT                          compiles in ROOT go through ccache, its cache
 #                                                 kept in $GPIO2MQTT_CCACHE_DIR/<ROOT's name>
+#   platform_prepare ROOT PACKAGES...             platform_install, platform_mount, platform_ccache
+#   platform_build ROOT DIR [CMAKE ARGS...]       configures and builds this tree in DIR, in ROOT
+#   platform_vm_root ROOT                         ROOT ready to be the gpio-sim VM's root (VMRUN_ROOT)
 #
 # Talks to Debian's apt repositories only. Several runs may share the cache: each root has a lock.
 
@@ -73,6 +76,41 @@ platform_ccache() {
   mountpoint -q "$root/var/cache/gpio2mqtt-ccache" || mount --bind "$dir" "$root/var/cache/gpio2mqtt-ccache"
   PLATFORM_MOUNTED+=("$root")
   PLATFORM_CCACHE[$root]=1
+}
+
+# platform_prepare ROOT PACKAGES...: ROOT with PACKAGES installed, mounted (platform_mount) and
+# compiling through ccache: what a build in ROOT needs (tests/platforms/trixie.sh, scripts/bench).
+platform_prepare() {
+  local root=$1; shift
+  mountpoint -q "$root/proc" || mount -t proc proc "$root/proc"  # for the packages' scripts
+  platform_install "$root" "$@" || { umount "$root/proc"; return 1; }
+  umount "$root/proc"
+  platform_mount "$root"
+  platform_ccache "$root"
+}
+
+# platform_build ROOT DIR [CMAKE ARGS...]: cmake and ninja in ROOT (after platform_prepare), the
+# output in DIR.log: its last lines on failure, else the libraries CMake found.
+platform_build() {
+  local root=$1 dir=$2; shift 2
+  mkdir -p "$dir"
+  if ! { in_platform "$root" cmake -S "$GPIO2MQTT_ROOT" -B "$dir" -G Ninja "$@" &&
+         in_platform "$root" ninja -C "$dir"; } > "$dir.log" 2>&1; then
+    tail -60 "$dir.log"
+    return 1
+  fi
+  grep 'gpio2mqtt:' "$dir.log" | sed 's/^-- /  /'  # the libgpiod and sdbus-c++ it found
+}
+
+# platform_vm_root ROOT: after platform_prepare, ROOT as tests/kernel/vm/vmrun.sh boots it
+# (VMRUN_ROOT, read-only): only the tree stays bind-mounted in there, so a build directory is
+# where it is on the host; the guest mounts its own proc, sys and dev. The VM cache (the test
+# modules: pwm-sim, the IIO ones, where the kernel tests look for them) is bound in at its path.
+platform_vm_root() {
+  local root=$1 m vm_cache=${GPIO2MQTT_VM_CACHE:-/var/cache/gpio2mqtt-vm}
+  for m in dev/pts dev sys proc; do ! mountpoint -q "$root/$m" || umount "$root/$m"; done
+  mkdir -p "$root$vm_cache"
+  mountpoint -q "$root$vm_cache" || mount --bind "$vm_cache" "$root$vm_cache"
 }
 
 platform_apt() {

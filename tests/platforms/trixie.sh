@@ -23,21 +23,11 @@ failed=()
 platform_timer "trixie amd64: the chroot"
 platform_root trixie trixie
 root=$PLATFORM_ROOT
-mount -t proc proc "$root/proc"
 # What scripts/test installs on Debian 12, by the same names; busctl (systemd) for the D-Bus tests.
-platform_install "$root" "${GPIO2MQTT_BUILD_DEPS[@]}" "${GPIO2MQTT_TEST_DEPS[@]}" systemd
-umount "$root/proc"
-platform_mount "$root"
-platform_ccache "$root"
+platform_prepare "$root" "${GPIO2MQTT_BUILD_DEPS[@]}" "${GPIO2MQTT_TEST_DEPS[@]}" systemd
 
 platform_timer "trixie amd64: Debug build with -Werror in build/trixie-amd64"
-mkdir -p "$build"
-if ! { in_platform "$root" cmake -S "$GPIO2MQTT_ROOT" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
-         -DGPIO2MQTT_WERROR=ON -DGPIO2MQTT_BENCH=OFF && in_platform "$root" ninja -C "$build"; } > "$build.log" 2>&1; then
-  tail -60 "$build.log"
-  exit 1
-fi
-grep 'gpio2mqtt:' "$build.log" | sed 's/^-- /  /'  # the libgpiod and sdbus-c++ it found
+platform_build "$root" "$build" -DCMAKE_BUILD_TYPE=Debug -DGPIO2MQTT_WERROR=ON -DGPIO2MQTT_BENCH=OFF
 
 platform_timer "trixie amd64: unit and integration tests (ctest)"
 # Each integration test starts its own broker on a free port; the chroot shares this machine's
@@ -48,14 +38,7 @@ in_platform "$root" sh -c "cd '$build' && ctest --output-on-failure -j $(nproc) 
 
 if [ $kernel -eq 1 ] && [ -x "$GPIO2MQTT_ROOT/tests/kernel/run.sh" ]; then
   platform_timer "trixie amd64: kernel tests in the gpio-sim VM, the chroot as its root"
-  # The VM mounts VMRUN_ROOT as its / (read-only): only the tree stays bind-mounted in there, so
-  # the build directory is where it is on the host; the guest mounts its own proc, sys and dev.
-  for m in dev/pts dev sys proc; do umount "$root/$m"; done
-  # The test modules (pwm-sim, the IIO ones) are in the host's VM cache, where the kernel tests
-  # look for them: without this bind they skip there.
-  vm_cache=${GPIO2MQTT_VM_CACHE:-/var/cache/gpio2mqtt-vm}
-  mkdir -p "$root$vm_cache"
-  mount --bind "$vm_cache" "$root$vm_cache"
+  platform_vm_root "$root"
   GPIO2MQTT_KERNEL_PREBUILT=1 VMRUN_ROOT=$root "$GPIO2MQTT_ROOT/tests/kernel/run.sh" "$build" ||
     failed+=("trixie amd64 kernel tests")
 fi
