@@ -1,9 +1,9 @@
 // Issue 23's benchmark: a local binding's input edge -> output edge, in the daemon alone (no
 // broker on the way). On the host, a simulated chip whose output is wired to an input: both edge
 // timestamps come from the daemon's events. In the gpio-sim VM (--kernel), the input's kernel
-// timestamp (from the daemon's event) against the moment the output line's sysfs value is seen to
-// change (gpio-sim has no wires: polled), beside the reference measured alike in the same run: a
-// minimal uAPI v2 reader that writes an output line on every edge it reads.
+// timestamp (from the daemon's event) against the output line's write as the kernel's
+// gpio:gpio_value tracepoint records it (gpio-sim has no wires), beside the reference measured
+// alike in the same run: a minimal uAPI v2 reader that writes an output line on every edge it reads.
 #pragma once
 
 #include <vector>
@@ -14,8 +14,6 @@ namespace gpio2mqtt::bench {
 
 // Input edges a second: under a binding's rate limit (10 a second, bursts of 20).
 inline constexpr double kBindingHz = 8;
-// How often the VM's poller reads the output lines' sysfs values.
-inline constexpr int kBindingPollUs = 100;
 
 struct BindingRun {
   std::size_t edges = 0;  // input edges made
