@@ -86,6 +86,15 @@ bool readable_within(int fd, std::chrono::milliseconds timeout) {
   return poll(&p, 1, static_cast<int>(timeout.count())) == 1;
 }
 
+// glibc's epoll_wait() is the epoll_wait system call where there is one (x86-64), else epoll_pwait
+// (arm64 has only that).
+bool is_epoll_wait(long number) {
+#ifdef SYS_epoll_wait
+  if (number == SYS_epoll_wait) return true;
+#endif
+  return number == SYS_epoll_pwait;
+}
+
 // Whether thread `tid` of this process sleeps in epoll_wait(): its wait is queued then.
 bool asleep_in_epoll_wait(pid_t tid) {
   std::string base = "/proc/self/task/" + std::to_string(tid);
@@ -94,7 +103,7 @@ bool asleep_in_epoll_wait(pid_t tid) {
   syscall_file >> number;
   std::string stat((std::istreambuf_iterator<char>(stat_file)), std::istreambuf_iterator<char>());
   auto state = stat.rfind(") ");
-  return number == SYS_epoll_wait && state != std::string::npos && stat[state + 2] == 'S';
+  return is_epoll_wait(number) && state != std::string::npos && stat[state + 2] == 'S';
 }
 
 // The daemon's loop in small: one epoll over the request's fds, each EPOLLEXCLUSIVE.
