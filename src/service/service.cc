@@ -141,6 +141,9 @@ void Service::start() {
 std::size_t Service::run_once(int timeout_ms) {
   if (dbus_) {
     dbus_->process();  // also sends what handlers queued, before we sleep
+    // A method call handled just now may have given the bridge something to do later (an
+    // interlocked output waiting out its dead time): its timer must be armed before the wait.
+    after_each_wakeup();
     dbus_watch_.set_events(dbus_->prepare_wait());
     int dbus_timeout = dbus_->timeout_ms();
     if (timeout_ms < 0 || (dbus_timeout >= 0 && dbus_timeout < timeout_ms)) timeout_ms = dbus_timeout;
