@@ -50,7 +50,10 @@ class PahoConnection : public PahoApi {
         handlers_(std::move(handlers)),
         connect_listener_([this](int code) { handlers_.connect_failed(code); },
                           [] {}),  // the connected handler reports it
-        delivery_listener_([this](int) { handlers_.delivered(false); }, [this] { handlers_.delivered(true); }) {
+        written_listener_([this](int) { handlers_.delivered(false, false); },
+                          [this] { handlers_.delivered(true, false); }),
+        acknowledged_listener_([this](int) { handlers_.delivered(false, true); },
+                               [this] { handlers_.delivered(true, true); }) {
     int paho_version = version == 5 ? MQTTVERSION_5 : MQTTVERSION_3_1_1;
     try {
       client_ = std::make_unique<::mqtt::async_client>(
@@ -99,8 +102,9 @@ class PahoConnection : public PahoApi {
 
   TokenPtr publish(const Message& message) override {
     try {
-      return std::make_shared<PahoToken>(client_->publish(message.topic, message.payload.data(), message.payload.size(),
-                                                          message.qos, message.retain, nullptr, delivery_listener_));
+      return std::make_shared<PahoToken>(
+          client_->publish(message.topic, message.payload.data(), message.payload.size(), message.qos, message.retain,
+                           nullptr, message.qos > 0 ? acknowledged_listener_ : written_listener_));
     } catch (const ::mqtt::exception& e) {
       throw error_of(e);
     }
@@ -162,7 +166,8 @@ class PahoConnection : public PahoApi {
   int version_;
   PahoHandlers handlers_;
   Listener connect_listener_;  // before client_, which calls them: they outlive it
-  Listener delivery_listener_;
+  Listener written_listener_;  // QoS 0
+  Listener acknowledged_listener_;
   std::unique_ptr<::mqtt::async_client> client_;
   ::mqtt::connect_options options_;
   static constexpr std::size_t kConnectTokensKept = 3;

@@ -49,8 +49,9 @@ struct PahoHandlers {
   // The broker's DISCONNECT (MQTT 5), with its reason code.
   std::function<void(int reason)> disconnected;
   std::function<void(const std::string& topic, const std::string& payload, bool retained)> message;
-  // A publish completed; `succeeded` false when it failed.
-  std::function<void(bool succeeded)> delivered;
+  // A publish completed; `succeeded` false when it failed; `acknowledged` for QoS >= 1 (the broker's
+  // acknowledgement, whose completion paho never loses), false for QoS 0 (written).
+  std::function<void(bool succeeded, bool acknowledged)> delivered;
 };
 
 // One paho client: one server, client id and MQTT version for life. Calls throw PahoError when

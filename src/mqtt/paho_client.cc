@@ -252,7 +252,7 @@ class PahoClient : public Client {
               event.retained = retained;
               queue_.push(std::move(event));
             },
-        .delivered = [this](bool succeeded) { window_.on_delivered(succeeded); },
+        .delivered = [this](bool succeeded, bool acknowledged) { window_.on_delivered(succeeded, acknowledged); },
     };
   }
 

@@ -24,8 +24,13 @@ bool SendWindow::publish(const Message& message) {
   return true;
 }
 
-void SendWindow::on_delivered(bool succeeded) noexcept {
-  if (holding_ || !succeeded) wake_();  // a failure may be the broker's refusal: forget_acknowledged() says
+void SendWindow::on_delivered(bool succeeded, bool acknowledged) noexcept {
+  bool room = true;
+  if (acknowledged) {
+    std::int64_t left = unacknowledged_.fetch_sub(1) - 1;
+    room = left <= kRefillAt && !refill_asked_.exchange(true);  // once until the loop refills
+  }
+  if (!succeeded || (holding_ && room)) wake_();  // a failure may be the broker's refusal: forget_acknowledged() says
 }
 
 void SendWindow::catch_up() {
@@ -63,12 +68,14 @@ void SendWindow::drain(std::chrono::steady_clock::time_point deadline) {
 }
 
 bool SendWindow::hand_over(const Message& message) {
+  if (message.qos > 0) ++unacknowledged_;  // before: paho's thread may complete it before publish() returns
   try {
     auto token = paho_->publish(message);
     if (message.qos > 0) in_flight_.emplace_back(std::move(token), message);
     else unwritten_.push_back(std::move(token));
     return true;
   } catch (const PahoError& e) {
+    if (message.qos > 0) --unacknowledged_;
     spdlog::debug("publish to {} not handed over: {}", message.topic, e.what());
     return false;
   }
@@ -103,6 +110,13 @@ void SendWindow::forget_done() {
 void SendWindow::pump() {
   forget_done();
   while (!held_.empty() && handed_over() < kWindow && hand_over(held_.front())) held_.pop();
+  // Set from the tokens, in case paho reported some completion twice or never: acknowledgements
+  // racing the count can only make it lower (the next wake comes early), never higher.
+  std::int64_t counted = unacknowledged_;
+  auto incomplete =
+      std::count_if(in_flight_.begin(), in_flight_.end(), [](const auto& m) { return !m.first->complete(); });
+  unacknowledged_ += static_cast<std::int64_t>(incomplete) - counted;
+  refill_asked_ = false;
   holding_ = !held_.empty();
 }
 

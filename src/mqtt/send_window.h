@@ -23,14 +23,20 @@ namespace gpio2mqtt::mqtt {
 // (fixed upstream in 1.4, paho.mqtt.c PR #1457). A burst of edges then slowed every publish,
 // which let more back up: edges arrived seconds late. So at most kWindow messages go to paho not
 // yet done (QoS 0: written, QoS >= 1: acknowledged); the rest wait here in order, at most
-// mqtt.buffer of them (then the oldest event goes, counted), and each completion wakes the loop
-// to hand over more, which also wakes paho's send thread.
+// mqtt.buffer of them (then the oldest event goes, counted). Completions wake the loop to hand over
+// more, which also wakes paho's send thread: a QoS 0 write each time (paho can lose one's
+// completion, so none is waited for), acknowledgements only once half the window is acknowledged.
+// Woken for every acknowledgement, at QoS 1 and 1 kHz under qemu the loop and paho's send thread
+// each woke once a message and the daemon fell behind (issue 28); in halves, one wake of each moves
+// kWindow / 2 messages while paho keeps the rest in flight.
 //
 // While connected this is where the backlog waits; while not, the bridge's outbox (see "The send
 // path" in docs/design.md). Paho itself is never given more than kWindow + 1 (the stop's status).
 class SendWindow {
  public:
   static constexpr std::size_t kWindow = 32;
+  // While messages are held, the loop is woken when the unacknowledged come down to this many.
+  static constexpr std::int64_t kRefillAt = kWindow / 2;
   // paho's own limit (its default); what we hand over stays far below it.
   static constexpr std::size_t kPahoBuffer = 100;
   static_assert(kWindow + 1 <= kPahoBuffer);
@@ -50,9 +56,9 @@ class SendWindow {
   // Stopping: hands over what is held as acknowledgements make room, until `deadline`; what did
   // not go by then stays for take_unacknowledged().
   void drain(std::chrono::steady_clock::time_point deadline);
-  // For paho's thread (PahoHandlers::delivered): wakes the loop when a completion makes room for
-  // held messages, or may be the broker's refusal.
-  void on_delivered(bool succeeded) noexcept;
+  // For paho's thread (PahoHandlers::delivered): wakes the loop when completions made room for
+  // held messages, or one may be the broker's refusal.
+  void on_delivered(bool succeeded, bool acknowledged) noexcept;
   // Messages dropped so far: held beyond mqtt.buffer, or QoS 0 not written when the connection went.
   std::uint64_t dropped() const { return dropped_; }
 
@@ -71,7 +77,11 @@ class SendWindow {
   std::function<void()> wake_;
   std::function<void(Event)> report_;
   std::atomic<bool> holding_{false};
-  HeldQueue held_{config_.buffer};  // beyond kWindow, not handed to paho yet; superseded states skipped
+  // QoS >= 1 handed over and not acknowledged, counted down on paho's thread as acknowledgements
+  // come, and set again from the tokens at each refill.
+  std::atomic<std::int64_t> unacknowledged_{0};
+  std::atomic<bool> refill_asked_{false};  // since the last refill
+  HeldQueue held_{config_.buffer};         // beyond kWindow, not handed to paho yet; superseded states skipped
   std::uint64_t dropped_ = 0;
   std::deque<std::pair<TokenPtr, Message>> in_flight_;
   std::deque<TokenPtr> unwritten_;  // QoS 0 handed over, not written yet

@@ -36,14 +36,14 @@ void FakePaho::acknowledge(std::size_t count) {
     if (count == 0) return;
     if (publish.token->complete()) continue;
     publish.token->finish();
-    handlers_.delivered(true);
+    handlers_.delivered(true, publish.message.qos > 0);
     --count;
   }
 }
 
 void FakePaho::refuse_publish(std::size_t index, int reason) {
   published.at(index).token->finish(0, reason);  // as paho 1.3 reports it: a success with the reason
-  handlers_.delivered(true);
+  handlers_.delivered(true, published.at(index).message.qos > 0);
 }
 
 std::size_t FakePaho::incomplete() const {
