@@ -35,8 +35,8 @@ std::string format_number(double value) {
 Counter::Counter(CounterSettings settings, std::uint64_t count, bool level)
     : settings_(settings), count_(count), stable_(level), persisted_(count) {}
 
-void Counter::on_edge(bool level, MonoTime timestamp) {
-  if (settings_.counted_edges_only) return commit(level, timestamp);
+void Counter::on_edge(bool level, MonoTime timestamp, std::uint32_t dropped_before) {
+  if (settings_.counted_edges_only) return commit(level, timestamp, dropped_before);
   settle(timestamp);
   if (level == stable_) {
     pending_level_.reset();  // a glitch ended before it held
@@ -56,11 +56,12 @@ void Counter::settle(MonoTime now) {
   }
 }
 
-void Counter::commit(bool level, MonoTime since) {
+void Counter::commit(bool level, MonoTime since, std::uint32_t dropped_before) {
   stable_ = level;
   if (!(level ? settings_.count_rising : settings_.count_falling)) return;
-  ++count_;
-  interval_ = last_pulse_ && since > *last_pulse_ ? since - *last_pulse_ : Nanos(0);
+  count_ += 1 + dropped_before;
+  // The pulses dropped came between the last one seen and this one.
+  interval_ = last_pulse_ && since > *last_pulse_ ? (since - *last_pulse_) / (1 + dropped_before) : Nanos(0);
   last_pulse_ = since;
 }
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <limits>
 #include <set>
 
 #include "gpio/simulated.h"
@@ -302,19 +303,22 @@ void LineSet::read_events(int fd, std::vector<std::pair<std::size_t, gpio::EdgeE
   scratch_.clear();
   Request& request = *it->second.first;
   request.lines->read_events(fd, scratch_);
-  for (const auto& event : scratch_) {
+  for (auto& event : scratch_) {
     auto line = it->second.second.find(event.offset);
     if (line == it->second.second.end()) continue;
     // Only the kernel's numbers (uAPI v2); the simulated chip numbers its lines across requests.
-    if (event.global_seqno != 0) count_kernel_drops(request.seqnos[event.offset], event, line->second);
+    // A gap in them is events the kernel dropped, said in lost_before as uAPI v1's backend says
+    // its own: a counter of one direction counts them.
+    if (event.global_seqno != 0) event.lost_before += kernel_gap(request.seqnos[event.offset], event);
     if (event.lost_before != 0) count_lost(event.lost_before, event, line->second);
     out.emplace_back(line->second, event);
   }
 }
 
-void LineSet::count_kernel_drops(std::uint64_t& last, const gpio::EdgeEvent& event, std::size_t line) {
-  if (event.line_seqno > last + 1) count_lost(event.line_seqno - last - 1, event, line);
+std::uint32_t LineSet::kernel_gap(std::uint64_t& last, const gpio::EdgeEvent& event) {
+  std::uint64_t gap = event.line_seqno > last + 1 ? event.line_seqno - last - 1 : 0;
   last = event.line_seqno;
+  return static_cast<std::uint32_t>(std::min<std::uint64_t>(gap, std::numeric_limits<std::uint32_t>::max()));
 }
 
 void LineSet::count_lost(std::uint64_t missing, const gpio::EdgeEvent& event, std::size_t line) {

@@ -101,8 +101,8 @@ class LineSet : public bridge::LinePort {
   // Requests the lines of `lines` that have no request yet.
   void request_missing(std::vector<Bound>& lines);
   void index_fds();
-  // `event` arrived for `line` after sequence number `last` (updated): counts and logs the gap between them.
-  void count_kernel_drops(std::uint64_t& last, const gpio::EdgeEvent& event, std::size_t line);
+  // The events the kernel dropped between sequence number `last` (updated) and `event`.
+  static std::uint32_t kernel_gap(std::uint64_t& last, const gpio::EdgeEvent& event);
   // Counts `missing` events dropped before `event` on `line`, and logs it now and then.
   void count_lost(std::uint64_t missing, const gpio::EdgeEvent& event, std::size_t line);
 

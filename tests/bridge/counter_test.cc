@@ -58,6 +58,25 @@ TEST(ACounter, CountsEveryEdgeWhenTheKernelReportsOnlyTheCountedOnes) {
   EXPECT_EQ(counter.count(), 5u);
 }
 
+TEST(ACounter, CountsThePulsesAQueueDroppedWhenTheKernelReportsOnlyTheCountedEdges) {
+  CounterSettings settings = s0(0ns);
+  settings.counted_edges_only = true;
+  Counter counter(settings, 0, true);
+  counter.on_edge(false, MonoTime(1s));
+  // Four falls dropped (the kernel's queue or the reader's was full), then the fifth arrives.
+  counter.on_edge(false, MonoTime(1s + 5 * 3600ms), 4);
+  EXPECT_EQ(counter.count(), 6u);
+  // 1000 pulses a unit, one pulse every 3.6 s: 1 unit an hour, not the 5 the last gap alone says.
+  EXPECT_NEAR(counter.reading().rate, 1.0, 1e-9);
+}
+
+TEST(ACounter, CountsNoDroppedEdgeWhenBothEdgesAreReported) {
+  // Their directions are unknown: none of them is a pulse for sure.
+  Counter counter(s0(0ns), 0, true);
+  counter.on_edge(false, MonoTime(1s), 3);
+  EXPECT_EQ(counter.count(), 1u);
+}
+
 TEST(ACounter, CountsTwoFallsInARowOnceWhenBothEdgesAreReported) {
   // With both edges, two falls in a row mean the rise between was missed or mistyped: no guess.
   Counter counter(s0(0ns), 0, true);

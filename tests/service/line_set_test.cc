@@ -157,6 +157,9 @@ TEST(ALineSetOnHardware, CountsTheEventsTheKernelDroppedFromGapsInItsSequenceNum
   ASSERT_EQ(events.size(), 4u);
   EXPECT_EQ(events[2].first, 1u);
   EXPECT_EQ(events[3].second.line_seqno, 5u);
+  EXPECT_EQ(events[3].second.lost_before, 2u);  // a counter of one direction counts them
+  EXPECT_EQ(events[2].second.lost_before, 1u);
+  EXPECT_EQ(events[1].second.lost_before, 0u);
   EXPECT_EQ(lines.kernel_dropped(), 3u);
   *provider.requests[0].events = {{0, false, 50, 6, 8}};  // no gap
   lines.read_events(FakeRequest::kEventFd, events);

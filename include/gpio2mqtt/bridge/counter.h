@@ -66,8 +66,11 @@ class Counter {
   // `count` as the store kept it; `level` the line's level now.
   Counter(CounterSettings settings, std::uint64_t count, bool level);
 
-  // An edge of the line to `level` at the kernel's `timestamp`.
-  void on_edge(bool level, MonoTime timestamp);
+  // An edge of the line to `level` at the kernel's `timestamp`. `dropped_before`: events of the
+  // line lost just before it (a queue was full; gpio::EdgeEvent::lost_before). Where the kernel
+  // reports only counted edges each of those was a pulse, and is counted; otherwise they are
+  // guesses at edges of unknown direction, and none is counted.
+  void on_edge(bool level, MonoTime timestamp, std::uint32_t dropped_before = 0);
   // Settles a change that held long enough, ends a rate that timed out.
   void on_time(MonoTime now);
   // When on_time() next has something to do.
@@ -98,7 +101,7 @@ class Counter {
 
  private:
   void settle(MonoTime now);
-  void commit(bool level, MonoTime since);
+  void commit(bool level, MonoTime since, std::uint32_t dropped_before = 0);
 
   CounterSettings settings_;
   std::uint64_t count_;

@@ -47,9 +47,10 @@ struct EdgeEvent {
   std::uint64_t line_seqno = 0;    // the kernel's per-line sequence number, 0 when unknown (uAPI v1)
   // The kernel's sequence number across its request (a group of at most 64 lines), 0 when unknown.
   std::uint64_t global_seqno = 0;
-  // Without sequence numbers (uAPI v1): edges the backend knows the kernel dropped just before this
-  // one (two in the same direction in a row). An event the backend made up to give the line's true
-  // level after its queue overflowed has 1: the edge to that level was dropped.
+  // Events of this line dropped just before this one: uAPI v1, as the backend knows them (two edges in
+  // the same direction in a row; an event made up to give the line's true level after the kernel's
+  // queue overflowed has 1) or as its reader thread's queue dropped them; uAPI v2, the gap in the
+  // kernel's line_seqno (filled in by service::LineSet).
   std::uint32_t lost_before = 0;
 };
 

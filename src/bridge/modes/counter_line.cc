@@ -38,7 +38,7 @@ void CounterLine::retire() {
 
 void CounterLine::on_edge(const gpio::EdgeEvent& event) {
   level_ = event.rising;
-  counter_->on_edge(event.rising, from_kernel_ns(event.timestamp_ns));
+  counter_->on_edge(event.rising, from_kernel_ns(event.timestamp_ns), event.lost_before);
   // Readings go out from on_time(), at most once per publish_interval.
 }
 
