@@ -182,10 +182,11 @@ void Service::on_mqtt_events() {
   for (auto& event : client_->take_events()) {
     MonoTime now = loop_.now();
     switch (event.kind) {
-      case mqtt::Event::Kind::kConnected:
+      case mqtt::Event::Kind::kConnected: {
+        bool had_problem = connection_.on_connected(event.server);  // first: it adopts the node that answered
         spdlog::info("connected to {} ({})", connection_.server(), event.text);
         warn_about_the_connection();
-        if (connection_.on_connected() && dbus_) dbus_->properties_changed({"LastError"});
+        if (had_problem && dbus_) dbus_->properties_changed({"LastError"});
         // Subscribed on every connect: with a clean session the broker forgot them.
         client_->subscribe(bridge_.subscriptions(), config_->mqtt.subscribe_qos);
         client_->subscribe_retained(bridge_.retained_subscriptions(), config_->mqtt.subscribe_qos,
@@ -197,6 +198,7 @@ void Service::on_mqtt_events() {
         report_status();
         if (dbus_) dbus_->properties_changed({"Connected", "Server"});
         break;
+      }
       case mqtt::Event::Kind::kConnectFailed:
       case mqtt::Event::Kind::kConnectionLost:
         on_connection_down(event);
