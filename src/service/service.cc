@@ -56,7 +56,7 @@ Service::Service(config::Config config, LineSet& lines, ServiceParts parts)
                                                      : std::make_unique<BindingFile>(config_->state_directory)),
       device_file_(config_->state_directory.empty() ? nullptr : std::make_unique<DeviceFile>(config_->state_directory)),
       pwm_(*config_, parts_.pwm, publisher_),
-      bridge_(*config_, publisher_, lines, outbox_file_.get(), counter_file_.get(), binding_file_.get(),
+      bridge_(*config_, publisher_, port_, outbox_file_.get(), counter_file_.get(), binding_file_.get(),
               device_file_.get(), &pwm_),
       random_(parts_.random_seed),
       connection_(loop_, config_->mqtt, random_, [this](const std::string& server) { client_->connect(server); }),
