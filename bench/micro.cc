@@ -25,7 +25,10 @@ class RecordingPublisher : public bridge::Publisher {
 class IdleLines : public bridge::LinePort {
  public:
   bool read(std::size_t) override { return false; }
-  void write(std::size_t, bool active) override { last = active; }
+  MonoTime write(std::size_t, bool active, MonoTime now) override {
+    last = active;
+    return now;
+  }
   bool last = false;
 };
 

@@ -99,7 +99,7 @@ void Cover::on_end_stop(bool opened_stop, bool active, MonoTime at) {
   if (motion_ == towards) {  // arrived
     if (!settings_.one_button && !drive_.motor(CoverMotion::kStopped, at)) failed(at);
     motion_ = wanted_ = CoverMotion::kStopped;
-    quiet_since_ = std::max(quiet_since_, at);
+    quiet_since_ = std::max(quiet_since_, drive_.quiet_since(at));
     target_.reset();
   } else if (motion_ != CoverMotion::kStopped) {
     return;  // running away from it: the stop is wired to the other end, or it bounced
@@ -166,7 +166,7 @@ void Cover::start_run(CoverMotion motion, MonoTime now) {
 void Cover::stopped(MonoTime now) {
   position_ = position(now);
   motion_ = CoverMotion::kStopped;
-  quiet_since_ = now;
+  quiet_since_ = drive_.quiet_since(now);  // after the stop's writes: from when they were done
 }
 
 void Cover::failed(MonoTime now) {
@@ -213,8 +213,8 @@ void Cover::step(MonoTime now) {
 void Cover::on_time(MonoTime now) {
   if (press_end_ && now >= *press_end_) {
     press_end_.reset();
-    quiet_since_ = now;
     if (!drive_.button(false, now)) failed(now);
+    quiet_since_ = drive_.quiet_since(now);
   }
   if (motion_ != CoverMotion::kStopped && now >= run_end_) end_run(now);
   step(now);
@@ -271,8 +271,8 @@ void Cover::halt(MonoTime now) {
     // Never a press: only the press under way ends. The door runs on to its end or target.
     if (press_end_) {
       press_end_.reset();
-      quiet_since_ = now;
       if (!drive_.button(false, now)) failed(now);
+      quiet_since_ = drive_.quiet_since(now);
     }
     return;
   }

@@ -66,7 +66,13 @@ std::vector<Interlock::Switch> Interlock::request(std::size_t line, bool active,
 void Interlock::driven(std::size_t line, bool active, MonoTime now) {
   Member* m = member(line);
   if (!m) return;
-  if (!active && m->on) m->went_off = now;
+  if (!active && m->on) {
+    m->went_off = now;
+    // request() held the ON until its own time + the dead time, before this OFF was written:
+    // the dead time counts from the OFF.
+    State* group = group_of(line);
+    if (group->held) group->due = std::max(group->due, now + group->dead_time);
+  }
   m->on = active;
 }
 

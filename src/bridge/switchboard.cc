@@ -53,10 +53,12 @@ std::string Switchboard::drive(std::size_t index, bool active, MonoTime now) {
     return error;
   }
   try {
-    port_.write(index, active);
-    if (line.level && !active) line.went_off = now;
+    // The dead time after an OFF counts from when the line went off, after the write: from `now`,
+    // read before it, the next ON came short of the dead time on the chip by the write's own time.
+    MonoTime done = std::max(now, port_.write(index, active, now));
+    if (line.level && !active) line.went_off = done;
     line.level = active;
-    interlock_.driven(index, active, now);
+    interlock_.driven(index, active, done);
     if (line.failed_writes != 0)
       spdlog::info("line '{}': set {} again, after {} failed write{}", line.name, state_word(active),
                    line.failed_writes, line.failed_writes == 1 ? "" : "s");

@@ -30,6 +30,26 @@ class PahoToken : public Token {
   ::mqtt::token_ptr token_;
 };
 
+// One connect attempt's listener: paho reports that attempt's outcome here, so it carries the
+// attempt (its node and number). paho.mqtt.cpp's connected handler says only "connected", and one
+// listener shared by every attempt named whatever node was tried last: a late failure of an
+// earlier attempt was taken for the latest's, and the success of the node that did answer was
+// logged under another one.
+class ConnectListener : public ::mqtt::iaction_listener {
+ public:
+  ConnectListener(ConnectAttempt attempt, const PahoHandlers& handlers)
+      : attempt_(std::move(attempt)), handlers_(handlers) {}
+  void on_failure(const ::mqtt::token& token) override { handlers_.connect_failed(attempt_, token.get_return_code()); }
+  void on_success(const ::mqtt::token&) override {
+    set_tcp_nodelay_everywhere();  // before the first publish: see util/tcp.h
+    handlers_.connected(attempt_, "connect onSuccess called");
+  }
+
+ private:
+  ConnectAttempt attempt_;
+  const PahoHandlers& handlers_;
+};
+
 // Calls `on_failure` with paho's return code when a request fails, `on_success` when it succeeds.
 class Listener : public ::mqtt::iaction_listener {
  public:
@@ -48,8 +68,6 @@ class PahoConnection : public PahoApi {
   PahoConnection(const config::MqttConfig& config, int version, std::size_t max_buffered, PahoHandlers handlers)
       : version_(version),
         handlers_(std::move(handlers)),
-        connect_listener_([this](int code) { handlers_.connect_failed(code); },
-                          [] {}),  // the connected handler reports it
         written_listener_([this](int) { handlers_.delivered(false, false); },
                           [this] { handlers_.delivered(true, false); }),
         acknowledged_listener_([this](int) { handlers_.delivered(false, true); },
@@ -62,11 +80,8 @@ class PahoConnection : public PahoApi {
     } catch (const ::mqtt::exception& e) {
       throw error_of(e);
     }
-    // Handlers are set before connect(): paho refuses changes while a connect is in progress.
-    client_->set_connected_handler([this](const std::string& cause) {
-      set_tcp_nodelay_everywhere();  // before the first publish: see util/tcp.h
-      handlers_.connected(cause);
-    });
+    // Handlers are set before connect(): paho refuses changes while a connect is in progress. A
+    // connect's success is reported by its own listener (ConnectListener), which knows its node.
     client_->set_connection_lost_handler([this](const std::string& cause) { handlers_.connection_lost(cause); });
     client_->set_disconnected_handler([this](const ::mqtt::properties&, ::mqtt::ReasonCode reason) {
       handlers_.disconnected(static_cast<int>(reason));
@@ -86,15 +101,26 @@ class PahoConnection : public PahoApi {
 
   bool is_connected() const override { return client_->is_connected(); }
 
-  void connect(const std::string& server) override {
+  void connect(const ConnectAttempt& attempt) override {
     try {
-      options_.set_servers(std::make_shared<::mqtt::string_collection>(server));
+      // paho.mqtt.c keeps one connect's callbacks per client (m->connect), and MQTTAsync_connect
+      // writes the new attempt's there before it takes paho's lock. On a loss, paho's thread calls
+      // connectionLost and then, under that lock still, m->connect's failure callback: a connect
+      // made at once on hearing of the loss had its fresh callbacks called with the old
+      // connection's -1 ("socket error"), so failover left the node it was connecting to, and
+      // that node's CONNACK was later reported to the next attempt's listener (the daemon was on B
+      // and said A). is_connected() takes that lock (MQTTAsync_isConnected): once it returns,
+      // paho's thread is done with the loss, and this attempt's callbacks are its own.
+      client_->is_connected();
+      options_.set_servers(std::make_shared<::mqtt::string_collection>(attempt.server));
+      connect_listeners_.push_back(std::make_unique<ConnectListener>(attempt, handlers_));
       // paho.mqtt.cpp frees the previous connect's token when the next connect starts, but its
       // thread may still be in that token's failure callback: the failure event is pushed from
       // inside it, and failover to the next node connects at once (ASan saw the use after free).
-      // Held here for a few more connects, it outlives its callback.
-      connect_tokens_.push_back(client_->connect(options_, nullptr, connect_listener_));
+      // Held here for a few more connects, it outlives its callback; so does its listener.
+      connect_tokens_.push_back(client_->connect(options_, nullptr, *connect_listeners_.back()));
       if (connect_tokens_.size() > kConnectTokensKept) connect_tokens_.pop_front();
+      if (connect_listeners_.size() > kConnectTokensKept) connect_listeners_.pop_front();
     } catch (const ::mqtt::exception& e) {
       throw error_of(e);
     }
@@ -165,12 +191,13 @@ class PahoConnection : public PahoApi {
 
   int version_;
   PahoHandlers handlers_;
-  Listener connect_listener_;  // before client_, which calls them: they outlive it
+  static constexpr std::size_t kConnectTokensKept = 3;
+  // Before client_, which calls them: they outlive it. The last connects' listeners, as their tokens.
   Listener written_listener_;  // QoS 0
   Listener acknowledged_listener_;
+  std::deque<std::unique_ptr<ConnectListener>> connect_listeners_;
   std::unique_ptr<::mqtt::async_client> client_;
   ::mqtt::connect_options options_;
-  static constexpr std::size_t kConnectTokensKept = 3;
   std::deque<::mqtt::token_ptr> connect_tokens_;  // the last connects', after client_: they go first
 };
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <stdexcept>
@@ -40,11 +41,20 @@ class Token {
 };
 using TokenPtr = std::shared_ptr<Token>;
 
+// One connection attempt: the node it went to and the client's count of attempts. Its outcome
+// comes back with it, so a late outcome of an earlier attempt (paho's thread can report one after
+// the next attempt started, when failover moves on at once) is told apart from the latest one's,
+// and a success names the node that actually answered.
+struct ConnectAttempt {
+  std::string server;
+  std::uint64_t number = 0;
+};
+
 // What paho reports, on its own thread; none of them may throw.
 struct PahoHandlers {
-  std::function<void(const std::string& cause)> connected;
+  std::function<void(const ConnectAttempt& attempt, const std::string& cause)> connected;
   // paho's return code: > 0 the broker's CONNACK refusal, else a failure before any CONNACK.
-  std::function<void(int code)> connect_failed;
+  std::function<void(const ConnectAttempt& attempt, int code)> connect_failed;
   std::function<void(const std::string& cause)> connection_lost;
   // The broker's DISCONNECT (MQTT 5), with its reason code.
   std::function<void(int reason)> disconnected;
@@ -60,10 +70,10 @@ class PahoApi {
  public:
   virtual ~PahoApi() = default;
   virtual bool is_connected() const = 0;
-  // Starts one connection attempt: PahoHandlers::connected or connect_failed follows.
-  // Connects to `server` alone (one node per attempt: paho would try a list from its first node on
+  // Starts one connection attempt: PahoHandlers::connected or connect_failed follows, for it.
+  // Connects to `attempt.server` alone (one node per attempt: paho would try a list from its first node on
   // every connect, so a dead first node would delay each reconnect by its own failure).
-  virtual void connect(const std::string& server) = 0;
+  virtual void connect(const ConnectAttempt& attempt) = 0;
   virtual TokenPtr publish(const Message& message) = 0;
   // `replay_retained` false: the broker replays nothing retained and shows the retain flag of live
   // messages (MQTT 5); true: it replays what is retained (our own messages echo back too).

@@ -92,15 +92,18 @@ class PahoClient : public Client {
 
   void connect(const std::string& server) override {
     if (fall_back_.exchange(false)) {
+      // The supervisor tries the node that refused 5 again.
       spdlog::warn("the broker at {} speaks only MQTT 3.1.1: using 3.1.1 (set mqtt.version: 3.1.1 to skip trying 5)",
-                   config_.server);
+                   server);
       build(4);
     }
-    config_.server = server;  // the node a failed connect is explained with (explain())
+    ConnectAttempt attempt{server, ++attempts_};  // counted before paho can report on it
     try {
-      paho_->connect(server);
+      paho_->connect(attempt);
     } catch (const PahoError& e) {
-      queue_.push({Event::Kind::kConnectFailed, e.what()});
+      Event event{Event::Kind::kConnectFailed, e.what()};
+      event.server = server;
+      queue_.push(std::move(event));
     }
   }
 
@@ -189,10 +192,36 @@ class PahoClient : public Client {
     queue_.push(std::move(event));
   }
 
-  // On paho's thread, which has nothing else to do while disconnected: the probe may take a while.
-  void report_connect_failure(int code) noexcept {
+  // On paho's thread. Whichever attempt it answers, the connection is up, to that attempt's node:
+  // the event names it (the supervisor adopts it), and every attempt so far is settled, so that a
+  // late failure of one of them is not taken for this connection's.
+  void report_connected(const ConnectAttempt& attempt, const std::string& cause) noexcept {
     try {
-      Event event{Event::Kind::kConnectFailed, explain(code)};
+      settled_ = attempts_.load();
+      loss_reported_ = false;
+      if (attempt.number != settled_)
+        spdlog::info("{} answered connect attempt {} after attempt {} had started", attempt.server, attempt.number,
+                     settled_.load());
+      Event event{Event::Kind::kConnected, cause};
+      event.server = attempt.server;
+      queue_.push(std::move(event));
+    } catch (const std::exception&) {
+      queue_.push({Event::Kind::kConnected, cause});  // out of memory: the supervisor keeps its node
+    }
+  }
+
+  // On paho's thread, which has nothing else to do while disconnected: the probe may take a while.
+  // Only the latest attempt's failure counts, and only while no attempt has connected since: an
+  // earlier one's would make the supervisor give up the node it is trying (or is connected to).
+  void report_connect_failure(const ConnectAttempt& attempt, int code) noexcept {
+    try {
+      if (attempt.number != attempts_ || attempt.number <= settled_) {
+        spdlog::info("ignoring the late failure of connect attempt {} to {} (paho code {}): attempt {} counts",
+                     attempt.number, attempt.server, code, attempts_.load());
+        return;
+      }
+      Event event{Event::Kind::kConnectFailed, explain(attempt.server, code)};
+      event.server = attempt.server;
       event.falls_back = fall_back_;
       queue_.push(std::move(event));
     } catch (const std::exception& e) {
@@ -200,9 +229,13 @@ class PahoClient : public Client {
     }
   }
 
-  std::string explain(int code) {
+  // Why the connect to `server` failed; config_ is never written after construction, as paho's
+  // thread reads it here.
+  std::string explain(const std::string& server, int code) {
+    config::MqttConfig config = config_;
+    config.server = server;
     if (code > 0) {
-      auto failure = describe_refusal(config_, version_, code);
+      auto failure = describe_refusal(config, version_, code);
       if (failure.kind == FailureKind::kVersionRefused && config_.version == config::kAutoVersion && version_ == 5) {
         fall_back_ = true;
         return "the broker refuses MQTT 5 (CONNACK code " + std::to_string(code) +
@@ -211,7 +244,7 @@ class PahoClient : public Client {
       return failure.text;
     }
     // Paho says -1 for everything before a CONNACK: find out what it was.
-    std::string why = probe_transport(config_, std::chrono::seconds(3));
+    std::string why = probe_transport(config, std::chrono::seconds(3));
     if (!why.empty()) return why;
     if (config_.version == config::kAutoVersion && version_ == 5) {
       // RabbitMQ 3.x (Debian 12's) answers an MQTT 5 CONNECT by closing the connection.
@@ -225,12 +258,9 @@ class PahoClient : public Client {
 
   PahoHandlers handlers() {
     return {
-        .connected =
-            [this](const std::string& cause) {
-              loss_reported_ = false;
-              queue_.push({Event::Kind::kConnected, cause});
-            },
-        .connect_failed = [this](int code) { report_connect_failure(code); },
+        .connected = [this](const ConnectAttempt& attempt,
+                            const std::string& cause) { report_connected(attempt, cause); },
+        .connect_failed = [this](const ConnectAttempt& attempt, int code) { report_connect_failure(attempt, code); },
         .connection_lost =
             [this](const std::string& cause) { report_loss(cause.empty() ? "connection lost" : cause, false); },
         // A broker's DISCONNECT (MQTT 5) ends the connection too, and paho.mqtt.c 1.3.14 (Debian 13)
@@ -280,6 +310,8 @@ class PahoClient : public Client {
   std::atomic<int> version_;                // 5 or 4 (3.1.1): what paho_ speaks
   std::atomic<bool> fall_back_{false};      // auto: the broker refused 5, use 3.1.1 from the next connect
   std::atomic<bool> loss_reported_{false};  // since the last connect: by the broker's DISCONNECT or paho
+  std::atomic<std::uint64_t> attempts_{0};  // connect attempts made; the latest one's number
+  std::atomic<std::uint64_t> settled_{0};   // attempts up to this one are over: one of them connected
   std::unique_ptr<PahoApi> paho_;
 };
 

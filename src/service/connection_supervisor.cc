@@ -32,7 +32,11 @@ void ConnectionSupervisor::start(const config::MqttConfig& mqtt) {
   reconnect_timer_.arm_after(delay);
 }
 
-bool ConnectionSupervisor::on_connected() {
+bool ConnectionSupervisor::on_connected(const std::string& server) {
+  if (!server.empty() && server != servers_.current()) {
+    if (servers_.select(server)) spdlog::info("{} answered an earlier connect attempt: connected there", server);
+    else spdlog::warn("connected to {}, which is not in mqtt.server", server);  // a reload changed it meanwhile
+  }
   backoff_.reset();
   reconnect_timer_.disarm();
   servers_.begin_round();

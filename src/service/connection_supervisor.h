@@ -28,8 +28,10 @@ class ConnectionSupervisor {
 
   // The first connect: after a random part of mqtt.start_delay, or now.
   void start(const config::MqttConfig& mqtt);
-  // Connected: the backoff starts over. True when a problem was being reported until now.
-  bool on_connected();
+  // Connected to `server` (the node that answered, perhaps an earlier attempt's rather than the one
+  // tried last; empty: the one tried last): it becomes the current node, and the backoff starts
+  // over. True when a problem was being reported until now.
+  bool on_connected(const std::string& server);
   // A connect failed or the connection was lost: logs why and where and when it tries next, and
   // arms the timer for that.
   void on_down(const mqtt::Event& event, const config::MqttConfig& mqtt);

@@ -3,6 +3,7 @@
 // every output has its own, so a reload can add or drop an output without touching the others.
 #pragma once
 
+#include <algorithm>
 #include <functional>
 #include <map>
 #include <memory>
@@ -22,7 +23,7 @@ namespace gpio2mqtt::service {
 // outputs (`pwm:` with `line:`), requested off; service/pwm_set.h switches them.
 std::vector<config::LineConfig> requested_lines(const config::Config& config);
 
-class LineSet : public bridge::LinePort {
+class LineSet {
  private:
   struct OpenChip;
   struct Request;
@@ -60,7 +61,7 @@ class LineSet : public bridge::LinePort {
   // config::ConfigError when a chip or line named in the config does not exist (naming what
   // does), gpio::GpioError when the kernel refuses a request (e.g. a line is busy).
   LineSet(const config::Config& config, gpio::ChipProvider* hardware, std::string consumer);
-  ~LineSet() override;
+  ~LineSet();
   // The plan the lines were requested by, at start or at the last reload.
   const bridge::ReloadPlan& plan() const { return plan_; }
 
@@ -81,8 +82,8 @@ class LineSet : public bridge::LinePort {
   // Whether a kernel chip in use is the device /dev/`device_name` (e.g. "gpiochip0").
   bool uses_device(const std::string& device_name) const;
 
-  bool read(std::size_t line) override;
-  void write(std::size_t line, bool active) override;
+  bool read(std::size_t line);
+  void write(std::size_t line, bool active);
   // Events the kernel dropped because its queue was full: from gaps in its sequence numbers (uAPI
   // v2), or as the backend inferred them (v1: EdgeEvent::lost_before). Logged, rate-limited.
   std::uint64_t kernel_dropped() const { return kernel_dropped_; }
@@ -114,6 +115,22 @@ class LineSet : public bridge::LinePort {
   std::vector<gpio::EdgeEvent> scratch_;
   std::uint64_t kernel_dropped_ = 0;
   bridge::ReloadPlan plan_;
+};
+
+// The LineSet as the bridge's port: each write stamped on the service's clock just after it is
+// done, which the interlock's dead times count from (see bridge::LinePort::write).
+class StampedLines : public bridge::LinePort {
+ public:
+  StampedLines(LineSet& lines, const Clock& clock) : lines_(lines), clock_(clock) {}
+  bool read(std::size_t line) override { return lines_.read(line); }
+  MonoTime write(std::size_t line, bool active, MonoTime now) override {
+    lines_.write(line, active);
+    return std::max(now, clock_.now());
+  }
+
+ private:
+  LineSet& lines_;
+  const Clock& clock_;
 };
 
 }  // namespace gpio2mqtt::service

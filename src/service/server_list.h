@@ -21,6 +21,9 @@ class ServerList {
   // Moves on to the next node, wrapping round. True when that completes a round: every node has
   // failed once since begin_round().
   bool advance();
+  // Makes `server` the current node (the one that answered a connect); false when it is none of
+  // the list's, and the current node stays.
+  bool select(const std::string& server);
   // A round starts at the current node (after a connect or a loss).
   void begin_round() { round_start_ = index_; }
 

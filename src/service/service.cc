@@ -56,7 +56,7 @@ Service::Service(config::Config config, LineSet& lines, ServiceParts parts)
                                                      : std::make_unique<BindingFile>(config_->state_directory)),
       device_file_(config_->state_directory.empty() ? nullptr : std::make_unique<DeviceFile>(config_->state_directory)),
       pwm_(*config_, parts_.pwm, publisher_),
-      bridge_(*config_, publisher_, lines, outbox_file_.get(), counter_file_.get(), binding_file_.get(),
+      bridge_(*config_, publisher_, port_, outbox_file_.get(), counter_file_.get(), binding_file_.get(),
               device_file_.get(), &pwm_),
       random_(parts_.random_seed),
       connection_(loop_, config_->mqtt, random_, [this](const std::string& server) { client_->connect(server); }),
@@ -182,10 +182,11 @@ void Service::on_mqtt_events() {
   for (auto& event : client_->take_events()) {
     MonoTime now = loop_.now();
     switch (event.kind) {
-      case mqtt::Event::Kind::kConnected:
+      case mqtt::Event::Kind::kConnected: {
+        bool had_problem = connection_.on_connected(event.server);  // first: it adopts the node that answered
         spdlog::info("connected to {} ({})", connection_.server(), event.text);
         warn_about_the_connection();
-        if (connection_.on_connected() && dbus_) dbus_->properties_changed({"LastError"});
+        if (had_problem && dbus_) dbus_->properties_changed({"LastError"});
         // Subscribed on every connect: with a clean session the broker forgot them.
         client_->subscribe(bridge_.subscriptions(), config_->mqtt.subscribe_qos);
         client_->subscribe_retained(bridge_.retained_subscriptions(), config_->mqtt.subscribe_qos,
@@ -197,6 +198,7 @@ void Service::on_mqtt_events() {
         report_status();
         if (dbus_) dbus_->properties_changed({"Connected", "Server"});
         break;
+      }
       case mqtt::Event::Kind::kConnectFailed:
       case mqtt::Event::Kind::kConnectionLost:
         on_connection_down(event);

@@ -127,6 +127,7 @@ class Service : public dbus::DaemonControl {
   mqtt::Client* client_ = nullptr;
   ClientPublisher publisher_{client_};
   PwmSet pwm_;  // the `pwm:` outputs' channels and state files, lent to the bridge's devices
+  StampedLines port_{lines_, *parts_.clock};  // lines_ as the bridge writes them
   bridge::Bridge bridge_;
   std::unique_ptr<SensorSet> sensors_;  // with a sensor source
   UniqueFd signal_fd_;

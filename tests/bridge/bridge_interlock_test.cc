@@ -104,6 +104,22 @@ TEST_F(AnInterlockedBridge, SwitchesTheOtherOffAndWaitsTheDeadTimeBeforeSwitchin
   EXPECT_EQ(log_.back().at - log_[log_.size() - 2].at, 500ms);
 }
 
+// Under TSan a write took ~70 µs, and the reversal's ON came 70 µs short of the dead time on the
+// chip: it was counted from the time read before the OFF was written. It counts from the stamp
+// the port gives the OFF write.
+TEST_F(AnInterlockedBridge, CountsTheDeadTimeFromWhenTheOffWriteWasDone) {
+  lines_.write_takes = 70us;
+  up_then_down("ON");
+  ASSERT_FALSE(level(kUp));
+  ASSERT_EQ(lines_.writes.back(), (std::pair<std::size_t, bool>{kUp, false}));
+  MonoTime off_done = lines_.written_at.back();
+  advance(500ms);
+  EXPECT_FALSE(level(kDown)) << "on before the OFF write was done + the dead time";
+  advance(70us);
+  EXPECT_TRUE(level(kDown));
+  EXPECT_GE(log_.back().at, off_done + 500ms);
+}
+
 TEST_F(AnInterlockedBridge, ANewerCommandDuringTheWaitReplacesThePendingOne) {
   up_then_down("ON");
   advance(100ms);

@@ -26,15 +26,22 @@ class RecordingDrive : public CoverDrive {
   };
   std::vector<Drive> drives;
   bool fail = false;
+  Nanos write_takes{0};  // how long after the time it is given a write is done (its port's stamp)
   bool motor(CoverMotion motion, MonoTime now) override {
     drives.push_back({motion == M::kOpening ? "open" : motion == M::kClosing ? "close" : "stop", ms(now)});
+    if (motion == M::kStopped) off_done_ = now + write_takes;
     return !fail;
   }
   bool button(bool on, MonoTime now) override {
     drives.push_back({on ? "press" : "release", ms(now)});
+    if (!on) off_done_ = now + write_takes;
     return !fail;
   }
+  MonoTime quiet_since(MonoTime now) const override { return std::max(now, off_done_); }
   std::vector<Drive> take() { return std::exchange(drives, {}); }
+
+ private:
+  MonoTime off_done_{};
 };
 using Drives = std::vector<RecordingDrive::Drive>;
 
@@ -146,6 +153,20 @@ TEST_F(ACover, ReversesThroughAStopAndTheDeadTime) {
   EXPECT_EQ(drive_.take(), (Drives{{"close", 5500}, {"stop", 14500}}));
   EXPECT_EQ(position(60s), 0);
   EXPECT_EQ(cover_->state_word(at(60s)), "closed");
+}
+
+// The reversal's ON came 299.93 ms after the OFF on the chip (TSan, 300 ms dead time): the dead
+// time counted from the time read before the stop's write. It counts from when the write was done.
+TEST_F(ACover, CountsTheDeadTimeFromWhenTheStopWasWritten) {
+  make(0);
+  drive_.write_takes = 70us;
+  command(open(), 1s);
+  command(close(), 5s);
+  EXPECT_EQ(cover_->deadline(), at(5500ms + 70us));
+  cover_->on_time(at(5500ms));
+  EXPECT_EQ(drive_.take(), (Drives{{"open", 1000}, {"stop", 5000}}));  // not yet
+  run_until(6s);
+  EXPECT_EQ(drive_.take(), (Drives{{"close", 5500}}));
 }
 
 TEST_F(ACover, AStopDuringTheDeadTimeCancelsTheReversal) {

@@ -1,83 +1,17 @@
-// The daemon's D-Bus object on a private dbus-daemon, read and driven by real D-Bus clients.
+// The daemon's D-Bus object on a private dbus-daemon, read and driven by real D-Bus clients: its
+// properties, lines, counters, bindings, reload and access (the devices: dbus_devices_test.cc).
 #include <gtest/gtest.h>
 #include <sdbus-c++/sdbus-c++.h>
 
 #include <fstream>
 #include <mutex>
 
-#include "daemon_fixture.h"
-#include "dbus_daemon.h"
-#include "sdbus_proxy.h"
+#include "dbus_fixture.h"
 
 namespace gpio2mqtt::testing {
 namespace {
 
 using namespace std::chrono_literals;
-constexpr const char* kInterface = "io.github.gpio2mqtt.Daemon1";
-const std::string kPolicy = std::string(GPIO2MQTT_SOURCE_DIR) + "/systemd/io.github.gpio2mqtt.conf";
-
-class ADaemonOnDbus : public ADaemon {
- protected:
-  void SetUp() override {
-    ADaemon::SetUp();
-    if (IsSkipped()) return;
-    if (!DbusDaemon::available()) GTEST_SKIP() << "dbus-daemon is not installed (apt-get install dbus-daemon)";
-  }
-  // Starts a bus (session, or system with `policy` as its only policy file) and the daemon on it,
-  // with the demo's lines and `more_lines`.
-  void start_on_bus(const std::string& policy = "", const std::string& more_lines = "") {
-    std::string policy_dir;
-    if (!policy.empty()) {
-      policy_dir = dir_ + "/policy";
-      mkdir(policy_dir.c_str(), 0755);
-      write_file(policy_dir + "/io.github.gpio2mqtt.conf", policy);
-    }
-    bus_ = std::make_unique<DbusDaemon>(dir_, policy_dir);
-    std::string which = policy.empty() ? "session" : "system";
-    std::string env = (policy.empty() ? "DBUS_SESSION_BUS_ADDRESS=" : "DBUS_SYSTEM_BUS_ADDRESS=") + bus_->address();
-    start_daemon(
-        "dbus: " + which + "\nstate_directory: " + dir_ + "/state\n" + demo_config(broker_->url()) + more_lines, {env});
-    ASSERT_TRUE(came_online());
-    connection_ = sdbus::createSessionBusConnectionWithAddress(bus_->address());
-    proxy_ = daemon_proxy(*connection_);
-  }
-  template <typename T>
-  T property(const std::string& name) {
-    sdbus::Variant value = proxy_->getProperty(name).onInterface(kInterface);
-    return value.get<T>();
-  }
-  // Runs busctl as user `nobody` against the bus; returns its exit status and output.
-  std::pair<int, std::string> busctl_as_nobody(const std::string& arguments) {
-    std::string out = dir_ + "/busctl.out";
-    std::string command = "setpriv --reuid=65534 --regid=65534 --clear-groups busctl --address=" + bus_->address() +
-                          " call io.github.gpio2mqtt /io/github/gpio2mqtt " + kInterface + " " + arguments + " > " +
-                          out + " 2>&1";
-    int status = std::system(command.c_str());
-    std::ifstream in(out);
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    return {WEXITSTATUS(status), text};
-  }
-
-  // Records every PropertiesChanged signal in changes_ (under mutex_), on a thread of the client
-  // connection's until connection_->leaveEventLoop().
-  void record_changes() {
-    proxy_->uponSignal("PropertiesChanged")
-        .onInterface("org.freedesktop.DBus.Properties")
-        .call([this](const std::string&, const std::map<std::string, sdbus::Variant>& changed,
-                     const std::vector<std::string>&) {
-          std::lock_guard lock(mutex_);
-          changes_.push_back(changed);
-        });
-    finish_signal_registration(*proxy_);
-    connection_->enterEventLoopAsync();
-  }
-
-  std::unique_ptr<DbusDaemon> bus_;
-  std::unique_ptr<sdbus::IConnection> connection_;
-  std::unique_ptr<sdbus::IProxy> proxy_;
-  std::mutex mutex_;
-  std::vector<std::map<std::string, sdbus::Variant>> changes_;
-};
 
 TEST_F(ADaemonOnDbus, ShowsItsStateAsProperties) {
   ASSERT_NO_FATAL_FAILURE(start_on_bus());
@@ -121,55 +55,6 @@ TEST_F(ADaemonOnDbus, CountsTheCommandsOverALinesRateLimit) {
   EXPECT_TRUE(eventually([&] { return property<std::uint64_t>("CommandsRateLimited") >= 10; }, 5s))
       << property<std::uint64_t>("CommandsRateLimited");
   EXPECT_LE(property<std::uint64_t>("CommandsRateLimited"), 20u);
-}
-
-TEST_F(ADaemonOnDbus, ReadsAndCommandsACover) {
-  ASSERT_NO_FATAL_FAILURE(start_on_bus("",
-                                       "  opener: {line: GPIO17, direction: output}\ncovers:\n"
-                                       "  gate: {button: opener, open_time: 1s, close_time: 1s, margin: 100ms, "
-                                       "press: 100ms}\n"));
-  auto get = [&] {
-    std::string state;
-    std::int32_t position = 0;
-    proxy_->callMethod("GetCover")
-        .onInterface(kInterface)
-        .withArguments(std::string("gate"))
-        .storeResultsTo(state, position);
-    return std::make_pair(state, position);
-  };
-  EXPECT_EQ(get(), std::make_pair(std::string("stopped"), -1));  // unknown until a full travel
-  std::size_t from = observer_->size();
-  proxy_->callMethod("SetCover").onInterface(kInterface).withArguments(std::string("gate"), std::string("open"));
-  EXPECT_TRUE(expect("raspberry/opener/state", "ON", from));  // the press
-  EXPECT_TRUE(expect("raspberry/gate/state", "open", from));
-  EXPECT_EQ(get(), std::make_pair(std::string("open"), 100));
-  for (auto [name, command, error] : {std::tuple{"gate", "up", "InvalidCommand"}, {"nope", "OPEN", "UnknownCover"}}) {
-    try {
-      proxy_->callMethod("SetCover").onInterface(kInterface).withArguments(std::string(name), std::string(command));
-      ADD_FAILURE() << name << " " << command << " was taken";
-    } catch (const sdbus::Error& e) {
-      EXPECT_EQ(e.getName(), std::string("io.github.gpio2mqtt.Error.") + error);
-    }
-  }
-}
-
-TEST_F(ADaemonOnDbus, SetsAnInterlockedOutputThroughItsInterlock) {
-  ASSERT_NO_FATAL_FAILURE(start_on_bus("",
-                                       "  fan: {line: GPIO17, direction: output}\n"
-                                       "interlocks: [{lines: [relay, fan], dead_time: 300ms}]\n"));
-  std::size_t from = observer_->size();
-  proxy_->callMethod("SetLine").onInterface(kInterface).withArguments(std::string("fan"), true);
-  auto fan_on = observer_->wait_for("raspberry/fan/state", "ON", from);
-  ASSERT_TRUE(fan_on);
-  proxy_->callMethod("SetLine").onInterface(kInterface).withArguments(std::string("relay"), true);
-  auto fan_off = observer_->wait_for("raspberry/fan/state", "OFF", *fan_on);
-  ASSERT_TRUE(fan_off);
-  auto relay_on = observer_->wait_for("raspberry/relay/state", "ON", *fan_on);
-  ASSERT_TRUE(relay_on);
-  EXPECT_LT(*fan_off, *relay_on);  // off first, the relay after the dead time
-  bool fan = true;
-  proxy_->callMethod("GetLine").onInterface(kInterface).withArguments(std::string("fan")).storeResultsTo(fan);
-  EXPECT_FALSE(fan);
 }
 
 TEST_F(ADaemonOnDbus, RefusesToSetAnInputOrAnUnknownLine) {
@@ -254,67 +139,6 @@ TEST_F(ADaemonOnDbus, ShowsAndSetsACountersCount) {
 }
 
 // A heater on slow software PWM (GPIO17) beside the demo's lines.
-const char* kHeater = "pwm:\n  heater: {line: GPIO17, period: 1s}\n";
-
-TEST_F(ADaemonOnDbus, ShowsAndSetsAPwmOutputAsItsSetTopicWould) {
-  ASSERT_NO_FATAL_FAILURE(start_on_bus("", kHeater));
-  auto get = [&](const std::string& name) {
-    bool on = true;
-    double percent = -1;
-    proxy_->callMethod("GetPwm").onInterface(kInterface).withArguments(name).storeResultsTo(on, percent);
-    return std::make_pair(on, percent);
-  };
-  EXPECT_EQ(get("heater"), std::make_pair(false, 0.0));
-  std::size_t from = observer_->size();
-  proxy_->callMethod("SetPwm").onInterface(kInterface).withArguments(std::string("heater"), std::string("40"));
-  EXPECT_TRUE(
-      observer_->wait_for("raspberry/heater/state", R"({"state":"ON","brightness":102,"percentage":40})", from));
-  EXPECT_EQ(get("heater"), std::make_pair(true, 40.0));
-  using Pwm = sdbus::Struct<std::string, bool, double>;
-  EXPECT_EQ(property<std::vector<Pwm>>("PwmOutputs"), (std::vector<Pwm>{{"heater", true, 40.0}}));
-  // OFF, then a plain ON brings back the last level; Home Assistant's JSON as on MQTT.
-  proxy_->callMethod("SetPwm").onInterface(kInterface).withArguments(std::string("heater"), std::string("off"));
-  EXPECT_EQ(get("heater"), std::make_pair(false, 0.0));
-  proxy_->callMethod("SetPwm").onInterface(kInterface).withArguments(std::string("heater"), std::string("ON"));
-  EXPECT_EQ(get("heater"), std::make_pair(true, 40.0));
-  from = observer_->size();
-  proxy_->callMethod("SetPwm")
-      .onInterface(kInterface)
-      .withArguments(std::string("heater"), std::string(R"({"state":"ON","brightness":255})"));
-  EXPECT_TRUE(
-      observer_->wait_for("raspberry/heater/state", R"({"state":"ON","brightness":255,"percentage":100})", from));
-  EXPECT_TRUE(eventually([&] { return property<std::uint64_t>("CommandsApplied") == 4; }, 5s))
-      << property<std::uint64_t>("CommandsApplied");
-}
-
-TEST_F(ADaemonOnDbus, RefusesAnUnknownPwmOutputAndAnInvalidCommand) {
-  ASSERT_NO_FATAL_FAILURE(start_on_bus("", kHeater));
-  try {
-    proxy_->callMethod("SetPwm").onInterface(kInterface).withArguments(std::string("heater"), std::string("150"));
-    ADD_FAILURE() << "accepted";
-  } catch (const sdbus::Error& e) {
-    EXPECT_EQ(e.getName(), "io.github.gpio2mqtt.Error.InvalidCommand");
-    EXPECT_NE(e.getMessage().find("pwm 'heater': "), std::string::npos) << e.getMessage();
-  }
-  try {
-    bool on;
-    double percent;
-    proxy_->callMethod("GetPwm")
-        .onInterface(kInterface)
-        .withArguments(std::string("relay"))
-        .storeResultsTo(on, percent);
-    ADD_FAILURE() << "a line is no PWM output";
-  } catch (const sdbus::Error& e) {
-    EXPECT_EQ(e.getName(), "io.github.gpio2mqtt.Error.UnknownPwm");
-  }
-  bool on = true;
-  double percent = -1;
-  proxy_->callMethod("GetPwm").onInterface(kInterface).withArguments(std::string("heater")).storeResultsTo(on, percent);
-  EXPECT_FALSE(on);  // the refused command changed nothing
-  EXPECT_EQ(property<std::uint64_t>("CommandsApplied"), 0u);
-}
-
-// A wall switch on GPIO17 that toggles the relay while Home Assistant is offline.
 const char* kNightBinding =
     "  wall: {line: GPIO17}\n"
     "bindings:\n  - {name: night, trigger: wall, on: on, target: relay, when: ha_offline}\n";
@@ -378,18 +202,6 @@ TEST_F(ADaemonOnDbus, SwitchesABindingOffAsItsMqttSwitchDoesAndKeepsItInTheState
 
 // An ADC that reads, and a thermometer whose `temperature` is a FIFO nobody writes: each of its
 // reads times out after 300 ms.
-TEST_F(ADaemonOnDbus, ShowsEachSensorsValueAndAvailabilityAndTheSensorCounters) {
-  ASSERT_NO_FATAL_FAILURE(start_on_bus("", sensor_tree(dir_ + "/sys")));
-  using SensorStruct = sdbus::Struct<std::string, std::string, std::string, bool>;
-  const std::vector<SensorStruct> expected{{"adc", "0.125", "V", true}, {"slow", "", "°C", false}};
-  EXPECT_TRUE(eventually([&] { return property<std::vector<SensorStruct>>("Sensors") == expected; }, 10s))
-      << daemon_->log();
-  EXPECT_TRUE(eventually([&] { return property<std::uint64_t>("SensorTimeouts") >= 2; }, 10s)) << daemon_->log();
-  EXPECT_GE(property<std::uint64_t>("SensorReads"), 1u);
-  EXPECT_GE(property<std::uint64_t>("SensorFailures"), property<std::uint64_t>("SensorTimeouts"));
-  EXPECT_EQ(property<std::uint64_t>("SensorReadingsDropped"), 0u);
-}
-
 std::string policy_owned_by(const std::string& user) {
   std::ifstream in(kPolicy);
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

@@ -98,6 +98,56 @@ TEST_F(APahoClient, AsksTheNetworkWhatPahoCannotSayBeforeTheBrokerAnswers) {
                              " (no broker listens there; check mqtt.server)");
 }
 
+// Failover under load (seen with ASan): the connection to node A ended, the client tried node B,
+// and only then did paho's thread report a failure of an earlier connect to A. Taken for B's, it
+// sent the supervisor back to A, and B's success was then logged and shown as A's.
+TEST_F(APahoClient, IgnoresALateFailureOfAnEarlierAttemptAndNamesTheNodeThatAnswered) {
+  const std::string node_a = "mqtt://127.0.0.1:1883", node_b = "mqtt://127.0.0.1:1884";
+  make();
+  client_->connect(node_a);
+  paho().accept_connect();
+  ASSERT_EQ(kinds(), std::vector<Event::Kind>{Event::Kind::kConnected});
+  paho().lose_connection();
+  client_->connect(node_b);
+  paho().refuse_connect_of(0, -1);  // attempt 1's, late
+  paho().accept_connect_of(1);
+  auto events = client_->take_events();
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].kind, Event::Kind::kConnectionLost);
+  EXPECT_EQ(events[1].kind, Event::Kind::kConnected);
+  EXPECT_EQ(events[1].server, node_b);
+}
+
+// An attempt that answers after the next one started: the connection is to its node, and the
+// later attempt's failure (paho gives up on it) is no loss of that connection.
+TEST_F(APahoClient, NamesTheNodeOfAnEarlierAttemptThatAnsweredLateAndIgnoresLaterFailures) {
+  const std::string node_a = "mqtt://127.0.0.1:1883", node_b = "mqtt://127.0.0.1:1884";
+  make();
+  client_->connect(node_a);
+  client_->connect(node_b);  // e.g. the supervisor's timer, before A answered
+  paho().accept_connect_of(0);
+  paho().refuse_connect_of(1, -1);
+  auto events = client_->take_events();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].kind, Event::Kind::kConnected);
+  EXPECT_EQ(events[0].server, node_a);
+}
+
+TEST_F(APahoClient, ReportsTheLatestAttemptsFailureForItsNode) {
+  const std::string node_b = "mqtt://127.0.0.1:1884";
+  config::MqttConfig config;
+  config.version = 4;
+  make(config);
+  client_->connect(kServer);
+  paho().refuse_connect(5);
+  client_->connect(node_b);
+  paho().refuse_connect(5);
+  auto events = client_->take_events();
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].server, kServer);
+  EXPECT_EQ(events[1].server, node_b);
+}
+
 TEST_F(APahoClient, SubscribesToCommandsWithoutRetainedReplayAndReadsBackWithIt) {
   make();
   connect();

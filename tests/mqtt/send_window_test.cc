@@ -24,8 +24,8 @@ class ASendWindow : public ::testing::Test {
   explicit ASendWindow(std::size_t buffer = 10'000) {
     config_.buffer = buffer;
     paho_ = std::make_unique<FakePaho>(
-        5, PahoHandlers{.connected = [](const std::string&) {},
-                        .connect_failed = [](int) {},
+        5, PahoHandlers{.connected = [](const ConnectAttempt&, const std::string&) {},
+                        .connect_failed = [](const ConnectAttempt&, int) {},
                         .connection_lost = [](const std::string&) {},
                         .disconnected = [](int) {},
                         .message = [](const std::string&, const std::string&, bool) {},

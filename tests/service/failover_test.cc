@@ -65,6 +65,23 @@ TEST_F(AServiceWithThreeNodes, ConnectsToTheFirstListedNodeAndShowsItWhileConnec
   EXPECT_EQ(service_->server(), kA);
 }
 
+// paho can answer an attempt after the next one started: the node that answered is the one the
+// daemon is on (shown, and moved on from after a loss), not the one it tried last.
+TEST_F(AServiceWithThreeNodes, AdoptsTheNodeThatAnsweredAnEarlierAttempt) {
+  start();
+  connect();
+  client().drop_connection();
+  settle();
+  fail();  // b, then c
+  ASSERT_EQ(last_node(), kC);
+  client().complete_connect("session present: no", kB);
+  settle();
+  EXPECT_EQ(service_->server(), kB);
+  client().drop_connection();
+  settle();
+  EXPECT_EQ(last_node(), kC);  // the one after b
+}
+
 TEST_F(AServiceWithThreeNodes, FailsOverToTheNextNodeAtOnceAndBacksOffOnlyAfterEveryNodeFailed) {
   start("  reconnect_jitter: off\n");
   connect();

@@ -31,6 +31,9 @@ class CoverDrive {
   virtual bool motor(CoverMotion motion, MonoTime now) = 0;
   // A one-button operator: its output on (a press begins) or off.
   virtual bool button(bool on, MonoTime now) = 0;
+  // When what it drives last went off, no earlier than `now`: the dead time counts from there, and
+  // a write done after `now` (its port's stamp, see LinePort::write) must not shorten it.
+  virtual MonoTime quiet_since(MonoTime now) const { return now; }
 };
 
 struct CoverSettings {

@@ -35,7 +35,8 @@ class Interlock {
   // `line` is wanted `active` at `now`: what to drive now, in order (offs first). An ON that must
   // wait is held and comes out of on_time(). A line in no group is driven as asked.
   std::vector<Switch> request(std::size_t line, bool active, MonoTime now);
-  // What the caller drove: `line` is now `active` (since `now`).
+  // What the caller drove: `line` is now `active` (since `now`, when the write was done). An OFF
+  // moves a held ON of its group to `now` + the dead time if that is later.
   void driven(std::size_t line, bool active, MonoTime now);
   // The level of a line the caller found (at start, after a reload), and when it last went off
   // if known; nothing is held any more for it.

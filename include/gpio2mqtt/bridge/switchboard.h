@@ -25,7 +25,10 @@ class LinePort {
  public:
   virtual ~LinePort() = default;
   virtual bool read(std::size_t line) = 0;
-  virtual void write(std::size_t line, bool active) = 0;
+  // Sets the line; `now` is the caller's time before the write. Returns the time just after the
+  // write, on the caller's clock and no earlier than `now`: an interlock's dead time counts from an
+  // OFF on the line, and the write itself can take a while (~70 µs under TSan).
+  virtual MonoTime write(std::size_t line, bool active, MonoTime now) = 0;
 };
 
 class Switchboard {
@@ -64,6 +67,8 @@ class Switchboard {
   void cancel_held() { interlock_.cancel_held(); }
 
   bool level(std::size_t line) const { return lines_.at(line).level; }
+  // When the line last went off (the port's stamp after the write), if it did.
+  std::optional<MonoTime> went_off(std::size_t line) const { return lines_.at(line).went_off; }
   bool held(std::size_t line) const { return interlock_.held(line); }
   bool interlocked(std::size_t line) const { return interlock_.interlocked(line); }
   // Every line's level and last switch-off, for the next reload's plan.

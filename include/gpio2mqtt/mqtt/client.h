@@ -24,6 +24,9 @@ struct Event {
   // kConnectFailed: the broker refused MQTT 5 and the next attempt speaks 3.1.1 (version: auto),
   // so the same server is worth trying again at once.
   bool falls_back = false;
+  // kConnected, kConnectFailed: the node of the attempt they answer. A connect can be answered
+  // after the next attempt started (to another node), so the one connected to is this one.
+  std::string server{};
 };
 
 class Client {

@@ -201,6 +201,15 @@ bool CoverDevice::motor(CoverMotion motion, MonoTime now) {
   return error.empty() && board.level(line);
 }
 
+MonoTime CoverDevice::quiet_since(MonoTime now) const {
+  const Switchboard& board = host_.switchboard();
+  MonoTime since = now;
+  for (const auto* name : {&settings_.open, &settings_.close, &settings_.button})
+    if (auto line = index(*name))
+      if (auto off = board.went_off(*line)) since = std::max(since, *off);
+  return since;
+}
+
 bool CoverDevice::button(bool on, MonoTime now) {
   return host_.switchboard().switch_to(*index(settings_.button), on, now).empty();
 }

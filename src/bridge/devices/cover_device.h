@@ -48,6 +48,7 @@ class CoverDevice : public Device, private CoverDrive {
   // CoverDrive
   bool motor(CoverMotion motion, MonoTime now) override;
   bool button(bool on, MonoTime now) override;
+  MonoTime quiet_since(MonoTime now) const override;
 
   std::optional<std::size_t> index(const std::string& line) const;
   // Publishes what changed, stores the position at a stop and every persist_every while it runs.

@@ -46,15 +46,18 @@ class FakeLines : public LinePort {
   bool fail = false;
   bool kernel_debounce = false;                     // as a libgpiod 2.x chip: the kernel debounces every input
   std::function<void(std::size_t, bool)> on_write;  // e.g. an input wired to the output
+  Nanos write_takes{0};                             // how long after the time it is given a write is done
+  std::vector<MonoTime> written_at;                 // what each write returned: when it was done
   bool read(std::size_t line) override {
     if (fail) throw std::runtime_error("chip gone");
     return levels[line];
   }
-  void write(std::size_t line, bool active) override {
+  MonoTime write(std::size_t line, bool active, MonoTime now) override {
     if (fail) throw std::runtime_error("chip gone");
     writes.emplace_back(line, active);
     levels[line] = active;
     if (on_write) on_write(line, active);
+    return written_at.emplace_back(now + write_takes);
   }
 };
 

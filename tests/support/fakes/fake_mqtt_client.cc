@@ -17,9 +17,11 @@ void FakeMqttClient::push(mqtt::Event event) {
   if (write(wake_.get(), &one, sizeof one) != sizeof one) throw std::runtime_error("eventfd write failed");
 }
 
-void FakeMqttClient::complete_connect(const std::string& text) {
+void FakeMqttClient::complete_connect(const std::string& text, const std::string& server) {
   connected = true;
-  push({mqtt::Event::Kind::kConnected, text});
+  mqtt::Event event{mqtt::Event::Kind::kConnected, text};
+  event.server = !server.empty() || connected_to.empty() ? server : connected_to.back();
+  push(std::move(event));
 }
 
 void FakeMqttClient::fail_connect(const std::string& why, bool falls_back) {

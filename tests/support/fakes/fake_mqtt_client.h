@@ -27,7 +27,8 @@ class FakeMqttClient : public mqtt::Client {
   FakeMqttClient();
 
   // What the broker does; each wakes the service's loop, as paho's thread does.
-  void complete_connect(const std::string& text = "session present: no");
+  // For the latest attempt's node, or `server` (an earlier attempt's, answering late).
+  void complete_connect(const std::string& text = "session present: no", const std::string& server = "");
   // `falls_back`: as paho's client when the broker refused MQTT 5 under version: auto.
   void fail_connect(const std::string& why = "connection refused", bool falls_back = false);
   void drop_connection(const std::string& why = "connection lost");

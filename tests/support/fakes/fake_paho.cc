@@ -11,11 +11,20 @@ bool FakeToken::wait_for(std::chrono::milliseconds) {
 }
 
 void FakePaho::accept_connect(const std::string& cause) {
-  connected_ = true;
-  handlers_.connected(cause);
+  // Also after a loss without a connect: paho's automatic reconnect (never asked for) would.
+  accept_connect_of(attempts.empty() ? 0 : attempts.size() - 1, cause);
 }
 
-void FakePaho::refuse_connect(int code) { handlers_.connect_failed(code); }
+void FakePaho::refuse_connect(int code) { refuse_connect_of(attempts.empty() ? 0 : attempts.size() - 1, code); }
+
+void FakePaho::accept_connect_of(std::size_t index, const std::string& cause) {
+  connected_ = true;
+  handlers_.connected(attempts.empty() ? mqtt::ConnectAttempt{} : attempts.at(index), cause);
+}
+
+void FakePaho::refuse_connect_of(std::size_t index, int code) {
+  handlers_.connect_failed(attempts.empty() ? mqtt::ConnectAttempt{} : attempts.at(index), code);
+}
 
 void FakePaho::lose_connection(const std::string& cause) {
   connected_ = false;

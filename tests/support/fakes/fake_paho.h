@@ -49,9 +49,12 @@ class FakePaho : public mqtt::PahoApi {
 
   FakePaho(int speaks, mqtt::PahoHandlers handlers) : version(speaks), handlers_(std::move(handlers)) {}
 
-  // The broker's side.
+  // The broker's side. A connect is answered for the latest attempt, or for attempt `index` (into
+  // attempts) when the answer comes late, after another attempt started.
   void accept_connect(const std::string& cause = "connect onSuccess called");
   void refuse_connect(int code);
+  void accept_connect_of(std::size_t index, const std::string& cause = "connect onSuccess called");
+  void refuse_connect_of(std::size_t index, int code);
   void lose_connection(const std::string& cause = "");
   void send_disconnect(int reason);
   void deliver(const std::string& topic, const std::string& payload, bool retained = false);
@@ -76,11 +79,13 @@ class FakePaho : public mqtt::PahoApi {
 
   // mqtt::PahoApi
   bool is_connected() const override { return connected_; }
-  void connect(const std::string& server) override {
+  void connect(const mqtt::ConnectAttempt& attempt) override {
     ++connects;
-    servers.push_back(server);
+    servers.push_back(attempt.server);
+    attempts.push_back(attempt);
   }
   std::vector<std::string> servers;  // connect() was asked for, in order
+  std::vector<mqtt::ConnectAttempt> attempts;
   mqtt::TokenPtr publish(const Message& message) override;
   void subscribe(const std::string& topic, int qos, bool replay_retained) override {
     subscribed.push_back({topic, qos, replay_retained});
