@@ -29,6 +29,13 @@ struct CounterRate {
   // --kernel: the falling edges a kernel reader (no MQTT) read from the same line pulsed alike
   // just before: how many pulses gpio-sim made into edges; -1 when not measured.
   std::int64_t reader_falls = -1;
+  // --kernel: the interrupts the kernel took for the counter's line while it was pulsed (it asks
+  // for falling edges only): the edges the kernel made of the pulses, at most (two that come while
+  // the line's interrupt thread is busy make one event); -1 when not measured.
+  std::int64_t interrupts = -1;
+  // --kernel: the events the kernel made of those interrupts (its interrupt thread's runs, from a
+  // kprobe): what the count can be held to; -1 when not measured.
+  std::int64_t kernel_events = -1;
 };
 
 struct CounterRun {

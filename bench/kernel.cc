@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "gpiosim.h"
+#include "irq_thread_trace.h"
 #include "probe.h"
 #include "process.h"
 
@@ -132,10 +133,19 @@ CounterRun run_kernel_counter(Scenario& scenario, const Options& options, int in
   };
   if (!probe.wait_until(Stream::kMeter, started, 10s)) throw std::runtime_error("the counter published no count of 0");
   Toggle pull = [&chip](bool high) { chip->set_pull(0, high); };
+  kernel_test::IrqThreadTrace kernel;
+  if (!kernel.why_not().empty())
+    fmt::print(stderr, "counter: the kernel's events are not counted: {}\n", kernel.why_not());
   std::uint64_t count = 0;
   for (double hz : options.pulse_rates) {
     auto pulses = static_cast<std::uint64_t>(hz * options.seconds);
+    std::uint64_t interrupts = kernel_test::sim_interrupts("gpio2mqtt");
+    std::uint64_t events = kernel.events("gpio2mqtt");
     out.rates.push_back(pulse_meter(probe, pull, daemon.pid(), hz, pulses, count, out.publish_interval_s));
+    // pulse_meter() waited for the count to arrive, and then some: the kernel is done with them.
+    out.rates.back().interrupts = static_cast<std::int64_t>(kernel_test::sim_interrupts("gpio2mqtt") - interrupts);
+    if (kernel.why_not().empty())
+      out.rates.back().kernel_events = static_cast<std::int64_t>(kernel.events("gpio2mqtt") - events);
     out.rates.back().reader_falls = falls.at(out.rates.size() - 1);
     count += out.rates.back().counted;
     std::this_thread::sleep_for(300ms);
@@ -152,17 +162,22 @@ void print_kernel_counters(const Options& options, const std::vector<CounterRun>
       "then a fall half a period later). Counted: the last `count` received less the count before that rate; exact "
       "when it equals the pulses made. Writes faster than gpio-sim's interrupt simulation can merge into one edge: "
       "the kernel reader (no MQTT), on the same line pulsed alike just before the daemon started, shows how many "
-      "falling edges gpio-sim made of the pulses. Every run listed.\n\n"
-      "| pulses/s | run | achieved /s | pulses | kernel reader: falling edges read | counted | exact | CPU µs per "
-      "pulse "
-      "|\n|---|---|---|---|---|---|---|---|\n",
+      "falling edges gpio-sim made of the pulses. Interrupts: those the kernel took for the counter's line while "
+      "it was pulsed (falls only). Events made: the runs of the line's interrupt thread, each of which queues one "
+      "event (two interrupts before it ran make one run), from a kprobe; counted = events made means nothing the "
+      "kernel made was lost on its way to the count. Every run listed.\n\n"
+      "| pulses/s | run | achieved /s | pulses | kernel reader: falling edges read | interrupts | events made | "
+      "counted | exact | = events made | CPU µs per pulse |\n|---|---|---|---|---|---|---|---|---|---|---|\n",
       options.seconds);
   for (std::size_t i = 0; i < runs.front().rates.size(); ++i)
     for (std::size_t run = 0; run < runs.size(); ++run) {
       const CounterRate& r = runs[run].rates.at(i);
-      fmt::print("| {:g} Hz | {} | {:.0f} | {} | {} | {} | {} | {:.1f} |\n", r.pulse_hz, run + 1, r.achieved_hz,
-                 r.pulses, r.reader_falls < 0 ? std::string("-") : std::to_string(r.reader_falls), r.counted,
-                 r.exact ? "yes" : "no", r.counter_cpu_us_per_pulse);
+      auto known = [](std::int64_t n) { return n < 0 ? std::string("-") : std::to_string(n); };
+      fmt::print("| {:g} Hz | {} | {:.0f} | {} | {} | {} | {} | {} | {} | {} | {:.1f} |\n", r.pulse_hz, run + 1,
+                 r.achieved_hz, r.pulses, known(r.reader_falls), known(r.interrupts), known(r.kernel_events), r.counted,
+                 r.exact ? "yes" : "no",
+                 r.kernel_events < 0 ? "-" : (static_cast<std::int64_t>(r.counted) == r.kernel_events ? "yes" : "no"),
+                 r.counter_cpu_us_per_pulse);
     }
 }
 

@@ -97,27 +97,4 @@ inline std::string unique_label(const std::string& stem) {
   return "g2m-" + stem + "-" + std::to_string(::getpid() % 100000) + "-" + std::to_string(serial++);
 }
 
-// The interrupts the kernel took for lines requested by `consumer` on gpio-sim chips, from
-// /proc/interrupts. Each queues one edge event, but two that come while the line's interrupt
-// thread is still busy with the first make one: so at most this many events were made.
-inline std::uint64_t sim_interrupts(const std::string& consumer) {
-  std::ifstream in("/proc/interrupts");
-  std::string line;
-  std::getline(in, line);  // CPU0 CPU1 ...
-  std::uint64_t total = 0;
-  while (std::getline(in, line)) {
-    std::istringstream fields(line);
-    std::string irq, word;
-    fields >> irq;
-    std::uint64_t sum = 0;
-    while (fields >> word && word.find_first_not_of("0123456789") == std::string::npos) sum += std::stoull(word);
-    if (word != "irq_sim") continue;
-    std::string rest;
-    std::getline(fields, rest);
-    if (rest.size() >= consumer.size() && rest.compare(rest.size() - consumer.size(), consumer.size(), consumer) == 0)
-      total += sum;
-  }
-  return total;
-}
-
 }  // namespace gpio2mqtt::kernel_test

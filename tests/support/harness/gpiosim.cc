@@ -11,6 +11,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <sstream>
 #include <stdexcept>
@@ -61,26 +62,35 @@ bool is_char_device(const std::string& path) {
 
 // gpio-sim's interrupts as /proc shows them: each one's count, and whether its IRQ thread runs.
 struct IrqActivity {
-  std::map<int, unsigned long long> counts;  // by IRQ number
+  std::map<int, std::uint64_t> counts;  // by IRQ number
   bool threads_busy = false;
   bool operator==(const IrqActivity&) const = default;
 };
 
-IrqActivity gpiosim_irq_activity() {
-  IrqActivity activity;
+// Calls `row` with each gpio-sim interrupt's number, its count over the CPUs and the rest of its
+// /proc/interrupts row (the chip, hwirq and trigger, and the consumer's name last).
+void for_each_gpiosim_irq(const std::function<void(int, std::uint64_t, const std::string&)>& row) {
   std::ifstream interrupts("/proc/interrupts");
-  std::string row;
-  std::getline(interrupts, row);  // CPU0 CPU1 ...
-  while (std::getline(interrupts, row)) {
-    if (row.find(" irq_sim ") == std::string::npos) continue;
-    std::istringstream fields(row);
+  std::string line;
+  std::getline(interrupts, line);  // CPU0 CPU1 ...
+  while (std::getline(interrupts, line)) {
+    std::istringstream fields(line);
     int irq = 0;
     char colon = 0;
-    fields >> irq >> colon;
-    unsigned long long count = 0, total = 0;
-    while (fields >> count) total += count;  // one column per CPU, up to the chip's name
-    activity.counts[irq] = total;
+    if (!(fields >> irq >> colon)) continue;  // NMI, LOC, ...: named, not numbered
+    std::uint64_t total = 0;
+    std::string word;
+    while (fields >> word && word.find_first_not_of("0123456789") == std::string::npos) total += std::stoull(word);
+    if (word != "irq_sim") continue;
+    std::string rest;
+    std::getline(fields, rest);
+    row(irq, total, rest);
   }
+}
+
+IrqActivity gpiosim_irq_activity() {
+  IrqActivity activity;
+  for_each_gpiosim_irq([&](int irq, std::uint64_t count, const std::string&) { activity.counts[irq] = count; });
   for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
     std::string comm, stat;
     std::getline(std::ifstream(entry.path() / "comm"), comm);
@@ -95,6 +105,15 @@ IrqActivity gpiosim_irq_activity() {
 }
 
 }  // namespace
+
+std::uint64_t sim_interrupts(const std::string& consumer) {
+  std::uint64_t total = 0;
+  for_each_gpiosim_irq([&](int, std::uint64_t count, const std::string& rest) {
+    if (rest.size() >= consumer.size() && rest.compare(rest.size() - consumer.size(), consumer.size(), consumer) == 0)
+      total += count;
+  });
+  return total;
+}
 
 bool wait_until_gpiosim_irqs_handled(std::chrono::milliseconds timeout) {
   IrqActivity last = gpiosim_irq_activity();

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
@@ -63,6 +64,11 @@ class SimBuilder {
 };
 
 inline SimBuilder make_sim() { return {}; }
+
+// The interrupts the kernel took for gpio-sim lines requested by `consumer`, from /proc/interrupts.
+// Each queues one edge event, but two that come while the line's interrupt thread is still busy
+// with the first make one: so at most this many events were made.
+std::uint64_t sim_interrupts(const std::string& consumer);
 
 // Waits until the kernel has handled what gpio-sim raised: the counts of its interrupts (the
 // irq_sim rows of /proc/interrupts) stay the same over three looks 10 ms apart and each of their
