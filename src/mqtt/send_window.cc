@@ -109,14 +109,21 @@ void SendWindow::forget_done() {
 
 void SendWindow::pump() {
   forget_done();
-  while (!held_.empty() && handed_over() < kWindow && hand_over(held_.front())) held_.pop();
-  // Set from the tokens, in case paho reported some completion twice or never: acknowledgements
-  // racing the count can only make it lower (the next wake comes early), never higher.
-  std::int64_t counted = unacknowledged_;
-  auto incomplete =
-      std::count_if(in_flight_.begin(), in_flight_.end(), [](const auto& m) { return !m.first->complete(); });
-  unacknowledged_ += static_cast<std::int64_t>(incomplete) - counted;
-  refill_asked_ = false;
+  bool refilled = false;
+  while (!held_.empty() && handed_over() < kWindow && hand_over(held_.front())) {
+    held_.pop();
+    refilled = true;
+  }
+  // Set from the tokens at each refill, in case paho reported some completion twice or never:
+  // acknowledgements racing the count can only make it lower (the next wake comes early), never
+  // higher. Not while the window stays full: then every edge came here, and each token is a lock.
+  if (refilled || refill_asked_) {
+    std::int64_t counted = unacknowledged_;
+    auto incomplete =
+        std::count_if(in_flight_.begin(), in_flight_.end(), [](const auto& m) { return !m.first->complete(); });
+    unacknowledged_ += static_cast<std::int64_t>(incomplete) - counted;
+    refill_asked_ = false;
+  }
   holding_ = !held_.empty();
 }
 
