@@ -42,6 +42,7 @@ struct CounterRun {
   double publish_interval_s = 0;
   std::vector<CounterRate> rates;
   int exit_code = -1;
+  bool shared_cpu = false;  // --kernel: the pulse writer and the line's interrupt thread on one CPU
 };
 
 // The pulse rates, in Hz.

@@ -5,6 +5,7 @@
 #include <memory>
 #include <thread>
 
+#include "irq_cpu_share.h"
 #include "irq_thread_trace.h"
 #include "kernel_daemon_test.h"
 
@@ -96,13 +97,29 @@ TEST_F(ACounterOnAKernelChip, CountsHalfMillisecondPulsesExactly) {
   expect_get_answers(std::to_string(kShortPulses));
 }
 
-TEST_F(ACounterOnAKernelChip, CountsEveryEventTheKernelMadeAtOneKilohertz) {
-  // 1,000 pulses of 0.5 ms on a 1 ms schedule. Under qemu the kernel takes an interrupt for each
-  // but, now and then, runs the line's interrupt thread once for two of them, which queues one
-  // event: no reader could count that pulse. The count is held to the events the kernel made.
+TEST_F(ACounterOnAKernelChip, CountsEveryPulseAtOneKilohertz) {
+  // 1,000 pulses of 0.5 ms on a 1 ms schedule. Left alone under qemu, the kernel now and then runs
+  // the line's interrupt thread once for two interrupts, which queues one event: no reader could
+  // count that pulse. Sharing this thread's CPU, the interrupt thread runs before the next write
+  // (irq_cpu_share.h), so the kernel makes an event of each; the events it made are still
+  // counted, to tell its loss from ours.
   IrqThreadTrace kernel;
   if (!kernel.why_not().empty()) GTEST_SKIP() << kernel.why_not();
   ASSERT_NO_FATAL_FAILURE(start_counter_without_debounce());
+  IrqCpuShare share("gpio2mqtt", 0);
+  ASSERT_EQ(share.why_not(), "");
+  // A few slow pulses first. The daemon's code is read from the host through 9p as it first runs,
+  // which under qemu can stall its threads for longer than the kernel's 16-event queue lasts at
+  // 1 kHz (a cold first run of this test once counted 995 of 1,000 events made): what is tested
+  // here is the rate, not the VM's page cache.
+  constexpr int kWarmUp = 10;
+  for (int i = 0; i < kWarmUp; ++i) {
+    sim_->set_pull(kMeter, false);
+    std::this_thread::sleep_for(5ms);
+    sim_->set_pull(kMeter, true);
+    std::this_thread::sleep_for(5ms);
+  }
+  ASSERT_TRUE(observer_->wait_for("kernel/meter/count", std::to_string(kWarmUp), 0, 20s)) << "no warm-up count";
   constexpr int kFastPulses = 1000;
   const std::uint64_t interrupts_before = sim_interrupts("gpio2mqtt");
   const std::uint64_t events_before = kernel.events("gpio2mqtt");
@@ -118,13 +135,13 @@ TEST_F(ACounterOnAKernelChip, CountsEveryEventTheKernelMadeAtOneKilohertz) {
   ASSERT_TRUE(wait_until_gpiosim_irqs_handled(10s));
   const std::uint64_t interrupts = sim_interrupts("gpio2mqtt") - interrupts_before;
   const std::uint64_t events = kernel.events("gpio2mqtt") - events_before;
-  auto at = observer_->wait_for("kernel/meter/count", std::to_string(events), 0, 20s);
+  auto at = observer_->wait_for("kernel/meter/count", std::to_string(kWarmUp + events), 0, 20s);
   std::cout << "[ counter  ] " << kFastPulses << " pulses at " << static_cast<int>(kFastPulses / seconds)
             << " a second: " << interrupts << " interrupts, " << events << " events made, last count "
             << observer_->payloads_on("kernel/meter/count").back() << "\n";
-  EXPECT_GE(events, kFastPulses / 2u) << "the kernel made too few of the pulses events for a test at 1 kHz";
+  EXPECT_EQ(events, static_cast<std::uint64_t>(kFastPulses)) << "the kernel did not make an event of every pulse";
   ASSERT_TRUE(at) << "the count did not reach the events the kernel made";
-  expect_get_answers(std::to_string(events));  // and not more
+  expect_get_answers(std::to_string(kWarmUp + events));  // and not more
 }
 
 }  // namespace

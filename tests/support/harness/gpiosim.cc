@@ -106,13 +106,28 @@ IrqActivity gpiosim_irq_activity() {
 
 }  // namespace
 
+namespace {
+
+bool ends_with(const std::string& text, const std::string& end) {
+  return text.size() >= end.size() && text.compare(text.size() - end.size(), end.size(), end) == 0;
+}
+
+}  // namespace
+
 std::uint64_t sim_interrupts(const std::string& consumer) {
   std::uint64_t total = 0;
   for_each_gpiosim_irq([&](int, std::uint64_t count, const std::string& rest) {
-    if (rest.size() >= consumer.size() && rest.compare(rest.size() - consumer.size(), consumer.size(), consumer) == 0)
-      total += count;
+    if (ends_with(rest, consumer)) total += count;
   });
   return total;
+}
+
+std::vector<int> sim_irqs(const std::string& consumer) {
+  std::vector<int> irqs;
+  for_each_gpiosim_irq([&](int irq, std::uint64_t, const std::string& rest) {
+    if (ends_with(rest, consumer)) irqs.push_back(irq);
+  });
+  return irqs;
 }
 
 bool wait_until_gpiosim_irqs_handled(std::chrono::milliseconds timeout) {

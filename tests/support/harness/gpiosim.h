@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace gpio2mqtt::kernel_test {
 
@@ -69,6 +70,8 @@ inline SimBuilder make_sim() { return {}; }
 // Each queues one edge event, but two that come while the line's interrupt thread is still busy
 // with the first make one: so at most this many events were made.
 std::uint64_t sim_interrupts(const std::string& consumer);
+// The numbers of those interrupts.
+std::vector<int> sim_irqs(const std::string& consumer);
 
 // Waits until the kernel has handled what gpio-sim raised: the counts of its interrupts (the
 // irq_sim rows of /proc/interrupts) stay the same over three looks 10 ms apart and each of their

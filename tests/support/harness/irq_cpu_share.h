@@ -1,0 +1,39 @@
+// Makes the kernel turn every paced gpio-sim pulse into an edge event, under qemu's emulation too.
+//
+// gpio-sim raises a line's interrupt from inside the sysfs write, on the writer's CPU; the
+// interrupt's thread (irq/N-<consumer>, SCHED_FIFO) then queues one event per run. When that
+// thread is woken on the other vCPU and qemu does not run that vCPU for a while, a second pulse's
+// interrupt finds the first run still pending and the kernel makes one event of two
+// (IRQTF_RUNTHREAD, see irq_thread_trace.h): measured at 1 kHz and 2 kHz under TCG. With the
+// writer and the interrupt threads on one CPU, each thread runs before the writer's next write
+// (a real-time thread before an ordinary one), so every pulse is an event and what a reader
+// of the line counts can be held to the pulses. The reader (the daemon) runs wherever the
+// scheduler puts it.
+#pragma once
+
+#include <sched.h>
+
+#include <string>
+
+namespace gpio2mqtt::kernel_test {
+
+class IrqCpuShare {
+ public:
+  // Puts the calling thread and the interrupt threads of gpio-sim lines requested by `consumer`
+  // on `cpu`. why_not() says why it could not (then nothing was changed).
+  IrqCpuShare(const std::string& consumer, int cpu);
+  ~IrqCpuShare();  // the calling thread gets its CPUs back; the interrupt threads end with their lines
+  IrqCpuShare(const IrqCpuShare&) = delete;
+  IrqCpuShare& operator=(const IrqCpuShare&) = delete;
+
+  const std::string& why_not() const { return why_not_; }
+  int threads() const { return threads_; }  // interrupt threads moved
+
+ private:
+  cpu_set_t before_{};
+  bool pinned_ = false;
+  int threads_ = 0;
+  std::string why_not_;
+};
+
+}  // namespace gpio2mqtt::kernel_test
