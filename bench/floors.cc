@@ -223,7 +223,9 @@ void print_floors(const Options& options, const std::vector<FloorRun>& floors,
       "received (C bridge: libgpiod {0} + libmosquitto, one thread, one poll loop, \"ON\"/\"OFF\" at QoS 0; "
       "seed-style Python: python3-libgpiod's wait-and-read loop and python3-paho-mqtt's loop_start(), one "
       "QoS 0 publish of \"ON\"/\"OFF\" per edge; "
-      "gpio2mqtt: its event, the `send →` figure above; gpio2mqtt state only: a line with edge: none, which "
+      "gpio2mqtt: its event, the `send →` figure above, and its state, the retained message published just before "
+      "that event (shown only for runs where every state arrived; CPU and losses are the line's); gpio2mqtt state "
+      "only: a line with edge: none, which "
       "publishes only its retained state, one message per edge as the C bridge does, at QoS 0; --before-daemon: the "
       "same line on another gpio2mqtt binary). CPU: the peer "
       "process's user+system time per edge made. "
@@ -273,6 +275,19 @@ void print_floors(const Options& options, const std::vector<FloorRun>& floors,
       row.p50_us = median(p50), row.p99_us = median(p99), row.cpu_ms = median(cpu);  // s/1000 = ms/edge
       row.sent = median(sent), row.lost = median(lost);
       rows.push_back(row);
+      if (qos != 0) continue;
+      // Its state, the first of the edge's two messages: what a dashboard shows, and the C bridge's
+      // one message. Only runs where every state came (states can be superseded in a burst).
+      Row state{"gpio2mqtt QoS 0, its state (sent before the event above)"};
+      std::vector<double> state_p50, state_p99;
+      for (const auto& run : runs)
+        for (const auto& r : run[qos].rates)
+          if (r.target_hz == hz && r.states == r.sent && r.sent > 0)
+            state_p50.push_back(r.state_send.p50), state_p99.push_back(r.state_send.p99);
+      if (state_p50.empty()) continue;
+      state.p50_us = median(state_p50), state.p99_us = median(state_p99);
+      state.cpu_ms = row.cpu_ms, state.sent = row.sent, state.lost = row.lost;
+      rows.push_back(state);
     }
     const Row& c = rows[1];
     for (const auto& row : rows)

@@ -100,8 +100,9 @@ void Probe::on_message(std::string_view topic, std::string_view payload) {
     sample.line = static_cast<int>(meter - std::begin(kMeterTopics));
     std::from_chars(payload.data(), payload.data() + payload.size(), sample.seq);  // the count; 0 for the others
     samples_[static_cast<int>(Stream::kMeter)].push_back(sample);
-  } else if (topic == kFloorEvents || topic == kLeanStates) {
-    samples_[static_cast<int>(Stream::kFloor)].push_back({0, payload == "ON" ? 1u : 0u, 0, received});
+  } else if (topic == kFloorEvents || topic == kLeanStates || topic == kButtonStates) {
+    auto stream = topic == kButtonStates ? Stream::kButtonState : Stream::kFloor;
+    samples_[static_cast<int>(stream)].push_back({0, payload == "ON" ? 1u : 0u, 0, received});
   } else {
     if (!parse_event(payload, sample.seq, sample.stamp)) return;
     sample.rising = payload.find("\"rising\"") != std::string_view::npos;
@@ -119,7 +120,8 @@ void Probe::on_message(std::string_view topic, std::string_view payload) {
 }
 
 void Probe::subscribe(int qos) {
-  for (const char* topic : {"bench/+/event", kStatus, kMeterTopics[0], kMeterTopics[1], kMeterTopics[2], kLeanStates})
+  for (const char* topic :
+       {"bench/+/event", kStatus, kMeterTopics[0], kMeterTopics[1], kMeterTopics[2], kLeanStates, kButtonStates})
     client_->subscribe(topic, qos)->wait_for(std::chrono::seconds(10));
 }
 

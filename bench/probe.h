@@ -24,6 +24,8 @@ void sleep_until_ns(std::uint64_t deadline);
 
 // The base topic of the daemon under test, and the bare clients' topic of the same length.
 inline constexpr const char* kButtonEvents = "bench/button/event";
+// Its retained "ON"/"OFF", published just before each event (the first of an edge's two messages).
+inline constexpr const char* kButtonStates = "bench/button/state";
 inline constexpr const char* kFeedbackPrefix = "bench/fb";  // bench/fbN/event: relay N's input
 inline constexpr const char* kLimitEvents = "bench/limits/event";
 inline constexpr const char* kStatus = "bench/status";
@@ -46,8 +48,8 @@ struct Sample {
 // seq and timestamp_ns of an event payload ({"edge":...,"timestamp_ns":N,"seq":N}).
 bool parse_event(std::string_view payload, std::uint64_t& seq, std::uint64_t& stamp);
 
-enum class Stream { kLimit, kButton, kFeedback, kLines, kMeter, kFloor };
-inline constexpr int kStreams = 6;
+enum class Stream { kLimit, kButton, kFeedback, kLines, kMeter, kFloor, kButtonState };
+inline constexpr int kStreams = 7;
 class Probe {
  public:
   explicit Probe(const std::string& url);

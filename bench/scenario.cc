@@ -174,6 +174,7 @@ RateResult Scenario::measure_rate(pid_t daemon, const Toggle& toggle, double hz,
   RateResult r;
   r.target_hz = hz;
   probe_->take(Stream::kButton);
+  probe_->take(Stream::kButtonState);
   std::vector<std::uint64_t> sent_at;
   sent_at.reserve(hz > 0 ? static_cast<std::size_t>(hz * options_.seconds) + 1 : 4'000'000);
   double cpu_before = cpu_seconds(daemon);
@@ -215,6 +216,14 @@ RateResult Scenario::measure_rate(pid_t daemon, const Toggle& toggle, double hz,
   r.lost = r.sent - r.unique;
   r.edge = percentiles(edge);
   r.send = percentiles(send);
+  // Each state is published before its edge's event, so with every event here the states are too.
+  auto states = probe_->take(Stream::kButtonState);
+  r.states = states.size();
+  if (r.states == r.sent) {
+    std::vector<double> state_send;
+    for (std::size_t i = 0; i < states.size(); ++i) state_send.push_back(us(states[i].received, sent_at[i]));
+    r.state_send = percentiles(state_send);
+  }
   seq_base += r.sent;
   return r;
 }

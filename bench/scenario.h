@@ -73,6 +73,10 @@ struct RateResult {
   std::uint64_t last_seq = 0;  // the highest seq received
   Percentiles edge;            // the edge's timestamp_ns -> the subscriber's receipt
   Percentiles send;            // the bench's sendto() -> receipt (adds the daemon's wake-up)
+  // The same for the line's state, the message before the event; paired n-th to n-th write, so
+  // only when every state came (a burst can supersede a waiting state: then empty).
+  Percentiles state_send;
+  std::uint64_t states = 0;  // states received
   double cpu_s_per_1000 = 0;
 };
 
