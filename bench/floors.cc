@@ -224,7 +224,7 @@ void print_floors(const Options& options, const std::vector<FloorRun>& floors,
       "seed-style Python: python3-libgpiod's wait-and-read loop and python3-paho-mqtt's loop_start(), one "
       "QoS 0 publish of \"ON\"/\"OFF\" per edge; "
       "gpio2mqtt: its event, the `send →` figure above, and its state, the retained message published just before "
-      "that event (shown only for runs where every state arrived; CPU and losses are the line's); gpio2mqtt state "
+      "that event (up to 200 Hz, in runs where every state arrived; CPU and losses are the line's); gpio2mqtt state "
       "only: a line with edge: none, which "
       "publishes only its retained state, one message per edge as the C bridge does, at QoS 0; --before-daemon: the "
       "same line on another gpio2mqtt binary). CPU: the peer "
@@ -282,7 +282,7 @@ void print_floors(const Options& options, const std::vector<FloorRun>& floors,
       std::vector<double> state_p50, state_p99;
       for (const auto& run : runs)
         for (const auto& r : run[qos].rates)
-          if (r.target_hz == hz && r.states == r.sent && r.sent > 0)
+          if (r.target_hz == hz && r.states_paired)
             state_p50.push_back(r.state_send.p50), state_p99.push_back(r.state_send.p99);
       if (state_p50.empty()) continue;
       state.p50_us = median(state_p50), state.p99_us = median(state_p99);

@@ -19,6 +19,10 @@ namespace gpio2mqtt::bench {
 
 using namespace std::chrono_literals;
 
+// The default line's states are measured up to this rate: beyond it a burst can supersede a waiting
+// state (by design), and their messages would add to the load the figures above it compare.
+constexpr double kStatesUpToHz = 200;
+
 std::string why_no_kernel_bench() {
   if (kernel_test::why_no_gpiosim().empty()) return {};
   return "--kernel needs gpio-sim (/sys/kernel/config/gpio-sim), which this kernel lacks: scripts/bench --vm runs "
@@ -62,6 +66,8 @@ QosRun run_kernel(Scenario& scenario, const Options& options, int qos, int index
   bool level = false;
   for (double hz : options.rates) {
     std::uint64_t before = seq_base;
+    // The states too, where every one is published and the probe's extra messages cost little.
+    scenario.probe().watch_states(hz > 0 && hz <= kStatesUpToHz);
     out.rates.push_back(scenario.measure_rate(daemon.pid(), toggle, hz, seq_base, level));
     // Writes that come faster than gpio-sim's interrupt simulation runs (irq_work; slow under TCG)
     // are most likely delivered as one edge, and the daemon numbers the edges it reads: the next
@@ -69,6 +75,7 @@ QosRun run_kernel(Scenario& scenario, const Options& options, int qos, int index
     seq_base = std::max(before, out.rates.back().last_seq);
     std::this_thread::sleep_for(300ms);
   }
+  scenario.probe().watch_states(false);
   out.hwm_kb = status_kb(daemon.pid(), "VmHWM");
   out.exit_code = daemon.stop();
   return out;
@@ -85,6 +92,8 @@ std::vector<std::int64_t> reader_falls(const Options& options, kernel_test::SimC
   testing::Process reader({GPIO2MQTT_C_BRIDGE, chip.dev_path(), "0", record}, options.dir + "/" + name + ".log");
   if (!testing::eventually([&] { return std::filesystem::exists(record + ".ready"); }, 15s))
     throw std::runtime_error(name + ": the kernel reader did not start; its log:\n" + reader.log());
+  kernel_test::IrqCpuShare share("c_bridge", 0);  // as the counter's run: every pulse an event
+  if (!share.why_not().empty()) fmt::print(stderr, "kernel reader: {}\n", share.why_not());
   std::vector<std::uint64_t> starts;
   for (double hz : options.pulse_rates) {
     starts.push_back(now_ns());

@@ -120,9 +120,17 @@ void Probe::on_message(std::string_view topic, std::string_view payload) {
 }
 
 void Probe::subscribe(int qos) {
-  for (const char* topic :
-       {"bench/+/event", kStatus, kMeterTopics[0], kMeterTopics[1], kMeterTopics[2], kLeanStates, kButtonStates})
+  for (const char* topic : {"bench/+/event", kStatus, kMeterTopics[0], kMeterTopics[1], kMeterTopics[2], kLeanStates})
     client_->subscribe(topic, qos)->wait_for(std::chrono::seconds(10));
+}
+
+void Probe::watch_states(bool on) {
+  if (on == watching_states_) return;
+  // Without the retained state's replay: it would come after the stream was emptied, as a stale first.
+  auto live_only = ::mqtt::subscribe_options(false, false, ::mqtt::subscribe_options::DONT_SEND_RETAINED);
+  if (on) client_->subscribe(kButtonStates, 0, live_only)->wait_for(std::chrono::seconds(10));
+  else client_->unsubscribe(kButtonStates)->wait_for(std::chrono::seconds(10));
+  watching_states_ = on;
 }
 
 void Probe::publish(const std::string& topic, const std::string& payload, int qos) {

@@ -39,7 +39,7 @@ inline std::string relay_set_topic(int relay) { return "bench/relay" + std::to_s
 
 struct Sample {
   int line = 0;                // feedback events: which relay's input; lines: N of lN; meter: which of kMeterTopics
-  std::uint64_t seq = 0;       // a meter's count: the count; floor events: 1 for "ON", 0 for "OFF"
+  std::uint64_t seq = 0;       // a meter's count: the count; floor events, states: 1 for "ON", 0 for "OFF"
   std::uint64_t stamp = 0;     // timestamp_ns of the payload
   std::uint64_t received = 0;  // now_ns() on arrival
   bool rising = false;
@@ -60,6 +60,8 @@ class Probe {
   // (Re)subscribes to the events, the meter's readings and the status at `qos`, and waits for the
   // grant.
   void subscribe(int qos);
+  // Subscribes to (or leaves) the default line's states, at QoS 0, into Stream::kButtonState.
+  void watch_states(bool on);
   // Publishes a command (on a connection of its own), not retained.
   void publish(const std::string& topic, const std::string& payload, int qos);
 
@@ -80,6 +82,7 @@ class Probe {
   void on_message(std::string_view topic, std::string_view payload);
 
   std::unique_ptr<::mqtt::async_client> client_;
+  bool watching_states_ = false;
   // Commands go out on a connection of their own, as from a phone: on the subscriber's, the
   // broker's PUBACK for a command would hold back the next delivery (Nagle; mosquitto's default).
   std::unique_ptr<::mqtt::async_client> commander_;

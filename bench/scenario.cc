@@ -180,13 +180,20 @@ RateResult Scenario::measure_rate(pid_t daemon, const Toggle& toggle, double hz,
   double cpu_before = cpu_seconds(daemon);
   std::uint64_t start = now_ns(), finished = 0;
   auto duration = static_cast<std::uint64_t>(options_.seconds * 1e9);
+  std::vector<bool> levels;  // written by each write, to check the states against
   if (hz > 0) {
     finished = pace(
-        hz, static_cast<std::size_t>(hz * options_.seconds), [&](std::size_t) { toggle(level = !level); }, &sent_at);
+        hz, static_cast<std::size_t>(hz * options_.seconds),
+        [&](std::size_t) {
+          toggle(level = !level);
+          levels.push_back(level);
+        },
+        &sent_at);
   } else {
     while (now_ns() - start < duration && sent_at.size() < sent_at.capacity()) {
       sent_at.push_back(now_ns());
       toggle(level = !level);
+      levels.push_back(level);
     }
     finished = now_ns();
   }
@@ -217,9 +224,13 @@ RateResult Scenario::measure_rate(pid_t daemon, const Toggle& toggle, double hz,
   r.edge = percentiles(edge);
   r.send = percentiles(send);
   // Each state is published before its edge's event, so with every event here the states are too.
+  // Paired by position, so only when each one says what its write made (no stale one before them).
   auto states = probe_->take(Stream::kButtonState);
   r.states = states.size();
-  if (r.states == r.sent) {
+  bool paired = r.states == r.sent;
+  for (std::size_t i = 0; paired && i < states.size(); ++i) paired = (states[i].seq == 1) == levels[i];
+  r.states_paired = paired && r.sent > 0;
+  if (r.states_paired) {
     std::vector<double> state_send;
     for (std::size_t i = 0; i < states.size(); ++i) state_send.push_back(us(states[i].received, sent_at[i]));
     r.state_send = percentiles(state_send);

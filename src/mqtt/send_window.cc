@@ -49,6 +49,8 @@ std::vector<Message> SendWindow::take_unacknowledged() {
   unwritten_.clear();
   for (auto& message : held_.take_all()) out.push_back(std::move(message));  // never handed over
   holding_ = false;
+  unacknowledged_ = 0;  // what paho still reports of the old connection can only bring a wake early
+  refill_asked_ = false;
   return out;
 }
 
@@ -108,6 +110,9 @@ void SendWindow::forget_done() {
 }
 
 void SendWindow::pump() {
+  // Taken first: an acknowledgement after forget_done() below then asks (and wakes) again, where
+  // it would otherwise find the request still standing and leave held messages for the next edge.
+  bool asked = refill_asked_.exchange(false);
   forget_done();
   bool refilled = false;
   while (!held_.empty() && handed_over() < kWindow && hand_over(held_.front())) {
@@ -117,12 +122,11 @@ void SendWindow::pump() {
   // Set from the tokens at each refill, in case paho reported some completion twice or never:
   // acknowledgements racing the count can only make it lower (the next wake comes early), never
   // higher. Not while the window stays full: then every edge came here, and each token is a lock.
-  if (refilled || refill_asked_) {
+  if (refilled || asked) {
     std::int64_t counted = unacknowledged_;
     auto incomplete =
         std::count_if(in_flight_.begin(), in_flight_.end(), [](const auto& m) { return !m.first->complete(); });
     unacknowledged_ += static_cast<std::int64_t>(incomplete) - counted;
-    refill_asked_ = false;
   }
   holding_ = !held_.empty();
 }

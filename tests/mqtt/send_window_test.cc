@@ -115,6 +115,16 @@ TEST_F(ASendWindow, CountsWhatIsInFlightAgainFromTheTokensWhenItHandsOverMore) {
   EXPECT_EQ(wakes_, 1);  // counted from the tokens: not kRefillAt acknowledgements late
 }
 
+TEST_F(ASendWindow, CountsOnlyTheNewConnectionsMessagesAfterAReconnect) {
+  publish_all(events(0, 40));
+  paho().lose_connection();  // the 32 in flight never complete on this connection
+  auto again = window_->take_unacknowledged();
+  paho().accept_connect();
+  publish_all(again);
+  paho().acknowledge(SendWindow::kWindow - SendWindow::kRefillAt);
+  EXPECT_EQ(wakes_, 1);
+}
+
 TEST_F(ASendWindow, GivesBackWhatTheBrokerDidNotAcknowledgeThenWhatItHeldOldestFirst) {
   publish_all(events(0, 40));
   paho().acknowledge(5);

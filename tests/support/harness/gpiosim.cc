@@ -106,18 +106,10 @@ IrqActivity gpiosim_irq_activity() {
 
 }  // namespace
 
-namespace {
-
-bool ends_with(const std::string& text, const std::string& end) {
-  return text.size() >= end.size() && text.compare(text.size() - end.size(), end.size(), end) == 0;
-}
-
-}  // namespace
-
 std::uint64_t sim_interrupts(const std::string& consumer) {
   std::uint64_t total = 0;
   for_each_gpiosim_irq([&](int, std::uint64_t count, const std::string& rest) {
-    if (ends_with(rest, consumer)) total += count;
+    if (rest.ends_with(consumer)) total += count;
   });
   return total;
 }
@@ -125,7 +117,7 @@ std::uint64_t sim_interrupts(const std::string& consumer) {
 std::vector<int> sim_irqs(const std::string& consumer) {
   std::vector<int> irqs;
   for_each_gpiosim_irq([&](int irq, std::uint64_t, const std::string& rest) {
-    if (ends_with(rest, consumer)) irqs.push_back(irq);
+    if (rest.ends_with(consumer)) irqs.push_back(irq);
   });
   return irqs;
 }

@@ -49,9 +49,8 @@ IrqCpuShare::IrqCpuShare(const std::string& consumer, int cpu) {
   for (pid_t thread : threads) {
     if (sched_setaffinity(thread, sizeof one, &one) != 0) {
       why_not_ = "interrupt thread " + std::to_string(thread) + ": sched_setaffinity: " + std::strerror(errno);
-      return;  // the threads moved so far stay: their CPU only matters for timing
+      return;
     }
-    ++threads_;
   }
   if (sched_setaffinity(0, sizeof one, &one) != 0) {
     why_not_ = std::string("sched_setaffinity: ") + std::strerror(errno);

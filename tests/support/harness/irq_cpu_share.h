@@ -19,20 +19,20 @@ namespace gpio2mqtt::kernel_test {
 
 class IrqCpuShare {
  public:
-  // Puts the calling thread and the interrupt threads of gpio-sim lines requested by `consumer`
-  // on `cpu`. why_not() says why it could not (then nothing was changed).
+  // Puts the interrupt threads of gpio-sim lines requested by `consumer`, then the calling thread,
+  // on `cpu`. why_not() says why it could not; interrupt threads moved before a failure stay on
+  // `cpu` (only timing depends on it), and the calling thread keeps its CPUs. A line requested
+  // again later has a new interrupt thread, which this does not move.
   IrqCpuShare(const std::string& consumer, int cpu);
   ~IrqCpuShare();  // the calling thread gets its CPUs back; the interrupt threads end with their lines
   IrqCpuShare(const IrqCpuShare&) = delete;
   IrqCpuShare& operator=(const IrqCpuShare&) = delete;
 
   const std::string& why_not() const { return why_not_; }
-  int threads() const { return threads_; }  // interrupt threads moved
 
  private:
   cpu_set_t before_{};
   bool pinned_ = false;
-  int threads_ = 0;
   std::string why_not_;
 };
 
