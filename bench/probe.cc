@@ -69,18 +69,22 @@ bool parse_event(std::string_view payload, std::uint64_t& seq, std::uint64_t& st
 }
 
 Probe::Probe(const std::string& url) {
-  client_ = make_client(url, "gpio2mqtt-bench-probe");
   for (auto& samples : samples_) samples.reserve(1 << 20);
-  client_->set_message_callback([this](::mqtt::const_message_ptr message) {
+  auto received = [this](::mqtt::const_message_ptr message) {
     const auto& payload = message->get_payload();
     on_message(message->get_topic(), std::string_view(payload.data(), payload.size()));
-  });
+  };
+  client_ = make_client(url, "gpio2mqtt-bench-probe");
+  client_->set_message_callback(received);
   connect(*client_, url);
+  states_ = make_client(url, "gpio2mqtt-bench-states");
+  states_->set_message_callback(received);
+  connect(*states_, url);
   commander_ = connected_client(url, "gpio2mqtt-bench-commander");
 }
 
 Probe::~Probe() {
-  for (auto* client : {commander_.get(), client_.get()}) {
+  for (auto* client : {commander_.get(), states_.get(), client_.get()}) {
     try {
       client->disconnect()->wait_for(std::chrono::seconds(2));
     } catch (const std::exception&) {
@@ -128,8 +132,8 @@ void Probe::watch_states(bool on) {
   if (on == watching_states_) return;
   // Without the retained state's replay: it would come after the stream was emptied, as a stale first.
   auto live_only = ::mqtt::subscribe_options(false, false, ::mqtt::subscribe_options::DONT_SEND_RETAINED);
-  if (on) client_->subscribe(kButtonStates, 0, live_only)->wait_for(std::chrono::seconds(10));
-  else client_->unsubscribe(kButtonStates)->wait_for(std::chrono::seconds(10));
+  if (on) states_->subscribe(kButtonStates, 0, live_only)->wait_for(std::chrono::seconds(10));
+  else states_->unsubscribe(kButtonStates)->wait_for(std::chrono::seconds(10));
   watching_states_ = on;
 }
 
