@@ -9,8 +9,9 @@
 #
 #   seed_bridge.py CHIP OFFSET RECORD HOST PORT TOPIC
 #
-# Like bench/floor/c_bridge.c: it publishes {"status":"On"} on bench/status once connected, and on
-# SIGTERM exits 0 (RECORD is not written: the bench counts what the broker delivered).
+# Like bench/floor/c_bridge.c: it publishes {"status":"On"} on bench/status once its line is
+# requested and it is connected, and on SIGTERM exits 0 (RECORD is not written: the bench counts
+# what the broker delivered).
 import signal
 import sys
 
@@ -34,6 +35,19 @@ def on_connect(client, userdata, flags, rc):
         client.publish("bench/status", '{"status":"On"}', qos=0)
 
 
+# The line first, then the broker: its "On" tells the bench to start the edges, and an edge
+# before the request would be missed (then every later one paired with the write before it).
+if hasattr(gpiod, "request_lines"):  # libgpiod 2.x
+    request = gpiod.request_lines(
+        chip_path,
+        consumer="seed_bridge",
+        config={int(offset): gpiod.LineSettings(edge_detection=gpiod.line.Edge.BOTH)},
+    )
+else:  # libgpiod 1.x
+    chip = gpiod.Chip(chip_path)
+    line = chip.get_line(int(offset))
+    line.request(consumer="seed_bridge", type=gpiod.LINE_REQ_EV_BOTH_EDGES)
+
 if hasattr(mqtt, "CallbackAPIVersion"):  # paho-mqtt 2.x: VERSION1 keeps the 1.x callbacks above
     client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION1, client_id="seed_bridge")
 else:
@@ -47,12 +61,7 @@ def publish(rising):
     client.publish(topic, "ON" if rising else "OFF", qos=0)
 
 
-if hasattr(gpiod, "request_lines"):  # libgpiod 2.x
-    request = gpiod.request_lines(
-        chip_path,
-        consumer="seed_bridge",
-        config={int(offset): gpiod.LineSettings(edge_detection=gpiod.line.Edge.BOTH)},
-    )
+if hasattr(gpiod, "request_lines"):
     while running:
         try:
             if request.wait_edge_events(1):
@@ -61,10 +70,7 @@ if hasattr(gpiod, "request_lines"):  # libgpiod 2.x
         except InterruptedError:  # SIGTERM while waiting
             pass
     request.release()
-else:  # libgpiod 1.x
-    chip = gpiod.Chip(chip_path)
-    line = chip.get_line(int(offset))
-    line.request(consumer="seed_bridge", type=gpiod.LINE_REQ_EV_BOTH_EDGES)
+else:
     while running:
         try:
             if line.event_wait(sec=1):
