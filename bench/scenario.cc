@@ -226,8 +226,7 @@ RateResult Scenario::measure_rate(pid_t daemon, const Toggle& toggle, double hz,
   // Each state is published before its edge's event, so with every event here the states are too.
   // Paired by position, so only when each one says what its write made (no stale one before them).
   auto states = probe_->take(Stream::kButtonState);
-  r.states = states.size();
-  bool paired = r.states == r.sent;
+  bool paired = states.size() == r.sent;
   for (std::size_t i = 0; paired && i < states.size(); ++i) paired = (states[i].seq == 1) == levels[i];
   r.states_paired = paired && r.sent > 0;
   if (r.states_paired) {

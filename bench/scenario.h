@@ -76,7 +76,6 @@ struct RateResult {
   // The same for the line's state, the message before the event; paired n-th to n-th write, so
   // only when every state came (a burst can supersede a waiting state: then empty).
   Percentiles state_send;
-  std::uint64_t states = 0;    // states received
   bool states_paired = false;  // state_send holds them
   double cpu_s_per_1000 = 0;
 };

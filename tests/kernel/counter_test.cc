@@ -108,10 +108,9 @@ TEST_F(ACounterOnAKernelChip, CountsEveryPulseAtOneKilohertz) {
   ASSERT_NO_FATAL_FAILURE(start_counter_without_debounce());
   IrqCpuShare share("gpio2mqtt", 0);
   ASSERT_EQ(share.why_not(), "");
-  // A few slow pulses first. The daemon's code is read from the host through 9p as it first runs,
-  // which under qemu can stall its threads for longer than the kernel's 16-event queue lasts at
-  // 1 kHz (a cold first run of this test once counted 995 of 1,000 events made): what is tested
-  // here is the rate, not the VM's page cache.
+  // A few slow pulses first. A cold first run of this test, the first daemon of a fresh VM, once
+  // counted 995 of 1,000 events made, most likely while its code still came in from the host over
+  // 9p and its threads stalled past the kernel's 16-event queue: what is tested here is the rate.
   constexpr int kWarmUp = 10;
   for (int i = 0; i < kWarmUp; ++i) {
     sim_->set_pull(kMeter, false);

@@ -13,6 +13,7 @@
 #include <fstream>
 #include <functional>
 #include <iostream>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <system_error>
@@ -88,19 +89,26 @@ void for_each_gpiosim_irq(const std::function<void(int, std::uint64_t, const std
   }
 }
 
+// Calls `thread` with the /proc directory and IRQ number of each interrupt thread (irq/N-...).
+void for_each_irq_thread(const std::function<void(const std::filesystem::path&, int)>& thread) {
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", error)) {
+    std::string comm;
+    std::getline(std::ifstream(entry.path() / "comm"), comm);
+    if (comm.rfind("irq/", 0) == 0) thread(entry.path(), std::atoi(comm.c_str() + 4));
+  }
+}
+
 IrqActivity gpiosim_irq_activity() {
   IrqActivity activity;
   for_each_gpiosim_irq([&](int irq, std::uint64_t count, const std::string&) { activity.counts[irq] = count; });
-  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
-    std::string comm, stat;
-    std::getline(std::ifstream(entry.path() / "comm"), comm);
-    if (comm.rfind("irq/", 0) != 0) continue;
-    int irq = std::atoi(comm.c_str() + 4);
-    if (!activity.counts.count(irq)) continue;
-    std::getline(std::ifstream(entry.path() / "stat"), stat);
+  for_each_irq_thread([&](const std::filesystem::path& dir, int irq) {
+    if (!activity.counts.count(irq)) return;
+    std::string stat;
+    std::getline(std::ifstream(dir / "stat"), stat);
     auto state = stat.rfind(") ");  // pid (comm) STATE ...
     if (state != std::string::npos && state + 2 < stat.size() && stat[state + 2] == 'R') activity.threads_busy = true;
-  }
+  });
   return activity;
 }
 
@@ -114,12 +122,16 @@ std::uint64_t sim_interrupts(const std::string& consumer) {
   return total;
 }
 
-std::vector<int> sim_irqs(const std::string& consumer) {
-  std::vector<int> irqs;
+std::vector<pid_t> sim_irq_threads(const std::string& consumer) {
+  std::set<int> irqs;
   for_each_gpiosim_irq([&](int irq, std::uint64_t, const std::string& rest) {
-    if (rest.ends_with(consumer)) irqs.push_back(irq);
+    if (rest.ends_with(consumer)) irqs.insert(irq);
   });
-  return irqs;
+  std::vector<pid_t> threads;
+  for_each_irq_thread([&](const std::filesystem::path& dir, int irq) {
+    if (irqs.count(irq)) threads.push_back(static_cast<pid_t>(std::atoi(dir.filename().c_str())));
+  });
+  return threads;
 }
 
 bool wait_until_gpiosim_irqs_handled(std::chrono::milliseconds timeout) {

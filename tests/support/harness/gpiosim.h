@@ -7,6 +7,8 @@
 //   chip->value(5);            // the level line 5 is at (what an output drives)
 #pragma once
 
+#include <sys/types.h>
+
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -70,8 +72,8 @@ inline SimBuilder make_sim() { return {}; }
 // Each queues one edge event, but two that come while the line's interrupt thread is still busy
 // with the first make one: so at most this many events were made.
 std::uint64_t sim_interrupts(const std::string& consumer);
-// The numbers of those interrupts.
-std::vector<int> sim_irqs(const std::string& consumer);
+// The kernel threads (irq/N-...) that handle those interrupts, by pid.
+std::vector<pid_t> sim_irq_threads(const std::string& consumer);
 
 // Waits until the kernel has handled what gpio-sim raised: the counts of its interrupts (the
 // irq_sim rows of /proc/interrupts) stay the same over three looks 10 ms apart and each of their

@@ -3,38 +3,15 @@
 #include <sys/types.h>
 
 #include <cerrno>
-#include <cstdlib>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <set>
 #include <vector>
 
 #include "gpiosim.h"
 
 namespace gpio2mqtt::kernel_test {
-namespace {
-
-// The kernel threads named irq/N-..., for each N in `irqs`.
-std::vector<pid_t> irq_threads(const std::vector<int>& irqs) {
-  std::set<int> wanted(irqs.begin(), irqs.end());
-  std::vector<pid_t> found;
-  std::error_code error;
-  for (const auto& entry : std::filesystem::directory_iterator("/proc", error)) {
-    const std::string name = entry.path().filename();
-    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::string comm;
-    std::getline(std::ifstream(entry.path() / "comm"), comm);
-    if (comm.rfind("irq/", 0) == 0 && wanted.count(std::atoi(comm.c_str() + 4)))
-      found.push_back(static_cast<pid_t>(std::atoi(name.c_str())));
-  }
-  return found;
-}
-
-}  // namespace
 
 IrqCpuShare::IrqCpuShare(const std::string& consumer, int cpu) {
-  auto threads = irq_threads(sim_irqs(consumer));
+  auto threads = sim_irq_threads(consumer);
   if (threads.empty()) {
     why_not_ = "no gpio-sim interrupt thread of '" + consumer + "' (no line of it requested with edges?)";
     return;
