@@ -46,7 +46,8 @@ class SendWindow {
   SendWindow(const config::MqttConfig& config, const std::unique_ptr<PahoApi>& paho, const std::atomic<int>& version,
              std::function<void()> wake, std::function<void(Event)> report);
 
-  // False when the message could not be handed to the connection (it is down).
+  // False when the message could not be handed to the connection (it is down). While messages are
+  // held, it is held too, even when the connection went and the loop has not heard yet.
   bool publish(const Message& message);
   // After the loop was woken: hands over what completions made room for.
   void catch_up();

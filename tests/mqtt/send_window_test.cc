@@ -133,6 +133,15 @@ TEST_F(ASendWindow, GivesBackWhatTheBrokerDidNotAcknowledgeThenWhatItHeldOldestF
   EXPECT_EQ(window_->dropped(), 0u);
 }
 
+TEST_F(ASendWindow, HoldsWhatComesAfterALossTheLoopHasNotHeardOfAndGivesItBackInOrder) {
+  publish_all(events(0, 40));
+  paho().acknowledge(5);
+  paho().lose_connection();
+  publish_all(events(40, 42));
+  EXPECT_EQ(paho().published.size(), SendWindow::kWindow);  // nothing handed to a lost connection
+  EXPECT_EQ(window_->take_unacknowledged(), events(5, 42));
+}
+
 TEST_F(ASendWindow, RefusesAMessageWhenPahoDoes) {
   paho().lose_connection();
   EXPECT_FALSE(window_->publish(event(1)));
