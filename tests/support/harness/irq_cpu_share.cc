@@ -1,5 +1,6 @@
 #include "irq_cpu_share.h"
 
+#include <pthread.h>
 #include <sys/types.h>
 
 #include <cerrno>
@@ -34,9 +35,20 @@ IrqCpuShare::IrqCpuShare(const std::string& consumer, int cpu) {
     return;
   }
   pinned_ = true;
+  // Below the interrupt threads (SCHED_FIFO 50), so each still runs before the next write.
+  sched_param realtime{};
+  realtime.sched_priority = 1;
+  int error = pthread_getschedparam(pthread_self(), &policy_before_, &param_before_);
+  if (error == 0) error = pthread_setschedparam(pthread_self(), SCHED_FIFO, &realtime);
+  if (error != 0) {
+    why_not_ = std::string("the writer stays an ordinary thread: pthread_setschedparam: ") + std::strerror(error);
+    return;
+  }
+  realtime_ = true;
 }
 
 IrqCpuShare::~IrqCpuShare() {
+  if (realtime_) pthread_setschedparam(pthread_self(), policy_before_, &param_before_);
   if (pinned_) sched_setaffinity(0, sizeof before_, &before_);
 }
 
