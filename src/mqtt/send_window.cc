@@ -18,8 +18,9 @@ bool SendWindow::publish(const Message& message) {
   if (held_.empty() && handed_over() < kWindow) return hand_over(message);
   // Held without asking paho whether it is connected: that takes paho's lock, which its threads
   // hold while they write and take acknowledgements, and this is every edge while the broker is
-  // behind. A connection that went meanwhile gives all that is held back in order
-  // (take_unacknowledged()) once the loop hears of it; until then nothing held is handed over.
+  // behind. After a loss paho refuses what pump() offers (paho_api.cc: no sending while
+  // disconnected), so what is held stays here until the loop hears of the loss and
+  // take_unacknowledged() gives it all back in order.
   holding_ = true;          // before pump(): an acknowledgement from now on wakes the loop
   if (held_.push(message))  // more edges than the broker takes, for long: bounded
     count_dropped(1, "the broker acknowledges slower than edges come");

@@ -62,7 +62,8 @@ class FakePaho : public mqtt::PahoApi {
   void acknowledge(std::size_t count = static_cast<std::size_t>(-1));
   // Completes publish `index` (into published) as refused with an MQTT 5 reason code.
   void refuse_publish(std::size_t index, int reason);
-  // Makes publish() throw, as paho does when it refuses one (-3: not connected).
+  // publish() throws while not connected, as paho does with sending while disconnected off
+  // (paho_api.cc). This makes it throw while connected too, as when paho refuses one.
   bool refuses_publishes = false;
   // A broker that answers while the client waits: waiting on a publish acknowledges all so far.
   bool acknowledges_while_waited_for = false;
