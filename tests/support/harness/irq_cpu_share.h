@@ -29,10 +29,14 @@ class IrqCpuShare {
   // thread keeps its CPUs (or, when only the real-time part failed, is pinned but ordinary). A line requested
   // again later has a new interrupt thread, which this does not move.
   IrqCpuShare(const std::string& consumer, int cpu);
-  ~IrqCpuShare();  // the calling thread gets its CPUs back; the interrupt threads end with their lines
+  // The calling thread (which must be the one that made it) gets its CPUs and its scheduling
+  // policy back; the interrupt threads end with their lines.
+  ~IrqCpuShare();
   IrqCpuShare(const IrqCpuShare&) = delete;
   IrqCpuShare& operator=(const IrqCpuShare&) = delete;
 
+  bool pinned() const { return pinned_; }      // the interrupt threads and the caller on `cpu`
+  bool realtime() const { return realtime_; }  // and the caller real-time too
   const std::string& why_not() const { return why_not_; }
 
  private:
