@@ -24,10 +24,12 @@ using namespace std::chrono_literals;
 // 13). Without them no floor runs (why_no_floors()), but this file still compiles.
 #ifdef GPIO2MQTT_C_BRIDGE
 constexpr const char* kCBridgePath = GPIO2MQTT_C_BRIDGE;
+constexpr const char* kPahoBridgePath = GPIO2MQTT_PAHO_BRIDGE;
 constexpr const char* kSeedBridgePath = GPIO2MQTT_SEED_BRIDGE;
 constexpr const char* kFloorGpiod = GPIO2MQTT_FLOOR_GPIOD;
 #else
 constexpr const char* kCBridgePath = "";
+constexpr const char* kPahoBridgePath = "";
 constexpr const char* kSeedBridgePath = "";
 constexpr const char* kFloorGpiod = "";
 #endif
@@ -76,13 +78,15 @@ std::vector<Received> read_record(const std::string& path) {
   return out;
 }
 
-enum class Peer { kReader, kCBridge, kSeed, kLean, kLeanBefore };
+enum class Peer { kReader, kCBridge, kPaho311, kPaho5, kSeed, kLean, kLeanBefore };
 
 // The consumer each peer requests its line as: its interrupt thread's name.
 const char* consumer_of(Peer peer) {
   switch (peer) {
     case Peer::kReader:
     case Peer::kCBridge:
+    case Peer::kPaho311:
+    case Peer::kPaho5:
       return "c_bridge";
     case Peer::kSeed:
       return "seed_bridge";
@@ -99,6 +103,10 @@ const char* peer_name(Peer peer) {  // a chip label holds 31 characters
       return "kernel-reader";
     case Peer::kCBridge:
       return "c-bridge";
+    case Peer::kPaho311:
+      return "paho-311";
+    case Peer::kPaho5:
+      return "paho-5";
     case Peer::kSeed:
       return "seed";
     case Peer::kLean:
@@ -121,10 +129,14 @@ std::vector<PeerRate> run_floor(Scenario& scenario, const Options& options, int 
   std::string record = options.dir + "/" + name + ".record";
   std::vector<std::string> argv{kCBridgePath, chip->dev_path(), "0", record};
   std::string url = scenario.broker_url();
-  if (peer == Peer::kCBridge || peer == Peer::kSeed) {
+  if (peer == Peer::kCBridge || peer == Peer::kPaho311 || peer == Peer::kPaho5 || peer == Peer::kSeed) {
     std::string host_port = url.substr(url.find("//") + 2);
     argv.insert(argv.end(),
                 {host_port.substr(0, host_port.rfind(':')), host_port.substr(host_port.rfind(':') + 1), kFloorEvents});
+    if (peer == Peer::kPaho311 || peer == Peer::kPaho5) {
+      argv.front() = kPahoBridgePath;
+      argv.push_back(peer == Peer::kPaho5 ? "5" : "4");
+    }
     if (peer == Peer::kSeed) {  // Debian's python3, where python3-libgpiod and python3-paho-mqtt are
       argv.front() = kSeedBridgePath;
       argv.insert(argv.begin(), "/usr/bin/python3");
@@ -215,6 +227,8 @@ FloorRun run_floors(Scenario& scenario, const Options& options, int index) {
   FloorRun run;
   run.reader = run_floor(scenario, options, index, Peer::kReader);
   run.bridge = run_floor(scenario, options, index, Peer::kCBridge);
+  run.paho311 = run_floor(scenario, options, index, Peer::kPaho311);
+  run.paho5 = run_floor(scenario, options, index, Peer::kPaho5);
   run.seed = run_floor(scenario, options, index, Peer::kSeed);
   run.lean = run_floor(scenario, options, index, Peer::kLean);
   if (!options.before_daemon.empty()) run.lean_before = run_floor(scenario, options, index, Peer::kLeanBefore);
@@ -243,6 +257,8 @@ void print_floors(const Options& options, const std::vector<FloorRun>& floors,
       "Each peer on a gpio-sim line of its own, toggled {1:g} s per rate by the same paced sysfs writes. Latency: "
       "from just before the n-th write to the n-th event read (kernel reader: libgpiod {0}, no MQTT) or message "
       "received (C bridge: libgpiod {0} + libmosquitto, one thread, one poll loop, \"ON\"/\"OFF\" at QoS 0; "
+      "paho C bridge: the same over paho.mqtt.c's MQTTAsync, the library under gpio2mqtt, which hands every "
+      "publish to its send thread, at MQTT 3.1.1 and at MQTT 5 (gpio2mqtt's default); "
       "seed-style Python: python3-libgpiod's wait-and-read loop and python3-paho-mqtt's loop_start(), one "
       "QoS 0 publish of \"ON\"/\"OFF\" per edge; "
       "gpio2mqtt: its event, the `send →` figure above, and its state, the retained message published just before "
@@ -277,6 +293,10 @@ void print_floors(const Options& options, const std::vector<FloorRun>& floors,
             "kernel reader", [](const FloorRun& r) -> const auto& { return r.reader; }),
         floor_row(
             "C bridge", [](const FloorRun& r) -> const auto& { return r.bridge; }),
+        floor_row(
+            "paho C bridge, MQTT 3.1.1", [](const FloorRun& r) -> const auto& { return r.paho311; }),
+        floor_row(
+            "paho C bridge, MQTT 5", [](const FloorRun& r) -> const auto& { return r.paho5; }),
         floor_row(
             "seed-style Python (paho-mqtt, python3-libgpiod)", [](const FloorRun& r) -> const auto& { return r.seed; }),
         floor_row(

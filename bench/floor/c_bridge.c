@@ -2,6 +2,8 @@
  *
  *   c_bridge CHIP OFFSET RECORD                 kernel reader only: no MQTT
  *   c_bridge CHIP OFFSET RECORD HOST PORT TOPIC minimal bridge: "ON"/"OFF" on TOPIC at QoS 0
+ *   paho_bridge CHIP OFFSET RECORD HOST PORT TOPIC VERSION
+ *                                               the same over paho.mqtt.c (MQTT VERSION 4 or 5)
  *
  * One thread, one poll loop, libgpiod and libmosquitto without its own thread. It requests both
  * edges of line OFFSET of the chip device CHIP, reads every pending event per wake-up, and on
@@ -12,12 +14,21 @@
  *
  * libgpiod 1.x (Debian 12: uAPI v1, one event fd per line) and 2.x (Debian 13: uAPI v2, one fd
  * per request) share no API: bench/CMakeLists.txt defines C_BRIDGE_GPIOD_V2 for 2.x, and
- * request_line() and read_events() are written for each as its users would. */
+ * request_line() and read_events() are written for each as its users would.
+ *
+ * paho_bridge (C_BRIDGE_PAHO) is this bridge with paho.mqtt.c's MQTTAsync, the library under
+ * paho.mqtt.cpp and so under gpio2mqtt, in place of libmosquitto: the loop polls the line only, and
+ * each publish is queued for paho's send thread, which writes it. It is what any program pays that
+ * publishes through paho, so gpio2mqtt's figures can be told apart from its library's. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <gpiod.h>
+#ifdef C_BRIDGE_PAHO
+#include <MQTTAsync.h>
+#else
 #include <mosquitto.h>
+#endif
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
@@ -124,10 +135,99 @@ static void release_line(void) {
 }
 #endif
 
-static void on_connect(struct mosquitto *mosq, void *topic, int rc) {
-  (void)topic;
-  if (rc == 0) mosquitto_publish(mosq, NULL, "bench/status", 15, "{\"status\":\"On\"}", 0, false);
+#ifdef C_BRIDGE_PAHO
+#define BRIDGE_ARGS 8
+static MQTTAsync client;
+static const char *topic;
+
+static void publish(const char *to, const char *payload) {
+  MQTTAsync_message message = MQTTAsync_message_initializer;
+  message.payload = (void *)payload;
+  message.payloadlen = (int)strlen(payload);
+  MQTTAsync_sendMessage(client, to, &message, NULL);
 }
+
+static void on_connect(void *context, MQTTAsync_successData *response) {
+  (void)context, (void)response;
+  publish("bench/status", "{\"status\":\"On\"}");
+}
+
+static void on_connect5(void *context, MQTTAsync_successData5 *response) {
+  (void)context, (void)response;
+  publish("bench/status", "{\"status\":\"On\"}");
+}
+
+static int mqtt_start(char **argv) {
+  char uri[512];
+  int version = atoi(argv[7]) == 5 ? MQTTVERSION_5 : MQTTVERSION_3_1_1;
+  snprintf(uri, sizeof uri, "tcp://%s:%s", argv[4], argv[5]);
+  topic = argv[6];
+  MQTTAsync_createOptions create = MQTTAsync_createOptions_initializer;
+  create.MQTTVersion = version;
+  if (MQTTAsync_createWithOptions(&client, uri, "paho_bridge", MQTTCLIENT_PERSISTENCE_NONE, NULL, &create) !=
+      MQTTASYNC_SUCCESS)
+    return -1;
+  MQTTAsync_connectOptions connect = MQTTAsync_connectOptions_initializer;
+  MQTTAsync_connectOptions connect5 = MQTTAsync_connectOptions_initializer5;
+  if (version == MQTTVERSION_5) {
+    connect = connect5;
+    connect.onSuccess5 = on_connect5;
+  } else {
+    connect.MQTTVersion = version;
+    connect.onSuccess = on_connect;
+  }
+  connect.keepAliveInterval = 60;
+  return MQTTAsync_connect(client, &connect) == MQTTASYNC_SUCCESS ? 0 : -1;
+}
+
+static void mqtt_publish(int rising) { publish(topic, rising ? "ON" : "OFF"); }
+static int mqtt_fd(void) { return -1; } /* paho's threads watch the socket */
+static short mqtt_events(void) { return 0; }
+static void mqtt_after_poll(short revents) { (void)revents; }
+
+static void mqtt_stop(void) {
+  MQTTAsync_disconnectOptions disconnect = MQTTAsync_disconnectOptions_initializer;
+  MQTTAsync_disconnect(client, &disconnect);
+  MQTTAsync_destroy(&client);
+}
+#else
+#define BRIDGE_ARGS 7
+static struct mosquitto *mosq;
+static const char *topic;
+
+static void on_connect(struct mosquitto *m, void *context, int rc) {
+  (void)context;
+  if (rc == 0) mosquitto_publish(m, NULL, "bench/status", 15, "{\"status\":\"On\"}", 0, false);
+}
+
+static int mqtt_start(char **argv) {
+  topic = argv[6];
+  mosquitto_lib_init();
+  mosq = mosquitto_new("c_bridge", true, NULL);
+  if (!mosq) return -1;
+  mosquitto_connect_callback_set(mosq, on_connect);
+  return mosquitto_connect(mosq, argv[4], atoi(argv[5]), 60) == MOSQ_ERR_SUCCESS ? 0 : -1;
+}
+
+static void mqtt_publish(int rising) {
+  mosquitto_publish(mosq, NULL, topic, rising ? 2 : 3, rising ? "ON" : "OFF", 0, false);
+}
+
+static int mqtt_fd(void) { return mosquitto_socket(mosq); }
+static short mqtt_events(void) { return POLLIN | (mosquitto_want_write(mosq) ? POLLOUT : 0); }
+
+static void mqtt_after_poll(short revents) {
+  if (revents & POLLIN) mosquitto_loop_read(mosq, 1);
+  if (revents & POLLOUT) mosquitto_loop_write(mosq, 1);
+  mosquitto_loop_misc(mosq);
+}
+
+static void mqtt_stop(void) {
+  mosquitto_disconnect(mosq);
+  mosquitto_destroy(mosq);
+  mosquitto_lib_cleanup();
+}
+#endif
 
 static int write_records(const char *path) {
   FILE *out = fopen(path, "w");
@@ -139,12 +239,16 @@ static int write_records(const char *path) {
 }
 
 int main(int argc, char **argv) {
-  if (argc != 4 && argc != 7) {
+  if (argc != 4 && argc != BRIDGE_ARGS) {
+#ifdef C_BRIDGE_PAHO
+    fprintf(stderr, "usage: paho_bridge CHIP OFFSET RECORD [HOST PORT TOPIC VERSION]\n");
+#else
     fprintf(stderr, "usage: c_bridge CHIP OFFSET RECORD [HOST PORT TOPIC]\n");
+#endif
     return 64;
   }
   const char *record_path = argv[3];
-  const char *topic = argc == 7 ? argv[6] : NULL;
+  int bridge = argc == BRIDGE_ARGS;
   records = calloc(MAX_RECORDS, sizeof *records);
   if (!records) return fail("calloc");
 
@@ -161,13 +265,8 @@ int main(int argc, char **argv) {
   /* Read until the queue is empty without polling again in between. */
   fcntl(event_fd, F_SETFL, fcntl(event_fd, F_GETFL) | O_NONBLOCK);
 
-  struct mosquitto *mosq = NULL;
-  if (topic) {
-    mosquitto_lib_init();
-    mosq = mosquitto_new("c_bridge", true, NULL);
-    if (!mosq) return fail("mosquitto_new");
-    mosquitto_connect_callback_set(mosq, on_connect);
-    if (mosquitto_connect(mosq, argv[4], atoi(argv[5]), 60) != MOSQ_ERR_SUCCESS) return fail("mosquitto_connect");
+  if (bridge) {
+    if (mqtt_start(argv) < 0) return fail("connecting");
   } else {
     char ready[4096];
     snprintf(ready, sizeof ready, "%s.ready", record_path);
@@ -178,9 +277,9 @@ int main(int argc, char **argv) {
 
   for (;;) {
     struct pollfd fds[3] = {{signal_fd, POLLIN, 0}, {event_fd, POLLIN, 0}, {-1, 0, 0}};
-    if (mosq) {
-      fds[2].fd = mosquitto_socket(mosq);
-      fds[2].events = POLLIN | (mosquitto_want_write(mosq) ? POLLOUT : 0);
+    if (bridge) {
+      fds[2].fd = mqtt_fd();
+      fds[2].events = mqtt_events();
     }
     if (poll(fds, 3, 1000) < 0 && errno != EINTR) return fail("poll");
     if (fds[0].revents) break;
@@ -192,23 +291,15 @@ int main(int argc, char **argv) {
         for (int i = 0; i < n; ++i) {
           int rising = edges[i].rising;
           if (recorded < MAX_RECORDS) records[recorded++] = (struct record){rising, read_ns, edges[i].kernel_ns};
-          if (mosq) mosquitto_publish(mosq, NULL, topic, rising ? 2 : 3, rising ? "ON" : "OFF", 0, false);
+          if (bridge) mqtt_publish(rising);
         }
         if (n < BATCH) break;
       }
       if (n < 0 && errno != EAGAIN) return fail("reading events");
     }
-    if (mosq) {
-      if (fds[2].revents & POLLIN) mosquitto_loop_read(mosq, 1);
-      if (fds[2].revents & POLLOUT) mosquitto_loop_write(mosq, 1);
-      mosquitto_loop_misc(mosq);
-    }
+    if (bridge) mqtt_after_poll(fds[2].revents);
   }
-  if (mosq) {
-    mosquitto_disconnect(mosq);
-    mosquitto_destroy(mosq);
-    mosquitto_lib_cleanup();
-  }
+  if (bridge) mqtt_stop();
   release_line();
   return write_records(record_path);
 }
