@@ -74,7 +74,8 @@ Starts a mosquitto on a free 127.0.0.1 port and measures, in one run, these scen
   --pulse-rates LIST   --kernel: a counter's pulses a second on gpio-sim (default 500,1000,2000;
                        empty: none)
   --broker-config LINE a mosquitto.conf line for the bench's broker, e.g. "set_tcp_nodelay true"
-                       (repeatable; by default the broker runs with Debian's defaults)
+                       (repeatable; by default the broker runs with Debian's defaults, but
+                       max_queued_messages 0: it must not drop what the bench's subscriber is sent)
   --keep               keep the work directory (configs, logs)
   --no-micro           skip the micro-benchmarks
   --micro-only         run only the micro-benchmarks (Google Benchmark's own output)

@@ -38,7 +38,7 @@ struct Options {
   std::string before_daemon;      // --kernel: another gpio2mqtt binary to run a state-only line beside it
   std::string self;               // this binary, for the bare-client child modes
   std::string dir;                // a fresh work directory
-  std::string broker_config;      // more mosquitto.conf lines; none by default, as Debian ships it
+  std::string broker_config;      // more mosquitto.conf lines (Debian's defaults but max_queued_messages)
   std::size_t fleet_boards = 50;  // --boards: daemons of the fleet scenario
   bool kernel = false;            // --kernel: the edges come from gpio-sim (kernel.cc), not the control socket
   std::vector<double> pulse_rates{500, 1000, 2000};  // --kernel: a counter's pulses a second on gpio-sim
