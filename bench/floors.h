@@ -1,10 +1,11 @@
 // The floors of scripts/bench --vm, in the same VM boot as gpio2mqtt: a kernel reader alone
 // (libgpiod, no MQTT) and a minimal single-threaded C bridge (libgpiod 1.x or 2.x + libmosquitto,
-// one poll loop, "ON"/"OFF" at QoS 0), both bench/floor/c_bridge.c, and that bridge over paho.mqtt.c
-// (the library gpio2mqtt publishes through), each on a fresh gpio-sim line toggled as gpio2mqtt's is. Every figure of
-// gpio2mqtt is then shown as a ratio to the C bridge's. Beside them, the bridge a user would write from the seed
-// tutorial in Python (bench/floor/seed_bridge.py) and gpio2mqtt itself with a line that publishes only its state (edge:
-// none) at QoS 0: one message per edge, as the C bridge sends, where a default line sends two (state and event).
+// one poll loop, "ON"/"OFF" at QoS 0), both bench/floor/c_bridge.c, and that bridge over
+// paho.mqtt.c (the library gpio2mqtt publishes through), each on a fresh gpio-sim line toggled as
+// gpio2mqtt's is. Every figure of gpio2mqtt is then shown as a ratio to the C bridge's. Beside
+// them, the bridge a user would write from the seed tutorial in Python (bench/floor/seed_bridge.py)
+// and gpio2mqtt itself with a line that publishes only its state (edge: none) at QoS 0: one
+// message per edge, as the C bridge sends, where a default line sends two (state and event).
 #pragma once
 
 #include <array>

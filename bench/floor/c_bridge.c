@@ -135,10 +135,11 @@ static void release_line(void) {
 }
 #endif
 
+static const char *topic; /* argv[6] */
+
 #ifdef C_BRIDGE_PAHO
 #define BRIDGE_ARGS 8
 static MQTTAsync client;
-static const char *topic;
 
 static void publish(const char *to, const char *payload) {
   MQTTAsync_message message = MQTTAsync_message_initializer;
@@ -193,7 +194,6 @@ static void mqtt_stop(void) {
 #else
 #define BRIDGE_ARGS 7
 static struct mosquitto *mosq;
-static const char *topic;
 
 static void on_connect(struct mosquitto *m, void *context, int rc) {
   (void)context;

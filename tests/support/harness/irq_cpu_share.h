@@ -35,8 +35,7 @@ class IrqCpuShare {
   IrqCpuShare(const IrqCpuShare&) = delete;
   IrqCpuShare& operator=(const IrqCpuShare&) = delete;
 
-  bool pinned() const { return pinned_; }      // the interrupt threads and the caller on `cpu`
-  bool realtime() const { return realtime_; }  // and the caller real-time too
+  bool pinned() const { return pinned_; }  // the interrupt threads and the caller on `cpu`
   const std::string& why_not() const { return why_not_; }
 
  private:
